@@ -1,0 +1,287 @@
+"""Repair what text extraction leaves behind and cut the text into blocks.
+
+A block is one heading, list item or paragraph, its lines joined whole. The repairs,
+each pinned by a test in tests/test_layout.py:
+- running page headers and footers (also with the page number glued on: "... 2023 2");
+- bare page numbers and footnote marks on lines of their own;
+- footnote text at the foot of a page, and footnote numbers glued to a word;
+- bullet glyphs (-, ■, ◼, U+F0B7, U+F06E ...) folded to one bullet;
+- U+FFFE where a hyphenated word was broken across lines;
+- list items and paragraphs split by a page break;
+- "**bold**" markers of text conversions.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+BULLET_GLYPHS = "•■◼▪●◦○▫□➢►▶✓" + "\u2022\u25aa\u25cf\u25fc\u25a0\u2043\u2212\u2013"
+_PRIVATE_USE = re.compile(r"[\uf000-\uf0ff]")
+BULLET = re.compile(r"^(?:[" + re.escape(BULLET_GLYPHS) + r"]\s*|[-*]\s+|\u2022)")
+NUMBERED = re.compile(r"^(\d{1,3})\.\s+(?=[A-Z\u2018'\"(])")
+_TERMINAL = re.compile(r"[.!?:;][\"'\u2019\u201d)\]]*$")
+_SENTENCE_END = re.compile(r"[.!?][\"'\u2019\u201d)\]]*$")
+_GRADE_END = re.compile(
+    r"(?:^|\s)(?:outstanding|good|requires improvement(?: to be good)?|to be good|adequate|inadequate)\s*$",
+    re.I,
+)
+_META = re.compile(
+    r"^(?:inspection dates?\s*:|lead inspector\b|reporting inspector\b|report published\b|published\s*:|"
+    r"age group\s*:|judgement\s+grade$|website\s*:|(?:immediately|within (?:one|two|three|four|six|nine|twelve|\d+) (?:weeks?|months?))\s*:?\s*$)",
+    re.I,
+)
+FOOTNOTE_TEXT = re.compile(r"^(\d{1,2})\s+(?=[A-Z][a-z])")
+
+
+@dataclass
+class Line:
+    text: str
+    page: int
+    gap: bool = False  # a blank line stood before it (text files) or a page starts
+
+
+@dataclass
+class Block:
+    text: str
+    page: int
+    marker: str  # "bullet", "number", "para" or "heading"
+    number: int | None = None
+    lines: list[str] = field(default_factory=list)
+    has_subpoints: bool = False
+
+
+def fold_characters(line: str) -> str:
+    """One spelling for the glyphs that vary between PDFs: spaces, bullets, bold markers."""
+    line = line.replace("**", "")
+    line = _PRIVATE_USE.sub("•", line)
+    line = unicodedata.normalize("NFKC", line)
+    line = re.sub(r"[\u200b\u200e\u200f\u202a-\u202e\ufeff]", "", line)
+    return line.replace("\t", "  ").rstrip()
+
+
+def _header_key(line: str) -> str:
+    return re.sub(r"\d+", "#", line.strip().lower())
+
+
+def remove_running_lines(pages: list[list[str]]) -> list[list[str]]:
+    """Drop page headers and footers: lines that recur at the top or foot of many pages."""
+    if len(pages) < 3:
+        return pages
+    edge = 4
+    seen: Counter[str] = Counter()
+    for lines in pages:
+        content = [ln for ln in lines if ln.strip()]
+        keys = {_header_key(ln) for ln in content[:edge] + content[-edge:]}
+        seen.update(k for k in keys if k and k != "#")
+    threshold = max(2, int(0.4 * len(pages)))
+    running = {k for k, n in seen.items() if n >= threshold}
+    cleaned = []
+    for lines in pages:
+        content_idx = [i for i, ln in enumerate(lines) if ln.strip()]
+        edges = set(content_idx[:edge] + content_idx[-edge:])
+        cleaned.append([ln for i, ln in enumerate(lines) if not (i in edges and _header_key(ln) in running)])
+    return cleaned
+
+
+def remove_footnotes(lines: list[str]) -> tuple[list[str], set[str]]:
+    """Cut the footnote text at the foot of a page; return the footnote numbers found."""
+    content_idx = [i for i, ln in enumerate(lines) if ln.strip()]
+    tail = content_idx[-8:]
+    for position, i in enumerate(tail):
+        text = lines[i].strip()
+        match = FOOTNOTE_TEXT.match(text)
+        bare = re.fullmatch(r"\d{1,2}", text)
+        if match and position > 0:
+            return lines[:i], {match.group(1)}
+        if bare and position + 1 < len(tail) and lines[tail[position + 1]].strip()[:1].isupper():
+            return lines[:i], {text}
+    return lines, set()
+
+
+def pdf_lines(pages: list[str]) -> list[Line]:
+    split = [[fold_characters(ln) for ln in page.replace("\r\n", "\n").replace("\r", "\n").split("\n")] for page in pages]
+    split = remove_running_lines(split)
+    out: list[Line] = []
+    for number, lines in enumerate(split, start=1):
+        lines, marks = remove_footnotes(lines)
+        first = True
+        for ln in lines:
+            text = ln.strip()
+            if not text or re.fullmatch(r"\d{1,3}", text):
+                continue  # page numbers and footnote marks on a line of their own
+            for mark in marks:  # a footnote number glued to the word it annotates
+                text = re.sub(rf"(?<=[a-z\)]){mark}(?=[\s.,;:]|$)", "", text)
+            out.append(Line(text, number, gap=first))
+            first = False
+    return out
+
+
+def text_lines(pages: list[str]) -> list[Line]:
+    """Lines of a text report; three or more blank lines mark where a page broke."""
+    out: list[Line] = []
+    page = 1
+    for page_text in pages:
+        blanks = 0
+        for raw in page_text.split("\n"):
+            text = fold_characters(raw).strip()
+            if re.match(r"^ [A-Za-z]", raw):
+                text = "• " + text  # a bullet whose glyph the conversion dropped leaves one space
+            if not text:
+                blanks += 1
+                continue
+            if blanks >= 3:
+                page += 1
+            out.append(Line(text, page, gap=blanks > 0 or not out))
+            blanks = 0
+        page += 1
+    return out
+
+
+KNOWN_HEADINGS = re.compile(
+    r"^(?:what needs to improve(?: in this area of social work practice)?|areas? for (?:improvement|development|priority action)|"
+    r"recommendations|strengths|findings|overview|executive summary|contents|about this inspection|service information|"
+    r"overall effectiveness(?: of services .*)?|capacity to improve|record of main findings|summary for children and young people|"
+    r"information about (?:the local authority area|this inspection)|leadership,? (?:management and governance|and governance|and management)|"
+    r"the quality of (?:practice|provision)|quality of provision|the experiences and progress of .+|the impact of leaders .+|"
+    r"the effectiveness of .+|outcomes for .+|inspection findings.*|(?:the )?local safeguarding children board.*|"
+    r"what does the (?:local authority|lscb) need to improve|next steps|previous ofsted inspections|local leadership|"
+    r"children living in this area|child protection in this area|children looked after in this area|the inspection judgements and what they mean|"
+    r"the (?:local authority|lscb)['\u2019]s strengths|progress since the last inspection|summary of findings|inspection judgements? about .+|"
+    r"what the inspection judgements mean|information about the inspection.*|the local authority)"
+    r"\s*[?:]?(?:\s*(?:good|outstanding|inadequate|adequate|requires improvement(?: to be good)?))?\s*$",
+    re.I,
+)
+
+
+def _is_heading_text(text: str) -> bool:
+    if KNOWN_HEADINGS.match(text):
+        return True
+    words = text.split()
+    return (
+        0 < len(words) <= 12
+        and len(text) <= 90
+        and not _TERMINAL.search(text)
+        and not text.endswith(",")
+        and text[0].isupper()
+    )
+
+
+def _opens_known_heading(before: str, text: str, following: str) -> bool:
+    ended = bool(_TERMINAL.search(before)) or before.rstrip().endswith(")") or bool(_GRADE_END.search(before))
+    return ended and bool(KNOWN_HEADINGS.match(text) or (not _TERMINAL.search(text) and KNOWN_HEADINGS.match(f"{text} {following}")))
+
+
+def _starts_continuation(text: str) -> bool:
+    first = text[0]
+    return first.islower() or first in ",;)" or text.lower().startswith(("(outcome", "(enabler", "(principle"))
+
+
+def build_blocks(lines: list[Line], file_format: str) -> list[Block]:
+    """Join lines into headings, list items and paragraphs."""
+    widths = sorted(len(ln.text) for ln in lines) or [80]
+    full_width = widths[int(0.9 * (len(widths) - 1))]
+    blocks: list[Block] = []
+    current: Block | None = None
+    closed = True  # the current block has ended; the next line starts a new one
+
+    def start(line: Line, marker: str, text: str, number: int | None = None) -> Block:
+        block = Block(text, line.page, marker, number, [text])
+        blocks.append(block)
+        return block
+
+    for index, line in enumerate(lines):
+        text = line.text
+        following = lines[index + 1].text if index + 1 < len(lines) else ""
+        bullet = BULLET.match(text)
+        if bullet:
+            rest = text[bullet.end():].strip()
+            numbered = NUMBERED.match(rest)
+            if numbered:  # "- 4. This inspection ..." in text conversions
+                current = start(line, "number", rest[numbered.end():], int(numbered.group(1)))
+            elif rest and rest[0].islower() and current is not None and current.marker != "heading" and (
+                current.lines[-1].endswith((":", ";")) or getattr(current, "has_subpoints", False)
+            ):
+                current.lines.append(rest)  # a sub-point ("- an understanding of ...") belongs to its item
+                current.has_subpoints = True
+            elif rest:
+                current = start(line, "bullet", rest)
+            else:
+                current, closed = None, True
+                continue
+            closed = False
+        elif NUMBERED.match(text):
+            numbered = NUMBERED.match(text)
+            current = start(line, "number", text[numbered.end():], int(numbered.group(1)))
+            closed = False
+        elif file_format == "pdf" and index and _opens_known_heading(lines[index - 1].text, text, following):
+            current = start(line, "heading", text)  # a known heading, even after a full-width last line
+        elif current is not None and _starts_continuation(text) and current.marker != "heading":
+            current.lines.append(text)
+        elif current is not None and current.marker == "heading" and text[0].islower() and not _META.match(current.text):
+            current.lines.append(text)  # a heading wrapped onto a second line
+        elif file_format == "text" and "  " in text:
+            current = start(line, "para", text)  # table rows of text conversions, one per line
+            closed = True
+        elif _META.match(text):
+            current = start(line, "heading", text)
+            closed = True
+        else:
+            new_block = closed or current is None or (file_format == "text" and line.gap)
+            if new_block:
+                looks_heading = _is_heading_text(text) and (
+                    file_format == "text"
+                    and (index + 1 >= len(lines) or lines[index + 1].gap or BULLET.match(following) or NUMBERED.match(following))
+                    or file_format == "pdf"
+                    and (not following or not _starts_continuation(following) or KNOWN_HEADINGS.match(f"{text} {following}"))
+                    and len(text) < 0.8 * full_width + 10
+                    or KNOWN_HEADINGS.match(text)
+                )
+                if KNOWN_HEADINGS.match(f"{text} {following}") and not _TERMINAL.search(text):
+                    looks_heading = True
+                current = start(line, "heading" if looks_heading else "para", text)
+            else:
+                current.lines.append(text)
+        # does this line close its block?
+        if current is None:
+            continue
+        stripped = text.rstrip()
+        if current.marker == "heading":
+            closed = not (following and following[:1].islower())
+        elif file_format == "pdf":
+            short = len(stripped) < 0.8 * full_width
+            closed = bool(_SENTENCE_END.search(stripped) or stripped.endswith(":")) and short
+            if _GRADE_END.search(stripped) and len(stripped) < 60:
+                closed = True
+            if _META.match(current.lines[0]):
+                closed = True
+        else:
+            closed = "  " in stripped or bool(_META.match(current.lines[0]))
+    for block in blocks:
+        block.text = join_lines(block.lines)
+    return blocks
+
+
+def join_lines(lines: list[str]) -> str:
+    text = ""
+    for line in lines:
+        if not text:
+            text = line
+        elif text.endswith("-") and not text.endswith(" -") and line[:1].islower():
+            text += line  # a word hyphenated at the end of a line: "multi-" + "agency"
+        else:
+            text += " " + line
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def repair_broken_words(texts: list[str]) -> list[str]:
+    """U+FFFE marks a word broken across lines: keep the hyphen unless the report spells it whole elsewhere."""
+    vocabulary = Counter(w.lower() for t in texts for w in re.findall(r"[A-Za-z]+", t))
+
+    def mend(match: re.Match) -> str:
+        left, right = match.group(1), match.group(2)
+        return f"{left}{right}" if vocabulary[(left + right).lower()] else f"{left}-{right}"
+
+    return [re.sub(r"([A-Za-z]+)\ufffe\s*([A-Za-z]+)", mend, t).replace("\ufffe", "-") for t in texts]
