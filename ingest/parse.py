@@ -80,6 +80,8 @@ class Finding:
     timescale: str | None = None
     about: str = "authority"  # or "LSCB": its recommendations are not the authority's
     national_framework: list[str] = field(default_factory=list)
+    polarity: str = "neutral"
+    themes: list[str] = field(default_factory=list)
 
 
 @dataclass

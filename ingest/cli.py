@@ -1,0 +1,208 @@
+"""The `ofsted-ingest` command: reports in, one SQLite database out.
+
+Workers extract, parse and classify in parallel processes; this process alone writes,
+one transaction per document, so a failure or a kill never leaves half a document.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from .classify import polarity, theme_ids
+from .extract import Refused, extract, sha256_of
+from .links import refresh_links
+from .load import holds_file, open_database, record_error, write_document
+from .parse import ParsedReport, parse_pages
+from .reference import authorities, find_authority
+
+REPORT_SUFFIXES = {".pdf", ".txt"}
+BUNDLED_REPORTS = Path("data/reports")
+DEFAULT_DB = Path("data/ofsted.db")
+
+
+@dataclass
+class Outcome:
+    path: str
+    sha256: str | None
+    report: ParsedReport | None = None
+    error: str | None = None
+
+
+def process(path: str) -> Outcome:
+    """Extract, parse and classify one file (runs in a worker process)."""
+    try:
+        extracted = extract(Path(path))
+        report = parse_pages(extracted.pages, extracted.file_format, find_authority)
+        if not report.start_date:
+            raise Refused("no inspection dates found: not an Ofsted report?")
+        if not report.authority_name:
+            raise Refused("no English local authority named: not an Ofsted children's services report?")
+        if not report.inspection_type:
+            raise Refused("not a recognised kind of Ofsted children's services inspection")
+        if not report.findings:
+            raise Refused("no findings found in the text")
+        for finding in report.findings:
+            finding.polarity = polarity(finding.text, finding.kind)
+            finding.themes = theme_ids(finding.text, finding.national_framework)
+        return Outcome(path, extracted.sha256, report)
+    except Refused as reason:
+        return Outcome(path, None, error=str(reason))
+    except Exception as error:  # a bug or an unforeseen file must not stop the batch
+        return Outcome(path, None, error=f"could not be parsed ({type(error).__name__}: {error})")
+
+
+def collect(paths: tuple[str, ...]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The report files under the given paths, and the paths that give none, with why."""
+    files: list[str] = []
+    problems: list[tuple[str, str]] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            try:
+                found = sorted(
+                    str(p) for p in path.rglob("*") if p.suffix.lower() in REPORT_SUFFIXES and p.is_file()
+                )
+            except OSError as error:
+                problems.append((given, f"cannot be read ({error.strerror or error})"))
+                continue
+            if not found:
+                problems.append((given, "no .pdf or .txt reports in this folder"))
+            files.extend(found)
+        elif path.exists() or path.is_symlink():
+            files.append(given)
+        else:
+            problems.append((given, "no such file or folder"))
+    return list(dict.fromkeys(files)), problems
+
+
+def manifest_for(files: list[str]) -> dict[str, dict[str, str]]:
+    """Source URLs and publication dates from any MANIFEST.csv beside the reports (Ofsted's listing)."""
+    listed: dict[str, dict[str, str]] = {}
+    for folder in {Path(f).parent for f in files}:
+        manifest = folder / "MANIFEST.csv"
+        if manifest.is_file():
+            with manifest.open(newline="", encoding="utf-8-sig") as handle:
+                for row in csv.DictReader(handle):
+                    listed[str(folder / row.get("file", ""))] = row
+    return listed
+
+
+def _listed_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    for pattern in ("%d/%m/%y", "%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(value, pattern).date().isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+class Reporter:
+    """A rich progress bar on a terminal, plain lines otherwise."""
+
+    def __init__(self, total: int):
+        self.progress = None
+        if sys.stderr.isatty() and total:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.progress = Progress(
+                TextColumn("[bold]ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                TextColumn("{task.description}"), transient=True,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task("", total=total)
+
+    def step(self, path: str, message: str | None, error: bool = False) -> None:
+        if error:
+            click.echo(f"{path}: {message}", err=True)
+        elif message and not self.progress:
+            click.echo(f"{path}: {message}")
+        if self.progress:
+            self.progress.update(self.task, advance=1, description=Path(path).name)
+
+    def close(self) -> None:
+        if self.progress:
+            self.progress.stop()
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--db", "db_path", default=str(DEFAULT_DB), show_default=True, type=click.Path(dir_okay=False),
+              help="SQLite database to create or update (name it ofsted.db for metadata.yml to apply).")
+@click.option("--workers", default=os.cpu_count() or 1, show_default="number of cores", type=click.IntRange(1, 64),
+              help="Processes that extract and parse in parallel; one writer loads the database.")
+def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
+    """Ingest Ofsted children's services reports (.pdf, .txt, or folders of them) into SQLite.
+
+    With no PATHS, ingests the bundled reports in data/reports/.
+    """
+    if not paths:
+        if not BUNDLED_REPORTS.is_dir():
+            raise click.UsageError(f"no PATHS given and no bundled {BUNDLED_REPORTS}/ here")
+        paths = (str(BUNDLED_REPORTS),)
+    files, problems = collect(paths)
+    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    db = open_database(db_path)
+    for path, reason in problems:
+        click.echo(f"{path}: {reason}", err=True)
+        record_error(db, path, reason)
+    listed = manifest_for(files)
+    todo, skipped = [], 0
+    for path in files:
+        try:
+            digest = sha256_of(Path(path).read_bytes())
+        except OSError:
+            todo.append(path)  # the worker reports why it cannot be read
+            continue
+        if holds_file(db, digest):
+            skipped += 1
+        else:
+            todo.append(path)
+    reporter = Reporter(len(todo))
+    ingested, failed, touched = 0, len(problems), set()
+    try:
+        outcomes = map(process, todo) if workers == 1 or len(todo) < 2 else ProcessPoolExecutor(min(workers, len(todo))).map(process, todo, chunksize=1)
+        for outcome in outcomes:
+            if outcome.error or outcome.report is None:
+                failed += 1
+                record_error(db, outcome.path, outcome.error or "unknown error")
+                reporter.step(outcome.path, outcome.error, error=True)
+                continue
+            if holds_file(db, outcome.sha256):  # a byte-identical copy earlier in this batch
+                skipped += 1
+                reporter.step(outcome.path, "already ingested")
+                continue
+            report = outcome.report
+            authority = authorities()[report.authority_name]
+            row = listed.get(outcome.path) or listed.get(str(Path(outcome.path)), {})
+            inspection_id = write_document(
+                db, report, authority, outcome.path, Path(outcome.path).name, outcome.sha256,
+                row.get("source_url"), _listed_date(row.get("published")),
+            )
+            touched.add(authority.id)
+            ingested += 1
+            reporter.step(outcome.path, f"{inspection_id} ({report.inspection_type}, {len(report.findings)} findings)")
+    finally:
+        reporter.close()
+    refresh_links(db, touched)
+    inspections = db["inspections"].count
+    findings = db["findings"].count
+    click.echo(
+        f"{ingested} ingested, {skipped} skipped (already ingested), {failed} failed; "
+        f"database {db_path}: {inspections} inspections, {findings} findings",
+        err=bool(failed) and not sys.stdout.isatty() and False,
+    )
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
