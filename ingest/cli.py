@@ -198,8 +198,7 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
     findings = db["findings"].count
     click.echo(
         f"{ingested} ingested, {skipped} skipped (already ingested), {failed} failed; "
-        f"database {db_path}: {inspections} inspections, {findings} findings",
-        err=bool(failed) and not sys.stdout.isatty() and False,
+        f"database {db_path}: {inspections} inspections, {findings} findings"
     )
     sys.exit(1 if failed else 0)
 

@@ -136,7 +136,8 @@ def write_document(db: sqlite_utils.Database, report, authority: Authority, sour
             "framework": (report.framework if is_main else None) or existing.get("framework") or report.framework,
             "start_date": report.start_date,
             "end_date": (report.end_date if is_main else None) or existing.get("end_date") or report.end_date,
-            "published_date": (report.published_date if is_main else None) or existing.get("published_date") or listed_published,
+            "published_date": (report.published_date if is_main else None) or existing.get("published_date") or listed_published
+        or report.published_date,
             "year": int(report.start_date[:4]),
             "lead_inspector": report.lead_inspector or existing.get("lead_inspector"),
             "overall_grade": existing.get("overall_grade"),

@@ -29,7 +29,7 @@ GRADES = ("outstanding", "good", "requires improvement", "adequate", "inadequate
 _GRADE = r"(outstanding|good|requires improvement(?: to be good)?|adequate|inadequate)"
 _JUDGEMENT_ROW = re.compile(rf"^(?:\d(?:\.\d)?\.?\s+)?(?P<area>[A-Z][^.]{{2,140}}?)\s+(?P<grade>{_GRADE})\.?$", re.I)
 _OVERALL_SENTENCE = re.compile(
-    rf"^(?:children['\u2019]?s services in .+? (?:are|is|require)|the overall judgement is|overall judgement:?)\s+(?P<grade>{_GRADE}|improvement to be good)\.?$",
+    rf"^(?:children['\u2019]?s services in .+? (?:are|is|require)|the overall judgement is(?: that children['\u2019]?s services (?:are|require))?|overall judgement:?)\s+(?P<grade>{_GRADE}|improvement to be good)\.?$",
     re.I,
 )
 _GRADE_ONLY = re.compile(rf"^{_GRADE}\.?$", re.I)
@@ -390,7 +390,7 @@ def parse_pages(pages: list[str], file_format: str, find_authority) -> ParsedRep
         start_date=start,
         end_date=end,
         published_date=find_published(head),
-        lead_inspector=find_lead_inspector(joined[:6000] if kind != "letter" else joined),
+        lead_inspector=find_lead_inspector(joined),
         kind=kind,
         title=title or (blocks[0].text if blocks else ""),
         judgements=judgements if kind != "summary for children" else [],

@@ -1,0 +1,55 @@
+"""Datasette plugin: Ofsted inspections, authority timelines and the comparison of two inspections.
+
+Only the plugin hooks live here; the pages are in views.py, the comparison in align.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+from datasette import hookimpl
+from markupsafe import Markup, escape
+
+from . import views
+
+INSPECTION_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*-\d{4}-\d{2}-\d{2}$")
+
+
+@hookimpl
+def register_routes():
+    return [
+        (r"^/-/ofsted$", views.index),
+        (r"^/-/ofsted/search$", views.search),
+        (r"^/-/ofsted/compare$", views.compare_form),
+        (r"^/-/ofsted/compare/(?P<pair>[^/]*?)(?P<format>\.json|\.csv)?$", views.compare),
+        (r"^/-/ofsted/(?P<authority>[^/]+)$", views.authority),
+    ]
+
+
+@hookimpl
+def menu_links(datasette):
+    return [{"href": datasette.urls.path("/-/ofsted"), "label": "Ofsted inspections"}]
+
+
+@hookimpl
+def table_actions(datasette, database, table, request):
+    """On the inspections table: compare an inspection with the one before it."""
+    if table != "inspections":
+        return None
+
+    async def actions():
+        return await views.previous_inspection_actions(datasette, database, request)
+
+    return actions
+
+
+@hookimpl
+def render_cell(value, column, table, database, datasette):
+    """Inspection ids link to their authority's timeline, wherever they are shown."""
+    if not isinstance(value, str) or not (column == "id" and table == "inspections" or column.endswith("inspection_id")):
+        return None
+    if not INSPECTION_ID.match(value):
+        return None
+    authority = value[: -len("-YYYY-MM-DD")]
+    href = datasette.urls.path(f"/-/ofsted/{authority}")
+    return Markup(f'<a href="{escape(href)}#{escape(value)}">{escape(value)}</a>')

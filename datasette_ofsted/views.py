@@ -1,0 +1,460 @@
+"""The plugin's pages: index, authority timeline, comparison (HTML, JSON, CSV) and search.
+
+The plugin only reads: it works on a database served with `datasette -i`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from urllib.parse import urlencode
+
+from datasette.database import Database
+from datasette.utils import escape_fts
+from datasette.utils.asgi import BadRequest, NotFound, Response
+from markupsafe import Markup, escape
+
+from ingest.links import comparable, findings_of
+from ingest.text import stem
+
+from .align import STATUSES, compare as align
+
+ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*-\d{4}-\d{2}-\d{2}$")
+AUTHORITY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_ID = 120
+GRADE_RANK = {"outstanding": 4, "good": 3, "requires improvement": 2, "adequate": 2, "inadequate": 1}
+STATUS_LABELS = {
+    "recurring": "Recurring",
+    "resolved": "Resolved",
+    "not_revisited": "Not revisited",
+    "new": "New",
+}
+STATUS_HELP = {
+    "recurring": "raised again: the other report states the same concern as an improvement or a weakness",
+    "resolved": "the later report gives positive evidence on the same matter",
+    "not_revisited": "the later report is silent on it (a focused visit looks at a narrow area)",
+    "new": "not raised by the earlier report",
+}
+
+
+async def ofsted_database(datasette) -> Database:
+    """The database ofsted-ingest built: the plugin setting `database`, else one named ofsted, else the first that fits."""
+    config = datasette.plugin_config("datasette-ofsted") or {}
+    if config.get("database"):
+        return datasette.get_database(config["database"])
+    if "ofsted" in datasette.databases:
+        return datasette.get_database("ofsted")
+    for name, db in datasette.databases.items():
+        if name.startswith("_"):
+            continue
+        if await db.table_exists("inspections") and await db.table_exists("findings"):
+            return db
+    raise NotFound("No Ofsted database is attached: run ofsted-ingest, then serve data/ofsted.db with Datasette.")
+
+
+async def _rows(db: Database, sql: str, params=None) -> list[dict]:
+    return [dict(r) for r in (await db.execute(sql, params or [])).rows]
+
+
+async def _inspection(db: Database, inspection_id: str) -> dict | None:
+    rows = await _rows(
+        db,
+        "select i.*, a.name as authority_name from inspections i join authorities a on a.id = i.authority_id where i.id = ?",
+        [inspection_id],
+    )
+    if not rows:
+        return None
+    inspection = rows[0]
+    inspection["judgements"] = await _rows(
+        db,
+        "select area, grade, about from judgements where inspection_id = ? order by document_id, ordinal",
+        [inspection_id],
+    )
+    inspection["documents"] = await _rows(
+        db,
+        "select id, kind, title, file_name, source_url, pages from documents where inspection_id = ? order by kind",
+        [inspection_id],
+    )
+    return inspection
+
+
+def _render(datasette, request, template: str, context: dict):
+    return datasette.render_template(template, {**context, "status_labels": STATUS_LABELS}, request=request)
+
+
+# ---------------------------------------------------------------- index
+
+
+async def index(datasette, request):
+    db = await ofsted_database(datasette)
+    authorities = await _rows(
+        db,
+        """
+        select a.id, a.name, a.region, count(i.id) as inspections, max(i.start_date) as latest
+        from authorities a join inspections i on i.authority_id = a.id
+        group by a.id order by a.name
+        """,
+    )
+    latest = {
+        r["authority_id"]: r
+        for r in await _rows(
+            db,
+            """
+            select i.* from inspections i
+            where i.start_date = (select max(start_date) from inspections j where j.authority_id = i.authority_id)
+            """,
+        )
+    }
+    for authority in authorities:
+        authority["latest"] = latest.get(authority["id"])
+    counts = (await db.execute("select (select count(*) from inspections), (select count(*) from findings), "
+                               "(select count(*) from findings where kind = 'improvement')")).first()
+    return Response.html(
+        await _render(
+            datasette,
+            request,
+            "ofsted_index.html",
+            {"authorities": authorities, "database": db.name, "totals": list(counts)},
+        )
+    )
+
+
+# ---------------------------------------------------------------- authority timeline
+
+
+def _cell(states: set[str], earlier_raised: bool) -> str:
+    """What one inspection said of one theme: raised, recurring, resolved, weakness, positive or not assessed."""
+    if "improvement" in states:
+        return "recurring" if earlier_raised else "raised"
+    if "negative" in states:
+        return "recurring" if earlier_raised else "weakness"
+    if "positive" in states:
+        return "resolved" if earlier_raised else "positive"
+    return "not assessed"
+
+
+async def threads(db: Database, inspections: list[dict]) -> list[dict]:
+    """Themes raised (as an improvement or a weakness) in three or more inspections, cell by cell."""
+    ids = [i["id"] for i in inspections]
+    if len(ids) < 2:
+        return []
+    placeholders = ",".join("?" for _ in ids)
+    rows = await _rows(
+        db,
+        f"""
+        select ft.theme_id, t.name as theme, f.inspection_id, f.kind, f.polarity, count(*) as n
+        from findings f join finding_themes ft on ft.finding_id = f.id join themes t on t.id = ft.theme_id
+        join documents d on d.id = f.document_id
+        where f.inspection_id in ({placeholders}) and f.about = 'authority' and d.kind != 'summary for children'
+        group by 1, 2, 3, 4, 5
+        """,
+        ids,
+    )
+    by_theme: dict[str, dict] = {}
+    for row in rows:
+        theme = by_theme.setdefault(row["theme_id"], {"id": row["theme_id"], "name": row["theme"], "states": {}})
+        state = theme["states"].setdefault(row["inspection_id"], set())
+        if row["kind"] == "improvement":
+            state.add("improvement")
+        elif row["polarity"] in ("negative", "mixed"):
+            state.add("negative")
+        elif row["polarity"] == "positive":
+            state.add("positive")
+    result = []
+    for theme in by_theme.values():
+        raised_in = [i for i in ids if theme["states"].get(i, set()) & {"improvement", "negative"}]
+        improvements = [i for i in ids if "improvement" in theme["states"].get(i, set())]
+        if len(raised_in) < 3 or not improvements:
+            continue
+        cells, earlier = [], False
+        for inspection_id in ids:
+            states = theme["states"].get(inspection_id, set())
+            cells.append({"inspection_id": inspection_id, "state": _cell(states, earlier)})
+            earlier = earlier or bool(states & {"improvement", "negative"})
+        result.append({"id": theme["id"], "name": theme["name"], "cells": cells, "improvements": len(improvements)})
+    result.sort(key=lambda t: (-t["improvements"], t["name"]))
+    return result
+
+
+def grade_chart(inspections: list[dict]) -> Markup:
+    """An SVG line of overall grades over time; inspections with no overall grade are marked as such."""
+    width, height, left, top = 640, 180, 150, 16
+    if not inspections:
+        return Markup("")
+    step = (width - left - 30) / max(1, len(inspections) - 1)
+    levels = [(4, "Outstanding"), (3, "Good"), (2, "Requires improvement / adequate"), (1, "Inadequate")]
+    y = {rank: top + (4 - rank) * 40 for rank, _ in levels}
+    parts = [
+        f'<svg class="grade-chart" viewBox="0 0 {width} {height}" role="img" '
+        'aria-label="Overall grade of each inspection over time" xmlns="http://www.w3.org/2000/svg">'
+    ]
+    for rank, label in levels:
+        parts.append(f'<line x1="{left}" x2="{width - 20}" y1="{y[rank]}" y2="{y[rank]}" class="gridline"/>')
+        parts.append(f'<text x="{left - 8}" y="{y[rank] + 4}" text-anchor="end">{escape(label)}</text>')
+    points = []
+    for n, inspection in enumerate(inspections):
+        x = left + (n * step if len(inspections) > 1 else (width - left) / 2)
+        rank = GRADE_RANK.get(inspection.get("overall_grade") or "")
+        year = escape(inspection["start_date"][:4])
+        parts.append(f'<text x="{x:.0f}" y="{height - 4}" text-anchor="middle">{year}</text>')
+        if rank:
+            points.append((x, y[rank]))
+            parts.append(
+                f'<circle cx="{x:.0f}" cy="{y[rank]}" r="6" class="graded"><title>{escape(inspection["id"])}: '
+                f'{escape(inspection["overall_grade"])}</title></circle>'
+            )
+        else:
+            parts.append(
+                f'<circle cx="{x:.0f}" cy="{height - 28}" r="5" class="ungraded"><title>{escape(inspection["id"])}: '
+                f'{escape(inspection["inspection_type"])}, no overall grade</title></circle>'
+            )
+    if len(points) > 1:
+        path = " ".join(f"{x:.0f},{yy}" for x, yy in points)
+        parts.insert(1, f'<polyline points="{path}" class="grade-line"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+async def authority(datasette, request):
+    authority_id = request.url_vars["authority"]
+    if len(authority_id) > MAX_ID or not AUTHORITY.match(authority_id):
+        raise NotFound(f"{authority_id[:80]!r} is not an authority id: ids look like 'sutton' or 'east-sussex'.")
+    db = await ofsted_database(datasette)
+    found = await _rows(db, "select * from authorities where id = ?", [authority_id])
+    if not found:
+        raise NotFound(f"No inspections of an authority '{authority_id}' are in this database. See /-/ofsted for those that are.")
+    ids = [r["id"] for r in await _rows(db, "select id from inspections where authority_id = ? order by start_date", [authority_id])]
+    inspections = [await _inspection(db, i) for i in ids]
+    pairs = []
+    for earlier, later in zip(inspections, inspections[1:]):
+        counts = {
+            r["status"]: r["n"]
+            for r in await _rows(
+                db,
+                "select status, count(distinct side || row_number) as n from issue_links "
+                "where from_inspection_id = ? and to_inspection_id = ? group by status",
+                [earlier["id"], later["id"]],
+            )
+        }
+        pairs.append({"from": earlier, "to": later, "counts": counts})
+    return Response.html(
+        await _render(
+            datasette,
+            request,
+            "ofsted_authority.html",
+            {
+                "authority": found[0],
+                "inspections": inspections,
+                "pairs": pairs,
+                "threads": await threads(db, inspections),
+                "chart": grade_chart(inspections),
+                "database": db.name,
+            },
+        )
+    )
+
+
+# ---------------------------------------------------------------- comparison
+
+
+def _parse_pair(pair: str) -> tuple[str, str]:
+    if len(pair) > 2 * MAX_ID + 3:
+        raise NotFound("That comparison URL is too long: it should name two inspection ids, earlier first.")
+    if "..." not in pair:
+        raise NotFound("A comparison names two inspections: /-/ofsted/compare/<earlier id>...<later id>, "
+                       "for example /-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26.")
+    earlier, later = pair.split("...", 1)
+    for inspection_id in (earlier, later):
+        if not ID.match(inspection_id):
+            raise NotFound(f"{inspection_id[:80]!r} is not an inspection id: ids look like 'sutton-2013-05-13' "
+                           "(the authority, then the first day of the inspection).")
+    return earlier, later
+
+
+def highlight(text: str, stems: set[str] | frozenset[str]) -> Markup:
+    """The text, escaped, with the words whose stems the pair shares marked."""
+    if not stems:
+        return Markup(escape(text))
+    out = []
+    for token in re.split(r"([A-Za-z][A-Za-z'\u2019]*)", text):
+        if token and token[0].isalpha() and stem(token.lower().replace("\u2019", "'").split("'")[0]) in stems:
+            out.append(Markup("<mark>{}</mark>").format(token))
+        else:
+            out.append(escape(token))
+    return Markup("").join(out)
+
+
+def _safe_cell(value):
+    """A CSV cell that a spreadsheet cannot run as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+async def previous_inspection_actions(datasette, database: str, request) -> list[dict]:
+    db = datasette.get_database(database)
+    authority_id = request.args.get("authority_id") if request else None
+    if authority_id:
+        rows = await _rows(db, "select id from inspections where authority_id = ? order by start_date desc limit 2", [authority_id])
+        if len(rows) == 2:
+            return [{"href": datasette.urls.path(f"/-/ofsted/compare/{rows[1]['id']}...{rows[0]['id']}"),
+                     "label": "Compare with the previous inspection"}]
+    return [{"href": datasette.urls.path("/-/ofsted"), "label": "Compare with the previous inspection (choose an authority)"}]
+
+
+async def compare_form(datasette, request):
+    """The form's GET target: /-/ofsted/compare?from=..&to=.. redirects to the comparison."""
+    earlier, later = request.args.get("from", ""), request.args.get("to", "")
+    if not earlier or not later:
+        raise BadRequest("Choose two inspections to compare (from and to).")
+    _parse_pair(f"{earlier}...{later}")
+    return Response.redirect(datasette.urls.path(f"/-/ofsted/compare/{earlier}...{later}"))
+
+
+async def comparison(db: Database, earlier: dict, later: dict) -> dict:
+    """The engine's rows for two inspections, with each finding's text ready to read."""
+    from_findings = await db.execute_fn(lambda conn: comparable(findings_of(conn, earlier["id"])))
+    to_findings = await db.execute_fn(lambda conn: comparable(findings_of(conn, later["id"])))
+    return align(from_findings, to_findings)
+
+
+def _row_stems(row: dict) -> set[str]:
+    stems: set[str] = set()
+    for side in ("from", "to"):
+        for finding in row[side]:
+            stems.update(finding.get("matched_stems") or ())
+    return stems
+
+
+async def compare(datasette, request):
+    pair, fmt = request.url_vars["pair"], request.url_vars.get("format") or ""
+    earlier_id, later_id = _parse_pair(pair)
+    db = await ofsted_database(datasette)
+    earlier, later = await _inspection(db, earlier_id), await _inspection(db, later_id)
+    for inspection_id, inspection in ((earlier_id, earlier), (later_id, later)):
+        if inspection is None:
+            raise NotFound(f"No inspection '{inspection_id}' in this database: see /-/ofsted for the inspections held.")
+    if earlier["authority_id"] != later["authority_id"]:
+        raise BadRequest(
+            f"{earlier_id} and {later_id} are inspections of different authorities: a comparison follows one "
+            "authority over time."
+        )
+    if earlier_id == later_id:
+        raise BadRequest("Choose two different inspections to compare.")
+    if earlier["start_date"] > later["start_date"]:
+        query = f"?{request.query_string}" if request.query_string else ""
+        return Response.redirect(datasette.urls.path(f"/-/ofsted/compare/{later_id}...{earlier_id}{fmt}") + query)
+
+    result = await comparison(db, earlier, later)
+    status_filter = request.args.get("status") or ""
+    theme_filter = request.args.get("theme") or ""
+    if status_filter and status_filter not in STATUSES:
+        raise BadRequest(f"status must be one of {', '.join(STATUSES)}")
+    rows = [
+        row
+        for row in result["rows"]
+        if (not status_filter or row["status"] == status_filter) and (not theme_filter or theme_filter in row["themes"])
+    ]
+    inspection_fields = lambda i: {k: v for k, v in i.items()}  # noqa: E731
+    if fmt == ".json":
+        body = {
+            "from": inspection_fields(earlier),
+            "to": inspection_fields(later),
+            "counts": result["counts"],
+            "filters": {"status": status_filter or None, "theme": theme_filter or None},
+            "rows": rows,
+        }
+        return Response.json(body)
+    if fmt == ".csv":
+        return Response(_csv(rows), content_type="text/csv; charset=utf-8",
+                        headers={"content-disposition": f'attachment; filename="compare-{earlier_id}...{later_id}.csv"'})
+
+    theme_names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
+    for row in rows:
+        stems = _row_stems(row)
+        for side in ("from", "to"):
+            for finding in row[side]:
+                finding["html"] = highlight(finding["text"], stems)
+                finding["url"] = datasette.urls.row(db.name, "findings", finding["id"])
+    row_themes = sorted({t for row in result["rows"] for t in row["themes"]}, key=lambda t: theme_names.get(t, t))
+    others = await _rows(db, "select id, inspection_type, start_date from inspections where authority_id = ? order by start_date",
+                         [earlier["authority_id"]])
+    base = datasette.urls.path(f"/-/ofsted/compare/{earlier_id}...{later_id}")
+    query = urlencode({k: v for k, v in (("status", status_filter), ("theme", theme_filter)) if v})
+    return Response.html(
+        await _render(
+            datasette,
+            request,
+            "ofsted_compare.html",
+            {
+                "earlier": earlier,
+                "later": later,
+                "rows": rows,
+                "counts": result["counts"],
+                "total": len(result["rows"]),
+                "status_filter": status_filter,
+                "theme_filter": theme_filter,
+                "themes": [(t, theme_names.get(t, t)) for t in row_themes],
+                "theme_names": theme_names,
+                "status_help": STATUS_HELP,
+                "statuses": STATUSES,
+                "inspections": others,
+                "base": base,
+                "json_url": f"{base}.json" + (f"?{query}" if query else ""),
+                "csv_url": f"{base}.csv" + (f"?{query}" if query else ""),
+                "timeline_url": datasette.urls.path(f"/-/ofsted/{earlier['authority_id']}"),
+                "database": db.name,
+            },
+        )
+    )
+
+
+def _csv(rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["row", "status", "score", "themes", "side", "role", "finding_id", "kind", "polarity", "section",
+                     "page", "paragraph", "text"])
+    for number, row in enumerate(rows, 1):
+        for side in ("from", "to"):
+            for finding in row[side]:
+                writer.writerow(
+                    [_safe_cell(v) for v in (
+                        number, row["status"], row["score"], "; ".join(row["themes"]), side, finding["role"],
+                        finding["id"], finding["kind"], finding["polarity"], finding["section"], finding.get("page"),
+                        finding.get("paragraph"), finding["text"],
+                    )]
+                )
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- search
+
+
+async def search(datasette, request):
+    db = await ofsted_database(datasette)
+    q = (request.args.get("q") or "").strip()[:200]
+    results = []
+    if q:
+        results = await _rows(
+            db,
+            """
+            select f.id, f.inspection_id, f.kind, f.polarity, f.section, f.page, f.text, i.authority_id, i.inspection_type,
+                   i.start_date
+            from findings_fts join findings f on f.rowid = findings_fts.rowid join inspections i on i.id = f.inspection_id
+            where findings_fts match ? order by rank limit 100
+            """,
+            [escape_fts(q)],
+        )
+        words = {stem(w.lower()) for w in re.findall(r"[A-Za-z]+", q)}
+        for result in results:
+            result["html"] = highlight(result["text"], words)
+            result["url"] = datasette.urls.row(db.name, "findings", result["id"])
+    return Response.html(
+        await _render(datasette, request, "ofsted_search.html", {"q": q, "results": results, "database": db.name})
+    )
+
+
+def dumps(value) -> str:
+    return json.dumps(value, default=str)
