@@ -17,7 +17,7 @@ from datasette.utils.asgi import BadRequest, NotFound, Response
 from markupsafe import Markup, escape
 
 from ingest.links import comparable, findings_of
-from ingest.text import stem
+from ingest.text import STOPWORDS, stem
 
 from .align import STATUSES, compare as align
 
@@ -279,7 +279,8 @@ def highlight(text: str, stems: set[str] | frozenset[str]) -> Markup:
         return Markup(escape(text))
     out = []
     for token in re.split(r"([A-Za-z][A-Za-z'\u2019]*)", text):
-        if token and token[0].isalpha() and stem(token.lower().replace("\u2019", "'").split("'")[0]) in stems:
+        word = token.lower().replace("\u2019", "'").split("'")[0]
+        if token and token[0].isalpha() and len(word) > 2 and word not in STOPWORDS and stem(word) in stems:
             out.append(Markup("<mark>{}</mark>").format(token))
         else:
             out.append(escape(token))
@@ -376,7 +377,8 @@ async def compare(datasette, request):
         stems = _row_stems(row)
         for side in ("from", "to"):
             for finding in row[side]:
-                finding["html"] = highlight(finding["text"], stems)
+                own = set(finding.get("matched_stems") or ()) if finding["role"] != "improvement" else stems
+                finding["html"] = highlight(finding["text"], own)
                 finding["url"] = datasette.urls.row(db.name, "findings", finding["id"])
     row_themes = sorted({t for row in result["rows"] for t in row["themes"]}, key=lambda t: theme_names.get(t, t))
     others = await _rows(db, "select id, inspection_type, start_date from inspections where authority_id = ? order by start_date",
