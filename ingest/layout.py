@@ -91,13 +91,16 @@ def remove_footnotes(lines: list[str]) -> tuple[list[str], set[str]]:
     content_idx = [i for i, ln in enumerate(lines) if ln.strip()]
     tail = content_idx[-8:]
     for position, i in enumerate(tail):
+        if position == 0 or content_idx.index(i) < len(content_idx) / 2:
+            continue  # a footnote sits below the page's text
         text = lines[i].strip()
         match = FOOTNOTE_TEXT.match(text)
-        bare = re.fullmatch(r"\d{1,2}", text)
-        if match and position > 0:
+        if match:
             return lines[:i], {match.group(1)}
-        if bare and position + 1 < len(tail) and lines[tail[position + 1]].strip()[:1].isupper():
-            return lines[:i], {text}
+        if re.fullmatch(r"\d{1,2}", text) and position + 1 < len(tail):
+            after = lines[tail[position + 1]].strip()
+            if after[:1].isupper() and len(after) > 30 and not BULLET.match(after):
+                return lines[:i], {text}
     return lines, set()
 
 
@@ -253,8 +256,9 @@ def build_blocks(lines: list[Line], file_format: str) -> list[Block]:
         elif file_format == "pdf":
             short = len(stripped) < 0.8 * full_width
             closed = bool(_SENTENCE_END.search(stripped) or stripped.endswith(":")) and short
-            if _GRADE_END.search(stripped) and len(stripped) < 60:
-                closed = True
+            joined = " ".join(current.lines)
+            if _GRADE_END.search(joined) and len(joined.split()) <= 20 and not (following and following[0].islower()):
+                closed = True  # a row of a table of grades
             if _META.match(current.lines[0]):
                 closed = True
         else:

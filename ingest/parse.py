@@ -37,7 +37,7 @@ _GRADE_SCALE = re.compile(rf"^{_GRADE}\s*(?:\(grade \d\)\s*)?(?:a service|\(grad
 
 IMPROVEMENT_HEADING = re.compile(
     r"^(?:what needs to improve|areas? for (?:improvement|development|priority action)|recommendations?|"
-    r"what does the local authority need to improve|priority actions?)\b",
+    r"what does the (?:local authority|lscb|board) need to improve|priority actions?)\b",
     re.I,
 )
 STRENGTH_HEADING = re.compile(r"^(?:(?:key |main |areas of )?strengths?|the (?:local authority|lscb)['\u2019]s strengths)\s*$", re.I)
@@ -153,19 +153,16 @@ def find_published(head: str) -> str | None:
 
 
 def find_lead_inspector(text: str) -> str | None:
+    """The lead inspector: labelled in reports, the first inspector named in letters, else the signatory."""
     patterns = [
-        rf"lead inspector\s*:?\s*{_NAME}",
-        rf"reporting inspector\s*:?\s*{_NAME}",
+        rf"(?<![Dd]eputy )(?i:lead inspector)\s*:?\s*{_NAME}",
+        rf"(?i:reporting inspector)\s*:?\s*{_NAME}",
         rf"carried out by\s+{_NAME}",
-        rf"the inspectors were\s+{_NAME}",
-        rf"yours sincerely\s+{_NAME}",
+        rf"(?i:the inspectors were)\s+{_NAME}",
+        rf"(?i:yours sincerely)\s+{_NAME}",
     ]
     for pattern in patterns:
-        match = re.search(pattern, text, re.I if "yours" in pattern else 0)
-        if not match and pattern.startswith("lead"):
-            match = re.search(rf"(?i:lead inspector)\s*:?\s*{_NAME}", text)
-        if not match and pattern.startswith("reporting"):
-            match = re.search(rf"(?i:reporting inspector)\s*:?\s*{_NAME}", text)
+        match = re.search(pattern, text)
         if match:
             name = re.sub(r"\s+(?:HMI|Her|His|Ofsted|Social|Senior|Regional)\b.*$", "", match.group(1)).strip()
             if len(name.split()) >= 2:
@@ -301,7 +298,10 @@ def classify_blocks(blocks: list[Block], kind: str) -> tuple[list[Finding], list
                 continue
             if list_kind == "improvement" and not from_lead_in and not KNOWN_HEADINGS.match(text):
                 continue  # a topic heading inside a list of recommendations ("Workforce") keeps the list open
-            if _is_boilerplate(text) or re.match(r"^(?:inspection dates?|lead inspector|reporting inspector|report published|published)\b", text, re.I):
+            if _is_boilerplate(text) or re.match(
+                r"^(?:inspection dates?|(?:deputy )?lead inspector|reporting inspector|report published|published|team inspectors|"
+                r"senior data analyst|shadow inspectors?|quality assurance manager)\b", text, re.I
+            ):
                 continue
             if len(title_parts) < 2 and not findings and block.page == 1:
                 title_parts.append(text)

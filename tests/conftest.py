@@ -1,0 +1,60 @@
+"""Shared fixtures: the bundled reports ingested once per session into a real SQLite file."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+import yaml
+from datasette.app import Datasette
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORTS = ROOT / "data" / "reports"
+METADATA = ROOT / "metadata.yml"
+
+
+def run_ingest(*args: str, cwd: Path = ROOT, **kwargs) -> subprocess.CompletedProcess:
+    """Run the real command in a subprocess, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "ingest.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=600, **kwargs
+    )
+
+
+@pytest.fixture(scope="session")
+def bundled_db(tmp_path_factory) -> Path:
+    """data/reports ingested into a fresh ofsted.db (named so metadata.yml applies)."""
+    path = tmp_path_factory.mktemp("bundled") / "ofsted.db"
+    result = run_ingest(str(REPORTS), "--db", str(path))
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+@pytest.fixture(scope="session")
+def bundled_copy(bundled_db, tmp_path_factory):
+    """A factory of private copies of the bundled database, for tests that write."""
+
+    def copy() -> Path:
+        target = tmp_path_factory.mktemp("copy") / "ofsted.db"
+        shutil.copy(bundled_db, target)
+        return target
+
+    return copy
+
+
+def make_datasette(path: Path, immutable: bool = True) -> Datasette:
+    metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+    if immutable:
+        return Datasette(immutables=[str(path)], metadata=metadata)
+    return Datasette([str(path)], metadata=metadata)
+
+
+@pytest_asyncio.fixture
+async def ds(bundled_db):
+    """Datasette serving the bundled database immutably, with metadata.yml, as `datasette -i` would."""
+    datasette = make_datasette(bundled_db)
+    await datasette.invoke_startup()
+    return datasette

@@ -1,0 +1,114 @@
+"""Each repair of what text extraction leaves behind, pinned by name (pure functions, no files)."""
+
+from ingest.layout import build_blocks, pdf_lines, remove_running_lines, repair_broken_words, text_lines
+
+
+def _blocks(pages, fmt="pdf"):
+    lines = pdf_lines(pages) if fmt == "pdf" else text_lines(pages)
+    return build_blocks(lines, fmt)
+
+
+def _page(header_date: str, number: int, body: str) -> str:
+    return f"Inspection of Birmingham local authority children\u2019s services\r\n{header_date} {number}\r\n{body}"
+
+
+def test_running_header_with_glued_page_number_is_removed():
+    topics = ["early help", "the front door", "strategy meetings", "care leavers", "permanence"]
+    pages = [_page("20 February to 3 March 2023", n, f"{n}. Practice on {topic} is good.") for n, topic in enumerate(topics, 1)]
+    texts = [b.text for b in _blocks(pages)]
+    assert not any("Inspection of Birmingham" in t or "March 2023" in t for t in texts)
+    assert texts == [f"Practice on {topic} is good." for topic in topics]
+
+
+def test_header_detection_needs_repetition():
+    pages = [["Unique first line", "body"], ["Other line", "body"], ["Third line", "body"]]
+    assert remove_running_lines(pages)[0][0] == "Unique first line"
+
+
+def test_bare_page_numbers_and_footnote_marks_are_dropped():
+    pages = ["1\r\nWhat needs to improve?\r\n1\r\n\u25fc The quality of pathway plans for care leavers.\r\n2"]
+    texts = [b.text for b in _blocks(pages)]
+    assert texts == ["What needs to improve?", "The quality of pathway plans for care leavers."]
+
+
+def test_footnote_text_at_the_foot_of_a_page_is_cut():
+    page = (
+        "4. Child protection strategy discussions take place promptly when risks escalate.\r\n"
+        "Decisions are informed by relevant historical information.\r\n"
+        "1 The areas for improvement have been cross-referenced with the outcomes in \r\n"
+        "the Children\u2019s Social Care: National Framework.\r\n"
+    )
+    texts = [b.text for b in _blocks([page])]
+    assert texts == ["Child protection strategy discussions take place promptly when risks escalate. "
+                     "Decisions are informed by relevant historical information."]
+
+
+def test_footnote_number_glued_to_a_word_is_removed():
+    page = "Review of the effectiveness of the Local Safeguarding Children Board1\r\nMore text here follows now.\r\n1 Ofsted produces this report under its power.\r\n"
+    texts = [b.text for b in _blocks([page])]
+    assert "Board1" not in " ".join(texts)
+    assert "Safeguarding Children Board" in " ".join(texts)
+
+
+def test_bullet_glyphs_are_folded():
+    for glyph in ["\u25fc", "\u25a0", "\uf06e", "\uf0b7", "\uf0a7", "-", "\u2022"]:
+        blocks = _blocks([f"What needs to improve?\r\n{glyph} The quality of plans.\r\n{glyph} Recording of visits.\r\n"])
+        assert [b.marker for b in blocks] == ["heading", "bullet", "bullet"], glyph
+        assert blocks[1].text == "The quality of plans."
+
+
+def test_u_fffe_in_hyphenated_words():
+    texts = ["The pre\ufffeproceedings stage.", "A multi\ufffeagency panel.", "Some as\ufffesessments, most assessments."]
+    assert repair_broken_words(texts) == [
+        "The pre-proceedings stage.",
+        "A multi-agency panel.",
+        "Some assessments, most assessments.",  # spelt whole elsewhere in the report: the break was not a hyphen
+    ]
+
+
+def test_list_item_split_by_a_page_break_is_joined():
+    pages = [
+        "Findings\r\n\u25fc Out-of-hours services are effective. Children\u2019s risk is appropriately analysed, resulting in timely responses to children who go\r\n",
+        "missing. Clear recommendations for action enable the day staff to respond quickly.\r\n\u25fc Social workers are knowledgeable.\r\n",
+    ]
+    texts = [b.text for b in _blocks(pages)]
+    assert texts[1].endswith("children who go missing. Clear recommendations for action enable the day staff to respond quickly.")
+    assert texts[2] == "Social workers are knowledgeable."
+
+
+def test_text_paragraph_split_by_page_gap_is_joined():
+    text = "- Out-of-hours services are effective, in crisis or children who go\n\n\n\nmissing. Clear recommendations.\n\n- Next item here.\n"
+    texts = [b.text for b in _blocks([text], "text")]
+    assert texts == ["Out-of-hours services are effective, in crisis or children who go missing. Clear recommendations.", "Next item here."]
+
+
+def test_bullet_whose_glyph_the_text_conversion_dropped():
+    text = "Strengths\n\n Decisions about contacts are timely.\n\n- Thresholds are clear.\n"
+    blocks = _blocks([text], "text")
+    assert [b.marker for b in blocks] == ["heading", "bullet", "bullet"]
+
+
+def test_bold_markers_of_text_conversions_are_removed():
+    blocks = _blocks(["2. The overall effectiveness is judged to be **adequate**.\n"], "text")
+    assert blocks[0].text == "The overall effectiveness is judged to be adequate."
+
+
+def test_paragraph_numbers_are_kept_apart_from_text():
+    blocks = _blocks(["12. The quality of practice has improved since the last inspection.\r\n"])
+    assert (blocks[0].marker, blocks[0].number, blocks[0].text) == ("number", 12, "The quality of practice has improved since the last inspection.")
+
+
+def test_sub_points_belong_to_their_item():
+    page = "What needs to improve?\r\n\u25fc Practice with disabled children to demonstrate:\r\n- an understanding of the impact of disability\r\n- the ambition for disabled children.\r\n\u25fc Recording.\r\n"
+    blocks = _blocks([page])
+    assert [b.text for b in blocks[1:]] == [
+        "Practice with disabled children to demonstrate: an understanding of the impact of disability the ambition for disabled children.",
+        "Recording.",
+    ]
+
+
+def test_wrapped_heading_with_grade_is_one_heading():
+    page = "\u25fc Consistency of written plans.\r\nThe experiences and progress of children who need help and \r\nprotection: good\r\n1. Since the inspection in 2018, much has improved.\r\n"
+    blocks = _blocks([page])
+    assert blocks[1].marker == "heading"
+    assert blocks[1].text == "The experiences and progress of children who need help and protection: good"

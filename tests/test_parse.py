@@ -1,0 +1,143 @@
+"""The parser on the real seeds and sample PDFs: metadata from content, never from file names."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ingest.extract import extract
+from ingest.parse import IMPROVEMENT_HEADING, find_dates, find_lead_inspector, national_framework_tags, parse_pages
+from ingest.reference import find_authority
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORTS = ROOT / "data" / "reports"
+EXPECTED = json.loads((Path(__file__).parent / "data" / "expected_samples.json").read_text())
+
+
+def parse(name: str):
+    extracted = extract(REPORTS / name)
+    return parse_pages(extracted.pages, extracted.file_format, find_authority)
+
+
+def kinds(report, kind: str, section: str | None = None):
+    return [f for f in report.findings if f.kind == kind and (section is None or f.section == section)]
+
+
+def test_seed_000_sutton_focused_visit_2018():
+    report = parse("000_aacd069290608c33.txt")
+    assert (report.authority_name, report.inspection_type, report.start_date, report.end_date) == (
+        "sutton", "focused visit", "2018-06-26", "2018-06-27")
+    assert report.lead_inspector == "Caroline Walsh"
+    assert report.kind == "letter"
+    assert len(kinds(report, "improvement")) == 3
+    assert len(kinds(report, "finding", "Findings")) == 15
+
+
+def test_seed_002_sutton_unannounced_2010():
+    report = parse("002_ac07fc03e2f7f600.txt")
+    assert (report.start_date, report.end_date, report.lead_inspector) == ("2010-03-09", "2010-03-10", "Colette Elliott-Cooper")
+    assert report.inspection_type == "annual unannounced inspection of contact, referral and assessment"
+    assert len(kinds(report, "strength")) == 11
+    assert len(kinds(report, "improvement")) == 4
+
+
+def test_seed_003_sutton_child_protection_2013():
+    report = parse("003_6185718e885c3be8.txt")
+    assert (report.start_date, report.end_date, report.lead_inspector) == ("2013-05-13", "2013-05-22", "Wendy Ghaffar")
+    improvements = kinds(report, "improvement")
+    assert len(improvements) == 10
+    assert [f.timescale for f in improvements] == ["Immediately"] + ["Within three months"] * 7 + ["Within six months"] * 2
+    assert len(report.judgements) == 4
+    assert {j.grade for j in report.judgements} == {"adequate"}
+
+
+def test_seed_004_southwark_focused_visit_2019():
+    report = parse("004_85e7267de99e4671.txt")
+    assert (report.authority_name, report.start_date, report.end_date, report.lead_inspector) == (
+        "southwark", "2019-01-15", "2019-01-16", "Andy Whippey")
+    assert len(kinds(report, "improvement")) == 3
+    assert len(kinds(report, "finding", "Findings")) == 16
+
+
+def test_seed_001_summary_for_children_belongs_to_003():
+    summary, report = parse("001_548a9489fd409ec6.txt"), parse("003_6185718e885c3be8.txt")
+    assert summary.kind == "summary for children"
+    assert (summary.authority_name, summary.start_date) == (report.authority_name, report.start_date)
+    assert len(kinds(summary, "improvement")) == 5
+    assert summary.judgements == []
+
+
+def test_boilerplate_is_not_a_finding():
+    texts = " ".join(f.text for name in ["000_aacd069290608c33.txt", "003_6185718e885c3be8.txt"] for f in parse(name).findings)
+    for boilerplate in ["Ofsted will take the findings", "Yours sincerely", "Crown copyright", "This document may be reproduced",
+                        "Piccadilly Gate", "Dear Mr Ireland", "Record of main findings"]:
+        assert boilerplate not in texts
+
+
+@pytest.mark.parametrize("expected", [e for e in EXPECTED if not e.get("refuse")], ids=lambda e: e["file"])
+def test_sample_pdf(expected):
+    report = parse(expected["file"])
+    assert report.authority_name == expected["authority"]
+    assert (report.start_date, report.end_date) == (expected["start_date"], expected["end_date"])
+    assert report.lead_inspector == expected["lead_inspector"]
+    assert report.pages == expected["pages"]
+    expected_type = expected["inspection_type"].replace(" re-inspection", "").replace(" + LSCB review", "")
+    if "(uncertain)" not in expected.get("type_confidence", ""):
+        assert report.inspection_type == expected_type
+    assert len([f for f in report.findings if f.kind == "improvement" and f.about == "authority"]) == expected["improvements_count"]
+    grades = {(j.area.lower(), j.grade) for j in report.judgements if j.about == "authority"}
+    for judgement in expected["judgements"]:
+        assert (judgement["area"].lower(), judgement["grade"]) in grades
+    if expected.get("lscb_recommendations_count"):
+        lscb = [f for f in report.findings if f.about == "LSCB" and IMPROVEMENT_HEADING.match(f.section)]
+        assert len(lscb) >= expected["lscb_recommendations_count"]
+
+
+def test_metadata_comes_from_content_not_file_name(tmp_path):
+    renamed = tmp_path / "kent-2010-01-01-misleading-name.pdf"
+    shutil.copy(REPORTS / "50214110.pdf", renamed)
+    extracted = extract(renamed)
+    report = parse_pages(extracted.pages, extracted.file_format, find_authority)
+    assert (report.authority_name, report.start_date) == ("birmingham", "2023-02-20")
+
+
+def test_lscb_recommendations_are_not_the_authoritys():
+    report = parse("2763794.pdf")
+    lscb = [f for f in report.findings if f.about == "LSCB"]
+    assert lscb and all(f.kind != "improvement" for f in lscb)
+
+
+def test_national_framework_tags_are_parsed():
+    assert national_framework_tags("Care leavers. (outcome 4, national framework)") == ["Outcome 4"]
+    assert national_framework_tags("x (Outcome Two / Enabler 1, National Framework)") == ["Outcome 2", "Enabler 1"]
+    kent = parse("50294428.pdf")
+    assert [f.national_framework for f in kinds(kent, "improvement")] == [["Outcome 4"], ["Outcome 4"], ["Enabler 2"]]
+
+
+def test_the_2026_framework_has_no_overall_grade():
+    report = parse("50306784.pdf")
+    assert report.framework == "ILACS 2026"
+    assert not any(j.area.lower().startswith("overall") for j in report.judgements)
+    assert len(report.judgements) == 4
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Inspection dates: 20 February to 3 March 2023", ("2023-02-20", "2023-03-03")),
+    ("Inspection dates:13-22 May 2013", ("2013-05-13", "2013-05-22")),
+    ("Inspection dates: 15 \u2013 19 July 2013", ("2013-07-15", "2013-07-19")),
+    ("Inspection date: 18 March 2014 \u2013 09 April 2014", ("2014-03-18", "2014-04-09")),
+    ("a focused visit to Sutton on 26 and 27 June 2018 carried out by", ("2018-06-26", "2018-06-27")),
+    ("13 May \u2013 22 May 2013", ("2013-05-13", "2013-05-22")),
+    ("Inspection dates: 28 December to 3 January 2020", ("2019-12-28", "2020-01-03")),
+    ("A shopping list: eggs, milk", (None, None)),
+])
+def test_dates(text, expected):
+    assert find_dates(text) == expected
+
+
+def test_lead_inspector_without_title():
+    assert find_lead_inspector("Lead inspector:Wendy Ghaffar HMI\nAge group: All") == "Wendy Ghaffar"
+    assert find_lead_inspector("Lead inspector: Pauline Higham\nHer Majesty's Inspector") == "Pauline Higham"
