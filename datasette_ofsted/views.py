@@ -16,10 +16,11 @@ from datasette.utils import escape_fts
 from datasette.utils.asgi import BadRequest, NotFound, Response
 from markupsafe import Markup, escape
 
-from ingest.links import comparable, findings_of
 from ingest.text import STOPWORDS, stem
 
-from .align import STATUSES, compare as align
+from .align import STATUSES
+from .align import compare as align
+from .findings import comparable, findings_of
 
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*-\d{4}-\d{2}-\d{2}$")
 AUTHORITY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

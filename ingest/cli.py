@@ -68,7 +68,8 @@ def collect(paths: tuple[str, ...]) -> tuple[list[str], list[tuple[str, str]]]:
         if path.is_dir():
             try:
                 found = sorted(
-                    str(p) for p in path.rglob("*") if p.suffix.lower() in REPORT_SUFFIXES and p.is_file()
+                    str(p) for p in path.rglob("*")
+                    if p.suffix.lower() in REPORT_SUFFIXES and (p.is_file() or p.is_symlink())
                 )
             except OSError as error:
                 problems.append((given, f"cannot be read ({error.strerror or error})"))

@@ -1,0 +1,37 @@
+"""Reading an inspection's findings back from SQLite in the form the comparison engine takes."""
+
+from __future__ import annotations
+
+import json
+
+
+def findings_of(db, inspection_id: str) -> list[dict]:
+    """An inspection's findings with their themes, as the comparison engine takes them.
+
+    `db` is anything with execute(sql, params) returning rows as tuples (sqlite3 or sqlite-utils).
+    """
+    rows = db.execute(
+        """
+        select f.id, f.kind, f.polarity, f.text, f.section, f.about, f.page, f.paragraph, f.document_id,
+               f.timescale, f.national_framework,
+               (select json_group_array(theme_id) from finding_themes t where t.finding_id = f.id) as themes
+        from findings f join documents d on d.id = f.document_id
+        where f.inspection_id = ?
+        order by case d.kind when 'summary for children' then 1 else 0 end, f.document_id, f.ordinal
+        """,
+        [inspection_id],
+    ).fetchall()
+    keys = ["id", "kind", "polarity", "text", "section", "about", "page", "paragraph", "document_id", "timescale",
+            "national_framework", "themes"]
+    out = []
+    for row in rows:
+        finding = dict(zip(keys, row))
+        finding["themes"] = json.loads(finding["themes"] or "[]")
+        out.append(finding)
+    return out
+
+
+def comparable(findings: list[dict]) -> list[dict]:
+    """The summary for children restates the report in plain words: compare the report's own findings."""
+    main = [f for f in findings if not f["document_id"].endswith("-summary-for-children")]
+    return main or findings

@@ -1,0 +1,197 @@
+"""The ofsted-ingest command end to end: real files, real SQLite, exit codes, reruns, kills."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import sqlite_utils
+from conftest import REPORTS, ROOT, run_ingest
+from fixtures import minimal_pdf
+
+SEEDS = sorted(REPORTS.glob("*.txt"))
+SAVED_WEB_PAGE = ROOT / "tests" / "data" / "bad" / "saved_web_page.pdf"
+
+
+def counts(path: Path) -> dict[str, int]:
+    db = sqlite_utils.Database(path)
+    return {t: db[t].count for t in ["authorities", "inspections", "documents", "judgements", "findings", "finding_themes", "issue_links"]}
+
+
+def test_bundled_reports_load(bundled_db):
+    db = sqlite_utils.Database(bundled_db)
+    c = counts(bundled_db)
+    assert c["documents"] == 18 and c["inspections"] == 17
+    assert c["findings"] > 1500 and c["issue_links"] > 100
+    assert db["ingest_errors"].count == 0
+    assert [r["id"] for r in db.query("select id from inspections where authority_id = 'sutton' order by start_date")] == [
+        "sutton-2010-03-09", "sutton-2013-05-13", "sutton-2018-06-26"]
+    summary = next(db.query("select inspection_id from documents where kind = 'summary for children'"))
+    assert summary["inspection_id"] == "sutton-2013-05-13"
+    assert next(db.query("select source_url from documents where file_name = '50214110.pdf'"))["source_url"] == (
+        "https://files.ofsted.gov.uk/v1/file/50214110")
+    assert db["authorities"].get("sutton")["urn"] == "80515"
+    assert db["authorities"].get("sutton")["la_code"] == "319"
+
+
+def test_schema_has_fts_and_foreign_key_indexes(bundled_db):
+    db = sqlite_utils.Database(bundled_db)
+    assert db["findings"].detect_fts() == "findings_fts"
+    assert list(db.query("select id from findings where rowid in (select rowid from findings_fts where findings_fts match 'missing')"))
+    for table in db.tables:
+        indexed = {tuple(i.columns) for i in table.indexes}
+        for fk in table.foreign_keys:
+            assert (fk.column,) in indexed or any(cols[0] == fk.column for cols in indexed) or fk.column in (table.pks or []), (table.name, fk.column)
+    assert db["themes"].count >= 30
+
+
+def test_judgements_and_grades(bundled_db):
+    db = sqlite_utils.Database(bundled_db)
+    grades = {r["area"]: r["grade"] for r in db.query("select area, grade from judgements where inspection_id = 'manchester-2017-10-09'")}
+    assert grades["Overall effectiveness"] == "requires improvement"
+    assert grades["Adoption performance"] == "good"
+    assert {r["grade"] for r in db.query("select grade from judgements")} <= {"outstanding", "good", "requires improvement", "adequate", "inadequate"}
+
+
+def test_a_batch_with_bad_files_loads_the_good_ones_and_exits_1(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    good = [REPORTS / "000_aacd069290608c33.txt", REPORTS / "50214110.pdf"]
+    for path in good:
+        shutil.copy(path, folder / path.name)
+    shutil.copy(REPORTS / "000_aacd069290608c33.txt", folder / "copy_of_000.txt")
+    real_pdf = (REPORTS / "50187561.pdf").read_bytes()
+    bad = {
+        "empty.pdf": b"",
+        "truncated.pdf": real_pdf[: len(real_pdf) // 3],
+        "random.pdf": b"%PDF-1.7\n" + os.urandom(50_000),
+        "saved_page.pdf": SAVED_WEB_PAGE.read_bytes(),
+        "not_ofsted.pdf": minimal_pdf(["Minutes of the parish council meeting", "Apologies were received from Mr Smith."]),
+        "shopping.txt": b"eggs\nmilk\nbread\n",
+        "binary.txt": os.urandom(4096) + b"\x00" * 100,
+        "prose.txt": (b"It was a bright cold day in April, and the clocks were striking thirteen. " * 90_000)[:6_000_000],
+    }
+    for name, data in bad.items():
+        (folder / name).write_bytes(data)
+    (folder / "broken.pdf").symlink_to(tmp_path / "nowhere.pdf")
+    (tmp_path / "empty_folder").mkdir()
+    db_path = tmp_path / "ofsted.db"
+    started = time.perf_counter()
+    result = run_ingest(str(folder), str(tmp_path / "empty_folder"), str(tmp_path / "missing"), "--db", str(db_path))
+    assert time.perf_counter() - started < 60
+    assert result.returncode == 1, result.stderr
+    errors = dict(line.split(": ", 1) for line in result.stderr.strip().splitlines())
+    reasons = {Path(p).name: r for p, r in errors.items()}
+    assert reasons["empty.pdf"] == "empty file"
+    assert reasons["saved_page.pdf"] == "not a PDF: it is a saved web page"
+    assert reasons["truncated.pdf"].startswith("damaged PDF")
+    assert reasons["random.pdf"].startswith("damaged PDF")
+    assert reasons["not_ofsted.pdf"] == "no inspection dates found: not an Ofsted report?"
+    assert reasons["shopping.txt"] == "no inspection dates found: not an Ofsted report?"
+    assert reasons["binary.txt"] == "binary data, not text"
+    assert reasons["prose.txt"].startswith("too large for a report")
+    assert reasons["broken.pdf"].startswith("cannot be read")
+    assert reasons["empty_folder"] == "no .pdf or .txt reports in this folder"
+    assert reasons["missing"] == "no such file or folder"
+    db = sqlite_utils.Database(db_path)
+    assert db["documents"].count == 2  # the two good reports; the identical copy is skipped
+    assert "1 skipped" in result.stdout or "1 skipped" in result.stderr
+    assert db["ingest_errors"].count == len(reasons)
+    assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+def test_exit_codes(tmp_path):
+    db_path = str(tmp_path / "ofsted.db")
+    assert run_ingest(str(SEEDS[0]), "--db", db_path).returncode == 0
+    again = run_ingest(str(SEEDS[0]), "--db", db_path)
+    assert again.returncode == 0 and "0 ingested, 1 skipped" in again.stdout
+    assert run_ingest("--workers", "0", "--db", db_path).returncode == 2
+    assert run_ingest("--no-such-option").returncode == 2
+
+
+def test_rerun_changes_no_count(bundled_copy):
+    path = bundled_copy()
+    before = counts(path)
+    result = run_ingest(str(REPORTS), "--db", str(path))
+    assert result.returncode == 0
+    assert "0 ingested, 18 skipped" in result.stdout
+    assert counts(path) == before
+
+
+def test_a_new_file_for_a_held_document_replaces_it(tmp_path):
+    db_path = tmp_path / "ofsted.db"
+    original = REPORTS / "000_aacd069290608c33.txt"
+    assert run_ingest(str(original), "--db", str(db_path)).returncode == 0
+    before = counts(db_path)
+    revised = tmp_path / "revised.txt"
+    text = original.read_text()
+    revised.write_text(text.replace("Findings\n", "Findings\n\n- An added finding about the front door and thresholds, which are clear.\n", 1))
+    assert run_ingest(str(revised), "--db", str(db_path)).returncode == 0
+    after = counts(db_path)
+    assert after["documents"] == before["documents"] == 1
+    assert after["findings"] == before["findings"] + 1
+    db = sqlite_utils.Database(db_path)
+    assert next(db.query("select source_path from documents"))["source_path"] == str(revised)
+
+
+def test_workers_give_the_same_database(tmp_path):
+    dumps = []
+    for workers in ("1", "2"):
+        path = tmp_path / f"w{workers}.db"
+        assert run_ingest(str(REPORTS), "--db", str(path), "--workers", workers).returncode == 0
+        db = sqlite_utils.Database(path)
+        dumps.append({
+            table: sorted(tuple(v for k, v in row.items() if k not in ("ingested_at", "id") or table != "documents" and k == "id")
+                          for row in db[table].rows)
+            for table in ["inspections", "documents", "judgements", "findings", "finding_themes", "issue_links"]
+        })
+    assert dumps[0] == dumps[1]
+
+
+def test_kill_9_leaves_no_half_document_and_rerun_completes(tmp_path):
+    db_path = tmp_path / "ofsted.db"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ingest.cli", str(REPORTS), "--db", str(db_path), "--workers", "1"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 60
+    loaded = 0
+    while time.time() < deadline and process.poll() is None:
+        try:
+            with sqlite3.connect(db_path, timeout=1) as conn:
+                loaded = conn.execute("select count(*) from documents").fetchone()[0]
+        except sqlite3.Error:
+            loaded = 0
+        if loaded >= 4:
+            break
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert 0 < loaded < 18
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+    assert conn.execute(
+        "select count(*) from documents d where d.findings != (select count(*) from findings f where f.document_id = d.id)"
+    ).fetchone()[0] == 0
+    conn.close()
+    assert run_ingest(str(REPORTS), "--db", str(db_path)).returncode == 0
+    assert counts(db_path)["documents"] == 18
+
+
+def test_two_ingests_at_once_do_not_corrupt(tmp_path):
+    db_path = tmp_path / "ofsted.db"
+    first = subprocess.Popen([sys.executable, "-m", "ingest.cli", str(REPORTS / "50214110.pdf"), str(REPORTS / "50050254.pdf"),
+                              "--db", str(db_path)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    second = subprocess.Popen([sys.executable, "-m", "ingest.cli", *map(str, SEEDS), "--db", str(db_path)],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert first.wait(timeout=300) == 0, first.stderr.read()
+    assert second.wait(timeout=300) == 0, second.stderr.read()
+    c = counts(db_path)
+    assert c["documents"] == 7
+    assert sqlite3.connect(db_path).execute("pragma integrity_check").fetchone()[0] == "ok"
