@@ -46,10 +46,13 @@ def table_actions(datasette, database, table, request):
 @hookimpl
 def render_cell(value, column, table, database, datasette):
     """Inspection ids link to their authority's timeline, wherever they are shown."""
-    if not isinstance(value, str) or not (column == "id" and table == "inspections" or column.endswith("inspection_id")):
+    if not (column == "id" and table == "inspections" or column.endswith("inspection_id")):
         return None
-    if not INSPECTION_ID.match(value):
+    if isinstance(value, dict):  # an expanded foreign key: {"value": ..., "label": ...}
+        value = value.get("value")
+    if not isinstance(value, str) or not INSPECTION_ID.match(value):
         return None
     authority = value[: -len("-YYYY-MM-DD")]
-    href = datasette.urls.path(f"/-/ofsted/{authority}")
-    return Markup(f'<a href="{escape(href)}#{escape(value)}">{escape(value)}</a>')
+    timeline = datasette.urls.path(f"/-/ofsted/{authority}")
+    record = datasette.urls.row(database, "inspections", value)
+    return Markup('<a href="{}">{}</a> (<a href="{}#{}">timeline</a>)').format(record, value, timeline, value)

@@ -137,7 +137,7 @@ def _cell(states: set[str], earlier_raised: bool) -> str:
 
 
 async def threads(db: Database, inspections: list[dict]) -> list[dict]:
-    """Themes raised (as an improvement or a weakness) in three or more inspections, cell by cell."""
+    """Themes raised (as an improvement or a weakness) in more than one inspection, cell by cell, longest first."""
     ids = [i["id"] for i in inspections]
     if len(ids) < 2:
         return []
@@ -167,15 +167,16 @@ async def threads(db: Database, inspections: list[dict]) -> list[dict]:
     for theme in by_theme.values():
         raised_in = [i for i in ids if theme["states"].get(i, set()) & {"improvement", "negative"}]
         improvements = [i for i in ids if "improvement" in theme["states"].get(i, set())]
-        if len(raised_in) < 3 or not improvements:
+        if len(raised_in) < 2 or not improvements:
             continue
         cells, earlier = [], False
         for inspection_id in ids:
             states = theme["states"].get(inspection_id, set())
             cells.append({"inspection_id": inspection_id, "state": _cell(states, earlier)})
             earlier = earlier or bool(states & {"improvement", "negative"})
-        result.append({"id": theme["id"], "name": theme["name"], "cells": cells, "improvements": len(improvements)})
-    result.sort(key=lambda t: (-t["improvements"], t["name"]))
+        result.append({"id": theme["id"], "name": theme["name"], "cells": cells, "raised": len(raised_in),
+                       "improvements": len(improvements)})
+    result.sort(key=lambda t: (-t["raised"], -t["improvements"], t["name"]))
     return result
 
 
