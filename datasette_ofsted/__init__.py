@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from datasette import hookimpl
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from . import views
 

@@ -28,7 +28,7 @@ from ingest.text import content_stems, sentences
 # Calibration. A unit must share content words with the improvement (cosine) and the
 # themes add to that; evidence below SHOW is not listed.
 THEME_WEIGHT = 0.35
-MATCH = 0.36  # a sentence of the other report speaks of the same matter
+MATCH = 0.32  # a sentence of the other report speaks of the same matter
 SAME_IMPROVEMENT = MATCH  # an improvement of the other report on the same matter
 SHOW = 0.22
 MIN_SHARED = 0.03  # the least word overlap (cosine) before themes count
@@ -63,22 +63,19 @@ def _features(text: str) -> tuple[Counter, frozenset[str]]:
 
 
 def _units(findings: list[dict]) -> list[Unit]:
+    """Every sentence of every finding of the authority (an LSCB's are not the authority's)."""
     units = []
     for index, finding in enumerate(findings):
         if finding.get("about", "authority") != "authority":
             continue
-        text = _NF_TAG.sub("", finding["text"])
-        if finding["kind"] == "improvement":
-            pieces = [(text, -1)]
-        else:
-            pieces = [(s, sentence_polarity(s)) for s in sentences(text)]
-        for piece, sign in pieces:
+        improvement = finding["kind"] == "improvement"
+        tagged = frozenset(finding.get("themes") or ()) if improvement else frozenset()
+        for piece in sentences(_NF_TAG.sub("", finding["text"])):
             features, stems = _features(piece)
             if not stems:
                 continue
-            themes = frozenset(theme_ids(piece)) | (
-                frozenset(finding.get("themes") or ()) if finding["kind"] == "improvement" else frozenset()
-            )
+            sign = -1 if improvement else sentence_polarity(piece)
+            themes = frozenset(theme_ids(piece)) | {t for t in tagged if t.startswith("nf-")}
             units.append(Unit(index, piece, sign, themes, features, stems=stems))
     return units
 
@@ -101,36 +98,67 @@ def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(v * b.get(f, 0.0) for f, v in a.items())
 
 
-def similarity(a: Unit, b: Unit) -> float:
-    cosine = _cosine(a.vector, b.vector)
+def similarity(improvement: Unit, other: Unit) -> float:
+    """Word overlap (TF-IDF cosine) plus the share of the improvement's themes the other sentence speaks of.
+
+    The improvement's themes define its concern: a sentence on one of its three themes
+    is weaker evidence than one on all of them.
+    """
+    cosine = _cosine(improvement.vector, other.vector)
     if cosine < MIN_SHARED:
         return cosine  # themes alone do not make two sentences speak of the same matter
-    themes = a.themes & b.themes
-    theme_share = len(themes) / max(1, min(len(a.themes), len(b.themes))) if themes else 0.0
-    return min(1.0, cosine + THEME_WEIGHT * theme_share)
+    shared = improvement.themes & other.themes
+    if not shared:
+        return cosine
+    return min(1.0, cosine + THEME_WEIGHT * len(shared) / len(improvement.themes))
+
+
+def theme_share(improvement: Unit, other: Unit) -> float:
+    return len(improvement.themes & other.themes) / len(improvement.themes) if improvement.themes else 0.0
 
 
 @dataclass
 class Match:
-    unit: Unit
+    unit: Unit  # the other report's sentence
     score: float
+    shared: frozenset[str]  # the stems it shares with the improvement's sentence it matched best
+    lexical: bool = True  # False: the sentence shares only a theme, which shows but does not decide
 
 
-def _best_matches(improvement: Unit, others: list[Unit]) -> list[Match]:
-    scored = [Match(u, similarity(improvement, u)) for u in others]
-    return sorted((m for m in scored if m.score >= SHOW), key=lambda m: -m.score)
+def _best_matches(concern: list[Unit], others: list[Unit]) -> list[Match]:
+    """The other report's sentences on the same matter as any sentence of the improvement, best first.
+
+    Sentences that share words decide the status; sentences that share only the
+    improvement's themes are kept, ranked after them, as further evidence to show.
+    """
+    matches, thematic = [], []
+    for other in others:
+        score, sentence = max(((similarity(u, other), u) for u in concern), key=lambda pair: pair[0])
+        if score >= SHOW:
+            matches.append(Match(other, score, sentence.stems & other.stems))
+        else:
+            share = max(theme_share(u, other) for u in concern)
+            if share >= 0.5:
+                thematic.append(Match(other, THEME_WEIGHT * share, frozenset(), lexical=False))
+    return sorted(matches, key=lambda m: -m.score) + sorted(thematic, key=lambda m: -m.score)
 
 
-def _judge_earlier(matches: list[Match], other_findings: list[dict]) -> tuple[str, float]:
-    """Status of an earlier improvement from what the later report says of the same matter."""
-    improvements = [m for m in matches if other_findings[m.unit.finding]["kind"] == "improvement"]
-    if improvements and improvements[0].score >= SAME_IMPROVEMENT:
-        return "recurring", improvements[0].score
+def _is_improvement(findings: list[dict], match: Match) -> bool:
+    return findings[match.unit.finding]["kind"] == "improvement"
+
+
+def _judge_earlier(matches: list[Match], other: list[dict]) -> tuple[str, float]:
+    """Status of an earlier improvement from what the later report says of the same matter.
+
+    The later report's own improvements count as criticism like any other negative sentence.
+    """
+    matches = [m for m in matches if m.lexical]
     negative = max((m.score for m in matches if m.unit.polarity < 0), default=0.0)
     positive = max(
         (m.score + (0.05 if _PROGRESS.search(m.unit.text) else 0.0) for m in matches if m.unit.polarity > 0),
         default=0.0,
     )
+    # Raised again "even partly" is recurring; resolved needs praise on the matter and no criticism.
     if negative >= MATCH:
         return "recurring", negative
     if positive >= MATCH:
@@ -138,9 +166,10 @@ def _judge_earlier(matches: list[Match], other_findings: list[dict]) -> tuple[st
     return "not_revisited", max(negative, positive)
 
 
-def _judge_later(matches: list[Match], other_findings: list[dict]) -> tuple[str, float]:
+def _judge_later(matches: list[Match], other: list[dict]) -> tuple[str, float]:
     """A later improvement recurs when the earlier report raised it or stated it as a weakness."""
-    improvements = [m for m in matches if other_findings[m.unit.finding]["kind"] == "improvement"]
+    matches = [m for m in matches if m.lexical]
+    improvements = [m for m in matches if _is_improvement(other, m)]
     if improvements and improvements[0].score >= SAME_IMPROVEMENT:
         return "recurring", improvements[0].score
     negative = max((m.score for m in matches if m.unit.polarity < 0), default=0.0)
@@ -149,24 +178,22 @@ def _judge_later(matches: list[Match], other_findings: list[dict]) -> tuple[str,
     return "new", negative
 
 
-def _evidence(matches: list[Match], findings: list[dict], improvement: Unit, status: str, exclude: set[int]) -> list[dict]:
+def _evidence(matches: list[Match], findings: list[dict], status: str) -> list[dict]:
     """The best findings of the other report for this concern: criticism first for recurring, praise for resolved."""
-    if status == "not_revisited" or status == "new":
+    if status in ("not_revisited", "new"):
         return []
     wanted = 1 if status == "resolved" else -1
     ranked = sorted(
-        (m for m in matches if findings[m.unit.finding]["kind"] != "improvement"),
-        key=lambda m: (m.unit.polarity != wanted, -m.score),
+        (m for m in matches if not _is_improvement(findings, m)),
+        key=lambda m: (not m.lexical, m.unit.polarity != wanted, -m.score),
     )
     chosen: list[dict] = []
-    seen: set[int] = set(exclude)
+    seen: set[int] = set()
     for match in ranked:
         if match.unit.finding in seen:
             continue
         seen.add(match.unit.finding)
-        chosen.append(
-            _described(findings[match.unit.finding], "evidence", match.score, match.unit.text, improvement.stems & match.unit.stems)
-        )
+        chosen.append(_described(findings[match.unit.finding], "evidence", match.score, match.unit.text, match.shared))
         if len(chosen) == EVIDENCE_PER_SIDE:
             break
     return chosen
@@ -181,6 +208,19 @@ def _described(finding: dict, role: str, score: float | None, sentence: str | No
     return out
 
 
+def _concerns(units: list[Unit], findings: list[dict]) -> dict[int, list[Unit]]:
+    """Each improvement's sentences, by the improvement's index."""
+    grouped: dict[int, list[Unit]] = {}
+    for unit in units:
+        if findings[unit.finding]["kind"] == "improvement":
+            grouped.setdefault(unit.finding, []).append(unit)
+    return grouped
+
+
+def _themes(concern: list[Unit]) -> set[str]:
+    return set().union(*(u.themes for u in concern))
+
+
 def compare(earlier: list[dict], later: list[dict]) -> dict:
     """Rows of the comparison: every improvement of either side in exactly one row.
 
@@ -189,59 +229,42 @@ def compare(earlier: list[dict], later: list[dict]) -> dict:
     """
     earlier_units, later_units = _units(earlier), _units(later)
     _weigh(earlier_units + later_units)
-    earlier_improvements = [u for u in earlier_units if earlier[u.finding]["kind"] == "improvement"]
-    later_improvements = [u for u in later_units if later[u.finding]["kind"] == "improvement"]
 
     rows: list[dict] = []
-    row_of_earlier: dict[int, dict] = {}
-    for unit in earlier_improvements:
-        matches = _best_matches(unit, later_units)
+    row_of: dict[int, dict] = {}
+    for index, concern in _concerns(earlier_units, earlier).items():
+        matches = _best_matches(concern, later_units)
         status, score = _judge_earlier(matches, later)
         row = {
             "status": status,
             "score": round(score, 3),
-            "themes": sorted(unit.themes),
-            "from": [_described(earlier[unit.finding], "improvement", None, None, set())],
+            "themes": sorted(_themes(concern)),
+            "from": [_described(earlier[index], "improvement", None, None, set())],
             "to": [],
-            "_unit": unit,
             "_matches": matches,
         }
         rows.append(row)
-        row_of_earlier[unit.finding] = row
+        row_of[index] = row
 
     later_rows: list[dict] = []
-    for unit in later_improvements:
-        matches = _best_matches(unit, earlier_units)
+    for index, concern in _concerns(later_units, later).items():
+        matches = _best_matches(concern, earlier_units)
         status, score = _judge_later(matches, earlier)
-        same = [m for m in matches if earlier[m.unit.finding]["kind"] == "improvement" and m.score >= SAME_IMPROVEMENT]
-        described = _described(later[unit.finding], "improvement", score if status == "recurring" else None, None,
-                               same[0].unit.stems & unit.stems if same else set())
-        if status == "recurring" and same and row_of_earlier[same[0].unit.finding]["status"] == "recurring":
-            row = row_of_earlier[same[0].unit.finding]
-            row["to"].append(described)  # one concern raised in both reports
-            row["themes"] = sorted(set(row["themes"]) | unit.themes)
+        same = [m for m in matches if m.lexical and _is_improvement(earlier, m) and m.score >= SAME_IMPROVEMENT]
+        described = _described(later[index], "improvement", score if status == "recurring" else None, None,
+                               same[0].shared if same else set())
+        if status == "recurring" and same and row_of[same[0].unit.finding]["status"] == "recurring":
+            row = row_of[same[0].unit.finding]  # one concern raised in both reports: one row
+            row["to"].append(described)
+            row["themes"] = sorted(set(row["themes"]) | _themes(concern))
             continue
-        exclude = set()
-        evidence = _evidence(matches, earlier, unit, status, exclude)
         later_rows.append(
-            {"status": status, "score": round(score, 3), "themes": sorted(unit.themes), "from": evidence,
-             "to": [described], "_unit": unit, "_matches": matches}
+            {"status": status, "score": round(score, 3), "themes": sorted(_themes(concern)),
+             "from": _evidence(matches, earlier, status), "to": [described]}
         )
 
     for row in rows:
-        unit = row["_unit"]
-        taken = {later_units_index for later_units_index in ()}  # nothing excluded but the row's own improvements
-        own = {f["id"] for f in row["to"]}
-        evidence = _evidence(row["_matches"], later, unit, row["status"], taken)
-        if row["status"] == "recurring" and not row["to"]:
-            # the same concern raised as an improvement of the later report that merged elsewhere:
-            # show the best later improvement as evidence only when it is not in another row.
-            pass
-        row["to"].extend(e for e in evidence if e["id"] not in own)
-    for row in rows + later_rows:
-        row.pop("_unit", None)
-        row.pop("_matches", None)
-
+        row["to"].extend(_evidence(row.pop("_matches"), later, row["status"]))
     all_rows = rows + later_rows
     counts = Counter(row["status"] for row in all_rows)
     return {"counts": {s: counts.get(s, 0) for s in STATUSES}, "rows": all_rows}

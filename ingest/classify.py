@@ -32,7 +32,8 @@ POSITIVE = re.compile(
     r"clear(?:ly)?|appropriate(?:ly)?|benefit(?:s|ing)?|outstanding|high[- ]quality|successful(?:ly)?|"
     r"positive(?:ly)?|comprehensive|proactive|prompt(?:ly)?|swift(?:ly)?|embedded|established|sensitive(?:ly)?|"
     r"skilled|stable|manageable|consistent(?:ly)?|responsive|impressive|excellent|valued|progress(?:ed)? (?:has|have)? ?been made|"
-    r"now|strengthened|better)\b",
+    r"now|strengthened|better|help(?:ed|s)|encouraged|supported|supportive|aspirational|informs?|"
+    r"purposeful|child[- ]centred|meaningful|strength)\b",
     re.I,
 )
 # Words that flip a positive word: "not effective", "not always timely".
