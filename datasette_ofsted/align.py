@@ -105,9 +105,11 @@ def similarity(improvement: Unit, other: Unit) -> float:
     is weaker evidence than one on all of them.
     """
     cosine = _cosine(improvement.vector, other.vector)
-    if cosine < MIN_SHARED:
-        return cosine  # themes alone do not make two sentences speak of the same matter
     shared = improvement.themes & other.themes
+    if cosine < MIN_SHARED:
+        # Without shared words, only a sentence wholly on the improvement's themes speaks of the
+        # same matter ("a stable workforce" / "too many changes of social worker").
+        return THEME_WEIGHT if improvement.themes and other.themes == improvement.themes else cosine
     if not shared:
         return cosine
     return min(1.0, cosine + THEME_WEIGHT * len(shared) / len(improvement.themes))
