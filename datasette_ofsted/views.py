@@ -182,7 +182,7 @@ async def threads(db: Database, inspections: list[dict]) -> list[dict]:
 
 def grade_chart(inspections: list[dict]) -> Markup:
     """An SVG line of overall grades over time; inspections with no overall grade are marked as such."""
-    width, height, left, top = 640, 180, 150, 16
+    width, height, left, top = 700, 180, 215, 16
     if not inspections:
         return Markup("")
     step = (width - left - 30) / max(1, len(inspections) - 1)

@@ -7,6 +7,8 @@ import sqlite_utils
 from datasette_ofsted.align import compare
 from datasette_ofsted.findings import comparable, findings_of
 
+from .load import write_transaction
+
 
 def link_rows(authority_id: str, from_id: str, to_id: str, result: dict) -> list[dict]:
     rows = []
@@ -53,7 +55,7 @@ def refresh_links(db: sqlite_utils.Database, authority_ids: set[str]) -> None:
         for earlier, later in zip(inspections, inspections[1:]):
             result = compare(comparable(findings_of(db, earlier)), comparable(findings_of(db, later)))
             links.extend(link_rows(authority_id, earlier, later, result))
-        with db.atomic():
+        with write_transaction(db):
             db.execute("delete from issue_links where authority_id = ?", [authority_id])
             if links:
                 db["issue_links"].insert_all(links, pk="id")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import sqlite_utils
@@ -15,16 +18,36 @@ SCHEMA_VERSION = 1
 
 def open_database(path: str) -> sqlite_utils.Database:
     db = sqlite_utils.Database(path)
-    db.conn.execute("PRAGMA busy_timeout = 30000")  # a second ingest waits for the first
-    db.enable_wal()  # Datasette keeps reading while an ingest writes
+    db.conn.execute("PRAGMA busy_timeout = 60000")  # a second ingest waits for the first
+    for _ in range(60):
+        try:
+            db.enable_wal()  # Datasette keeps reading while an ingest writes
+            break
+        except sqlite3.OperationalError:  # another process holds the lock: wait for it
+            time.sleep(0.5)
     ensure_schema(db)
     return db
+
+
+@contextmanager
+def write_transaction(db: sqlite_utils.Database):
+    """One transaction that takes the write lock at once (BEGIN IMMEDIATE), so that two
+    ingests queue behind each other instead of failing when both read then write."""
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
     if "findings" in db.table_names():
         return
-    with db.atomic():
+    with write_transaction(db):
+        if "findings" in db.table_names():
+            return  # another ingest created it while this one waited
         db["authorities"].create(
             {
                 "id": str, "name": str, "urn": str, "la_code": str, "ons_code": str, "region": str,
@@ -112,7 +135,7 @@ def holds_file(db: sqlite_utils.Database, sha256: str) -> bool:
 
 
 def record_error(db: sqlite_utils.Database, path: str, reason: str) -> None:
-    with db.atomic():
+    with write_transaction(db):
         db["ingest_errors"].insert({"path": path, "reason": reason, "at": _now()})
 
 
@@ -125,7 +148,7 @@ def write_document(db: sqlite_utils.Database, report, authority: Authority, sour
     """Replace the document (same inspection and kind) with this file's content, atomically."""
     inspection_id = f"{authority.id}-{report.start_date}"
     document_id = f"{inspection_id}-{slugify(report.kind)}"
-    with db.atomic():
+    with write_transaction(db):
         db["authorities"].upsert(authority.__dict__, pk="id")
         existing = db["inspections"].get(inspection_id) if db["inspections"].count_where("id = ?", [inspection_id]) else {}
         is_main = report.kind != "summary for children"

@@ -61,6 +61,7 @@ _BOILERPLATE = re.compile(
     r"the office for standards in education)",
     re.I,
 )
+_TERMINAL_PUNCT = re.compile(r"[.!?;,]$")
 _BACK_MATTER = re.compile(r"^the office for standards in education, children.s services and skills \(ofsted\)", re.I)
 _DATE_ONLY = re.compile(rf"^{_DAY}\s+{_MONTH}\s+\d{{4}}$", re.I)
 _NAME = r"([A-Z][a-zA-Z'\u2019\-]+(?:[ \t]+[A-Z][a-zA-Z'\u2019\-]+){1,3})"
@@ -104,7 +105,7 @@ class ParsedReport:
     title: str
     judgements: list[Judgement]
     findings: list[Finding]
-    pages: int
+    pages: int | None
 
 
 def _iso(day: str, month: str, year: str) -> str | None:
@@ -267,10 +268,10 @@ def classify_blocks(blocks: list[Block], kind: str) -> tuple[list[Finding], list
         if _BACK_MATTER.match(text) or re.match(r"^yours sincerely", text, re.I):
             break
         if not started:
-            if re.match(r"^dear\s", text, re.I):
-                started = True
-            elif len(title_parts) < 3 and block.marker == "heading" and not _DATE_ONLY.match(text):
-                title_parts.append(text)
+            started = bool(re.match(r"^dear\s", text, re.I))  # before it: addresses, not findings
+            continue
+        if kind == "letter" and not title_parts and len(text.split()) < 30 and not _TERMINAL_PUNCT.search(text):
+            title_parts.append(text)  # a letter's subject line: "Focused visit to ...", not a finding
             continue
         if re.match(r"^record of main findings", text, re.I):
             in_record = True
@@ -395,5 +396,5 @@ def parse_pages(pages: list[str], file_format: str, find_authority) -> ParsedRep
         title=title or (blocks[0].text if blocks else ""),
         judgements=judgements if kind != "summary for children" else [],
         findings=findings,
-        pages=len(pages) if file_format == "pdf" else max((ln.page for ln in lines), default=1),
+        pages=len(pages) if file_format == "pdf" else None,  # a text file has no pages to count
     )
