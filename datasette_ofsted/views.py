@@ -381,6 +381,8 @@ async def compare(datasette, request):
             for finding in row[side]:
                 own = set(finding.get("matched_stems") or ()) if finding["role"] != "improvement" else stems
                 finding["html"] = highlight(finding["text"], own)
+                if finding.get("sentence") and finding["sentence"] != finding["text"]:
+                    finding["sentence_html"] = highlight(finding["sentence"], own)
                 finding["url"] = datasette.urls.row(db.name, "findings", finding["id"])
     row_themes = sorted({t for row in result["rows"] for t in row["themes"]}, key=lambda t: theme_names.get(t, t))
     others = await _rows(db, "select id, inspection_type, start_date from inspections where authority_id = ? order by start_date",
