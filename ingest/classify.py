@@ -43,6 +43,7 @@ _NEGATED_POSITIVE = re.compile(
 )
 
 
+@lru_cache(maxsize=65536)
 def sentence_polarity(sentence: str) -> int:
     """+1 praise, -1 criticism, 0 neither or both in balance."""
     negative = len(NEGATIVE.findall(sentence))
@@ -103,13 +104,56 @@ def _cue_regex(cue: str) -> str:
     return r"\b" + re.escape(cue) + r"(?:s|es)?\b"
 
 
+@dataclass(frozen=True)
+class _Index:
+    """Each theme's cue regex, and which themes a word can start a cue of: most texts need few regexes."""
+
+    patterns: dict[str, re.Pattern]
+    by_word: dict[str, frozenset[str]]
+    by_prefix: dict[str, frozenset[str]]
+    prefix_lengths: tuple[int, ...]
+
+
 @lru_cache(maxsize=1)
-def _theme_patterns() -> tuple[tuple[str, re.Pattern], ...]:
-    return tuple(
-        (theme.id, re.compile("|".join(_cue_regex(c) for c in theme.cues)))
-        for theme in themes()
-        if theme.cues
+def _index() -> _Index:
+    patterns, by_word, by_prefix = {}, {}, {}
+    for theme in themes():
+        if not theme.cues:
+            continue
+        patterns[theme.id] = re.compile("|".join(_cue_regex(c) for c in theme.cues))
+        for cue in theme.cues:
+            first = re.split(r"[\s\-/]", normalise(cue))[0].strip(",.;:'")
+            if first.endswith("*"):
+                by_prefix.setdefault(first[:-1], set()).add(theme.id)
+            else:
+                for form in (first, first + "s", first + "es"):
+                    by_word.setdefault(form, set()).add(theme.id)
+    return _Index(
+        patterns,
+        {w: frozenset(t) for w, t in by_word.items()},
+        {p: frozenset(t) for p, t in by_prefix.items()},
+        tuple(sorted({len(p) for p in by_prefix})),
     )
+
+
+_TOKEN = re.compile(r"[a-z0-9.']+")  # keeps "s.47" whole
+_WORD_TOKEN = re.compile(r"[a-z0-9]+")  # splits "60.participation" and "post-care"
+
+
+@lru_cache(maxsize=65536)
+def _cue_themes(text: str) -> frozenset[str]:
+    """Themes whose cues occur in the text."""
+    index = _index()
+    folded = normalise(text)
+    tokens = set(_TOKEN.findall(folded)) | set(_WORD_TOKEN.findall(folded))
+    tokens |= {t.strip(".'") for t in tokens}
+    candidates: set[str] = set()
+    for token in tokens:
+        candidates |= index.by_word.get(token, frozenset())
+        for length in index.prefix_lengths:
+            if len(token) >= length:
+                candidates |= index.by_prefix.get(token[:length], frozenset())
+    return frozenset(t for t in candidates if index.patterns[t].search(folded))
 
 
 _NF_THEME = {
@@ -125,7 +169,7 @@ _NF_THEME = {
 
 def theme_ids(text: str, national_framework: list[str] | tuple[str, ...] = ()) -> list[str]:
     """The practice themes a text speaks of, in taxonomy order, plus its National Framework tags."""
-    folded = normalise(text)
-    found = [theme_id for theme_id, pattern in _theme_patterns() if pattern.search(folded)]
+    cued = _cue_themes(text)
+    found = [theme.id for theme in themes() if theme.id in cued]
     found += [_NF_THEME[tag] for tag in national_framework if tag in _NF_THEME and _NF_THEME[tag] not in found]
     return found

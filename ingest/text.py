@@ -62,9 +62,14 @@ def words(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=65536)
+def _content_stems(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 2)
+
+
 def content_stems(text: str) -> list[str]:
     """Stems of the words that carry meaning: what two wordings of one concern share."""
-    return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 2]
+    return list(_content_stems(text))
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z(\"'\u2018\u201c])")
