@@ -22,8 +22,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ingest.classify import sentence_polarity, theme_ids
-from ingest.text import content_stems, sentences
+from ingest.classify import sentence_features
 
 # Calibration. A unit must share content words with the improvement (cosine) and the
 # themes add to that; evidence below SHOW is not listed.
@@ -38,7 +37,6 @@ _PROGRESS = re.compile(
     r"has improved|have improved|now\b|no longer",
     re.I,
 )
-_NF_TAG = re.compile(r"\([^()]*national framework[^()]*\)", re.I)
 STATUSES = ("recurring", "resolved", "not_revisited", "new")
 
 
@@ -55,28 +53,30 @@ class Unit:
     stems: frozenset[str] = frozenset()
 
 
-def _features(text: str) -> tuple[Counter, frozenset[str]]:
-    stems = content_stems(text)
+def _features(stems: list[str]) -> Counter:
     features = Counter(stems)
     features.update(f"{a}_{b}" for a, b in zip(stems, stems[1:]))
-    return features, frozenset(stems)
+    return features
 
 
 def _units(findings: list[dict]) -> list[Unit]:
-    """Every sentence of every finding of the authority (an LSCB's are not the authority's)."""
+    """Every sentence of every finding of the authority (an LSCB's are not the authority's).
+
+    Findings read from the database carry their sentences, classified at ingest; others are
+    classified here the same way.
+    """
     units = []
     for index, finding in enumerate(findings):
         if finding.get("about", "authority") != "authority":
             continue
-        improvement = finding["kind"] == "improvement"
-        tagged = frozenset(finding.get("themes") or ()) if improvement else frozenset()
-        for piece in sentences(_NF_TAG.sub("", finding["text"])):
-            features, stems = _features(piece)
-            if not stems:
-                continue
-            sign = -1 if improvement else sentence_polarity(piece)
-            themes = frozenset(theme_ids(piece)) | {t for t in tagged if t.startswith("nf-")}
-            units.append(Unit(index, piece, sign, themes, features, stems=stems))
+        nf = [t for t in finding.get("themes") or () if t.startswith("nf-")]
+        pieces = finding.get("sentences")
+        if pieces is None:
+            pieces = sentence_features(finding["text"], finding["kind"])
+        for piece in pieces:
+            themes = frozenset(piece["themes"]) | (frozenset(nf) if finding["kind"] == "improvement" else frozenset())
+            stems = list(piece["stems"])
+            units.append(Unit(index, piece["text"], piece["polarity"], themes, _features(stems), stems=frozenset(stems)))
     return units
 
 
@@ -98,13 +98,14 @@ def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(v * b.get(f, 0.0) for f, v in a.items())
 
 
-def similarity(improvement: Unit, other: Unit) -> float:
+def similarity(improvement: Unit, other: Unit, cosine: float | None = None) -> float:
     """Word overlap (TF-IDF cosine) plus the share of the improvement's themes the other sentence speaks of.
 
     The improvement's themes define its concern: a sentence on one of its three themes
     is weaker evidence than one on all of them.
     """
-    cosine = _cosine(improvement.vector, other.vector)
+    if cosine is None:
+        cosine = _cosine(improvement.vector, other.vector)
     shared = improvement.themes & other.themes
     if cosine < MIN_SHARED:
         # Without shared words, only a sentence wholly on the improvement's themes speaks of the
@@ -113,6 +114,31 @@ def similarity(improvement: Unit, other: Unit) -> float:
     if not shared:
         return cosine
     return min(1.0, cosine + THEME_WEIGHT * len(shared) / len(improvement.themes))
+
+
+class Side:
+    """One report's sentences, indexed by feature and theme so that a concern meets only the
+    sentences that share something with it."""
+
+    def __init__(self, units: list[Unit]):
+        self.units = units
+        self.postings: dict[str, list[tuple[int, float]]] = {}
+        self.by_theme: dict[str, list[int]] = {}
+        for n, unit in enumerate(units):
+            for feature, weight in unit.vector.items():
+                self.postings.setdefault(feature, []).append((n, weight))
+            for theme in unit.themes:
+                self.by_theme.setdefault(theme, []).append(n)
+
+    def cosines(self, unit: Unit) -> dict[int, float]:
+        scores: dict[int, float] = {}
+        for feature, weight in unit.vector.items():
+            for n, other_weight in self.postings.get(feature, ()):
+                scores[n] = scores.get(n, 0.0) + weight * other_weight
+        return scores
+
+    def sharing_a_theme(self, unit: Unit) -> set[int]:
+        return {n for theme in unit.themes for n in self.by_theme.get(theme, ())}
 
 
 def theme_share(improvement: Unit, other: Unit) -> float:
@@ -127,22 +153,30 @@ class Match:
     lexical: bool = True  # False: the sentence shares only a theme, which shows but does not decide
 
 
-def _best_matches(concern: list[Unit], others: list[Unit]) -> list[Match]:
+def _best_matches(concern: list[Unit], other: Side) -> list[Match]:
     """The other report's sentences on the same matter as any sentence of the improvement, best first.
 
     Sentences that share words decide the status; sentences that share only the
     improvement's themes are kept, ranked after them, as further evidence to show.
     """
+    best: dict[int, tuple[float, Unit]] = {}
+    theme_only: dict[int, float] = {}
+    for sentence in concern:
+        cosines = other.cosines(sentence)
+        for n in set(cosines) | other.sharing_a_theme(sentence):
+            score = similarity(sentence, other.units[n], cosines.get(n, 0.0))
+            if n not in best or score > best[n][0]:
+                best[n] = (score, sentence)
+            theme_only[n] = max(theme_only.get(n, 0.0), theme_share(sentence, other.units[n]))
     matches, thematic = [], []
-    for other in others:
-        score, sentence = max(((similarity(u, other), u) for u in concern), key=lambda pair: pair[0])
+    for n, (score, sentence) in best.items():
+        unit = other.units[n]
         if score >= SHOW:
-            matches.append(Match(other, score, sentence.stems & other.stems))
-        else:
-            share = max(theme_share(u, other) for u in concern)
-            if share >= 0.5:
-                thematic.append(Match(other, THEME_WEIGHT * share, frozenset(), lexical=False))
-    return sorted(matches, key=lambda m: -m.score) + sorted(thematic, key=lambda m: -m.score)
+            matches.append(Match(unit, score, sentence.stems & unit.stems))
+        elif theme_only[n] >= 0.5:
+            thematic.append(Match(unit, THEME_WEIGHT * theme_only[n], frozenset(), lexical=False))
+    order = lambda m: (-m.score, m.unit.finding, m.unit.text)  # noqa: E731  (ties in document order)
+    return sorted(matches, key=order) + sorted(thematic, key=order)
 
 
 def _is_improvement(findings: list[dict], match: Match) -> bool:
@@ -202,7 +236,7 @@ def _evidence(matches: list[Match], findings: list[dict], status: str) -> list[d
 
 
 def _described(finding: dict, role: str, score: float | None, sentence: str | None, shared: frozenset[str] | set[str]) -> dict:
-    out = dict(finding)
+    out = {k: v for k, v in finding.items() if k != "sentences"}
     out["role"] = role
     out["score"] = round(score, 3) if score is not None else None
     out["sentence"] = sentence
@@ -231,11 +265,12 @@ def compare(earlier: list[dict], later: list[dict]) -> dict:
     """
     earlier_units, later_units = _units(earlier), _units(later)
     _weigh(earlier_units + later_units)
+    earlier_side, later_side = Side(earlier_units), Side(later_units)
 
     rows: list[dict] = []
     row_of: dict[int, dict] = {}
     for index, concern in _concerns(earlier_units, earlier).items():
-        matches = _best_matches(concern, later_units)
+        matches = _best_matches(concern, later_side)
         status, score = _judge_earlier(matches, later)
         row = {
             "status": status,
@@ -250,7 +285,7 @@ def compare(earlier: list[dict], later: list[dict]) -> dict:
 
     later_rows: list[dict] = []
     for index, concern in _concerns(later_units, later).items():
-        matches = _best_matches(concern, earlier_units)
+        matches = _best_matches(concern, earlier_side)
         status, score = _judge_later(matches, earlier)
         same = [m for m in matches if m.lexical and _is_improvement(earlier, m) and m.score >= SAME_IMPROVEMENT]
         described = _described(later[index], "improvement", score if status == "recurring" else None, None,

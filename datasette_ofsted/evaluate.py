@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ingest.classify import polarity, theme_ids
+from ingest.classify import classify_findings
 from ingest.extract import extract
 from ingest.parse import parse_pages
 from ingest.reference import find_authority
@@ -31,17 +31,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @lru_cache(maxsize=64)
 def report_findings(path: Path) -> tuple[dict, ...]:
-    """A report's findings as the engine takes them, straight from its file."""
+    """A report's findings as the engine takes them, straight from its file, classified as ingest does."""
     extracted = extract(path)
     report = parse_pages(extracted.pages, extracted.file_format, find_authority)
+    classify_findings(report.findings)
     return tuple(
         {
             "id": f"{path.name}#{f.ordinal}",
             "kind": f.kind,
-            "polarity": polarity(f.text, f.kind),
+            "polarity": f.polarity,
             "text": f.text,
             "section": f.section,
-            "themes": theme_ids(f.text, f.national_framework),
+            "themes": f.themes,
+            "sentences": f.sentences,
             "about": f.about,
             "page": f.page,
             "paragraph": f.paragraph,

@@ -23,10 +23,22 @@ def findings_of(db, inspection_id: str) -> list[dict]:
     ).fetchall()
     keys = ["id", "kind", "polarity", "text", "section", "about", "page", "paragraph", "document_id", "timescale",
             "national_framework", "themes"]
+    sentences: dict[str, list[dict]] = {}
+    for finding_id, text, polarity, themes, stems in db.execute(
+        """
+        select s.finding_id, s.text, s.polarity, s.themes, s.stems from finding_sentences s
+        join findings f on f.id = s.finding_id where f.inspection_id = ? order by s.finding_id, s.ordinal
+        """,
+        [inspection_id],
+    ).fetchall():
+        sentences.setdefault(finding_id, []).append(
+            {"text": text, "polarity": polarity, "themes": themes.split(), "stems": stems.split()}
+        )
     out = []
     for row in rows:
         finding = dict(zip(keys, row))
         finding["themes"] = json.loads(finding["themes"] or "[]")
+        finding["sentences"] = sentences.get(finding["id"], [])
         out.append(finding)
     return out
 

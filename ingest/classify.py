@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from .text import normalise, sentences
+from .text import content_stems, normalise, sentences
 
 NEGATIVE = re.compile(
     r"\b(?:not|no longer|lack(?:s|ing)?|insufficient(?:ly)?|inconsistent(?:ly)?|variable|weak(?:ness|nesses)?|poor(?:er|ly)?|"
@@ -97,11 +97,34 @@ def themes() -> tuple[Theme, ...]:
     )
 
 
-def _cue_regex(cue: str) -> str:
-    cue = normalise(cue)
-    if cue.endswith("*"):
-        return r"\b" + re.escape(cue[:-1]) + r"\w*"
-    return r"\b" + re.escape(cue) + r"(?:s|es)?\b"
+_WHOLE, _PREFIX = "\x00", "\x01"  # how a cue ends: a whole word (with plural) or any ending
+
+
+def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern:
+    """One regex for a theme's cues, factored as a trie so that a position fails on its first letter.
+
+    A cue matches at a word boundary, its last word also with a plural (+s, +es); a cue
+    ending in '*' matches any ending of its last word.
+    """
+    trie: dict = {}
+    for cue in cues:
+        cue = normalise(cue)
+        node = trie
+        for char in cue[:-1] + _PREFIX if cue.endswith("*") else cue + _WHOLE:
+            node = node.setdefault(char, {})
+
+    def build(node: dict) -> str:
+        branches = []
+        for char, child in sorted(node.items()):
+            if char == _WHOLE:
+                branches.append(r"(?:s|es)?\b")
+            elif char == _PREFIX:
+                branches.append(r"\w*")
+            else:
+                branches.append(re.escape(char) + build(child))
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return re.compile(r"\b" + build(trie))
 
 
 @dataclass(frozen=True)
@@ -120,7 +143,7 @@ def _index() -> _Index:
     for theme in themes():
         if not theme.cues:
             continue
-        patterns[theme.id] = re.compile("|".join(_cue_regex(c) for c in theme.cues))
+        patterns[theme.id] = _cue_pattern(theme.cues)
         for cue in theme.cues:
             first = re.split(r"[\s\-/]", normalise(cue))[0].strip(",.;:'")
             if first.endswith("*"):
@@ -173,3 +196,49 @@ def theme_ids(text: str, national_framework: list[str] | tuple[str, ...] = ()) -
     found = [theme.id for theme in themes() if theme.id in cued]
     found += [_NF_THEME[tag] for tag in national_framework if tag in _NF_THEME and _NF_THEME[tag] not in found]
     return found
+
+
+_NF_TAG = re.compile(r"\([^()]*national framework[^()]*\)", re.I)
+
+
+def sentence_features(text: str, kind: str, national_framework: list[str] | tuple[str, ...] = ()) -> list[dict]:
+    """Each sentence of a finding with what the comparison needs: polarity, themes, stems.
+
+    Computed once at ingest (in the worker processes) and stored in `finding_sentences`, so
+    that a comparison reads them instead of classifying again. Every sentence of a formal
+    improvement is a weakness; its National Framework tags are themes of each sentence.
+    """
+    text = _NF_TAG.sub("", text)
+    patterns = _index().patterns
+    in_paragraph = [t for t in theme_ids(text) if t in patterns]  # a sentence can only have these
+    tags = [_NF_THEME[t] for t in national_framework if t in _NF_THEME] if kind == "improvement" else []
+    out = []
+    for sentence in sentences(text):
+        stems = content_stems(sentence)
+        if not stems:
+            continue
+        folded = normalise(sentence)
+        out.append(
+            {
+                "text": sentence,
+                "polarity": -1 if kind == "improvement" else sentence_polarity(sentence),
+                "themes": [t for t in in_paragraph if patterns[t].search(folded)] + tags,
+                "stems": stems,
+            }
+        )
+    return out
+
+
+def finding_themes(sentence_features: list[dict], national_framework: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """A finding's themes: those of its sentences, in taxonomy order, and its National Framework tags."""
+    found = {t for sentence in sentence_features for t in sentence["themes"]}
+    found.update(_NF_THEME[tag] for tag in national_framework if tag in _NF_THEME)
+    return [theme.id for theme in themes() if theme.id in found]
+
+
+def classify_findings(findings) -> None:
+    """Set each parsed finding's polarity, sentences and themes (in place): the classify step."""
+    for finding in findings:
+        finding.polarity = polarity(finding.text, finding.kind)
+        finding.sentences = sentence_features(finding.text, finding.kind, finding.national_framework)
+        finding.themes = finding_themes(finding.sentences, finding.national_framework)

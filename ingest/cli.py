@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from .classify import polarity, theme_ids
+from .classify import classify_findings
 from .extract import Refused, extract, sha256_of
 from .links import refresh_links
 from .load import holds_file, open_database, record_error, write_document
@@ -49,9 +49,7 @@ def process(path: str) -> Outcome:
             raise Refused("not a recognised kind of Ofsted children's services inspection")
         if not report.findings:
             raise Refused("no findings found in the text")
-        for finding in report.findings:
-            finding.polarity = polarity(finding.text, finding.kind)
-            finding.themes = theme_ids(finding.text, finding.national_framework)
+        classify_findings(report.findings)
         return Outcome(path, extracted.sha256, report)
     except Refused as reason:
         return Outcome(path, None, error=str(reason))

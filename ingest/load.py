@@ -86,6 +86,12 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             foreign_keys=[("inspection_id", "inspections", "id"), ("document_id", "documents", "id")],
             if_not_exists=True,
         )
+        db["finding_sentences"].create(
+            {"finding_id": str, "ordinal": int, "text": str, "polarity": int, "themes": str, "stems": str},
+            pk=("finding_id", "ordinal"),
+            foreign_keys=[("finding_id", "findings", "id")],
+            if_not_exists=True,
+        )
         db["themes"].create({"id": str, "name": str, "description": str, "theme_group": str, "cues": str}, pk="id", if_not_exists=True)
         db["finding_themes"].create(
             {"finding_id": str, "theme_id": str},
@@ -114,7 +120,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             ("inspections", ["authority_id"]), ("inspections", ["start_date"]), ("documents", ["inspection_id"]),
             ("documents", ["sha256"]), ("judgements", ["inspection_id"]), ("judgements", ["document_id"]),
             ("findings", ["inspection_id"]), ("findings", ["document_id"]), ("findings", ["kind"]),
-            ("finding_themes", ["theme_id"]), ("issue_links", ["authority_id"]),
+            ("finding_themes", ["theme_id"]), ("issue_links", ["authority_id"]), ("finding_sentences", ["finding_id"]),
             ("issue_links", ["from_inspection_id"]), ("issue_links", ["to_inspection_id"]),
             ("issue_links", ["from_finding_id"]), ("issue_links", ["to_finding_id"]),
         ]:
@@ -168,9 +174,10 @@ def write_document(db: sqlite_utils.Database, report, authority: Authority, sour
         db["inspections"].upsert(inspection, pk="id")
         old_findings = [r[0] for r in db.execute("select id from findings where document_id = ?", [document_id]).fetchall()]
         if old_findings:
-            db.execute(
-                "delete from finding_themes where finding_id in (select id from findings where document_id = ?)", [document_id]
-            )
+            for table in ("finding_themes", "finding_sentences"):
+                db.execute(
+                    f"delete from {table} where finding_id in (select id from findings where document_id = ?)", [document_id]
+                )
             db.execute("delete from issue_links where from_finding_id in (select id from findings where document_id = ?) "
                        "or to_finding_id in (select id from findings where document_id = ?)", [document_id, document_id])
         db.execute("delete from findings where document_id = ?", [document_id])
@@ -192,7 +199,7 @@ def write_document(db: sqlite_utils.Database, report, authority: Authority, sour
             ],
             pk="id",
         )
-        rows, links = [], []
+        rows, links, sentence_rows = [], [], []
         for f in report.findings:
             finding_id = f"{document_id}-{f.ordinal:03d}"
             rows.append(
@@ -204,8 +211,14 @@ def write_document(db: sqlite_utils.Database, report, authority: Authority, sour
                 }
             )
             links.extend({"finding_id": finding_id, "theme_id": t} for t in f.themes)
+            sentence_rows.extend(
+                {"finding_id": finding_id, "ordinal": n, "text": x["text"], "polarity": x["polarity"],
+                 "themes": " ".join(x["themes"]), "stems": " ".join(x["stems"])}
+                for n, x in enumerate(f.sentences, 1)
+            )
         db["findings"].insert_all(rows, pk="id")
         db["finding_themes"].insert_all(links, pk=("finding_id", "theme_id"))
+        db["finding_sentences"].insert_all(sentence_rows, pk=("finding_id", "ordinal"))
         overall = db.execute(
             "select grade from judgements where inspection_id = ? and about = 'authority' and area like 'overall%' limit 1",
             [inspection_id],

@@ -83,6 +83,7 @@ class Finding:
     national_framework: list[str] = field(default_factory=list)
     polarity: str = "neutral"
     themes: list[str] = field(default_factory=list)
+    sentences: list[dict] = field(default_factory=list)
 
 
 @dataclass
