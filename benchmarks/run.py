@@ -1,0 +1,217 @@
+"""Benchmarks, each as a ratio against a baseline measured beside it in the same run.
+
+    python benchmarks/run.py [--repeat 5] [--quick]
+
+These machines are noisy: every figure is the median of several runs, and each target
+run is paired with its baseline run right before it. What is measured:
+
+1. ingest of the sample PDFs (one worker, and the default workers) against bare text
+   extraction of the same PDFs with pypdfium2 alone, both as fresh processes;
+2. the comparison JSON against Datasette's own 100-row table JSON, on one server;
+3. growth: ingest of 1x, 4x and 16x the samples (text copies of the PDFs with their years
+   shifted, so that each copy is a new inspection), and one comparison of two reports of
+   10, 40 and 160 findings each;
+4. peak memory (max RSS) of an ingest of all the samples with one worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORTS = ROOT / "data" / "reports"
+PDFS = sorted(REPORTS.glob("*.pdf"))
+PY = sys.executable
+
+
+def timed(command: list[str], **kwargs) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, **kwargs)
+    return time.perf_counter() - started
+
+
+def extract_only_command(paths: list[Path]) -> list[str]:
+    code = (
+        "import sys, pypdfium2 as pdfium\n"
+        "for p in sys.argv[1:]:\n"
+        "    d = pdfium.PdfDocument(p)\n"
+        "    [d[i].get_textpage().get_text_range() for i in range(len(d))]\n"
+    )
+    return [PY, "-c", code, *map(str, paths)]
+
+
+def ingest_command(paths: list[Path], db: Path, workers: int) -> list[str]:
+    return [PY, "-m", "ingest.cli", *map(str, paths), "--db", str(db), "--workers", str(workers)]
+
+
+def paired(baseline, target, repeat: int) -> dict:
+    """Median ratio of target to baseline over runs that alternate them."""
+    base, test = [], []
+    for _ in range(repeat):
+        base.append(baseline())
+        test.append(target())
+    return {
+        "baseline_s": round(statistics.median(base), 3),
+        "target_s": round(statistics.median(test), 3),
+        "ratio": round(statistics.median(t / b for t, b in zip(test, base)), 2),
+    }
+
+
+def bench_ingest(repeat: int, tmp: Path) -> dict:
+    results = {}
+    for workers in (1, os.cpu_count() or 1):
+        def target(workers=workers):
+            db = tmp / f"ingest-{workers}.db"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+            return timed(ingest_command(PDFS, db, workers))
+
+        results[f"workers_{workers}"] = paired(lambda: timed(extract_only_command(PDFS)), target, repeat)
+    return results
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str) -> float:
+    started = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=60) as response:
+        response.read()
+    return time.perf_counter() - started
+
+
+def bench_compare(repeat: int, tmp: Path) -> dict:
+    db = tmp / "ofsted.db"
+    subprocess.run([PY, "-m", "ingest.cli", str(REPORTS), "--db", str(db)], check=True, cwd=ROOT,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port = free_port()
+    server = subprocess.Popen([PY, "-m", "datasette", "serve", "-i", str(db), "-m", str(ROOT / "metadata.yml"),
+                               "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                get(base + "/-/versions.json")
+                break
+            except OSError:
+                time.sleep(0.1)
+        table = base + "/ofsted/findings.json?_size=100"
+        results = {}
+        for name, path in [
+            ("sutton_2013_2018", "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26.json"),
+            ("birmingham_2018_2023", "/-/ofsted/compare/birmingham-2018-12-03...birmingham-2023-02-20.json"),
+            ("manchester_2014_2017_sif", "/-/ofsted/compare/manchester-2014-06-25...manchester-2017-10-09.json"),
+        ]:
+            get(table), get(base + path)  # warm both
+            results[name] = paired(lambda: get(table), lambda path=path: get(base + path), max(repeat, 10))
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def shifted_copies(times: int, folder: Path) -> list[Path]:
+    """Text copies of the sample PDFs, years shifted by 100 per copy: each copy a new inspection."""
+    from ingest.extract import extract
+
+    texts = {pdf.name: "\f".join(extract(pdf).pages) for pdf in PDFS}
+    out = []
+    for copy in range(times):
+        for name, text in texts.items():
+            shifted = re.sub(r"\b(19|20)(\d\d)\b", lambda m, k=copy: str(int(m.group(0)) + 100 * k), text)
+            path = folder / f"copy{copy:02d}_{name}.txt"
+            path.write_text(shifted, encoding="utf-8")
+            out.append(path)
+    return out
+
+
+def bench_growth(repeat: int, tmp: Path, quick: bool) -> dict:
+    from datasette_ofsted.align import compare
+    from datasette_ofsted.evaluate import report_findings
+
+    results: dict = {"ingest": {}, "compare": {}}
+    scales = (1, 4) if quick else (1, 4, 16)
+    for times in scales:
+        folder = tmp / f"copies{times}"
+        folder.mkdir()
+        files = shifted_copies(times, folder)
+        runs = []
+        for _ in range(max(1, repeat // 2)):
+            db = tmp / f"growth{times}.db"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+            runs.append(timed([PY, "-m", "ingest.cli", str(folder), "--db", str(db), "--workers", "1"]))
+        results["ingest"][f"{times}x"] = {"files": len(files), "seconds": round(statistics.median(runs), 2)}
+    first = results["ingest"]["1x"]["seconds"]
+    for value in results["ingest"].values():
+        value["per_1x"] = round(value["seconds"] / first, 2)
+
+    pool = [f for pdf in PDFS for f in report_findings(pdf)]
+    improvements = [f for f in pool if f["kind"] == "improvement"]
+    others = [f for f in pool if f["kind"] != "improvement"]
+    rng = random.Random(7)
+    for size in (10, 40, 160):
+        def side(size=size):
+            n_improvements = max(2, size // 10)
+            return rng.sample(improvements, n_improvements) + rng.sample(others, size - n_improvements)
+
+        earlier, later = side(), side()
+        runs = []
+        for _ in range(max(3, repeat)):
+            started = time.perf_counter()
+            compare(earlier, later)
+            runs.append(time.perf_counter() - started)
+        results["compare"][f"{size}x{size}"] = {"seconds": round(statistics.median(runs), 4)}
+    first = results["compare"]["10x10"]["seconds"]
+    for value in results["compare"].values():
+        value["per_10x10"] = round(value["seconds"] / first, 1)
+    return results
+
+
+def bench_memory(tmp: Path) -> dict:
+    db = tmp / "memory.db"
+    subprocess.run(ingest_command(PDFS, db, 1), check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"peak_rss_mb": round(peak_kb / 1024, 1), "note": "max RSS of the ingest process (one worker), run first"}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="fewer runs and no 16x growth (for a smoke test)")
+    args = parser.parse_args()
+    repeat = 2 if args.quick else args.repeat
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        report = {
+            "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
+            "memory": bench_memory(tmp),
+            "ingest_vs_extraction": bench_ingest(repeat, tmp),
+            "compare_json_vs_table_json": bench_compare(repeat, tmp),
+            "growth": bench_growth(repeat, tmp, args.quick),
+        }
+    print(json.dumps(report, indent=2))
+    out = ROOT / "benchmarks" / "results.json"
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"written to {out.relative_to(ROOT)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
