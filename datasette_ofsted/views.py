@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from urllib.parse import urlencode
 
@@ -360,11 +359,10 @@ async def compare(datasette, request):
         for row in result["rows"]
         if (not status_filter or row["status"] == status_filter) and (not theme_filter or theme_filter in row["themes"])
     ]
-    inspection_fields = lambda i: {k: v for k, v in i.items()}  # noqa: E731
     if fmt == ".json":
         body = {
-            "from": inspection_fields(earlier),
-            "to": inspection_fields(later),
+            "from": earlier,
+            "to": later,
             "counts": result["counts"],
             "filters": {"status": status_filter or None, "theme": theme_filter or None},
             "rows": rows,
@@ -461,6 +459,3 @@ async def search(datasette, request):
         await _render(datasette, request, "ofsted_search.html", {"q": q, "results": results, "database": db.name})
     )
 
-
-def dumps(value) -> str:
-    return json.dumps(value, default=str)

@@ -111,17 +111,20 @@ class Reporter:
     def __init__(self, total: int):
         self.progress = None
         if sys.stderr.isatty() and total:
+            from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             self.progress = Progress(
                 TextColumn("[bold]ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                TextColumn("{task.description}"), transient=True,
+                TextColumn("{task.description}"), transient=True, console=Console(stderr=True),
             )
             self.progress.start()
             self.task = self.progress.add_task("", total=total)
 
     def step(self, path: str, message: str | None, error: bool = False) -> None:
-        if error:
+        if error and self.progress:  # above the bar, which stays at the foot
+            self.progress.console.print(f"{path}: {message}", markup=False, highlight=False, soft_wrap=True)
+        elif error:
             click.echo(f"{path}: {message}", err=True)
         elif message and not self.progress:
             click.echo(f"{path}: {message}")
