@@ -23,9 +23,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ingest.classify import sentence_features
+from ingest.text import stem, words
 
-# Calibration. A unit must share content words with the improvement (cosine) and the
-# themes add to that; evidence below SHOW is not listed.
+# Calibration, chosen on the five gold pairs: 0.864 of their issues right at these values,
+# 0.814 when each pair is held out of the choice (benchmarks/alignment_quality.py).
+# A sentence must share content words with the improvement (cosine), to which the themes
+# add; evidence below SHOW is not listed.
 THEME_WEIGHT = 0.35
 MATCH = 0.32  # a sentence of the other report speaks of the same matter
 SAME_IMPROVEMENT = MATCH  # an improvement of the other report on the same matter
@@ -42,7 +45,7 @@ STATUSES = ("recurring", "resolved", "not_revisited", "new")
 
 @dataclass
 class Unit:
-    """A sentence of a finding (or a whole improvement) with what is needed to compare it."""
+    """A sentence of a finding with what is needed to compare it."""
 
     finding: int  # index into the side's findings
     text: str
@@ -241,6 +244,7 @@ def _described(finding: dict, role: str, score: float | None, sentence: str | No
     out["score"] = round(score, 3) if score is not None else None
     out["sentence"] = sentence
     out["matched_stems"] = sorted(shared)
+    out["matched_words"] = sorted({w for w in words(sentence or "") if stem(w) in shared})
     return out
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from .text import content_stems, normalise, sentences
+from .text import STOPWORDS, content_stems, normalise, sentences
 
 NEGATIVE = re.compile(
     r"\b(?:not|no longer|lack(?:s|ing)?|insufficient(?:ly)?|inconsistent(?:ly)?|variable|weak(?:ness|nesses)?|poor(?:er|ly)?|"
@@ -137,6 +137,20 @@ class _Index:
     prefix_lengths: tuple[int, ...]
 
 
+# Words in most paragraphs of these reports: a poor anchor for finding a cue (speed only:
+# every candidate is still confirmed by its theme's regex).
+_PROSE = frozenset(
+    "care plan plans planning assessment assessments review reviews management manager managers services support "
+    "supported safeguarding protection information arrangements meeting meetings agency agencies independent "
+    "education health needs risk risks".split()
+)
+
+
+def _is_common(word: str) -> bool:
+    base = word[:-2] if word.endswith("'s") else word
+    return len(base) < 3 or base in STOPWORDS or base in _PROSE
+
+
 @lru_cache(maxsize=1)
 def _index() -> _Index:
     patterns, by_word, by_prefix = {}, {}, {}
@@ -145,12 +159,20 @@ def _index() -> _Index:
             continue
         patterns[theme.id] = _cue_pattern(theme.cues)
         for cue in theme.cues:
-            first = re.split(r"[\s\-/]", normalise(cue))[0].strip(",.;:'")
-            if first.endswith("*"):
-                by_prefix.setdefault(first[:-1], set()).add(theme.id)
-            else:
-                for form in (first, first + "s", first + "es"):
+            # Index each cue by its rarest-looking word (the longest that is not a common
+            # word), so that "the front door" is looked for only in texts that say "front".
+            words = [w.strip(",.;:'()") for w in re.split(r"[\s\-/]", normalise(cue))]
+            words = [w for w in words if w]
+            common = {w for w in words if _is_common(w.rstrip("*"))}
+            anchor = max((w for w in words if w not in common), key=lambda w: (not w.endswith("*"), len(w)),
+                         default=max(words, key=len))
+            if anchor.endswith("*"):
+                by_prefix.setdefault(anchor[:-1], set()).add(theme.id)
+            elif anchor == words[-1]:
+                for form in (anchor, anchor + "s", anchor + "es"):
                     by_word.setdefault(form, set()).add(theme.id)
+            else:
+                by_word.setdefault(anchor, set()).add(theme.id)
     return _Index(
         patterns,
         {w: frozenset(t) for w, t in by_word.items()},
@@ -190,10 +212,14 @@ _NF_THEME = {
 }
 
 
+@lru_cache(maxsize=1)
+def _theme_order() -> dict[str, int]:
+    return {theme.id: n for n, theme in enumerate(themes())}
+
+
 def theme_ids(text: str, national_framework: list[str] | tuple[str, ...] = ()) -> list[str]:
     """The practice themes a text speaks of, in taxonomy order, plus its National Framework tags."""
-    cued = _cue_themes(text)
-    found = [theme.id for theme in themes() if theme.id in cued]
+    found = sorted(_cue_themes(text), key=_theme_order().__getitem__)
     found += [_NF_THEME[tag] for tag in national_framework if tag in _NF_THEME and _NF_THEME[tag] not in found]
     return found
 
