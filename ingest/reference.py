@@ -33,11 +33,22 @@ def _short_name(ons_name: str) -> str:
     return re.sub(r",\s*(?:City|County) of$", "", ons_name).strip()
 
 
+def _rows() -> list[dict[str, str]]:
+    text = resources.files("ingest").joinpath("la_lookup.csv").read_text(encoding="utf-8-sig")
+    return list(csv.DictReader(text.splitlines()))
+
+
+def _other_names(row: dict[str, str]) -> list[str]:
+    """Names reports also use: 'Hull' for Kingston upon Hull, 'County Durham', 'BCP'."""
+    names = [n.strip() for n in row.get("also_known_as", "").strip("[]").split(",") if n.strip()]
+    names += [_short_name(row.get(column) or "") for column in ("utla23nm", "ltla23nm")]
+    return [n for n in names if n]
+
+
 @lru_cache(maxsize=1)
 def authorities() -> dict[str, Authority]:
-    text = resources.files("ingest").joinpath("la_lookup.csv").read_text(encoding="utf-8-sig")
     found: dict[str, Authority] = {}
-    for row in csv.DictReader(text.splitlines()):
+    for row in _rows():
         name = _short_name(row["local_authority_ons_name"] or row["utla23nm"])
         if not name:
             continue
@@ -57,20 +68,27 @@ def authorities() -> dict[str, Authority]:
 
 
 @lru_cache(maxsize=1)
-def _name_pattern() -> tuple[re.Pattern, dict[str, str]]:
+def _name_patterns() -> tuple[re.Pattern, re.Pattern, dict[str, str]]:
     names: dict[str, str] = {}
-    for authority in authorities().values():
-        names[authority.name.lower()] = authority.id
-        names[authority.name.lower().replace("&", "and")] = authority.id
-        if authority.name.startswith("St. "):
-            names[authority.name.lower().replace("st. ", "st ")] = authority.id
-    alternatives = sorted(names, key=len, reverse=True)
-    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in alternatives) + r")\b", re.I)
-    return pattern, names
+    for row in _rows():
+        name = _short_name(row["local_authority_ons_name"] or row["utla23nm"])
+        if not name:
+            continue
+        authority_id = slugify(name)
+        for variant in [name, *_other_names(row)]:
+            for spelling in {variant, variant.replace("&", "and"), variant.replace("St. ", "St ")}:
+                names.setdefault(spelling.lower(), authority_id)
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    # Names are proper nouns: match them as capitalised first ("Reading", not "reading").
+    capitalised = "|".join(
+        re.escape(" ".join(w if w in ("and", "upon", "on", "of", "the") else w[:1].upper() + w[1:] for w in n.split(" ")))
+        for n in sorted(names, key=len, reverse=True)
+    )
+    return re.compile(rf"\b({capitalised})\b"), re.compile(rf"\b({alternatives})\b", re.I), names
 
 
 def find_authority(text: str) -> str | None:
     """The id of the first authority named in the text (the caller removes address lines)."""
-    pattern, names = _name_pattern()
-    match = pattern.search(text)
-    return names[match.group(1).lower()] if match else None
+    proper, anycase, names = _name_patterns()
+    match = proper.search(text) or anycase.search(text)
+    return names.get(match.group(1).lower()) if match else None
