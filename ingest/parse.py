@@ -25,7 +25,6 @@ _RANGE = re.compile(
 )
 _SINGLE = re.compile(rf"{_DAY}\s+{_MONTH},?\s+(\d{{4}})", re.I)
 
-GRADES = ("outstanding", "good", "requires improvement", "adequate", "inadequate")
 _GRADE = r"(outstanding|good|requires improvement(?: to be good)?|adequate|inadequate)"
 _JUDGEMENT_ROW = re.compile(rf"^(?:\d(?:\.\d)?\.?\s+)?(?P<area>[A-Z][^.]{{2,140}}?)\s+(?P<grade>{_GRADE})\.?$", re.I)
 _OVERALL_SENTENCE = re.compile(
