@@ -124,58 +124,60 @@ async def index(datasette, request):
 # ---------------------------------------------------------------- authority timeline
 
 
-def _cell(states: set[str], earlier_raised: bool) -> str:
-    """What one inspection said of one theme: raised, recurring, resolved, weakness, positive or not assessed."""
-    if "improvement" in states:
-        return "recurring" if earlier_raised else "raised"
-    if "negative" in states:
-        return "recurring" if earlier_raised else "weakness"
-    if "positive" in states:
-        return "resolved" if earlier_raised else "positive"
-    return "not assessed"
+async def threads(db: Database, authority_id: str, inspections: list[dict]) -> list[dict]:
+    """Themes Ofsted raised as an improvement and came back to, inspection by inspection.
 
-
-async def threads(db: Database, inspections: list[dict]) -> list[dict]:
-    """Themes raised (as an improvement or a weakness) in more than one inspection, cell by cell, longest first."""
+    A cell is raised (an improvement on the theme, the first), recurring (an improvement
+    again, or an earlier improvement on it judged recurring by the comparison), resolved
+    (an earlier improvement on it judged resolved) or not assessed.
+    """
     ids = [i["id"] for i in inspections]
     if len(ids) < 2:
         return []
     placeholders = ",".join("?" for _ in ids)
-    rows = await _rows(
+    improvements: dict[str, set[str]] = {}
+    for row in await _rows(
         db,
         f"""
-        select ft.theme_id, t.name as theme, f.inspection_id, f.kind, f.polarity, count(*) as n
-        from findings f join finding_themes ft on ft.finding_id = f.id join themes t on t.id = ft.theme_id
-        join documents d on d.id = f.document_id
-        where f.inspection_id in ({placeholders}) and f.about = 'authority' and d.kind != 'summary for children'
-        group by 1, 2, 3, 4, 5
+        select distinct f.inspection_id, ft.theme_id from findings f
+        join finding_themes ft on ft.finding_id = f.id join documents d on d.id = f.document_id
+        where f.inspection_id in ({placeholders}) and f.kind = 'improvement' and f.about = 'authority'
+          and d.kind != 'summary for children' and ft.theme_id not like 'nf-%'
         """,
         ids,
-    )
-    by_theme: dict[str, dict] = {}
-    for row in rows:
-        theme = by_theme.setdefault(row["theme_id"], {"id": row["theme_id"], "name": row["theme"], "states": {}})
-        state = theme["states"].setdefault(row["inspection_id"], set())
-        if row["kind"] == "improvement":
-            state.add("improvement")
-        elif row["polarity"] in ("negative", "mixed"):
-            state.add("negative")
-        elif row["polarity"] == "positive":
-            state.add("positive")
+    ):
+        improvements.setdefault(row["theme_id"], set()).add(row["inspection_id"])
+    judged: dict[tuple[str, str], set[str]] = {}
+    for row in await _rows(
+        db,
+        """
+        select distinct l.to_inspection_id, ft.theme_id, l.status from issue_links l
+        join finding_themes ft on ft.finding_id = l.from_finding_id
+        where l.authority_id = ? and l.side = 'from'
+        """,
+        [authority_id],
+    ):
+        judged.setdefault((row["theme_id"], row["to_inspection_id"]), set()).add(row["status"])
+    names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
     result = []
-    for theme in by_theme.values():
-        raised_in = [i for i in ids if theme["states"].get(i, set()) & {"improvement", "negative"}]
-        improvements = [i for i in ids if "improvement" in theme["states"].get(i, set())]
-        if len(raised_in) < 2 or not improvements:
-            continue
+    for theme_id, raised_in in improvements.items():
         cells, earlier = [], False
         for inspection_id in ids:
-            states = theme["states"].get(inspection_id, set())
-            cells.append({"inspection_id": inspection_id, "state": _cell(states, earlier)})
-            earlier = earlier or bool(states & {"improvement", "negative"})
-        result.append({"id": theme["id"], "name": theme["name"], "cells": cells, "raised": len(raised_in),
-                       "improvements": len(improvements)})
-    result.sort(key=lambda t: (-t["raised"], -t["improvements"], t["name"]))
+            statuses = judged.get((theme_id, inspection_id), set())
+            if inspection_id in raised_in:
+                state = "recurring" if earlier else "raised"
+            elif "recurring" in statuses:
+                state = "recurring"
+            elif "resolved" in statuses:
+                state = "resolved"
+            else:
+                state = "not assessed"
+            cells.append({"inspection_id": inspection_id, "state": state})
+            earlier = earlier or inspection_id in raised_in
+        assessed = sum(1 for c in cells if c["state"] != "not assessed")
+        if assessed >= 2:
+            result.append({"id": theme_id, "name": names.get(theme_id, theme_id), "cells": cells, "raised": assessed})
+    result.sort(key=lambda t: (-t["raised"], t["name"]))
     return result
 
 
@@ -249,7 +251,7 @@ async def authority(datasette, request):
                 "authority": found[0],
                 "inspections": inspections,
                 "pairs": pairs,
-                "threads": await threads(db, inspections),
+                "threads": await threads(db, authority_id, inspections),
                 "chart": grade_chart(inspections),
                 "database": db.name,
             },

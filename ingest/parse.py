@@ -61,6 +61,7 @@ _BOILERPLATE = re.compile(
     re.I,
 )
 _TERMINAL_PUNCT = re.compile(r"[.!?;,]$")
+_TITLE = re.compile(r"^(?:re-?inspection of|inspection of|review of|focused visit|monitoring visit|joint targeted)", re.I)
 _BACK_MATTER = re.compile(r"^the office for standards in education, children.s services and skills \(ofsted\)", re.I)
 _DATE_ONLY = re.compile(rf"^{_DAY}\s+{_MONTH}\s+\d{{4}}$", re.I)
 _NAME = r"([A-Z][a-zA-Z'\u2019\-]+(?:[ \t]+[A-Z][a-zA-Z'\u2019\-]+){1,3})"
@@ -304,7 +305,7 @@ def classify_blocks(blocks: list[Block], kind: str) -> tuple[list[Finding], list
                 r"senior data analyst|shadow inspectors?|quality assurance manager)\b", text, re.I
             ):
                 continue
-            if len(title_parts) < 2 and not findings and block.page == 1:
+            if len(title_parts) < 2 and not findings and block.page == 1 and not any(text in part for part in title_parts) and not KNOWN_HEADINGS.match(text):
                 title_parts.append(text)
             if block.page > 2 and LSCB_HEADING.search(text) and not IMPROVEMENT_HEADING.match(text):
                 about = "LSCB"
@@ -314,6 +315,9 @@ def classify_blocks(blocks: list[Block], kind: str) -> tuple[list[Finding], list
             from_lead_in, list_marker, timescale, list_marker_seen = False, None, None, None
             continue
         if in_contents:
+            continue
+        if block.page == 1 and not findings and _TITLE.match(text) and not _TERMINAL_PUNCT.search(text):
+            title_parts.append(text)  # the report's title, wrapped over lines: not a finding
             continue
         if _is_boilerplate(text) or (len(text.split()) < 4 and block.marker == "para"):
             continue
