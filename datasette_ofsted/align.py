@@ -22,7 +22,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ingest.classify import sentence_features
+from ingest.classify import cross_cutting_themes, sentence_features
 from ingest.text import stem, words
 
 # Calibration, chosen on the five gold pairs: 0.864 of their issues right at these values,
@@ -113,7 +113,8 @@ def similarity(improvement: Unit, other: Unit, cosine: float | None = None) -> f
     if cosine < MIN_SHARED:
         # Without shared words, only a sentence wholly on the improvement's themes speaks of the
         # same matter ("a stable workforce" / "too many changes of social worker").
-        return THEME_WEIGHT if improvement.themes and other.themes == improvement.themes else cosine
+        same_matter = improvement.themes and other.themes == improvement.themes
+        return THEME_WEIGHT if same_matter and not improvement.themes <= cross_cutting_themes() else cosine
     if not shared:
         return cosine
     return min(1.0, cosine + THEME_WEIGHT * len(shared) / len(improvement.themes))

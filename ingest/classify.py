@@ -86,13 +86,15 @@ class Theme:
     description: str
     group: str
     cues: tuple[str, ...]
+    cross_cutting: bool = False  # a quality of any practice (timeliness), not a matter of its own
 
 
 @lru_cache(maxsize=1)
 def themes() -> tuple[Theme, ...]:
     data = json.loads(resources.files("ingest").joinpath("themes.json").read_text(encoding="utf-8"))
     return tuple(
-        Theme(t["id"], t["name"], t.get("description", ""), t.get("group", ""), tuple(t.get("cues", [])))
+        Theme(t["id"], t["name"], t.get("description", ""), t.get("group", ""), tuple(t.get("cues", [])),
+              bool(t.get("cross_cutting")))
         for t in data["themes"]
     )
 
@@ -268,3 +270,8 @@ def classify_findings(findings) -> None:
         finding.polarity = polarity(finding.text, finding.kind)
         finding.sentences = sentence_features(finding.text, finding.kind, finding.national_framework)
         finding.themes = finding_themes(finding.sentences, finding.national_framework)
+
+
+@lru_cache(maxsize=1)
+def cross_cutting_themes() -> frozenset[str]:
+    return frozenset(t.id for t in themes() if t.cross_cutting)
