@@ -65,11 +65,15 @@ def sentence_polarity(sentence: str) -> int:
 
 def polarity(text: str, kind: str) -> str:
     """positive, negative, mixed or neutral. A formal improvement is a weakness by definition."""
+    return polarity_of(kind, {sentence_polarity(s) for s in sentences(text)})
+
+
+def polarity_of(kind: str, signs: set[int]) -> str:
+    """A finding's polarity from its sentences' signs."""
     if kind == "improvement":
         return "negative"
     if kind == "strength":
         return "positive"
-    signs = {sentence_polarity(s) for s in sentences(text)}
     if 1 in signs and -1 in signs:
         return "mixed"
     if -1 in signs:
@@ -267,8 +271,8 @@ def finding_themes(sentence_features: list[dict], national_framework: list[str] 
 def classify_findings(findings) -> None:
     """Set each parsed finding's polarity, sentences and themes (in place): the classify step."""
     for finding in findings:
-        finding.polarity = polarity(finding.text, finding.kind)
         finding.sentences = sentence_features(finding.text, finding.kind, finding.national_framework)
+        finding.polarity = polarity_of(finding.kind, {s["polarity"] for s in finding.sentences})
         finding.themes = finding_themes(finding.sentences, finding.national_framework)
 
 
