@@ -182,6 +182,22 @@ def _starts_continuation(text: str) -> bool:
     return first.islower() or first in ",;)" or text.lower().startswith(("(outcome", "(enabler", "(principle"))
 
 
+def _starts_heading(lines: list[Line], index: int, file_format: str, full_width: int) -> bool:
+    """Does the line that starts a new block begin a heading rather than a paragraph?"""
+    text = lines[index].text
+    following = lines[index + 1].text if index + 1 < len(lines) else ""
+    if KNOWN_HEADINGS.match(f"{text} {following}") and not _TERMINAL.search(text):
+        return True  # a known heading wrapped onto the next line
+    if not _is_heading_text(text):
+        return False
+    if KNOWN_HEADINGS.match(text):
+        return True
+    if file_format == "text":  # a heading stands alone, or above a list
+        return index + 1 >= len(lines) or lines[index + 1].gap or bool(BULLET.match(following) or NUMBERED.match(following))
+    # In a PDF, a short line whose next line does not continue its sentence.
+    return len(text) < 0.8 * full_width + 10 and (not following or not _starts_continuation(following))
+
+
 def build_blocks(lines: list[Line], file_format: str) -> list[Block]:
     """Join lines into headings, list items and paragraphs."""
     widths = sorted(len(ln.text) for ln in lines) or [80]
@@ -205,7 +221,7 @@ def build_blocks(lines: list[Line], file_format: str) -> list[Block]:
             if numbered:  # "- 4. This inspection ..." in text conversions
                 current = start(line, "number", rest[numbered.end():], int(numbered.group(1)))
             elif rest and rest[0].islower() and current is not None and current.marker != "heading" and (
-                current.lines[-1].endswith((":", ";")) or getattr(current, "has_subpoints", False)
+                current.lines[-1].endswith((":", ";")) or current.has_subpoints
             ):
                 current.lines.append(rest)  # a sub-point ("- an understanding of ...") belongs to its item
                 current.has_subpoints = True
@@ -234,17 +250,8 @@ def build_blocks(lines: list[Line], file_format: str) -> list[Block]:
         else:
             new_block = closed or current is None or (file_format == "text" and line.gap)
             if new_block:
-                looks_heading = _is_heading_text(text) and (
-                    file_format == "text"
-                    and (index + 1 >= len(lines) or lines[index + 1].gap or BULLET.match(following) or NUMBERED.match(following))
-                    or file_format == "pdf"
-                    and (not following or not _starts_continuation(following) or KNOWN_HEADINGS.match(f"{text} {following}"))
-                    and len(text) < 0.8 * full_width + 10
-                    or KNOWN_HEADINGS.match(text)
-                )
-                if KNOWN_HEADINGS.match(f"{text} {following}") and not _TERMINAL.search(text):
-                    looks_heading = True
-                current = start(line, "heading" if looks_heading else "para", text)
+                heading = _starts_heading(lines, index, file_format, full_width)
+                current = start(line, "heading" if heading else "para", text)
             else:
                 current.lines.append(text)
         # does this line close its block?
