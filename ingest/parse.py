@@ -61,7 +61,7 @@ _BOILERPLATE = re.compile(
     re.I,
 )
 _TERMINAL_PUNCT = re.compile(r"[.!?;,]$")
-_TITLE = re.compile(r"^(?:re-?inspection of|inspection of|review of|focused visit|monitoring visit|joint targeted)", re.I)
+_TITLE = re.compile(r"^(?:re-?inspection of|inspection of|review of|focused visit|monitoring visit|assurance visit|joint targeted)", re.I)
 _BACK_MATTER = re.compile(r"^the office for standards in education, children.s services and skills \(ofsted\)", re.I)
 _DATE_ONLY = re.compile(rf"^{_DAY}\s+{_MONTH}\s+\d{{4}}$", re.I)
 _NAME = r"([A-Z][a-zA-Z'\u2019\-]+(?:[ \t]+[A-Z][a-zA-Z'\u2019\-]+){1,3})"
@@ -181,6 +181,8 @@ def find_type(head: str, full: str, start: str | None, end: str | None = None) -
     h = normalise(head[:700])
     if "focused visit" in h:
         return "focused visit", "ILACS"
+    if "assurance visit" in h:  # 2020-21, during COVID-19
+        return "assurance visit", "ILACS"
     if "monitoring visit" in h:
         return "monitoring visit", "ILACS" if start and start >= "2018" else None
     if "joint targeted area inspection" in h:

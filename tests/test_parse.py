@@ -141,3 +141,16 @@ def test_dates(text, expected):
 def test_lead_inspector_without_title():
     assert find_lead_inspector("Lead inspector:Wendy Ghaffar HMI\nAge group: All") == "Wendy Ghaffar"
     assert find_lead_inspector("Lead inspector: Pauline Higham\nHer Majesty's Inspector") == "Pauline Higham"
+
+
+@pytest.mark.parametrize("title,expected", [
+    ("Assurance visit to Sutton children's services", "assurance visit"),
+    ("Monitoring visit to Birmingham children's services", "monitoring visit"),
+    ("Joint targeted area inspection of the multi-agency response to abuse and neglect in Kent", "JTAI"),
+    ("Focused visit to Southwark local authority children's services", "focused visit"),
+    ("Inspection of Kent local authority children's services", "ILACS standard"),
+])
+def test_inspection_type_from_title(title, expected):
+    from ingest.parse import find_type
+
+    assert find_type(title, title, "2021-01-01", "2021-01-14")[0] == expected
