@@ -171,9 +171,10 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
             todo.append(path)
     reporter = Reporter(len(todo))
     ingested, failed, touched = 0, len(problems), set()
+    parallel = workers > 1 and len(todo) > 1
+    pool = ProcessPoolExecutor(min(workers, len(todo))) if parallel else None
     try:
-        outcomes = map(process, todo) if workers == 1 or len(todo) < 2 else ProcessPoolExecutor(min(workers, len(todo))).map(process, todo, chunksize=1)
-        for outcome in outcomes:
+        for outcome in pool.map(process, todo, chunksize=1) if pool else map(process, todo):
             if outcome.error or outcome.report is None:
                 failed += 1
                 record_error(db, outcome.path, outcome.error or "unknown error")
@@ -185,7 +186,7 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
                 continue
             report = outcome.report
             authority = authorities()[report.authority_name]
-            row = listed.get(outcome.path) or listed.get(str(Path(outcome.path)), {})
+            row = listed.get(str(Path(outcome.path)), {})
             inspection_id = write_document(
                 db, report, authority, outcome.path, Path(outcome.path).name, outcome.sha256,
                 row.get("source_url"), _listed_date(row.get("published")),
@@ -195,6 +196,8 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
             reporter.step(outcome.path, f"{inspection_id} ({report.inspection_type}, {len(report.findings)} findings)")
     finally:
         reporter.close()
+        if pool:
+            pool.shutdown(cancel_futures=True)
     refresh_links(db, touched)
     inspections = db["inspections"].count
     findings = db["findings"].count
