@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from .align import compare
+
 
 def findings_of(db, inspection_id: str) -> list[dict]:
     """An inspection's findings with their themes, as the comparison engine takes them.
@@ -47,3 +49,8 @@ def comparable(findings: list[dict]) -> list[dict]:
     """The summary for children restates the report in plain words: compare the report's own findings."""
     main = [f for f in findings if not f["document_id"].endswith("-summary-for-children")]
     return main or findings
+
+
+def compare_inspections(db, earlier_id: str, later_id: str) -> dict:
+    """The comparison of two inspections held in the database: what the pages and issue_links show."""
+    return compare(comparable(findings_of(db, earlier_id)), comparable(findings_of(db, later_id)))

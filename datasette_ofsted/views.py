@@ -18,8 +18,7 @@ from markupsafe import Markup, escape
 from ingest.text import STOPWORDS, stem
 
 from .align import STATUSES
-from .align import compare as align
-from .findings import comparable, findings_of
+from .findings import compare_inspections
 
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*-\d{4}-\d{2}-\d{2}$")
 AUTHORITY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -317,13 +316,6 @@ async def compare_form(datasette, request):
     return Response.redirect(datasette.urls.path(f"/-/ofsted/compare/{earlier}...{later}"))
 
 
-async def comparison(db: Database, earlier: dict, later: dict) -> dict:
-    """The engine's rows for two inspections, with each finding's text ready to read."""
-    from_findings = await db.execute_fn(lambda conn: comparable(findings_of(conn, earlier["id"])))
-    to_findings = await db.execute_fn(lambda conn: comparable(findings_of(conn, later["id"])))
-    return align(from_findings, to_findings)
-
-
 def _row_stems(row: dict) -> set[str]:
     stems: set[str] = set()
     for side in ("from", "to"):
@@ -351,7 +343,7 @@ async def compare(datasette, request):
         query = f"?{request.query_string}" if request.query_string else ""
         return Response.redirect(datasette.urls.path(f"/-/ofsted/compare/{later_id}...{earlier_id}{fmt}") + query)
 
-    result = await comparison(db, earlier, later)
+    result = await db.execute_fn(lambda conn: compare_inspections(conn, earlier_id, later_id))
     status_filter = request.args.get("status") or ""
     theme_filter = request.args.get("theme") or ""
     if status_filter and status_filter not in STATUSES:

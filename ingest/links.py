@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from datasette_ofsted.align import compare
-from datasette_ofsted.findings import comparable, findings_of
+from datasette_ofsted.findings import compare_inspections
 
 from .load import write_transaction
 
@@ -53,7 +52,7 @@ def refresh_links(db: sqlite_utils.Database, authority_ids: set[str]) -> None:
         ]
         links: list[dict] = []
         for earlier, later in zip(inspections, inspections[1:]):
-            result = compare(comparable(findings_of(db, earlier)), comparable(findings_of(db, later)))
+            result = compare_inspections(db, earlier, later)
             links.extend(link_rows(authority_id, earlier, later, result))
         with write_transaction(db):
             db.execute("delete from issue_links where authority_id = ?", [authority_id])
