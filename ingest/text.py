@@ -21,6 +21,8 @@ _SPACES = re.compile(r"\s+")
 
 def normalise(text: str) -> str:
     """Fold case, quotes, dashes and white space: the form quotes are matched in."""
+    if text.isascii():  # most sentences: nothing to fold but case and white space
+        return " ".join(text.split()).lower()
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("\ufffe", "-").replace("\u00ad", "")
     text = _SINGLE_QUOTES.sub("'", text)
@@ -53,23 +55,37 @@ def stem(word: str) -> str:
     return _stemmer.stemWord(word)
 
 
+def _token_words(token: str) -> list[str]:
+    token = token.replace("'s", "").replace("'", "")
+    return [part for part in token.split("-") if part]
+
+
 def words(text: str) -> list[str]:
     """Lower-case word tokens with hyphens split, apostrophe endings dropped."""
-    out = []
-    for token in _WORD.findall(normalise(text)):
-        token = token.replace("'s", "").replace("'", "")
-        out.extend(part for part in token.split("-") if part)
+    return [word for token in _WORD.findall(normalise(text)) for word in _token_words(token)]
+
+
+_TOKEN_STEMS: dict[str, tuple[str, ...]] = {}  # a report's vocabulary is a few thousand tokens
+
+
+def stems_of_normalised(folded: str) -> list[str]:
+    """content_stems of a text already normalised: each distinct token stemmed once per process."""
+    out: list[str] = []
+    for token in _WORD.findall(folded):
+        stems = _TOKEN_STEMS.get(token)
+        if stems is None:
+            if len(_TOKEN_STEMS) > 200_000:
+                _TOKEN_STEMS.clear()
+            stems = _TOKEN_STEMS[token] = tuple(
+                stem(w) for w in _token_words(token) if w not in STOPWORDS and len(w) > 2
+            )
+        out.extend(stems)
     return out
-
-
-@lru_cache(maxsize=65536)
-def _content_stems(text: str) -> tuple[str, ...]:
-    return tuple(stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 2)
 
 
 def content_stems(text: str) -> list[str]:
     """Stems of the words that carry meaning: what two wordings of one concern share."""
-    return list(_content_stems(text))
+    return stems_of_normalised(normalise(text))
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z(\"'\u2018\u201c])")
