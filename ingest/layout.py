@@ -24,10 +24,24 @@ BULLET = re.compile(r"^(?:[" + re.escape(BULLET_GLYPHS) + r"]\s*|[-*]\s+|\u2022)
 NUMBERED = re.compile(r"^(\d{1,3})\.\s+(?=[A-Z\u2018'\"(])")
 _TERMINAL = re.compile(r"[.!?:;][\"'\u2019\u201d)\]]*$")
 _SENTENCE_END = re.compile(r"[.!?][\"'\u2019\u201d)\]]*$")
-_GRADE_END = re.compile(
-    r"(?:^|\s)(?:outstanding|good|requires improvement(?: to be good)?|to be good|adequate|inadequate)\s*$",
-    re.I,
-)
+GRADES = ("requires improvement to be good", "requires improvement", "to be good", "outstanding", "inadequate",
+          "adequate", "good")
+
+
+def ends_with_grade(text: str) -> bool:
+    """Does the text end with a grade, as a row of a table of grades does?
+
+    A test of the text's end rather than a regex search, which would try every position
+    of every line of a report.
+    """
+    folded = text.rstrip().lower()
+    for grade in GRADES:
+        if folded.endswith(grade):
+            before = folded[: len(folded) - len(grade)]
+            if not before or before[-1].isspace():
+                return True
+    return False
+
 _META = re.compile(
     r"^(?:inspection dates?\s*:|lead inspector\b|reporting inspector\b|report published\b|published\s*:|"
     r"age group\s*:|judgement\s+grade$|website\s*:|(?:immediately|within (?:one|two|three|four|six|nine|twelve|\d+) (?:weeks?|months?))\s*:?\s*$)",
@@ -53,17 +67,23 @@ class Block:
     has_subpoints: bool = False
 
 
+_INVISIBLE = re.compile(r"[\u200b\u200e\u200f\u202a-\u202e\ufeff]")
+_DIGITS = re.compile(r"\d+")
+_PAGE_NUMBER = re.compile(r"\d{1,3}")
+
+
 def fold_characters(line: str) -> str:
     """One spelling for the glyphs that vary between PDFs: spaces, bullets, bold markers."""
     line = line.replace("**", "")
-    line = _PRIVATE_USE.sub("•", line)
-    line = unicodedata.normalize("NFKC", line)
-    line = re.sub(r"[\u200b\u200e\u200f\u202a-\u202e\ufeff]", "", line)
+    if not line.isascii():  # the glyphs folded here are all outside ASCII
+        line = _PRIVATE_USE.sub("•", line)
+        line = unicodedata.normalize("NFKC", line)
+        line = _INVISIBLE.sub("", line)
     return line.replace("\t", "  ").rstrip()
 
 
 def _header_key(line: str) -> str:
-    return re.sub(r"\d+", "#", line.strip().lower())
+    return _DIGITS.sub("#", line.strip().lower())
 
 
 def remove_running_lines(pages: list[list[str]]) -> list[list[str]]:
@@ -113,10 +133,11 @@ def pdf_lines(pages: list[str]) -> list[Line]:
         first = True
         for ln in lines:
             text = ln.strip()
-            if not text or re.fullmatch(r"\d{1,3}", text):
+            if not text or _PAGE_NUMBER.fullmatch(text):
                 continue  # page numbers and footnote marks on a line of their own
             for mark in marks:  # a footnote number glued to the word it annotates
-                text = re.sub(rf"(?<=[a-z\)]){mark}(?=[\s.,;:]|$)", "", text)
+                if mark in text:
+                    text = re.sub(rf"(?<=[a-z\)]){mark}(?=[\s.,;:]|$)", "", text)
             out.append(Line(text, number, gap=first))
             first = False
     return out
@@ -173,7 +194,7 @@ def _is_heading_text(text: str) -> bool:
 
 
 def _opens_known_heading(before: str, text: str, following: str) -> bool:
-    ended = bool(_TERMINAL.search(before)) or before.rstrip().endswith(")") or bool(_GRADE_END.search(before))
+    ended = bool(_TERMINAL.search(before)) or before.rstrip().endswith(")") or ends_with_grade(before)
     return ended and bool(KNOWN_HEADINGS.match(text) or (not _TERMINAL.search(text) and KNOWN_HEADINGS.match(f"{text} {following}")))
 
 
@@ -263,9 +284,10 @@ def build_blocks(lines: list[Line], file_format: str) -> list[Block]:
         elif file_format == "pdf":
             short = len(stripped) < 0.8 * full_width
             closed = bool(_SENTENCE_END.search(stripped) or stripped.endswith(":")) and short
-            joined = " ".join(current.lines)
-            if _GRADE_END.search(joined) and len(joined.split()) <= 20 and not (following and following[0].islower()):
-                closed = True  # a row of a table of grades
+            if len(current.lines) <= 20 and not (following and following[0].islower()):
+                joined = " ".join(current.lines)
+                if len(joined.split()) <= 20 and ends_with_grade(joined):
+                    closed = True  # a row of a table of grades
             if _META.match(current.lines[0]):
                 closed = True
         else:
@@ -284,15 +306,17 @@ def join_lines(lines: list[str]) -> str:
             text += line  # a word hyphenated at the end of a line: "multi-" + "agency"
         else:
             text += " " + line
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(text.split())
 
 
 def repair_broken_words(texts: list[str]) -> list[str]:
     """U+FFFE marks a word broken across lines: keep the hyphen unless the report spells it whole elsewhere."""
-    vocabulary = Counter(w.lower() for t in texts for w in re.findall(r"[A-Za-z]+", t))
+    if not any("\ufffe" in t for t in texts):
+        return texts
+    vocabulary = set(map(str.lower, re.findall(r"[A-Za-z]+", "\n".join(texts))))
 
     def mend(match: re.Match) -> str:
         left, right = match.group(1), match.group(2)
-        return f"{left}{right}" if vocabulary[(left + right).lower()] else f"{left}-{right}"
+        return f"{left}{right}" if (left + right).lower() in vocabulary else f"{left}-{right}"
 
     return [re.sub(r"([A-Za-z]+)\ufffe\s*([A-Za-z]+)", mend, t).replace("\ufffe", "-") for t in texts]
