@@ -18,9 +18,11 @@ The method, and why:
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
 
 from ingest.classify import cross_cutting_themes, sentence_features
 from ingest.text import stem, words
@@ -52,14 +54,18 @@ class Unit:
     polarity: int
     themes: frozenset[str]
     features: Counter = field(default_factory=Counter)
-    vector: dict[str, float] = field(default_factory=dict)
     stems: frozenset[str] = frozenset()
+    is_concern: bool = False  # a sentence of an improvement: it queries the other report
+    norm: float = 1.0  # of its TF-IDF vector
+    vector: dict[str, float] = field(default_factory=dict)  # normalised; kept for concerns only
 
 
 def _features(stems: list[str]) -> Counter:
-    features = Counter(stems)
-    features.update(f"{a}_{b}" for a, b in zip(stems, stems[1:]))
-    return features
+    return Counter(stems + [f"{a}_{b}" for a, b in zip(stems, stems[1:])])
+
+
+def _tf(count: int) -> float:
+    return 1 + math.log(count)
 
 
 def _units(findings: list[dict]) -> list[Unit]:
@@ -79,20 +85,30 @@ def _units(findings: list[dict]) -> list[Unit]:
         for piece in pieces:
             themes = frozenset(piece["themes"]) | (frozenset(nf) if finding["kind"] == "improvement" else frozenset())
             stems = list(piece["stems"])
-            units.append(Unit(index, piece["text"], piece["polarity"], themes, _features(stems), stems=frozenset(stems)))
+            units.append(Unit(index, piece["text"], piece["polarity"], themes, _features(stems), frozenset(stems),
+                              finding["kind"] == "improvement"))
     return units
 
 
-def _weigh(units: list[Unit]) -> None:
-    """TF-IDF vectors, normalised, with document frequencies over both reports' units."""
-    df: Counter = Counter()
-    for unit in units:
-        df.update(unit.features.keys())
+def _weigh(units: list[Unit]) -> dict[str, float]:
+    """TF-IDF over both reports' units: each unit's norm, and the normalised vectors of concerns.
+
+    Returns the inverse document frequencies. Only an improvement's sentences need a whole
+    vector; every other sentence is reached through the features the concerns ask about.
+    """
+    df = Counter(chain.from_iterable(unit.features for unit in units))
     n = len(units) or 1
+    by_count = {count: math.log((n + 1) / (count + 1)) + 1 for count in set(df.values())}
+    idf = {f: by_count[count] for f, count in df.items()}
     for unit in units:
-        vector = {f: (1 + math.log(c)) * (math.log((n + 1) / (df[f] + 1)) + 1) for f, c in unit.features.items()}
-        norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
-        unit.vector = {f: v / norm for f, v in vector.items()}
+        if len(unit.features) == unit.features.total():  # each feature once: its weight is its idf
+            weights = list(map(idf.__getitem__, unit.features))
+        else:
+            weights = [_tf(c) * idf[f] for f, c in unit.features.items()]
+        unit.norm = math.sqrt(sum(map(operator.mul, weights, weights))) or 1.0
+        if unit.is_concern:
+            unit.vector = {f: w / unit.norm for f, w in zip(unit.features, weights)}
+    return idf
 
 
 def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
@@ -120,17 +136,23 @@ def similarity(improvement: Unit, other: Unit, cosine: float | None = None) -> f
     return min(1.0, cosine + THEME_WEIGHT * len(shared) / len(improvement.themes))
 
 
+def _asked(units: list[Unit]) -> set[str]:
+    return set(chain.from_iterable(unit.vector for unit in units if unit.is_concern))
+
+
 class Side:
     """One report's sentences, indexed by feature and theme so that a concern meets only the
     sentences that share something with it."""
 
-    def __init__(self, units: list[Unit]):
+    def __init__(self, units: list[Unit], idf: dict[str, float], asked: set[str]):
+        """`asked`: the features of the other report's concerns, the only ones looked up here."""
         self.units = units
         self.postings: dict[str, list[tuple[int, float]]] = {}
         self.by_theme: dict[str, list[int]] = {}
         for n, unit in enumerate(units):
-            for feature, weight in unit.vector.items():
-                self.postings.setdefault(feature, []).append((n, weight))
+            for feature in unit.features.keys() & asked:
+                weight = _tf(unit.features[feature]) * idf[feature] if unit.features[feature] > 1 else idf[feature]
+                self.postings.setdefault(feature, []).append((n, weight / unit.norm))
             for theme in unit.themes:
                 self.by_theme.setdefault(theme, []).append(n)
 
@@ -269,8 +291,9 @@ def compare(earlier: list[dict], later: list[dict]) -> dict:
     of theme ids); `about` other than "authority" (an LSCB's recommendations) is left out.
     """
     earlier_units, later_units = _units(earlier), _units(later)
-    _weigh(earlier_units + later_units)
-    earlier_side, later_side = Side(earlier_units), Side(later_units)
+    idf = _weigh(earlier_units + later_units)
+    earlier_side = Side(earlier_units, idf, _asked(later_units))
+    later_side = Side(later_units, idf, _asked(earlier_units))
 
     rows: list[dict] = []
     row_of: dict[int, dict] = {}

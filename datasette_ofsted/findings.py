@@ -51,6 +51,11 @@ def comparable(findings: list[dict]) -> list[dict]:
     return main or findings
 
 
+def comparable_findings(db, inspection_id: str) -> list[dict]:
+    """One side of a comparison, as read from the database."""
+    return comparable(findings_of(db, inspection_id))
+
+
 def compare_inspections(db, earlier_id: str, later_id: str) -> dict:
     """The comparison of two inspections held in the database: what the pages and issue_links show."""
-    return compare(comparable(findings_of(db, earlier_id)), comparable(findings_of(db, later_id)))
+    return compare(comparable_findings(db, earlier_id), comparable_findings(db, later_id))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -172,6 +171,8 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
     reporter = Reporter(len(todo))
     ingested, failed, touched = 0, len(problems), set()
     parallel = workers > 1 and len(todo) > 1
+    if parallel:
+        from concurrent.futures import ProcessPoolExecutor  # only a parallel batch pays for loading it
     pool = ProcessPoolExecutor(min(workers, len(todo))) if parallel else None
     try:
         for outcome in pool.map(process, todo, chunksize=1) if pool else map(process, todo):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from datasette_ofsted.findings import compare_inspections
+from datasette_ofsted.align import compare
+from datasette_ofsted.findings import comparable_findings
 
 from .load import write_transaction
 
@@ -50,10 +51,10 @@ def refresh_links(db: sqlite_utils.Database, authority_ids: set[str]) -> None:
                 "select id from inspections where authority_id = ? order by start_date", [authority_id]
             ).fetchall()
         ]
+        sides = {inspection: comparable_findings(db, inspection) for inspection in inspections}  # each read once
         links: list[dict] = []
         for earlier, later in zip(inspections, inspections[1:]):
-            result = compare_inspections(db, earlier, later)
-            links.extend(link_rows(authority_id, earlier, later, result))
+            links.extend(link_rows(authority_id, earlier, later, compare(sides[earlier], sides[later])))
         with write_transaction(db):
             db.execute("delete from issue_links where authority_id = ?", [authority_id])
             if links:
