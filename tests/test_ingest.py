@@ -138,6 +138,17 @@ def test_a_new_file_for_a_held_document_replaces_it(tmp_path):
     assert after["findings"] == before["findings"] + 1
     db = sqlite_utils.Database(db_path)
     assert next(db.query("select source_path from documents"))["source_path"] == str(revised)
+    # the full-text index follows: the old findings out, the new ones in, no duplicate
+    db.execute("insert into findings_fts (findings_fts) values ('integrity-check')")
+    assert db.execute("select count(*) from findings_fts where findings_fts match 'thresholds'").fetchone()[0] == 1
+    assert db.execute("select count(*) from findings_fts").fetchone()[0] == after["findings"]
+
+
+def test_the_full_text_index_holds_every_finding_once(bundled_db):
+    db = sqlite_utils.Database(bundled_db)
+    db.execute("insert into findings_fts (findings_fts) values ('integrity-check')")  # raises if it disagrees
+    assert db.execute("select count(*) from findings_fts where findings_fts match 'delay'").fetchone()[0] == \
+        db.execute("select count(*) from findings where text like '%delay%' or section like '%delay%'").fetchone()[0]
 
 
 def test_workers_give_the_same_database(tmp_path):
