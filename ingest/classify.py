@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -115,10 +115,14 @@ class _Cue:
     theme: str
     parts: tuple[str, ...]  # word, separator, word, ... (always odd in length)
     prefix: bool
+    middle: list[str] = field(init=False, compare=False)  # all but the first and last word
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "middle", list(self.parts[1:-1]))
 
     def matches(self, parts: list[str], at: int) -> bool:
         last = len(self.parts) - 1
-        if at + last >= len(parts) or parts[at + 1 : at + last] != list(self.parts[1:last]):
+        if at + last >= len(parts) or parts[at + 1 : at + last] != self.middle:
             return False
         word, cue_word = parts[at + last], self.parts[last]
         if self.prefix:
@@ -128,18 +132,18 @@ class _Cue:
 
 @dataclass(frozen=True)
 class _Index:
-    """The cues by the words they start with: a dictionary lookup or two per word of a text."""
+    """The cues by the words they start with, so that a text is matched mostly by set operations."""
 
     by_word: dict[str, tuple[_Cue, ...]]  # one-word cues, by each form of the word
     by_prefix: dict[str, tuple[_Cue, ...]]  # one-word cues ending in '*', by their first letters
     prefix_length: int
     by_pair: dict[tuple[str, str], tuple[_Cue, ...]]  # longer cues, by their first two words
     by_first: dict[str, tuple[_Cue, ...]]  # two-word cues ending in '*', by their first word
-    first_words: frozenset[str]  # the first words of longer cues
+    pairs: frozenset[tuple[str, str]]  # the keys of by_pair
 
 
-def _forms(word: str, prefix: bool) -> set[str]:
-    return set() if prefix else {word, word + "s", word + "es"}
+def _forms(word: str) -> set[str]:
+    return {word, word + "s", word + "es"}
 
 
 @lru_cache(maxsize=1)
@@ -154,17 +158,17 @@ def _index() -> _Index:
             folded = normalise(cue)
             prefix = folded.endswith("*")
             parts = tuple(_RUNS.split(folded[:-1] if prefix else folded))
-            entry = _Cue(theme.id, parts, prefix)
-            if len(parts) == 1 and prefix:
+            entry, words = _Cue(theme.id, parts, prefix), parts[0::2]
+            if len(words) == 1 and prefix:
                 one_word_prefixes.append(entry)
-            elif len(parts) == 1:
-                for form in _forms(parts[0], prefix):
+            elif len(words) == 1:
+                for form in _forms(words[0]):
                     by_word.setdefault(form, []).append(entry)
-            elif len(parts) == 3 and prefix:
-                by_first.setdefault(parts[0], []).append(entry)
+            elif len(words) == 2 and prefix:
+                by_first.setdefault(words[0], []).append(entry)
             else:
-                for form in _forms(parts[2], prefix) if len(parts) == 3 else {parts[2]}:
-                    by_pair.setdefault((parts[0], form), []).append(entry)
+                for form in _forms(words[1]) if len(words) == 2 else {words[1]}:
+                    by_pair.setdefault((words[0], form), []).append(entry)
     length = min((len(cue.parts[0]) for cue in one_word_prefixes), default=1)
     for cue in one_word_prefixes:
         by_prefix.setdefault(cue.parts[0][:length], []).append(cue)
@@ -173,28 +177,55 @@ def _index() -> _Index:
         return {key: tuple(cues) for key, cues in index.items()}
 
     return _Index(
-        frozen(by_word), frozen(by_prefix), length, frozen(by_pair), frozen(by_first),
-        frozenset(first for first, _ in by_pair) | frozenset(by_first),
+        frozen(by_word), frozen(by_prefix), length, frozen(by_pair), frozen(by_first), frozenset(by_pair)
     )
 
 
+class _OneWordThemes(dict):
+    """The themes of the one-word cues a word matches, worked out once per word of the vocabulary."""
+
+    def __missing__(self, word: str) -> frozenset[str]:
+        index = _index()
+        found = {cue.theme for cue in index.by_word.get(word, ())}
+        found.update(cue.theme for cue in index.by_prefix.get(word[: index.prefix_length], ())
+                     if word.startswith(cue.parts[0]))
+        if len(self) > 200_000:
+            self.clear()
+        self[word] = frozenset(found)
+        return self[word]
+
+
+_ONE_WORD_THEMES = _OneWordThemes()
+
+
+def _places(parts: list[str], first: str, second: str | None):
+    """Where a word (followed by a second, if given) stands in a text split into words and separators."""
+    at = -2
+    while True:
+        try:
+            at = parts.index(first, at + 2)
+        except ValueError:
+            return
+        if second is None or at + 2 < len(parts) and parts[at + 2] == second:
+            yield at
+
+
 def _cue_themes(folded: str) -> set[str]:
-    """Themes whose cues occur in a normalised text: each word looked up once, each candidate confirmed."""
+    """Themes whose cues occur in a normalised text.
+
+    One-word cues through a per-word cache; a longer cue is confirmed, separators and all,
+    only where the text has its first two words (or, for two words ending in '*', its first).
+    """
     index = _index()
-    parts = _RUNS.split(folded)
-    found: set[str] = set()
-    by_word, by_prefix, length = index.by_word, index.by_prefix, index.prefix_length
-    by_pair, by_first, first_words = index.by_pair, index.by_first, index.first_words
-    last = len(parts) - 1
-    for at in range(0 if parts[0] else 2, len(parts), 2):
-        word = parts[at]
-        for cue in by_word.get(word, ()):
-            found.add(cue.theme)
-        for cue in by_prefix.get(word[:length], ()):
-            if word.startswith(cue.parts[0]):
-                found.add(cue.theme)
-        if word in first_words and at < last:
-            for cue in by_pair.get((word, parts[at + 2]), ()) + by_first.get(word, ()):
+    parts = _RUNS.split(folded)  # word, separator, word, ...: words at the even places
+    words = parts[0::2]
+    distinct = set(words)
+    found: set[str] = set().union(*map(_ONE_WORD_THEMES.__getitem__, distinct))
+    candidates = [(pair, index.by_pair[pair]) for pair in index.pairs.intersection(zip(words, words[1:]))]
+    candidates += [((first, None), index.by_first[first]) for first in index.by_first.keys() & distinct]
+    for (first, second), cues in candidates:
+        for at in _places(parts, first, second):
+            for cue in cues:
                 if cue.theme not in found and cue.matches(parts, at):
                     found.add(cue.theme)
     return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import chain
 
 import snowballstemmer
 
@@ -65,22 +66,22 @@ def words(text: str) -> list[str]:
     return [word for token in _WORD.findall(normalise(text)) for word in _token_words(token)]
 
 
-_TOKEN_STEMS: dict[str, tuple[str, ...]] = {}  # a report's vocabulary is a few thousand tokens
+class _TokenStems(dict):
+    """The content stems of a token, worked out once per token of the vocabulary."""
+
+    def __missing__(self, token: str) -> tuple[str, ...]:
+        if len(self) > 200_000:
+            self.clear()
+        self[token] = tuple(stem(w) for w in _token_words(token) if w not in STOPWORDS and len(w) > 2)
+        return self[token]
+
+
+_TOKEN_STEMS = _TokenStems()
 
 
 def stems_of_normalised(folded: str) -> list[str]:
-    """content_stems of a text already normalised: each distinct token stemmed once per process."""
-    out: list[str] = []
-    for token in _WORD.findall(folded):
-        stems = _TOKEN_STEMS.get(token)
-        if stems is None:
-            if len(_TOKEN_STEMS) > 200_000:
-                _TOKEN_STEMS.clear()
-            stems = _TOKEN_STEMS[token] = tuple(
-                stem(w) for w in _token_words(token) if w not in STOPWORDS and len(w) > 2
-            )
-        out.extend(stems)
-    return out
+    """content_stems of a text already normalised."""
+    return list(chain.from_iterable(map(_TOKEN_STEMS.__getitem__, _WORD.findall(folded))))
 
 
 def content_stems(text: str) -> list[str]:
