@@ -1,7 +1,9 @@
 """The `ofsted-ingest` command: reports in, one SQLite database out.
 
-Workers extract, parse and classify in parallel processes; this process alone writes,
-one transaction per document, so a failure or a kill never leaves half a document.
+Workers extract, parse and classify in processes of their own (even one worker: the
+writer then loads and links one document while the worker reads the next); this process
+alone writes, one transaction per document, so a failure or a kill never leaves half a
+document.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import click
 
 from .classify import classify_findings
 from .extract import Refused, extract, sha256_of
-from .links import refresh_links
+from .links import link_inspection
 from .load import holds_file, open_database, record_error, write_document
 from .parse import ParsedReport, parse_pages
 from .reference import authorities, find_authority
@@ -169,8 +171,8 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
         else:
             todo.append(path)
     reporter = Reporter(len(todo))
-    ingested, failed, touched = 0, len(problems), set()
-    parallel = workers > 1 and len(todo) > 1
+    ingested, failed = 0, len(problems)
+    parallel = len(todo) > 1  # a single file is read here: no process to start
     if parallel:
         from concurrent.futures import ProcessPoolExecutor  # only a parallel batch pays for loading it
     pool = ProcessPoolExecutor(min(workers, len(todo))) if parallel else None
@@ -192,14 +194,13 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
                 db, report, authority, outcome.path, Path(outcome.path).name, outcome.sha256,
                 row.get("source_url"), _listed_date(row.get("published")),
             )
-            touched.add(authority.id)
+            link_inspection(db, authority.id, inspection_id)
             ingested += 1
             reporter.step(outcome.path, f"{inspection_id} ({report.inspection_type}, {len(report.findings)} findings)")
     finally:
         reporter.close()
         if pool:
             pool.shutdown(cancel_futures=True)
-    refresh_links(db, touched)
     inspections = db["inspections"].count
     findings = db["findings"].count
     click.echo(

@@ -26,6 +26,7 @@ _TERMINAL = re.compile(r"[.!?:;][\"'\u2019\u201d)\]]*$")
 _SENTENCE_END = re.compile(r"[.!?][\"'\u2019\u201d)\]]*$")
 GRADES = ("requires improvement to be good", "requires improvement", "to be good", "outstanding", "inadequate",
           "adequate", "good")
+_GRADE_LAST_LETTERS = frozenset(grade[-1] for grade in GRADES)
 
 
 def ends_with_grade(text: str) -> bool:
@@ -35,6 +36,8 @@ def ends_with_grade(text: str) -> bool:
     of every line of a report.
     """
     folded = text.rstrip().lower()
+    if folded[-1:] not in _GRADE_LAST_LETTERS:
+        return False
     for grade in GRADES:
         if folded.endswith(grade):
             before = folded[: len(folded) - len(grade)]
@@ -319,4 +322,5 @@ def repair_broken_words(texts: list[str]) -> list[str]:
         left, right = match.group(1), match.group(2)
         return f"{left}{right}" if (left + right).lower() in vocabulary else f"{left}-{right}"
 
-    return [re.sub(r"([A-Za-z]+)\ufffe\s*([A-Za-z]+)", mend, t).replace("\ufffe", "-") for t in texts]
+    broken = re.compile(r"([A-Za-z]+)\ufffe\s*([A-Za-z]+)")
+    return [broken.sub(mend, t).replace("\ufffe", "-") if "\ufffe" in t else t for t in texts]

@@ -162,7 +162,7 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _insert(db: sqlite_utils.Database, table: str, rows: list[dict]) -> None:
+def insert_rows(db: sqlite_utils.Database, table: str, rows: list[dict]) -> None:
     """Insert rows of plain values into a table the schema made: one prepared statement for all.
 
     sqlite-utils' insert_all would also infer types and JSON-encode values, which these rows
@@ -219,7 +219,7 @@ def write_document(db: sqlite_utils.Database, report, authority: Authority, sour
             },
             pk="id",
         )
-        _insert(
+        insert_rows(
             db,
             "judgements",
             [
@@ -246,13 +246,13 @@ def write_document(db: sqlite_utils.Database, report, authority: Authority, sour
                 for n, x in enumerate(f.sentences, 1)
             )
         last_rowid = db.execute("select coalesce(max(rowid), 0) from findings").fetchone()[0]
-        _insert(db, "findings", rows)
+        insert_rows(db, "findings", rows)
         db.execute(
             "insert into findings_fts (rowid, text, section) select rowid, text, section from findings where rowid > ?",
             [last_rowid],
         )
-        _insert(db, "finding_themes", links)
-        _insert(db, "finding_sentences", sentence_rows)
+        insert_rows(db, "finding_themes", links)
+        insert_rows(db, "finding_sentences", sentence_rows)
         overall = db.execute(
             "select grade from judgements where inspection_id = ? and about = 'authority' and area like 'overall%' limit 1",
             [inspection_id],

@@ -206,3 +206,28 @@ def test_two_ingests_at_once_do_not_corrupt(tmp_path):
     c = counts(db_path)
     assert c["documents"] == 7
     assert sqlite3.connect(db_path).execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+def test_links_kept_up_document_by_document_match_a_full_recompute(tmp_path):
+    """Reports loaded one at a time, out of date order: an inspection that falls between two
+    already linked ones replaces their pair with its own two."""
+    from ingest.links import consecutive_pairs, refresh_links
+
+    db_path = tmp_path / "ofsted.db"
+    for name in ("50294428.pdf", "2763794.pdf", "50187561.pdf", "50004249.pdf"):  # Kent 2025, 2017, 2022, 2013
+        assert run_ingest(str(REPORTS / name), "--db", str(db_path)).returncode == 0
+
+    def links(db) -> list[tuple]:
+        return sorted(db.execute(
+            "select from_inspection_id, to_inspection_id, from_finding_id, to_finding_id, side, status, score, "
+            "row_number, themes from issue_links"
+        ).fetchall(), key=repr)
+
+    db = sqlite_utils.Database(db_path)
+    kept = links(db)
+    pairs = consecutive_pairs(db, "kent")
+    assert pairs == [("kent-2013-07-15", "kent-2017-03-06"), ("kent-2017-03-06", "kent-2022-05-09"),
+                     ("kent-2022-05-09", "kent-2025-11-03")]
+    assert {(row[0], row[1]) for row in kept} == set(pairs)
+    refresh_links(db, {"kent"})
+    assert links(db) == kept
