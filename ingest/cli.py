@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import sqlite3
 import sys
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,8 +20,6 @@ import click
 
 from .classify import classify_findings
 from .extract import Refused, extract, sha256_of
-from .links import link_inspection
-from .load import holds_file, open_database, record_error, write_document
 from .parse import ParsedReport, parse_pages
 from .reference import authorities, find_authority
 
@@ -56,6 +55,23 @@ def process(path: str) -> Outcome:
         return Outcome(path, None, error=str(reason))
     except Exception as error:  # a bug or an unforeseen file must not stop the batch
         return Outcome(path, None, error=f"could not be parsed ({type(error).__name__}: {error})")
+
+
+def held_checksums(db_path: str) -> set[str]:
+    """The checksums of the files a database already holds (none if there is no database yet).
+
+    Read with the sqlite3 module alone, so that the workers start reading before this
+    process loads the writer's modules (sqlite-utils, the comparison engine).
+    """
+    if not Path(db_path).is_file():
+        return set()
+    connection = sqlite3.connect(db_path, timeout=60)
+    try:
+        return {row[0] for row in connection.execute("select sha256 from documents")}
+    except sqlite3.DatabaseError:  # no documents table yet, or not a database: open_database will say
+        return set()
+    finally:
+        connection.close()
 
 
 def collect(paths: tuple[str, ...]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -154,11 +170,7 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
         paths = (str(BUNDLED_REPORTS),)
     files, problems = collect(paths)
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-    db = open_database(db_path)
-    for path, reason in problems:
-        click.echo(f"{path}: {reason}", err=True)
-        record_error(db, path, reason)
-    listed = manifest_for(files)
+    held = held_checksums(db_path)
     todo, skipped = [], 0
     for path in files:
         try:
@@ -166,18 +178,29 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
         except OSError:
             todo.append(path)  # the worker reports why it cannot be read
             continue
-        if holds_file(db, digest):
+        if digest in held:
             skipped += 1
         else:
             todo.append(path)
-    reporter = Reporter(len(todo))
-    ingested, failed = 0, len(problems)
     parallel = len(todo) > 1  # a single file is read here: no process to start
     if parallel:
         from concurrent.futures import ProcessPoolExecutor  # only a parallel batch pays for loading it
     pool = ProcessPoolExecutor(min(workers, len(todo))) if parallel else None
+    reporter = None
     try:
-        for outcome in pool.map(process, todo, chunksize=1) if pool else map(process, todo):
+        outcomes = pool.map(process, todo, chunksize=1) if pool else map(process, todo)  # the workers start here
+
+        from .links import link_inspection  # the writer's modules, loaded while the workers read
+        from .load import holds_file, open_database, record_error, write_document
+
+        db = open_database(db_path)
+        for path, reason in problems:
+            click.echo(f"{path}: {reason}", err=True)
+            record_error(db, path, reason)
+        listed = manifest_for(files)
+        reporter = Reporter(len(todo))
+        ingested, failed = 0, len(problems)
+        for outcome in outcomes:
             if outcome.error or outcome.report is None:
                 failed += 1
                 record_error(db, outcome.path, outcome.error or "unknown error")
@@ -198,7 +221,8 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
             ingested += 1
             reporter.step(outcome.path, f"{inspection_id} ({report.inspection_type}, {len(report.findings)} findings)")
     finally:
-        reporter.close()
+        if reporter:
+            reporter.close()
         if pool:
             pool.shutdown(cancel_futures=True)
     inspections = db["inspections"].count

@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from string import ascii_letters
 
 BULLET_GLYPHS = "•■◼▪●◦○▫□➢►▶✓" + "\u2022\u25aa\u25cf\u25fc\u25a0\u2043\u2212\u2013"
 _PRIVATE_USE = re.compile(r"[\uf000-\uf0ff]")
@@ -316,11 +317,22 @@ def repair_broken_words(texts: list[str]) -> list[str]:
     """U+FFFE marks a word broken across lines: keep the hyphen unless the report spells it whole elsewhere."""
     if not any("\ufffe" in t for t in texts):
         return texts
-    vocabulary = set(map(str.lower, re.findall(r"[A-Za-z]+", "\n".join(texts))))
+    lowered = "\n".join(texts).lower()
 
     def mend(match: re.Match) -> str:
         left, right = match.group(1), match.group(2)
-        return f"{left}{right}" if (left + right).lower() in vocabulary else f"{left}-{right}"
+        return f"{left}{right}" if _spelled_whole(lowered, (left + right).lower()) else f"{left}-{right}"
 
     broken = re.compile(r"([A-Za-z]+)\ufffe\s*([A-Za-z]+)")
     return [broken.sub(mend, t).replace("\ufffe", "-") if "\ufffe" in t else t for t in texts]
+
+
+def _spelled_whole(lowered: str, word: str) -> bool:
+    """Does the (lower-cased) text have the word as a whole run of letters?"""
+    start = lowered.find(word)
+    while start != -1:
+        end = start + len(word)
+        if (start == 0 or lowered[start - 1] not in ascii_letters) and (end == len(lowered) or lowered[end] not in ascii_letters):
+            return True
+        start = lowered.find(word, start + 1)
+    return False

@@ -64,6 +64,9 @@ def test_u_fffe_in_hyphenated_words():
         "A multi-agency panel.",
         "Some assessments, most assessments.",  # spelt whole elsewhere in the report: the break was not a hyphen
     ]
+    # whole words only, in any case, also at the very end of the report
+    assert repair_broken_words(["co\ufffeordination.", "Coordinationally"]) == ["co-ordination.", "Coordinationally"]
+    assert repair_broken_words(["co\ufffeordination.", "COORDINATION"]) == ["coordination.", "COORDINATION"]
 
 
 def test_list_item_split_by_a_page_break_is_joined():
