@@ -34,10 +34,11 @@ class Outcome:
     sha256: str | None
     report: ParsedReport | None = None
     error: str | None = None
+    classified: bool = False
 
 
-def process(path: str) -> Outcome:
-    """Extract, parse and classify one file (runs in a worker process)."""
+def process(path: str, classify: bool = True) -> Outcome:
+    """Extract and parse one file, and classify its findings unless the writer will (runs in a worker)."""
     try:
         extracted = extract(Path(path))
         report = parse_pages(extracted.pages, extracted.file_format, find_authority)
@@ -49,12 +50,24 @@ def process(path: str) -> Outcome:
             raise Refused("not a recognised kind of Ofsted children's services inspection")
         if not report.findings:
             raise Refused("no findings found in the text")
-        classify_findings(report.findings)
-        return Outcome(path, extracted.sha256, report)
     except Refused as reason:
         return Outcome(path, None, error=str(reason))
     except Exception as error:  # a bug or an unforeseen file must not stop the batch
         return Outcome(path, None, error=f"could not be parsed ({type(error).__name__}: {error})")
+    outcome = Outcome(path, extracted.sha256, report)
+    return classified(outcome) if classify else outcome
+
+
+def classified(outcome: Outcome) -> Outcome:
+    """The outcome with its findings' polarity, sentences and themes, or the reason they could not be had."""
+    if outcome.report is None or outcome.classified:
+        return outcome
+    try:
+        classify_findings(outcome.report.findings)
+    except Exception as error:  # a bug must not stop the batch
+        return Outcome(outcome.path, None, error=f"could not be classified ({type(error).__name__}: {error})")
+    outcome.classified = True
+    return outcome
 
 
 def held_checksums(db_path: str) -> set[str]:
@@ -186,9 +199,13 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
     if parallel:
         from concurrent.futures import ProcessPoolExecutor  # only a parallel batch pays for loading it
     pool = ProcessPoolExecutor(min(workers, len(todo))) if parallel else None
+    # Where findings are classified: a single worker would keep the writer waiting half the
+    # time, so the writer classifies and the two processes share the work about evenly;
+    # several workers keep the writer busy, so they classify. The results are the same.
+    in_workers = [workers > 1] * len(todo)
     reporter = None
     try:
-        outcomes = pool.map(process, todo, chunksize=1) if pool else map(process, todo)  # the workers start here
+        outcomes = pool.map(process, todo, in_workers, chunksize=1) if pool else map(process, todo)  # workers start
 
         from .links import link_inspection  # the writer's modules, loaded while the workers read
         from .load import holds_file, open_database, record_error, write_document
@@ -200,7 +217,7 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
         listed = manifest_for(files)
         reporter = Reporter(len(todo))
         ingested, failed = 0, len(problems)
-        for outcome in outcomes:
+        for outcome in map(classified, outcomes):
             if outcome.error or outcome.report is None:
                 failed += 1
                 record_error(db, outcome.path, outcome.error or "unknown error")
