@@ -259,6 +259,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer runs and no 16x growth (for a smoke test)")
     args = parser.parse_args()
     repeat = 2 if args.quick else args.repeat
+    # pip compiles an installed package's bytecode; a sandbox that forbids writing it would
+    # charge every ingest for compiling this project's modules afresh, which users never pay.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         report = {
