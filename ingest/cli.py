@@ -207,10 +207,11 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
     try:
         outcomes = pool.map(process, todo, in_workers, chunksize=1) if pool else map(process, todo)  # workers start
 
-        from .links import link_inspection  # the writer's modules, loaded while the workers read
+        from .links import LinkKeeper  # the writer's modules, loaded while the workers read
         from .load import holds_file, open_database, record_error, write_document
 
         db = open_database(db_path)
+        links = LinkKeeper(db)
         for path, reason in problems:
             click.echo(f"{path}: {reason}", err=True)
             record_error(db, path, reason)
@@ -234,7 +235,7 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
                 db, report, authority, outcome.path, Path(outcome.path).name, outcome.sha256,
                 row.get("source_url"), _listed_date(row.get("published")),
             )
-            link_inspection(db, authority.id, inspection_id)
+            links.document_written(authority.id, inspection_id)
             ingested += 1
             reporter.step(outcome.path, f"{inspection_id} ({report.inspection_type}, {len(report.findings)} findings)")
     finally:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import sqlite_utils
 
 from datasette_ofsted.align import compare
@@ -51,34 +53,46 @@ def consecutive_pairs(db: sqlite_utils.Database, authority_id: str) -> list[tupl
     return list(zip(inspections, inspections[1:]))
 
 
-def link_inspection(db: sqlite_utils.Database, authority_id: str, inspection_id: str) -> None:
-    """Bring an authority's links up to date after a document of one inspection was written.
+class LinkKeeper:
+    """Keeps an authority's links up to date while a batch writes documents.
 
-    Only that inspection's pairs, with the inspections either side of it, are compared again,
-    and pairs it came between are dropped: the ingester calls this after each document, so
-    the links keep up with the batch (and survive its interruption) at the cost of two
-    comparisons a document.
+    After each document only its inspection's pairs, with the inspections either side, are
+    compared again, and pairs it came between are dropped: the links keep up with the batch
+    (and survive its interruption) at the cost of two comparisons a document. The findings
+    of the last few inspections read are kept, since the next document of the same
+    authority usually needs one of them again.
     """
-    pairs = consecutive_pairs(db, authority_id)
-    _store(db, authority_id, pairs, [pair for pair in pairs if inspection_id in pair])
+
+    KEEP = 32  # inspections' findings held (a few MB)
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+        self.sides: OrderedDict[str, list[dict]] = OrderedDict()
+
+    def document_written(self, authority_id: str, inspection_id: str) -> None:
+        self.sides.pop(inspection_id, None)  # its findings changed
+        pairs = consecutive_pairs(self.db, authority_id)
+        _store(self.db, authority_id, pairs, [pair for pair in pairs if inspection_id in pair], self.sides)
+        while len(self.sides) > self.KEEP:
+            self.sides.popitem(last=False)
 
 
 def refresh_links(db: sqlite_utils.Database, authority_ids: set[str]) -> None:
     """Recompute all the links of each authority's consecutive inspections."""
     for authority_id in sorted(authority_ids):
         pairs = consecutive_pairs(db, authority_id)
-        _store(db, authority_id, pairs, pairs)
+        _store(db, authority_id, pairs, pairs, OrderedDict())
 
 
 def _store(db: sqlite_utils.Database, authority_id: str, pairs: list[tuple[str, str]],
-           compared: list[tuple[str, str]]) -> None:
+           compared: list[tuple[str, str]], sides: OrderedDict[str, list[dict]]) -> None:
     """Replace the links of the `compared` pairs, and drop those of pairs no longer consecutive, in one transaction."""
-    sides: dict[str, list[dict]] = {}
     links: list[dict] = []
     for earlier, later in compared:
         for inspection in (earlier, later):
             if inspection not in sides:  # each inspection read once
                 sides[inspection] = comparable_findings(db, inspection)
+            sides.move_to_end(inspection)
         links.extend(link_rows(authority_id, earlier, later, compare(sides[earlier], sides[later])))
     with write_transaction(db):
         held = db.execute(

@@ -177,14 +177,27 @@ def insert_rows(db: sqlite_utils.Database, table: str, rows: list[dict]) -> None
     db.conn.executemany(sql, [[row[c] for c in columns] for row in rows])
 
 
+def upsert_row(db: sqlite_utils.Database, table: str, row: dict) -> None:
+    """Insert a row, or update the given columns of the row with its id: sqlite-utils' upsert in one
+    statement, without its look at the table's columns on every call."""
+    columns = list(row)
+    sql = "insert into [{}] ({}) values ({}) on conflict (id) do update set {}".format(
+        table, ", ".join(f"[{c}]" for c in columns), ", ".join("?" for _ in columns),
+        ", ".join(f"[{c}] = excluded.[{c}]" for c in columns if c != "id"),
+    )
+    db.conn.execute(sql, [row[c] for c in columns])
+
+
 def write_document(db: sqlite_utils.Database, report, authority: Authority, source_path: str, file_name: str,
                    sha256: str, source_url: str | None, listed_published: str | None) -> str:
     """Replace the document (same inspection and kind) with this file's content, atomically."""
     inspection_id = f"{authority.id}-{report.start_date}"
     document_id = f"{inspection_id}-{slugify(report.kind)}"
     with write_transaction(db):
-        db["authorities"].upsert(authority.__dict__, pk="id")
-        existing = db["inspections"].get(inspection_id) if db["inspections"].count_where("id = ?", [inspection_id]) else {}
+        upsert_row(db, "authorities", authority.__dict__)
+        cursor = db.execute("select * from inspections where id = ?", [inspection_id])
+        held = cursor.fetchone()
+        existing = dict(zip([c[0] for c in cursor.description], held)) if held else {}
         is_main = report.kind != "summary for children"
         inspection = {
             "id": inspection_id,
@@ -199,7 +212,7 @@ def write_document(db: sqlite_utils.Database, report, authority: Authority, sour
             "lead_inspector": report.lead_inspector or existing.get("lead_inspector"),
             "overall_grade": existing.get("overall_grade"),
         }
-        db["inspections"].upsert(inspection, pk="id")
+        upsert_row(db, "inspections", inspection)
         old_findings = [r[0] for r in db.execute("select id from findings where document_id = ?", [document_id]).fetchall()]
         if old_findings:
             for table in ("finding_themes", "finding_sentences"):
@@ -210,14 +223,15 @@ def write_document(db: sqlite_utils.Database, report, authority: Authority, sour
                        "or to_finding_id in (select id from findings where document_id = ?)", [document_id, document_id])
         db.execute("delete from findings where document_id = ?", [document_id])
         db.execute("delete from judgements where document_id = ?", [document_id])
-        db["documents"].upsert(
+        upsert_row(
+            db,
+            "documents",
             {
                 "id": document_id, "inspection_id": inspection_id, "kind": report.kind, "title": report.title,
                 "source_path": source_path, "file_name": file_name, "sha256": sha256, "source_url": source_url,
                 "pages": report.pages, "published_date": report.published_date, "findings": len(report.findings),
                 "ingested_at": _now(),
             },
-            pk="id",
         )
         insert_rows(
             db,
