@@ -23,8 +23,20 @@ BULLET_GLYPHS = "•■◼▪●◦○▫□➢►▶✓" + "\u2022\u25aa\u25cf\
 _PRIVATE_USE = re.compile(r"[\uf000-\uf0ff]")
 BULLET = re.compile(r"^(?:[" + re.escape(BULLET_GLYPHS) + r"]\s*|[-*]\s+|\u2022)")
 NUMBERED = re.compile(r"^(\d{1,3})\.\s+(?=[A-Z\u2018'\"(])")
-_TERMINAL = re.compile(r"[.!?:;][\"'\u2019\u201d)\]]*$")
-_SENTENCE_END = re.compile(r"[.!?][\"'\u2019\u201d)\]]*$")
+_CLOSERS = "\"'\u2019\u201d)]"  # may follow the mark that ends a sentence
+
+
+def _ends_with(text: str, marks: str) -> bool:
+    """Does the text end with one of the marks, perhaps followed by closing quotes or brackets?
+
+    A look at the end, not a regex search, which would try every position of every line.
+    """
+    text = text.rstrip(_CLOSERS)
+    return bool(text) and text[-1] in marks
+
+
+def _terminal(text: str) -> bool:
+    return _ends_with(text, ".!?:;")
 GRADES = ("requires improvement to be good", "requires improvement", "to be good", "outstanding", "inadequate",
           "adequate", "good")
 _GRADE_LAST_LETTERS = frozenset(grade[-1] for grade in GRADES)
@@ -51,6 +63,7 @@ _META = re.compile(
     r"age group\s*:|judgement\s+grade$|website\s*:|(?:immediately|within (?:one|two|three|four|six|nine|twelve|\d+) (?:weeks?|months?))\s*:?\s*$)",
     re.I,
 )
+_FOOTNOTE_MARK = re.compile(r"\d{1,2}")
 FOOTNOTE_TEXT = re.compile(r"^(\d{1,2})\s+(?=[A-Z][a-z])")
 
 
@@ -69,6 +82,7 @@ class Block:
     number: int | None = None
     lines: list[str] = field(default_factory=list)
     has_subpoints: bool = False
+    is_meta: bool = False  # its first line is a label such as 'Inspection dates:'
 
 
 _INVISIBLE = re.compile(r"[\u200b\u200e\u200f\u202a-\u202e\ufeff]")
@@ -121,7 +135,7 @@ def remove_footnotes(lines: list[str]) -> tuple[list[str], set[str]]:
         match = FOOTNOTE_TEXT.match(text)
         if match:
             return lines[:i], {match.group(1)}
-        if re.fullmatch(r"\d{1,2}", text) and position + 1 < len(tail):
+        if _FOOTNOTE_MARK.fullmatch(text) and position + 1 < len(tail):
             after = lines[tail[position + 1]].strip()
             if after[:1].isupper() and len(after) > 30 and not BULLET.match(after):
                 return lines[:i], {text}
@@ -191,15 +205,15 @@ def _is_heading_text(text: str) -> bool:
     return (
         0 < len(words) <= 12
         and len(text) <= 90
-        and not _TERMINAL.search(text)
+        and not _terminal(text)
         and not text.endswith(",")
         and text[0].isupper()
     )
 
 
 def _opens_known_heading(before: str, text: str, following: str) -> bool:
-    ended = bool(_TERMINAL.search(before)) or before.rstrip().endswith(")") or ends_with_grade(before)
-    return ended and bool(KNOWN_HEADINGS.match(text) or (not _TERMINAL.search(text) and KNOWN_HEADINGS.match(f"{text} {following}")))
+    ended = _terminal(before) or before.rstrip().endswith(")") or ends_with_grade(before)
+    return ended and bool(KNOWN_HEADINGS.match(text) or (not _terminal(text) and KNOWN_HEADINGS.match(f"{text} {following}")))
 
 
 def _starts_continuation(text: str) -> bool:
@@ -211,7 +225,7 @@ def _starts_heading(lines: list[Line], index: int, file_format: str, full_width:
     """Does the line that starts a new block begin a heading rather than a paragraph?"""
     text = lines[index].text
     following = lines[index + 1].text if index + 1 < len(lines) else ""
-    if KNOWN_HEADINGS.match(f"{text} {following}") and not _TERMINAL.search(text):
+    if KNOWN_HEADINGS.match(f"{text} {following}") and not _terminal(text):
         return True  # a known heading wrapped onto the next line
     if not _is_heading_text(text):
         return False
@@ -232,7 +246,7 @@ def build_blocks(lines: list[Line], file_format: str) -> list[Block]:
     closed = True  # the current block has ended; the next line starts a new one
 
     def start(line: Line, marker: str, text: str, number: int | None = None) -> Block:
-        block = Block(text, line.page, marker, number, [text])
+        block = Block(text, line.page, marker, number, [text], is_meta=bool(_META.match(text)))
         blocks.append(block)
         return block
 
@@ -264,7 +278,7 @@ def build_blocks(lines: list[Line], file_format: str) -> list[Block]:
             current = start(line, "heading", text)  # a known heading, even after a full-width last line
         elif current is not None and _starts_continuation(text) and current.marker != "heading":
             current.lines.append(text)
-        elif current is not None and current.marker == "heading" and text[0].islower() and not _META.match(current.text):
+        elif current is not None and current.marker == "heading" and text[0].islower() and not current.is_meta:
             current.lines.append(text)  # a heading wrapped onto a second line
         elif file_format == "text" and "  " in text:
             current = start(line, "para", text)  # table rows of text conversions, one per line
@@ -287,15 +301,15 @@ def build_blocks(lines: list[Line], file_format: str) -> list[Block]:
             closed = not (following and following[:1].islower())
         elif file_format == "pdf":
             short = len(stripped) < 0.8 * full_width
-            closed = bool(_SENTENCE_END.search(stripped) or stripped.endswith(":")) and short
+            closed = bool(_ends_with(stripped, ".!?") or stripped.endswith(":")) and short
             if len(current.lines) <= 20 and not (following and following[0].islower()):
                 joined = " ".join(current.lines)
                 if len(joined.split()) <= 20 and ends_with_grade(joined):
                     closed = True  # a row of a table of grades
-            if _META.match(current.lines[0]):
+            if current.is_meta:
                 closed = True
         else:
-            closed = "  " in stripped or bool(_META.match(current.lines[0]))
+            closed = "  " in stripped or current.is_meta
     for block in blocks:
         block.text = join_lines(block.lines)
     return blocks

@@ -268,7 +268,7 @@ def classify_blocks(blocks: list[Block], kind: str) -> tuple[list[Finding], list
     section_before = section
     for block in blocks:
         text = block.text
-        if _BACK_MATTER.match(text) or re.match(r"^yours sincerely", text, re.I):
+        if _BACK_MATTER.match(text) or _SIGN_OFF.match(text):
             break
         if not started:
             started = bool(re.match(r"^dear\s", text, re.I))  # before it: addresses, not findings
@@ -276,7 +276,7 @@ def classify_blocks(blocks: list[Block], kind: str) -> tuple[list[Finding], list
         if kind == "letter" and not title_parts and len(text.split()) < 30 and not _TERMINAL_PUNCT.search(text):
             title_parts.append(text)  # a letter's subject line: "Focused visit to ...", not a finding
             continue
-        if re.match(r"^record of main findings", text, re.I):
+        if _RECORD_OF_FINDINGS.match(text):
             in_record = True
         judgement = _judgement(text) if block.marker != "bullet" else None
         if _GRADE_ONLY.match(text) and previous is not None and len(previous.text) < 150:
@@ -368,11 +368,17 @@ def _finding(findings: list[Finding], block: Block, kind: str, section: str, tim
     )
 
 
+_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")
+_OFSTED_ADDRESS = re.compile(r"ofsted\.gov|piccadilly gate", re.I)
+_SIGN_OFF = re.compile(r"yours sincerely", re.I)
+_RECORD_OF_FINDINGS = re.compile(r"record of main findings", re.I)
+
+
 def _address_free(head: str) -> str:
     """The opening text without address and contact lines, whose towns are not the authority."""
     keep = []
     for line in head.split("\n"):
-        if re.search(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", line) or re.search(r"ofsted\.gov|piccadilly gate", line, re.I):
+        if _POSTCODE.search(line) or _OFSTED_ADDRESS.search(line):
             continue
         keep.append(line)
     return "\n".join(keep)
