@@ -75,6 +75,7 @@ def paired(baseline, target, repeat: int) -> dict:
         "baseline_s": round(statistics.median(base), 3),
         "target_s": round(statistics.median(test), 3),
         "ratio": round(statistics.median(t / b for t, b in zip(test, base)), 2),
+        "ratios": sorted(round(t / b, 2) for t, b in zip(test, base)),  # every pair: the spread of the noise
     }
 
 
