@@ -70,6 +70,55 @@ def classified(outcome: Outcome) -> Outcome:
     return outcome
 
 
+class Readers:
+    """The outcomes of reading files in worker processes, in the files' order.
+
+    A worker that dies (the PDF library crashing on a hostile file, say) costs only the
+    file it died on: the file that was awaited is read again in a process of its own, and
+    is reported as failed if that process dies too; the rest go on in fresh workers.
+    The pool starts at once, so the workers read while the caller prepares to write.
+    """
+
+    def __init__(self, files: list[str], workers: int, classify: bool, reader=None):
+        self.files, self.workers, self.classify = files, workers, classify
+        self.reader = reader or process
+        self.pool = None
+        self.pending = self._start(files, workers)
+
+    def _start(self, files: list[str], workers: int):
+        from concurrent.futures import ProcessPoolExecutor  # only a batch of several files pays for it
+
+        self.pool = ProcessPoolExecutor(min(workers, len(files)))
+        return self.pool.map(self.reader, files, [self.classify] * len(files), chunksize=1)
+
+    def __iter__(self):
+        from concurrent.futures.process import BrokenProcessPool
+
+        done = 0
+        while done < len(self.files):
+            try:
+                for outcome in self.pending:
+                    done += 1
+                    yield outcome
+            except BrokenProcessPool:
+                self.close()
+                path = self.files[done]
+                try:
+                    outcome = next(iter(self._start([path], 1)))
+                except BrokenProcessPool:
+                    outcome = Outcome(path, None, error="the process reading it died (a crash in the PDF library?)")
+                self.close()
+                done += 1
+                yield outcome
+                if done < len(self.files):
+                    self.pending = self._start(self.files[done:], self.workers)
+
+    def close(self) -> None:
+        if self.pool:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+
+
 def held_checksums(db_path: str) -> set[str]:
     """The checksums of the files a database already holds (none if there is no database yet).
 
@@ -195,17 +244,14 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
             skipped += 1
         else:
             todo.append(path)
-    parallel = len(todo) > 1  # a single file is read here: no process to start
-    if parallel:
-        from concurrent.futures import ProcessPoolExecutor  # only a parallel batch pays for loading it
-    pool = ProcessPoolExecutor(min(workers, len(todo))) if parallel else None
     # Where findings are classified: a single worker would keep the writer waiting half the
     # time, so the writer classifies and the two processes share the work about evenly;
     # several workers keep the writer busy, so they classify. The results are the same.
-    in_workers = [workers > 1] * len(todo)
+    # A single file is read here: no process to start.
+    readers = Readers(todo, workers, classify=workers > 1) if len(todo) > 1 else None
     reporter = None
     try:
-        outcomes = pool.map(process, todo, in_workers, chunksize=1) if pool else map(process, todo)  # workers start
+        outcomes = iter(readers) if readers else map(process, todo)
 
         from .links import LinkKeeper  # the writer's modules, loaded while the workers read
         from .load import holds_file, open_database, record_error, write_document
@@ -241,8 +287,8 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
     finally:
         if reporter:
             reporter.close()
-        if pool:
-            pool.shutdown(cancel_futures=True)
+        if readers:
+            readers.close()
     inspections = db["inspections"].count
     findings = db["findings"].count
     click.echo(

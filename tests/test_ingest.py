@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import sqlite_utils
 from conftest import REPORTS, ROOT, run_ingest
 from fixtures import minimal_pdf
@@ -231,3 +232,30 @@ def test_links_kept_up_document_by_document_match_a_full_recompute(tmp_path):
     assert {(row[0], row[1]) for row in kept} == set(pairs)
     refresh_links(db, {"kent"})
     assert links(db) == kept
+
+
+def _reader_that_dies_on_crash_files(path: str, classify: bool = True):
+    """Reads as the ingester does, but the process dies outright on a file named crash*,
+    as it would if the PDF library crashed."""
+    from ingest.cli import process
+
+    if Path(path).name.startswith("crash"):
+        os._exit(70)
+    return process(path, classify)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_worker_process_that_dies_costs_only_its_file(tmp_path, workers):
+    from ingest.cli import Readers
+
+    crash = tmp_path / "crash.txt"
+    crash.write_text("any text")
+    files = [str(SEEDS[0]), str(crash), str(SEEDS[4]), str(SEEDS[2])]
+    readers = Readers(files, workers, classify=True, reader=_reader_that_dies_on_crash_files)
+    try:
+        outcomes = list(readers)
+    finally:
+        readers.close()
+    assert [o.path for o in outcomes] == files
+    assert outcomes[1].error == "the process reading it died (a crash in the PDF library?)"
+    assert all(o.report is not None and o.classified for n, o in enumerate(outcomes) if n != 1)
