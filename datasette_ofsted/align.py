@@ -64,8 +64,9 @@ def _features(stems: list[str]) -> Counter:
     return Counter(stems + [f"{a}_{b}" for a, b in zip(stems, stems[1:])])
 
 
-def _tf(count: int) -> float:
-    return 1 + math.log(count)
+def _weight(count: int, idf: float) -> float:
+    """TF-IDF of a feature that occurs `count` times in a sentence (a feature once weighs its idf)."""
+    return (1 + math.log(count)) * idf if count > 1 else idf
 
 
 def _units(findings: list[dict]) -> list[Unit]:
@@ -104,27 +105,19 @@ def _weigh(units: list[Unit]) -> dict[str, float]:
         if len(unit.features) == unit.features.total():  # each feature once: its weight is its idf
             weights = list(map(idf.__getitem__, unit.features))
         else:
-            weights = [_tf(c) * idf[f] for f, c in unit.features.items()]
+            weights = [_weight(c, idf[f]) for f, c in unit.features.items()]
         unit.norm = math.sqrt(sum(map(operator.mul, weights, weights))) or 1.0
         if unit.is_concern:
             unit.vector = {f: w / unit.norm for f, w in zip(unit.features, weights)}
     return idf
 
 
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b.get(f, 0.0) for f, v in a.items())
-
-
-def similarity(improvement: Unit, other: Unit, cosine: float | None = None) -> float:
+def similarity(improvement: Unit, other: Unit, cosine: float) -> float:
     """Word overlap (TF-IDF cosine) plus the share of the improvement's themes the other sentence speaks of.
 
     The improvement's themes define its concern: a sentence on one of its three themes
     is weaker evidence than one on all of them.
     """
-    if cosine is None:
-        cosine = _cosine(improvement.vector, other.vector)
     shared = improvement.themes & other.themes
     if cosine < MIN_SHARED:
         # Without shared words, only a sentence wholly on the improvement's themes speaks of the
@@ -151,7 +144,7 @@ class Side:
         self.by_theme: dict[str, list[int]] = {}
         for n, unit in enumerate(units):
             for feature in unit.features.keys() & asked:
-                weight = _tf(unit.features[feature]) * idf[feature] if unit.features[feature] > 1 else idf[feature]
+                weight = _weight(unit.features[feature], idf[feature])
                 self.postings.setdefault(feature, []).append((n, weight / unit.norm))
             for theme in unit.themes:
                 self.by_theme.setdefault(theme, []).append(n)

@@ -1,9 +1,9 @@
 """The `ofsted-ingest` command: reports in, one SQLite database out.
 
-Workers extract, parse and classify in processes of their own (even one worker: the
-writer then loads and links one document while the worker reads the next); this process
+Workers extract, parse and classify in processes of their own (even a single worker,
+which then leaves the classifying to the writer: the two share the work); this process
 alone writes, one transaction per document, so a failure or a kill never leaves half a
-document.
+document, and compares each document's inspection with its neighbours as it lands.
 """
 
 from __future__ import annotations
