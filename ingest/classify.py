@@ -61,11 +61,6 @@ def sentence_polarity(sentence: str) -> int:
     return 1 if positive else 0
 
 
-def polarity(text: str, kind: str) -> str:
-    """positive, negative, mixed or neutral. A formal improvement is a weakness by definition."""
-    return polarity_of(kind, {sentence_polarity(s) for s in sentences(text)})
-
-
 def polarity_of(kind: str, signs: set[int]) -> str:
     """A finding's polarity from its sentences' signs."""
     if kind == "improvement":
@@ -245,13 +240,6 @@ _NF_THEME = {
 @lru_cache(maxsize=1)
 def _theme_order() -> dict[str, int]:
     return {theme.id: n for n, theme in enumerate(themes())}
-
-
-def theme_ids(text: str, national_framework: list[str] | tuple[str, ...] = ()) -> list[str]:
-    """The practice themes a text speaks of, in taxonomy order, plus its National Framework tags."""
-    found = sorted(_cue_themes(normalise(text)), key=_theme_order().__getitem__)
-    found += [_NF_THEME[tag] for tag in national_framework if tag in _NF_THEME and _NF_THEME[tag] not in found]
-    return found
 
 
 _NF_TAG = re.compile(r"\([^()]*national framework[^()]*\)", re.I)

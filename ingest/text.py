@@ -80,13 +80,8 @@ _TOKEN_STEMS = _TokenStems()
 
 
 def stems_of_normalised(folded: str) -> list[str]:
-    """content_stems of a text already normalised."""
+    """Stems of the words that carry meaning, in a normalised text: what two wordings of one concern share."""
     return list(chain.from_iterable(map(_TOKEN_STEMS.__getitem__, _WORD.findall(folded))))
-
-
-def content_stems(text: str) -> list[str]:
-    """Stems of the words that carry meaning: what two wordings of one concern share."""
-    return stems_of_normalised(normalise(text))
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z(\"'\u2018\u201c])")
