@@ -15,6 +15,8 @@ from datasette.app import Datasette
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "data" / "reports"
 METADATA = ROOT / "metadata.yml"
+# Every report bundled in data/reports (PDFs and text reports), each one document.
+BUNDLED_FILES = sum(1 for p in REPORTS.iterdir() if p.suffix in (".pdf", ".txt"))
 
 
 def run_ingest(*args: str, cwd: Path = ROOT, **kwargs) -> subprocess.CompletedProcess:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
-from conftest import REPORTS, ROOT, run_ingest
+from conftest import BUNDLED_FILES, REPORTS, ROOT, run_ingest
 from fixtures import minimal_pdf
 
 SEEDS = sorted(REPORTS.glob("*.txt"))
@@ -22,21 +22,28 @@ SAVED_WEB_PAGE = ROOT / "tests" / "data" / "bad" / "saved_web_page.pdf"
 
 def counts(path: Path) -> dict[str, int]:
     db = sqlite_utils.Database(path)
-    return {t: db[t].count for t in ["authorities", "inspections", "documents", "judgements", "findings", "finding_themes", "issue_links"]}
+    return {
+        t: db[t].count
+        for t in ["authorities", "inspections", "documents", "judgements", "findings", "finding_themes", "issue_links"]
+    }
 
 
 def test_bundled_reports_load(bundled_db):
     db = sqlite_utils.Database(bundled_db)
     c = counts(bundled_db)
-    assert c["documents"] == 18 and c["inspections"] == 17
+    assert (
+        c["documents"] == BUNDLED_FILES and c["inspections"] == BUNDLED_FILES - 1
+    )  # a report and its summary for children
     assert c["findings"] > 1500 and c["issue_links"] > 100
     assert db["ingest_errors"].count == 0
-    assert [r["id"] for r in db.query("select id from inspections where authority_id = 'sutton' order by start_date")] == [
-        "sutton-2010-03-09", "sutton-2013-05-13", "sutton-2018-06-26"]
+    assert [
+        r["id"] for r in db.query("select id from inspections where authority_id = 'sutton' order by start_date")
+    ] == ["sutton-2010-03-09", "sutton-2013-05-13", "sutton-2018-06-26"]
     summary = next(db.query("select inspection_id from documents where kind = 'summary for children'"))
     assert summary["inspection_id"] == "sutton-2013-05-13"
     assert next(db.query("select source_url from documents where file_name = '50214110.pdf'"))["source_url"] == (
-        "https://files.ofsted.gov.uk/v1/file/50214110")
+        "https://files.ofsted.gov.uk/v1/file/50214110"
+    )
     assert db["authorities"].get("sutton")["urn"] == "80515"
     assert db["authorities"].get("sutton")["la_code"] == "319"
 
@@ -44,20 +51,37 @@ def test_bundled_reports_load(bundled_db):
 def test_schema_has_fts_and_foreign_key_indexes(bundled_db):
     db = sqlite_utils.Database(bundled_db)
     assert db["findings"].detect_fts() == "findings_fts"
-    assert list(db.query("select id from findings where rowid in (select rowid from findings_fts where findings_fts match 'missing')"))
+    assert list(
+        db.query(
+            "select id from findings where rowid in (select rowid from findings_fts where findings_fts match 'missing')"
+        )
+    )
     for table in db.tables:
         indexed = {tuple(i.columns) for i in table.indexes}
         for fk in table.foreign_keys:
-            assert (fk.column,) in indexed or any(cols[0] == fk.column for cols in indexed) or fk.column in (table.pks or []), (table.name, fk.column)
+            assert (
+                (fk.column,) in indexed
+                or any(cols[0] == fk.column for cols in indexed)
+                or fk.column in (table.pks or [])
+            ), (table.name, fk.column)
     assert db["themes"].count >= 30
 
 
 def test_judgements_and_grades(bundled_db):
     db = sqlite_utils.Database(bundled_db)
-    grades = {r["area"]: r["grade"] for r in db.query("select area, grade from judgements where inspection_id = 'manchester-2017-10-09'")}
+    grades = {
+        r["area"]: r["grade"]
+        for r in db.query("select area, grade from judgements where inspection_id = 'manchester-2017-10-09'")
+    }
     assert grades["Overall effectiveness"] == "requires improvement"
     assert grades["Adoption performance"] == "good"
-    assert {r["grade"] for r in db.query("select grade from judgements")} <= {"outstanding", "good", "requires improvement", "adequate", "inadequate"}
+    assert {r["grade"] for r in db.query("select grade from judgements")} <= {
+        "outstanding",
+        "good",
+        "requires improvement",
+        "adequate",
+        "inadequate",
+    }
 
 
 def test_a_batch_with_bad_files_loads_the_good_ones_and_exits_1(tmp_path):
@@ -73,10 +97,14 @@ def test_a_batch_with_bad_files_loads_the_good_ones_and_exits_1(tmp_path):
         "truncated.pdf": real_pdf[: len(real_pdf) // 3],
         "random.pdf": b"%PDF-1.7\n" + os.urandom(50_000),
         "saved_page.pdf": SAVED_WEB_PAGE.read_bytes(),
-        "not_ofsted.pdf": minimal_pdf(["Minutes of the parish council meeting", "Apologies were received from Mr Smith."]),
+        "not_ofsted.pdf": minimal_pdf(
+            ["Minutes of the parish council meeting", "Apologies were received from Mr Smith."]
+        ),
         "shopping.txt": b"eggs\nmilk\nbread\n",
         "binary.txt": os.urandom(4096) + b"\x00" * 100,
-        "prose.txt": (b"It was a bright cold day in April, and the clocks were striking thirteen. " * 90_000)[:6_000_000],
+        "prose.txt": (b"It was a bright cold day in April, and the clocks were striking thirteen. " * 90_000)[
+            :6_000_000
+        ],
     }
     for name, data in bad.items():
         (folder / name).write_bytes(data)
@@ -121,7 +149,7 @@ def test_rerun_changes_no_count(bundled_copy):
     before = counts(path)
     result = run_ingest(str(REPORTS), "--db", str(path))
     assert result.returncode == 0
-    assert "0 ingested, 18 skipped" in result.stdout
+    assert f"0 ingested, {BUNDLED_FILES} skipped" in result.stdout
     assert counts(path) == before
 
 
@@ -132,7 +160,11 @@ def test_a_new_file_for_a_held_document_replaces_it(tmp_path):
     before = counts(db_path)
     revised = tmp_path / "revised.txt"
     text = original.read_text()
-    revised.write_text(text.replace("Findings\n", "Findings\n\n- An added finding about the front door and thresholds, which are clear.\n", 1))
+    revised.write_text(
+        text.replace(
+            "Findings\n", "Findings\n\n- An added finding about the front door and thresholds, which are clear.\n", 1
+        )
+    )
     assert run_ingest(str(revised), "--db", str(db_path)).returncode == 0
     after = counts(db_path)
     assert after["documents"] == before["documents"] == 1
@@ -148,8 +180,10 @@ def test_a_new_file_for_a_held_document_replaces_it(tmp_path):
 def test_the_full_text_index_holds_every_finding_once(bundled_db):
     db = sqlite_utils.Database(bundled_db)
     db.execute("insert into findings_fts (findings_fts) values ('integrity-check')")  # raises if it disagrees
-    assert db.execute("select count(*) from findings_fts where findings_fts match 'delay'").fetchone()[0] == \
-        db.execute("select count(*) from findings where text like '%delay%' or section like '%delay%'").fetchone()[0]
+    assert (
+        db.execute("select count(*) from findings_fts where findings_fts match 'delay'").fetchone()[0]
+        == db.execute("select count(*) from findings where text like '%delay%' or section like '%delay%'").fetchone()[0]
+    )
 
 
 def test_workers_give_the_same_database(tmp_path):
@@ -158,11 +192,19 @@ def test_workers_give_the_same_database(tmp_path):
         path = tmp_path / f"w{workers}.db"
         assert run_ingest(str(REPORTS), "--db", str(path), "--workers", workers).returncode == 0
         db = sqlite_utils.Database(path)
-        dumps.append({
-            table: sorted(tuple(v for k, v in row.items() if k not in ("ingested_at", "id") or table != "documents" and k == "id")
-                          for row in db[table].rows)
-            for table in ["inspections", "documents", "judgements", "findings", "finding_themes", "issue_links"]
-        })
+        dumps.append(
+            {
+                table: sorted(
+                    tuple(
+                        v
+                        for k, v in row.items()
+                        if k not in ("ingested_at", "id") or table != "documents" and k == "id"
+                    )
+                    for row in db[table].rows
+                )
+                for table in ["inspections", "documents", "judgements", "findings", "finding_themes", "issue_links"]
+            }
+        )
     assert dumps[0] == dumps[1]
 
 
@@ -170,7 +212,9 @@ def test_kill_9_leaves_no_half_document_and_rerun_completes(tmp_path):
     db_path = tmp_path / "ofsted.db"
     process = subprocess.Popen(
         [sys.executable, "-m", "ingest.cli", str(REPORTS), "--db", str(db_path), "--workers", "1"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.time() + 60
     loaded = 0
@@ -185,23 +229,42 @@ def test_kill_9_leaves_no_half_document_and_rerun_completes(tmp_path):
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert 0 < loaded < 18
+    assert 0 < loaded < BUNDLED_FILES
     conn = sqlite3.connect(db_path)
     assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
-    assert conn.execute(
-        "select count(*) from documents d where d.findings != (select count(*) from findings f where f.document_id = d.id)"
-    ).fetchone()[0] == 0
+    assert (
+        conn.execute(
+            "select count(*) from documents d where d.findings != (select count(*) from findings f where f.document_id = d.id)"
+        ).fetchone()[0]
+        == 0
+    )
     conn.close()
     assert run_ingest(str(REPORTS), "--db", str(db_path)).returncode == 0
-    assert counts(db_path)["documents"] == 18
+    assert counts(db_path)["documents"] == BUNDLED_FILES
 
 
 def test_two_ingests_at_once_do_not_corrupt(tmp_path):
     db_path = tmp_path / "ofsted.db"
-    first = subprocess.Popen([sys.executable, "-m", "ingest.cli", str(REPORTS / "50214110.pdf"), str(REPORTS / "50050254.pdf"),
-                              "--db", str(db_path)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    second = subprocess.Popen([sys.executable, "-m", "ingest.cli", *map(str, SEEDS), "--db", str(db_path)],
-                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ingest.cli",
+            str(REPORTS / "50214110.pdf"),
+            str(REPORTS / "50050254.pdf"),
+            "--db",
+            str(db_path),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    second = subprocess.Popen(
+        [sys.executable, "-m", "ingest.cli", *map(str, SEEDS), "--db", str(db_path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert first.wait(timeout=300) == 0, first.stderr.read()
     assert second.wait(timeout=300) == 0, second.stderr.read()
     c = counts(db_path)
@@ -219,16 +282,22 @@ def test_links_kept_up_document_by_document_match_a_full_recompute(tmp_path):
         assert run_ingest(str(REPORTS / name), "--db", str(db_path)).returncode == 0
 
     def links(db) -> list[tuple]:
-        return sorted(db.execute(
-            "select from_inspection_id, to_inspection_id, from_finding_id, to_finding_id, side, status, score, "
-            "row_number, themes from issue_links"
-        ).fetchall(), key=repr)
+        return sorted(
+            db.execute(
+                "select from_inspection_id, to_inspection_id, from_finding_id, to_finding_id, side, status, score, "
+                "row_number, themes from issue_links"
+            ).fetchall(),
+            key=repr,
+        )
 
     db = sqlite_utils.Database(db_path)
     kept = links(db)
     pairs = consecutive_pairs(db, "kent")
-    assert pairs == [("kent-2013-07-15", "kent-2017-03-06"), ("kent-2017-03-06", "kent-2022-05-09"),
-                     ("kent-2022-05-09", "kent-2025-11-03")]
+    assert pairs == [
+        ("kent-2013-07-15", "kent-2017-03-06"),
+        ("kent-2017-03-06", "kent-2022-05-09"),
+        ("kent-2022-05-09", "kent-2025-11-03"),
+    ]
     assert {(row[0], row[1]) for row in kept} == set(pairs)
     refresh_links(db, {"kent"})
     assert links(db) == kept
