@@ -29,8 +29,12 @@ GRID = list(itertools.product([0.25, 0.3, 0.35, 0.4, 0.45], [0.26, 0.28, 0.30, 0
 def pairs():
     for path in GOLD:
         gold = json.loads(path.read_text())
-        yield path.stem, gold, list(report_findings(REPORTS / gold["from"]["source"])), list(
-            report_findings(REPORTS / gold["to"]["source"]))
+        yield (
+            path.stem,
+            gold,
+            list(report_findings(REPORTS / gold["from"]["source"])),
+            list(report_findings(REPORTS / gold["to"]["source"])),
+        )
 
 
 def with_params(theme_weight: float, match: float, earlier, later) -> dict:
@@ -43,8 +47,14 @@ def with_params(theme_weight: float, match: float, earlier, later) -> dict:
 
 
 def baseline_silent(earlier, later) -> dict:
-    rows = [{"status": "not_revisited", "from": [dict(f, role="improvement")], "to": []} for f in earlier if f["kind"] == "improvement"]
-    rows += [{"status": "new", "from": [], "to": [dict(f, role="improvement")]} for f in later if f["kind"] == "improvement"]
+    rows = [
+        {"status": "not_revisited", "from": [dict(f, role="improvement")], "to": []}
+        for f in earlier
+        if f["kind"] == "improvement"
+    ]
+    rows += [
+        {"status": "new", "from": [], "to": [dict(f, role="improvement")]} for f in later if f["kind"] == "improvement"
+    ]
     return {"rows": rows}
 
 
@@ -56,8 +66,11 @@ def baseline_fuzz(earlier, later, threshold: float = 60) -> dict:
             best = sorted(other, key=lambda o: -fuzz.token_set_ratio(f["text"], o["text"]))[:4]
             hit = best and fuzz.token_set_ratio(f["text"], best[0]["text"]) >= threshold
             evidence = [dict(o, role="evidence") for o in best] if hit else []
-            row = {"status": "recurring" if hit else silent, side: [dict(f, role="improvement")],
-                   ("to" if side == "from" else "from"): evidence}
+            row = {
+                "status": "recurring" if hit else silent,
+                side: [dict(f, role="improvement")],
+                ("to" if side == "from" else "from"): evidence,
+            }
             rows.append(row)
     return {"rows": rows}
 
@@ -76,15 +89,19 @@ def main() -> None:
         ship = scores[shipped][i] if shipped in scores else score_pair(gold, align.compare(earlier, later))
         silent = score_pair(gold, baseline_silent(earlier, later))
         fuzzy = score_pair(gold, baseline_fuzz(earlier, later))
-        print(f"{name:40} {ship.right:3}/{ship.total:<4} {held.right:4}/{held.total:<4} {str(best):>26} "
-              f"{silent.right:3}/{silent.total:<3} {fuzzy.right:4}/{fuzzy.total:<3}")
+        print(
+            f"{name:40} {ship.right:3}/{ship.total:<4} {held.right:4}/{held.total:<4} {str(best):>26} "
+            f"{silent.right:3}/{silent.total:<3} {fuzzy.right:4}/{fuzzy.total:<3}"
+        )
         total["shipped"] += ship.right
         total["held"] += held.right
         total["silent"] += silent.right
         total["fuzz"] += fuzzy.right
         total["n"] += held.total
     n = total["n"]
-    print(f"{'all pairs':40} {total['shipped'] / n:8.3f} {total['held'] / n:9.3f} {'':>26} {total['silent'] / n:7.3f} {total['fuzz'] / n:9.3f}")
+    print(
+        f"{'all pairs':40} {total['shipped'] / n:8.3f} {total['held'] / n:9.3f} {'':>26} {total['silent'] / n:7.3f} {total['fuzz'] / n:9.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-ONE_RUN = r'''
+ONE_RUN = r"""
 import json, sys, tempfile, time
 from pathlib import Path
 t0 = time.perf_counter()
@@ -42,7 +42,7 @@ with tempfile.TemporaryDirectory() as folder:
     times["load"] = time.perf_counter() - t
     t = time.perf_counter(); refresh_links(db, {r.authority_name for r in reports}); times["links"] = time.perf_counter() - t
 print(json.dumps(times))
-'''
+"""
 
 
 def main() -> None:
@@ -51,8 +51,12 @@ def main() -> None:
     args = parser.parse_args()
     import json
 
-    runs = [json.loads(subprocess.run([sys.executable, "-c", ONE_RUN], cwd=ROOT, check=True, capture_output=True,
-                                      text=True).stdout) for _ in range(args.repeat)]
+    runs = [
+        json.loads(
+            subprocess.run([sys.executable, "-c", ONE_RUN], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+        )
+        for _ in range(args.repeat)
+    ]
     medians = {step: statistics.median(run[step] for run in runs) for step in runs[0]}
     for step, seconds in medians.items():
         print(f"{step:10} {seconds:6.2f} s  {seconds / medians['extract']:5.2f} x extraction")

@@ -120,11 +120,19 @@ def get(url: str) -> float:
 
 def bench_compare(repeat: int, tmp: Path) -> dict:
     db = tmp / "ofsted.db"
-    subprocess.run([PY, "-m", "ingest.cli", str(REPORTS), "--db", str(db)], check=True, cwd=ROOT,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [PY, "-m", "ingest.cli", str(REPORTS), "--db", str(db)],
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     port = free_port()
-    server = subprocess.Popen([PY, "-m", "datasette", "serve", "-i", str(db), "-m", str(ROOT / "metadata.yml"),
-                               "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [PY, "-m", "datasette", "serve", "-i", str(db), "-m", str(ROOT / "metadata.yml"), "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -189,6 +197,7 @@ def bench_growth(repeat: int, tmp: Path, quick: bool) -> dict:
     others = [f for f in pool if f["kind"] != "improvement"]
     rng = random.Random(7)
     for size in (10, 40, 160):
+
         def side(size=size):
             n_improvements = max(2, size // 10)
             return rng.sample(improvements, n_improvements) + rng.sample(others, size - n_improvements)
@@ -240,8 +249,9 @@ def bench_memory(tmp: Path) -> dict:
     single process's peak comes from the kernel's own accounting.
     """
     db = tmp / "memory.db"
-    process = subprocess.Popen(ingest_command(PDFS, db, 1), cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        ingest_command(PDFS, db, 1), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     peak = 0
     while process.poll() is None:
         peak = max(peak, sum(_rss_kb(pid) for pid in _tree(process.pid)))

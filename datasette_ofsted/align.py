@@ -86,8 +86,17 @@ def _units(findings: list[dict]) -> list[Unit]:
         for piece in pieces:
             themes = frozenset(piece["themes"]) | (frozenset(nf) if finding["kind"] == "improvement" else frozenset())
             stems = list(piece["stems"])
-            units.append(Unit(index, piece["text"], piece["polarity"], themes, _features(stems), frozenset(stems),
-                              finding["kind"] == "improvement"))
+            units.append(
+                Unit(
+                    index,
+                    piece["text"],
+                    piece["polarity"],
+                    themes,
+                    _features(stems),
+                    frozenset(stems),
+                    finding["kind"] == "improvement",
+                )
+            )
     return units
 
 
@@ -254,7 +263,9 @@ def _evidence(matches: list[Match], findings: list[dict], status: str) -> list[d
     return chosen
 
 
-def _described(finding: dict, role: str, score: float | None, sentence: str | None, shared: frozenset[str] | set[str]) -> dict:
+def _described(
+    finding: dict, role: str, score: float | None, sentence: str | None, shared: frozenset[str] | set[str]
+) -> dict:
     out = {k: v for k, v in finding.items() if k != "sentences"}
     out["role"] = role
     out["score"] = round(score, 3) if score is not None else None
@@ -309,16 +320,26 @@ def compare(earlier: list[dict], later: list[dict]) -> dict:
         matches = _best_matches(concern, earlier_side)
         status, score = _judge_later(matches, earlier)
         same = [m for m in matches if m.lexical and _is_improvement(earlier, m) and m.score >= SAME_IMPROVEMENT]
-        described = _described(later[index], "improvement", score if status == "recurring" else None, None,
-                               same[0].shared if same else set())
+        described = _described(
+            later[index],
+            "improvement",
+            score if status == "recurring" else None,
+            None,
+            same[0].shared if same else set(),
+        )
         if status == "recurring" and same and row_of[same[0].unit.finding]["status"] == "recurring":
             row = row_of[same[0].unit.finding]  # one concern raised in both reports: one row
             row["to"].append(described)
             row["themes"] = sorted(set(row["themes"]) | _themes(concern))
             continue
         later_rows.append(
-            {"status": status, "score": round(score, 3), "themes": sorted(_themes(concern)),
-             "from": _evidence(matches, earlier, status), "to": [described]}
+            {
+                "status": status,
+                "score": round(score, 3),
+                "themes": sorted(_themes(concern)),
+                "from": _evidence(matches, earlier, status),
+                "to": [described],
+            }
         )
 
     for row in rows:

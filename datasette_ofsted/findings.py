@@ -23,8 +23,20 @@ def findings_of(db, inspection_id: str) -> list[dict]:
         """,
         [inspection_id],
     ).fetchall()
-    keys = ["id", "kind", "polarity", "text", "section", "about", "page", "paragraph", "document_id", "timescale",
-            "national_framework", "themes"]
+    keys = [
+        "id",
+        "kind",
+        "polarity",
+        "text",
+        "section",
+        "about",
+        "page",
+        "paragraph",
+        "document_id",
+        "timescale",
+        "national_framework",
+        "themes",
+    ]
     sentences: dict[str, list[dict]] = {}
     for finding_id, text, polarity, themes, stems in db.execute(
         """

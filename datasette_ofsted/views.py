@@ -108,8 +108,12 @@ async def index(datasette, request):
     }
     for authority in authorities:
         authority["latest"] = latest.get(authority["id"])
-    counts = (await db.execute("select (select count(*) from inspections), (select count(*) from findings), "
-                               "(select count(*) from findings where kind = 'improvement')")).first()
+    counts = (
+        await db.execute(
+            "select (select count(*) from inspections), (select count(*) from findings), "
+            "(select count(*) from findings where kind = 'improvement')"
+        )
+    ).first()
     return Response.html(
         await _render(
             datasette,
@@ -205,12 +209,12 @@ def grade_chart(inspections: list[dict]) -> Markup:
             points.append((x, y[rank]))
             parts.append(
                 f'<circle cx="{x:.0f}" cy="{y[rank]}" r="6" class="graded"><title>{escape(inspection["id"])}: '
-                f'{escape(inspection["overall_grade"])}</title></circle>'
+                f"{escape(inspection['overall_grade'])}</title></circle>"
             )
         else:
             parts.append(
                 f'<circle cx="{x:.0f}" cy="{height - 28}" r="5" class="ungraded"><title>{escape(inspection["id"])}: '
-                f'{escape(inspection["inspection_type"])}, no overall grade</title></circle>'
+                f"{escape(inspection['inspection_type'])}, no overall grade</title></circle>"
             )
     if len(points) > 1:
         path = " ".join(f"{x:.0f},{yy}" for x, yy in points)
@@ -226,8 +230,15 @@ async def authority(datasette, request):
     db = await ofsted_database(datasette)
     found = await _rows(db, "select * from authorities where id = ?", [authority_id])
     if not found:
-        raise NotFound(f"No inspections of an authority '{authority_id}' are in this database. See /-/ofsted for those that are.")
-    ids = [r["id"] for r in await _rows(db, "select id from inspections where authority_id = ? order by start_date", [authority_id])]
+        raise NotFound(
+            f"No inspections of an authority '{authority_id}' are in this database. See /-/ofsted for those that are."
+        )
+    ids = [
+        r["id"]
+        for r in await _rows(
+            db, "select id from inspections where authority_id = ? order by start_date", [authority_id]
+        )
+    ]
     inspections = [await _inspection(db, i) for i in ids]
     pairs = []
     for earlier, later in zip(inspections, inspections[1:]):
@@ -265,13 +276,17 @@ def _parse_pair(pair: str) -> tuple[str, str]:
     if len(pair) > 2 * MAX_ID + 3:
         raise NotFound("That comparison URL is too long: it should name two inspection ids, earlier first.")
     if "..." not in pair:
-        raise NotFound("A comparison names two inspections: /-/ofsted/compare/<earlier id>...<later id>, "
-                       "for example /-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26.")
+        raise NotFound(
+            "A comparison names two inspections: /-/ofsted/compare/<earlier id>...<later id>, "
+            "for example /-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26."
+        )
     earlier, later = pair.split("...", 1)
     for inspection_id in (earlier, later):
         if not ID.match(inspection_id):
-            raise NotFound(f"{inspection_id[:80]!r} is not an inspection id: ids look like 'sutton-2013-05-13' "
-                           "(the authority, then the first day of the inspection).")
+            raise NotFound(
+                f"{inspection_id[:80]!r} is not an inspection id: ids look like 'sutton-2013-05-13' "
+                "(the authority, then the first day of the inspection)."
+            )
     return earlier, later
 
 
@@ -300,11 +315,22 @@ async def previous_inspection_actions(datasette, database: str, request) -> list
     db = datasette.get_database(database)
     authority_id = request.args.get("authority_id") if request else None
     if authority_id:
-        rows = await _rows(db, "select id from inspections where authority_id = ? order by start_date desc limit 2", [authority_id])
+        rows = await _rows(
+            db, "select id from inspections where authority_id = ? order by start_date desc limit 2", [authority_id]
+        )
         if len(rows) == 2:
-            return [{"href": datasette.urls.path(f"/-/ofsted/compare/{rows[1]['id']}...{rows[0]['id']}"),
-                     "label": "Compare with the previous inspection"}]
-    return [{"href": datasette.urls.path("/-/ofsted"), "label": "Compare with the previous inspection (choose an authority)"}]
+            return [
+                {
+                    "href": datasette.urls.path(f"/-/ofsted/compare/{rows[1]['id']}...{rows[0]['id']}"),
+                    "label": "Compare with the previous inspection",
+                }
+            ]
+    return [
+        {
+            "href": datasette.urls.path("/-/ofsted"),
+            "label": "Compare with the previous inspection (choose an authority)",
+        }
+    ]
 
 
 async def compare_form(datasette, request):
@@ -363,8 +389,11 @@ async def compare(datasette, request):
         }
         return Response.json(body)
     if fmt == ".csv":
-        return Response(_csv(rows), content_type="text/csv; charset=utf-8",
-                        headers={"content-disposition": f'attachment; filename="compare-{earlier_id}...{later_id}.csv"'})
+        return Response(
+            _csv(rows),
+            content_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="compare-{earlier_id}...{later_id}.csv"'},
+        )
 
     theme_names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
     for row in rows:
@@ -377,8 +406,11 @@ async def compare(datasette, request):
                     finding["sentence_html"] = highlight(finding["sentence"], own)
                 finding["url"] = datasette.urls.row(db.name, "findings", finding["id"])
     row_themes = sorted({t for row in result["rows"] for t in row["themes"]}, key=lambda t: theme_names.get(t, t))
-    others = await _rows(db, "select id, inspection_type, start_date from inspections where authority_id = ? order by start_date",
-                         [earlier["authority_id"]])
+    others = await _rows(
+        db,
+        "select id, inspection_type, start_date from inspections where authority_id = ? order by start_date",
+        [earlier["authority_id"]],
+    )
     base = datasette.urls.path(f"/-/ofsted/compare/{earlier_id}...{later_id}")
     query = urlencode({k: v for k, v in (("status", status_filter), ("theme", theme_filter)) if v})
     return Response.html(
@@ -412,17 +444,45 @@ async def compare(datasette, request):
 def _csv(rows: list[dict]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["row", "status", "score", "themes", "side", "role", "finding_id", "kind", "polarity", "section",
-                     "page", "paragraph", "text"])
+    writer.writerow(
+        [
+            "row",
+            "status",
+            "score",
+            "themes",
+            "side",
+            "role",
+            "finding_id",
+            "kind",
+            "polarity",
+            "section",
+            "page",
+            "paragraph",
+            "text",
+        ]
+    )
     for number, row in enumerate(rows, 1):
         for side in ("from", "to"):
             for finding in row[side]:
                 writer.writerow(
-                    [_safe_cell(v) for v in (
-                        number, row["status"], row["score"], "; ".join(row["themes"]), side, finding["role"],
-                        finding["id"], finding["kind"], finding["polarity"], finding["section"], finding.get("page"),
-                        finding.get("paragraph"), finding["text"],
-                    )]
+                    [
+                        _safe_cell(v)
+                        for v in (
+                            number,
+                            row["status"],
+                            row["score"],
+                            "; ".join(row["themes"]),
+                            side,
+                            finding["role"],
+                            finding["id"],
+                            finding["kind"],
+                            finding["polarity"],
+                            finding["section"],
+                            finding.get("page"),
+                            finding.get("paragraph"),
+                            finding["text"],
+                        )
+                    ]
                 )
     return out.getvalue()
 
@@ -452,4 +512,3 @@ async def search(datasette, request):
     return Response.html(
         await _render(datasette, request, "ofsted_search.html", {"q": q, "results": results, "database": db.name})
     )
-

@@ -90,8 +90,14 @@ class Theme:
 def themes() -> tuple[Theme, ...]:
     data = json.loads(resources.files("ingest").joinpath("themes.json").read_text(encoding="utf-8"))
     return tuple(
-        Theme(t["id"], t["name"], t.get("description", ""), t.get("group", ""), tuple(t.get("cues", [])),
-              bool(t.get("cross_cutting")))
+        Theme(
+            t["id"],
+            t["name"],
+            t.get("description", ""),
+            t.get("group", ""),
+            tuple(t.get("cues", [])),
+            bool(t.get("cross_cutting")),
+        )
         for t in data["themes"]
     )
 
@@ -171,9 +177,7 @@ def _index() -> _Index:
     def frozen(index: dict) -> dict:
         return {key: tuple(cues) for key, cues in index.items()}
 
-    return _Index(
-        frozen(by_word), frozen(by_prefix), length, frozen(by_pair), frozen(by_first), frozenset(by_pair)
-    )
+    return _Index(frozen(by_word), frozen(by_prefix), length, frozen(by_pair), frozen(by_first), frozenset(by_pair))
 
 
 class _OneWordThemes(dict):
@@ -182,8 +186,9 @@ class _OneWordThemes(dict):
     def __missing__(self, word: str) -> frozenset[str]:
         index = _index()
         found = {cue.theme for cue in index.by_word.get(word, ())}
-        found.update(cue.theme for cue in index.by_prefix.get(word[: index.prefix_length], ())
-                     if word.startswith(cue.parts[0]))
+        found.update(
+            cue.theme for cue in index.by_prefix.get(word[: index.prefix_length], ()) if word.startswith(cue.parts[0])
+        )
         if len(self) > 200_000:
             self.clear()
         self[word] = frozenset(found)

@@ -145,7 +145,8 @@ def collect(paths: tuple[str, ...]) -> tuple[list[str], list[tuple[str, str]]]:
         if path.is_dir():
             try:
                 found = sorted(
-                    str(p) for p in path.rglob("*")
+                    str(p)
+                    for p in path.rglob("*")
                     if p.suffix.lower() in REPORT_SUFFIXES and (p.is_file() or p.is_symlink())
                 )
             except OSError as error:
@@ -194,8 +195,13 @@ class Reporter:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             self.progress = Progress(
-                TextColumn("[bold]ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                TextColumn("{task.description}"), transient=True, console=Console(stderr=True),
+                TextColumn("[bold]ingesting"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.description}"),
+                transient=True,
+                console=Console(stderr=True),
             )
             self.progress.start()
             self.task = self.progress.add_task("", total=total)
@@ -217,10 +223,21 @@ class Reporter:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--db", "db_path", default=str(DEFAULT_DB), show_default=True, type=click.Path(dir_okay=False),
-              help="SQLite database to create or update (name it ofsted.db for metadata.yml to apply).")
-@click.option("--workers", default=os.cpu_count() or 1, show_default="number of cores", type=click.IntRange(1, 64),
-              help="Processes that extract and parse in parallel; one writer loads the database.")
+@click.option(
+    "--db",
+    "db_path",
+    default=str(DEFAULT_DB),
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="SQLite database to create or update (name it ofsted.db for metadata.yml to apply).",
+)
+@click.option(
+    "--workers",
+    default=os.cpu_count() or 1,
+    show_default="number of cores",
+    type=click.IntRange(1, 64),
+    help="Processes that extract and parse in parallel; one writer loads the database.",
+)
 def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
     """Ingest Ofsted children's services reports (.pdf, .txt, or folders of them) into SQLite.
 
@@ -278,8 +295,14 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
             authority = authorities()[report.authority_name]
             row = listed.get(str(Path(outcome.path)), {})
             inspection_id = write_document(
-                db, report, authority, outcome.path, Path(outcome.path).name, outcome.sha256,
-                row.get("source_url"), _listed_date(row.get("published")),
+                db,
+                report,
+                authority,
+                outcome.path,
+                Path(outcome.path).name,
+                outcome.sha256,
+                row.get("source_url"),
+                _listed_date(row.get("published")),
             )
             links.document_written(authority.id, inspection_id)
             ingested += 1

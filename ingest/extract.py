@@ -70,9 +70,7 @@ def read_text(data: bytes) -> list[str]:
     if not data.strip():
         raise Refused("empty file")
     if len(data) > MAX_TEXT_BYTES:
-        raise Refused(
-            f"too large for a report ({len(data) / 1e6:.1f} MB of text; an Ofsted report is under 0.2 MB)"
-        )
+        raise Refused(f"too large for a report ({len(data) / 1e6:.1f} MB of text; an Ofsted report is under 0.2 MB)")
     if b"\x00" in data[:65536]:
         raise Refused("binary data, not text")
     try:

@@ -37,8 +37,17 @@ def _ends_with(text: str, marks: str) -> bool:
 
 def _terminal(text: str) -> bool:
     return _ends_with(text, ".!?:;")
-GRADES = ("requires improvement to be good", "requires improvement", "to be good", "outstanding", "inadequate",
-          "adequate", "good")
+
+
+GRADES = (
+    "requires improvement to be good",
+    "requires improvement",
+    "to be good",
+    "outstanding",
+    "inadequate",
+    "adequate",
+    "good",
+)
 _GRADE_LAST_LETTERS = frozenset(grade[-1] for grade in GRADES)
 
 
@@ -57,6 +66,7 @@ def ends_with_grade(text: str) -> bool:
             if not before or before[-1].isspace():
                 return True
     return False
+
 
 _META = re.compile(
     r"^(?:inspection dates?\s*:|lead inspector\b|reporting inspector\b|report published\b|published\s*:|"
@@ -143,7 +153,9 @@ def remove_footnotes(lines: list[str]) -> tuple[list[str], set[str]]:
 
 
 def pdf_lines(pages: list[str]) -> list[Line]:
-    split = [[fold_characters(ln) for ln in page.replace("\r\n", "\n").replace("\r", "\n").split("\n")] for page in pages]
+    split = [
+        [fold_characters(ln) for ln in page.replace("\r\n", "\n").replace("\r", "\n").split("\n")] for page in pages
+    ]
     split = remove_running_lines(split)
     out: list[Line] = []
     for number, lines in enumerate(split, start=1):
@@ -213,7 +225,9 @@ def _is_heading_text(text: str) -> bool:
 
 def _opens_known_heading(before: str, text: str, following: str) -> bool:
     ended = _terminal(before) or before.rstrip().endswith(")") or ends_with_grade(before)
-    return ended and bool(KNOWN_HEADINGS.match(text) or (not _terminal(text) and KNOWN_HEADINGS.match(f"{text} {following}")))
+    return ended and bool(
+        KNOWN_HEADINGS.match(text) or (not _terminal(text) and KNOWN_HEADINGS.match(f"{text} {following}"))
+    )
 
 
 def _starts_continuation(text: str) -> bool:
@@ -232,7 +246,11 @@ def _starts_heading(lines: list[Line], index: int, file_format: str, full_width:
     if KNOWN_HEADINGS.match(text):
         return True
     if file_format == "text":  # a heading stands alone, or above a list
-        return index + 1 >= len(lines) or lines[index + 1].gap or bool(BULLET.match(following) or NUMBERED.match(following))
+        return (
+            index + 1 >= len(lines)
+            or lines[index + 1].gap
+            or bool(BULLET.match(following) or NUMBERED.match(following))
+        )
     # In a PDF, a short line whose next line does not continue its sentence.
     return len(text) < 0.8 * full_width + 10 and (not following or not _starts_continuation(following))
 
@@ -255,12 +273,16 @@ def build_blocks(lines: list[Line], file_format: str) -> list[Block]:
         following = lines[index + 1].text if index + 1 < len(lines) else ""
         bullet = BULLET.match(text)
         if bullet:
-            rest = text[bullet.end():].strip()
+            rest = text[bullet.end() :].strip()
             numbered = NUMBERED.match(rest)
             if numbered:  # "- 4. This inspection ..." in text conversions
-                current = start(line, "number", rest[numbered.end():], int(numbered.group(1)))
-            elif rest and rest[0].islower() and current is not None and current.marker != "heading" and (
-                current.lines[-1].endswith((":", ";")) or current.has_subpoints
+                current = start(line, "number", rest[numbered.end() :], int(numbered.group(1)))
+            elif (
+                rest
+                and rest[0].islower()
+                and current is not None
+                and current.marker != "heading"
+                and (current.lines[-1].endswith((":", ";")) or current.has_subpoints)
             ):
                 current.lines.append(rest)  # a sub-point ("- an understanding of ...") belongs to its item
                 current.has_subpoints = True
@@ -272,7 +294,7 @@ def build_blocks(lines: list[Line], file_format: str) -> list[Block]:
             closed = False
         elif NUMBERED.match(text):
             numbered = NUMBERED.match(text)
-            current = start(line, "number", text[numbered.end():], int(numbered.group(1)))
+            current = start(line, "number", text[numbered.end() :], int(numbered.group(1)))
             closed = False
         elif file_format == "pdf" and index and _opens_known_heading(lines[index - 1].text, text, following):
             current = start(line, "heading", text)  # a known heading, even after a full-width last line
@@ -346,7 +368,9 @@ def _spelled_whole(lowered: str, word: str) -> bool:
     start = lowered.find(word)
     while start != -1:
         end = start + len(word)
-        if (start == 0 or lowered[start - 1] not in ascii_letters) and (end == len(lowered) or lowered[end] not in ascii_letters):
+        if (start == 0 or lowered[start - 1] not in ascii_letters) and (
+            end == len(lowered) or lowered[end] not in ascii_letters
+        ):
             return True
         start = lowered.find(word, start + 1)
     return False

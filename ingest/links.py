@@ -46,7 +46,8 @@ def link_rows(authority_id: str, from_id: str, to_id: str, result: dict) -> list
 
 def consecutive_pairs(db: sqlite_utils.Database, authority_id: str) -> list[tuple[str, str]]:
     inspections = [
-        r[0] for r in db.execute(
+        r[0]
+        for r in db.execute(
             "select id from inspections where authority_id = ? order by start_date", [authority_id]
         ).fetchall()
     ]
@@ -84,8 +85,13 @@ def refresh_links(db: sqlite_utils.Database, authority_ids: set[str]) -> None:
         _store(db, authority_id, pairs, pairs, OrderedDict())
 
 
-def _store(db: sqlite_utils.Database, authority_id: str, pairs: list[tuple[str, str]],
-           compared: list[tuple[str, str]], sides: OrderedDict[str, list[dict]]) -> None:
+def _store(
+    db: sqlite_utils.Database,
+    authority_id: str,
+    pairs: list[tuple[str, str]],
+    compared: list[tuple[str, str]],
+    sides: OrderedDict[str, list[dict]],
+) -> None:
     """Replace the links of the `compared` pairs, and drop those of pairs no longer consecutive, in one transaction."""
     links: list[dict] = []
     for earlier, later in compared:

@@ -63,36 +63,83 @@ def _create_schema(db: sqlite_utils.Database) -> None:
             return  # another ingest created it while this one waited
         db["authorities"].create(
             {
-                "id": str, "name": str, "urn": str, "la_code": str, "ons_code": str, "region": str,
-                "la_type": str, "statistical_neighbours": str, "population_0_25": str,
+                "id": str,
+                "name": str,
+                "urn": str,
+                "la_code": str,
+                "ons_code": str,
+                "region": str,
+                "la_type": str,
+                "statistical_neighbours": str,
+                "population_0_25": str,
             },
-            pk="id", if_not_exists=True,
+            pk="id",
+            if_not_exists=True,
         )
         db["inspections"].create(
             {
-                "id": str, "authority_id": str, "inspection_type": str, "framework": str, "start_date": str,
-                "end_date": str, "published_date": str, "year": int, "lead_inspector": str, "overall_grade": str,
+                "id": str,
+                "authority_id": str,
+                "inspection_type": str,
+                "framework": str,
+                "start_date": str,
+                "end_date": str,
+                "published_date": str,
+                "year": int,
+                "lead_inspector": str,
+                "overall_grade": str,
             },
-            pk="id", foreign_keys=[("authority_id", "authorities", "id")], if_not_exists=True,
+            pk="id",
+            foreign_keys=[("authority_id", "authorities", "id")],
+            if_not_exists=True,
         )
         db["documents"].create(
             {
-                "id": str, "inspection_id": str, "kind": str, "title": str, "source_path": str, "file_name": str,
-                "sha256": str, "source_url": str, "pages": int, "published_date": str, "findings": int,
+                "id": str,
+                "inspection_id": str,
+                "kind": str,
+                "title": str,
+                "source_path": str,
+                "file_name": str,
+                "sha256": str,
+                "source_url": str,
+                "pages": int,
+                "published_date": str,
+                "findings": int,
                 "ingested_at": str,
             },
-            pk="id", foreign_keys=[("inspection_id", "inspections", "id")], if_not_exists=True,
+            pk="id",
+            foreign_keys=[("inspection_id", "inspections", "id")],
+            if_not_exists=True,
         )
         db["judgements"].create(
-            {"id": str, "inspection_id": str, "document_id": str, "area": str, "grade": str, "about": str, "ordinal": int},
+            {
+                "id": str,
+                "inspection_id": str,
+                "document_id": str,
+                "area": str,
+                "grade": str,
+                "about": str,
+                "ordinal": int,
+            },
             pk="id",
             foreign_keys=[("inspection_id", "inspections", "id"), ("document_id", "documents", "id")],
             if_not_exists=True,
         )
         db["findings"].create(
             {
-                "id": str, "inspection_id": str, "document_id": str, "section": str, "kind": str, "polarity": str,
-                "text": str, "ordinal": int, "paragraph": int, "page": int, "timescale": str, "about": str,
+                "id": str,
+                "inspection_id": str,
+                "document_id": str,
+                "section": str,
+                "kind": str,
+                "polarity": str,
+                "text": str,
+                "ordinal": int,
+                "paragraph": int,
+                "page": int,
+                "timescale": str,
+                "about": str,
                 "national_framework": str,
             },
             pk="id",
@@ -105,7 +152,9 @@ def _create_schema(db: sqlite_utils.Database) -> None:
             foreign_keys=[("finding_id", "findings", "id")],
             if_not_exists=True,
         )
-        db["themes"].create({"id": str, "name": str, "description": str, "theme_group": str, "cues": str}, pk="id", if_not_exists=True)
+        db["themes"].create(
+            {"id": str, "name": str, "description": str, "theme_group": str, "cues": str}, pk="id", if_not_exists=True
+        )
         db["finding_themes"].create(
             {"finding_id": str, "theme_id": str},
             pk=("finding_id", "theme_id"),
@@ -114,9 +163,17 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         )
         db["issue_links"].create(
             {
-                "id": int, "authority_id": str, "from_inspection_id": str, "to_inspection_id": str,
-                "from_finding_id": str, "to_finding_id": str, "side": str, "status": str, "score": float,
-                "row_number": int, "themes": str,
+                "id": int,
+                "authority_id": str,
+                "from_inspection_id": str,
+                "to_inspection_id": str,
+                "from_finding_id": str,
+                "to_finding_id": str,
+                "side": str,
+                "status": str,
+                "score": float,
+                "row_number": int,
+                "themes": str,
             },
             pk="id",
             foreign_keys=[
@@ -130,17 +187,33 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         )
         db["ingest_errors"].create({"id": int, "path": str, "reason": str, "at": str}, pk="id", if_not_exists=True)
         for table, columns in [
-            ("inspections", ["authority_id"]), ("inspections", ["start_date"]), ("documents", ["inspection_id"]),
-            ("documents", ["sha256"]), ("judgements", ["inspection_id"]), ("judgements", ["document_id"]),
-            ("findings", ["inspection_id"]), ("findings", ["document_id"]), ("findings", ["kind"]),
-            ("finding_themes", ["theme_id"]), ("issue_links", ["authority_id"]), ("finding_sentences", ["finding_id"]),
-            ("issue_links", ["from_inspection_id"]), ("issue_links", ["to_inspection_id"]),
-            ("issue_links", ["from_finding_id"]), ("issue_links", ["to_finding_id"]),
+            ("inspections", ["authority_id"]),
+            ("inspections", ["start_date"]),
+            ("documents", ["inspection_id"]),
+            ("documents", ["sha256"]),
+            ("judgements", ["inspection_id"]),
+            ("judgements", ["document_id"]),
+            ("findings", ["inspection_id"]),
+            ("findings", ["document_id"]),
+            ("findings", ["kind"]),
+            ("finding_themes", ["theme_id"]),
+            ("issue_links", ["authority_id"]),
+            ("finding_sentences", ["finding_id"]),
+            ("issue_links", ["from_inspection_id"]),
+            ("issue_links", ["to_inspection_id"]),
+            ("issue_links", ["from_finding_id"]),
+            ("issue_links", ["to_finding_id"]),
         ]:
             db[table].create_index(columns, if_not_exists=True)
         db["themes"].upsert_all(
             [
-                {"id": t.id, "name": t.name, "description": t.description, "theme_group": t.group, "cues": ", ".join(t.cues)}
+                {
+                    "id": t.id,
+                    "name": t.name,
+                    "description": t.description,
+                    "theme_group": t.group,
+                    "cues": ", ".join(t.cues),
+                }
                 for t in themes()
             ],
             pk="id",
@@ -182,14 +255,24 @@ def upsert_row(db: sqlite_utils.Database, table: str, row: dict) -> None:
     statement, without its look at the table's columns on every call."""
     columns = list(row)
     sql = "insert into [{}] ({}) values ({}) on conflict (id) do update set {}".format(
-        table, ", ".join(f"[{c}]" for c in columns), ", ".join("?" for _ in columns),
+        table,
+        ", ".join(f"[{c}]" for c in columns),
+        ", ".join("?" for _ in columns),
         ", ".join(f"[{c}] = excluded.[{c}]" for c in columns if c != "id"),
     )
     db.conn.execute(sql, [row[c] for c in columns])
 
 
-def write_document(db: sqlite_utils.Database, report, authority: Authority, source_path: str, file_name: str,
-                   sha256: str, source_url: str | None, listed_published: str | None) -> str:
+def write_document(
+    db: sqlite_utils.Database,
+    report,
+    authority: Authority,
+    source_path: str,
+    file_name: str,
+    sha256: str,
+    source_url: str | None,
+    listed_published: str | None,
+) -> str:
     """Replace the document (same inspection and kind) with this file's content, atomically."""
     inspection_id = f"{authority.id}-{report.start_date}"
     document_id = f"{inspection_id}-{slugify(report.kind)}"
@@ -202,34 +285,52 @@ def write_document(db: sqlite_utils.Database, report, authority: Authority, sour
         inspection = {
             "id": inspection_id,
             "authority_id": authority.id,
-            "inspection_type": (report.inspection_type if is_main else None) or existing.get("inspection_type") or report.inspection_type,
+            "inspection_type": (report.inspection_type if is_main else None)
+            or existing.get("inspection_type")
+            or report.inspection_type,
             "framework": (report.framework if is_main else None) or existing.get("framework") or report.framework,
             "start_date": report.start_date,
             "end_date": (report.end_date if is_main else None) or existing.get("end_date") or report.end_date,
-            "published_date": (report.published_date if is_main else None) or existing.get("published_date") or listed_published
-        or report.published_date,
+            "published_date": (report.published_date if is_main else None)
+            or existing.get("published_date")
+            or listed_published
+            or report.published_date,
             "year": int(report.start_date[:4]),
             "lead_inspector": report.lead_inspector or existing.get("lead_inspector"),
             "overall_grade": existing.get("overall_grade"),
         }
         upsert_row(db, "inspections", inspection)
-        old_findings = [r[0] for r in db.execute("select id from findings where document_id = ?", [document_id]).fetchall()]
+        old_findings = [
+            r[0] for r in db.execute("select id from findings where document_id = ?", [document_id]).fetchall()
+        ]
         if old_findings:
             for table in ("finding_themes", "finding_sentences"):
                 db.execute(
-                    f"delete from {table} where finding_id in (select id from findings where document_id = ?)", [document_id]
+                    f"delete from {table} where finding_id in (select id from findings where document_id = ?)",
+                    [document_id],
                 )
-            db.execute("delete from issue_links where from_finding_id in (select id from findings where document_id = ?) "
-                       "or to_finding_id in (select id from findings where document_id = ?)", [document_id, document_id])
+            db.execute(
+                "delete from issue_links where from_finding_id in (select id from findings where document_id = ?) "
+                "or to_finding_id in (select id from findings where document_id = ?)",
+                [document_id, document_id],
+            )
         db.execute("delete from findings where document_id = ?", [document_id])
         db.execute("delete from judgements where document_id = ?", [document_id])
         upsert_row(
             db,
             "documents",
             {
-                "id": document_id, "inspection_id": inspection_id, "kind": report.kind, "title": report.title,
-                "source_path": source_path, "file_name": file_name, "sha256": sha256, "source_url": source_url,
-                "pages": report.pages, "published_date": report.published_date, "findings": len(report.findings),
+                "id": document_id,
+                "inspection_id": inspection_id,
+                "kind": report.kind,
+                "title": report.title,
+                "source_path": source_path,
+                "file_name": file_name,
+                "sha256": sha256,
+                "source_url": source_url,
+                "pages": report.pages,
+                "published_date": report.published_date,
+                "findings": len(report.findings),
                 "ingested_at": _now(),
             },
         )
@@ -237,8 +338,15 @@ def write_document(db: sqlite_utils.Database, report, authority: Authority, sour
             db,
             "judgements",
             [
-                {"id": f"{document_id}-{n:02d}", "inspection_id": inspection_id, "document_id": document_id,
-                 "area": j.area, "grade": j.grade, "about": j.about, "ordinal": n}
+                {
+                    "id": f"{document_id}-{n:02d}",
+                    "inspection_id": inspection_id,
+                    "document_id": document_id,
+                    "area": j.area,
+                    "grade": j.grade,
+                    "about": j.about,
+                    "ordinal": n,
+                }
                 for n, j in enumerate(report.judgements, 1)
             ],
         )
@@ -247,16 +355,31 @@ def write_document(db: sqlite_utils.Database, report, authority: Authority, sour
             finding_id = f"{document_id}-{f.ordinal:03d}"
             rows.append(
                 {
-                    "id": finding_id, "inspection_id": inspection_id, "document_id": document_id, "section": f.section,
-                    "kind": f.kind, "polarity": f.polarity, "text": f.text, "ordinal": f.ordinal, "paragraph": f.paragraph,
-                    "page": f.page, "timescale": f.timescale, "about": f.about,
+                    "id": finding_id,
+                    "inspection_id": inspection_id,
+                    "document_id": document_id,
+                    "section": f.section,
+                    "kind": f.kind,
+                    "polarity": f.polarity,
+                    "text": f.text,
+                    "ordinal": f.ordinal,
+                    "paragraph": f.paragraph,
+                    "page": f.page,
+                    "timescale": f.timescale,
+                    "about": f.about,
                     "national_framework": ", ".join(f.national_framework) or None,
                 }
             )
             links.extend({"finding_id": finding_id, "theme_id": t} for t in f.themes)
             sentence_rows.extend(
-                {"finding_id": finding_id, "ordinal": n, "text": x["text"], "polarity": x["polarity"],
-                 "themes": " ".join(x["themes"]), "stems": " ".join(x["stems"])}
+                {
+                    "finding_id": finding_id,
+                    "ordinal": n,
+                    "text": x["text"],
+                    "polarity": x["polarity"],
+                    "themes": " ".join(x["themes"]),
+                    "stems": " ".join(x["stems"]),
+                }
                 for n, x in enumerate(f.sentences, 1)
             )
         last_rowid = db.execute("select coalesce(max(rowid), 0) from findings").fetchone()[0]
@@ -271,6 +394,8 @@ def write_document(db: sqlite_utils.Database, report, authority: Authority, sour
             "select grade from judgements where inspection_id = ? and about = 'authority' and area like 'overall%' limit 1",
             [inspection_id],
         ).fetchone()
-        db.execute("update inspections set overall_grade = ? where id = ?", [overall[0] if overall else None, inspection_id])
+        db.execute(
+            "update inspections set overall_grade = ? where id = ?", [overall[0] if overall else None, inspection_id]
+        )
         db.execute("delete from ingest_errors where path = ?", [source_path])
     return inspection_id

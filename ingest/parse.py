@@ -39,7 +39,9 @@ IMPROVEMENT_HEADING = re.compile(
     r"what does the (?:local authority|lscb|board) need to improve|priority actions?)\b",
     re.I,
 )
-STRENGTH_HEADING = re.compile(r"^(?:(?:key |main |areas of )?strengths?|the (?:local authority|lscb)['\u2019]s strengths)\s*$", re.I)
+STRENGTH_HEADING = re.compile(
+    r"^(?:(?:key |main |areas of )?strengths?|the (?:local authority|lscb)['\u2019]s strengths)\s*$", re.I
+)
 IMPROVEMENT_LEAD_IN = re.compile(
     r"needed improving|need(?:s|ed)? (?:to )?improv|areas? for (?:development|improvement|priority action)|"
     r"recommendations?|should take the following action",
@@ -61,7 +63,10 @@ _BOILERPLATE = re.compile(
     re.I,
 )
 _TERMINAL_PUNCT = re.compile(r"[.!?;,]$")
-_TITLE = re.compile(r"^(?:re-?inspection of|inspection of|review of|focused visit|monitoring visit|assurance visit|joint targeted)", re.I)
+_TITLE = re.compile(
+    r"^(?:re-?inspection of|inspection of|review of|focused visit|monitoring visit|assurance visit|joint targeted)",
+    re.I,
+)
 _BACK_MATTER = re.compile(r"^the office for standards in education, children.s services and skills \(ofsted\)", re.I)
 _DATE_ONLY = re.compile(rf"^{_DAY}\s+{_MONTH}\s+\d{{4}}$", re.I)
 _NAME = r"([A-Z][a-zA-Z'\u2019\-]+(?:[ \t]+[A-Z][a-zA-Z'\u2019\-]+){1,3})"
@@ -197,7 +202,11 @@ def find_type(head: str, full: str, start: str | None, end: str | None = None) -
         return "SIF", "SIF"
     if "children's services" in h or "children's social care services" in h:
         # A short inspection spends one week on site, a standard one two (the reports do not say which).
-        kind = "ILACS short" if "short inspection" in normalise(full) or (start and end and _days(start, end) <= 7) else "ILACS standard"
+        kind = (
+            "ILACS short"
+            if "short inspection" in normalise(full) or (start and end and _days(start, end) <= 7)
+            else "ILACS standard"
+        )
         framework = "ILACS 2026" if start and start >= "2026-04-01" else "ILACS"
         return kind, framework
     return None, None
@@ -243,7 +252,9 @@ def _judgement(text: str) -> Judgement | None:
         return None
     area = row.group("area").strip(" :")
     about = "LSCB" if LSCB_HEADING.search(area) else "authority"
-    if re.search(r"\b(?:be|are|were|was|as|of|and|is judged to be)$", area, re.I) or (area.endswith(" is") and about != "LSCB"):
+    if re.search(r"\b(?:be|are|were|was|as|of|and|is judged to be)$", area, re.I) or (
+        area.endswith(" is") and about != "LSCB"
+    ):
         return None  # a sentence that ends with a grade word, not a table row
     area = re.sub(r"\s+is$", "", area)
     return Judgement(area, grade_of(row.group("grade")), about)
@@ -304,16 +315,30 @@ def classify_blocks(blocks: list[Block], kind: str) -> tuple[list[Finding], list
                 continue  # a topic heading inside a list of recommendations ("Workforce") keeps the list open
             if _is_boilerplate(text) or re.match(
                 r"^(?:inspection dates?|(?:deputy )?lead inspector|reporting inspector|report published|published|team inspectors|"
-                r"senior data analyst|shadow inspectors?|quality assurance manager)\b", text, re.I
+                r"senior data analyst|shadow inspectors?|quality assurance manager)\b",
+                text,
+                re.I,
             ):
                 continue
-            if len(title_parts) < 2 and not findings and block.page == 1 and not any(text in part for part in title_parts) and not KNOWN_HEADINGS.match(text):
+            if (
+                len(title_parts) < 2
+                and not findings
+                and block.page == 1
+                and not any(text in part for part in title_parts)
+                and not KNOWN_HEADINGS.match(text)
+            ):
                 title_parts.append(text)
             if block.page > 2 and LSCB_HEADING.search(text) and not IMPROVEMENT_HEADING.match(text):
                 about = "LSCB"
             section_before = section
             section = text.rstrip(" :?") if len(text) < 120 else section
-            list_kind = "improvement" if IMPROVEMENT_HEADING.match(text) else "strength" if STRENGTH_HEADING.match(text) else None
+            list_kind = (
+                "improvement"
+                if IMPROVEMENT_HEADING.match(text)
+                else "strength"
+                if STRENGTH_HEADING.match(text)
+                else None
+            )
             from_lead_in, list_marker, timescale, list_marker_seen = False, None, None, None
             continue
         if in_contents:
@@ -354,7 +379,9 @@ def classify_blocks(blocks: list[Block], kind: str) -> tuple[list[Finding], list
     return findings, judgements, " ".join(title_parts)
 
 
-def _finding(findings: list[Finding], block: Block, kind: str, section: str, timescale: str | None, about: str) -> Finding:
+def _finding(
+    findings: list[Finding], block: Block, kind: str, section: str, timescale: str | None, about: str
+) -> Finding:
     return Finding(
         text=block.text,
         kind=kind,

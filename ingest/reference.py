@@ -81,7 +81,9 @@ def _name_patterns() -> tuple[re.Pattern, re.Pattern, dict[str, str]]:
     alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
     # Names are proper nouns: match them as capitalised first ("Reading", not "reading").
     capitalised = "|".join(
-        re.escape(" ".join(w if w in ("and", "upon", "on", "of", "the") else w[:1].upper() + w[1:] for w in n.split(" ")))
+        re.escape(
+            " ".join(w if w in ("and", "upon", "on", "of", "the") else w[:1].upper() + w[1:] for w in n.split(" "))
+        )
         for n in sorted(names, key=len, reverse=True)
     )
     return re.compile(rf"\b({capitalised})\b"), re.compile(rf"\b({alternatives})\b", re.I), names

@@ -11,6 +11,7 @@ from ingest.load import ensure_schema
 
 def minimal_pdf(lines: list[str]) -> bytes:
     """A valid one-page PDF with the given lines of text (Helvetica), built by hand."""
+
     def esc(text: str) -> str:
         return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
@@ -34,7 +35,7 @@ def minimal_pdf(lines: list[str]) -> bytes:
     return out
 
 
-HOSTILE = "<script>alert('x')</script> & <img src=x onerror=alert(1)> \"quoted\" =HYPERLINK(\"http://evil\")"
+HOSTILE = '<script>alert(\'x\')</script> & <img src=x onerror=alert(1)> "quoted" =HYPERLINK("http://evil")'
 
 
 def hostile_report_text() -> str:

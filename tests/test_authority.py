@@ -23,7 +23,7 @@ async def test_threads_run_through_three_inspections(ds):
     assert "Threads: concerns raised in more than one inspection" in html
     assert "/ofsted/findings_of_theme?inspection=birmingham-2014-03-18&amp;theme=" in html
     html = (await ds.client.get("/-/ofsted/sutton")).text
-    threads = html[html.index("Threads:"):html.index("<h2>Inspections</h2>")]
+    threads = html[html.index("Threads:") : html.index("<h2>Inspections</h2>")]
     assert "Missing children and return home interviews" in threads
 
 
@@ -34,7 +34,9 @@ async def test_documents_link_their_sources(ds):
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("path", ["/-/ofsted/nowhere", "/-/ofsted/..%2F..%2Fetc", "/-/ofsted/sutton'%20or%201=1", "/-/ofsted/" + "a" * 5000])
+@pytest.mark.parametrize(
+    "path", ["/-/ofsted/nowhere", "/-/ofsted/..%2F..%2Fetc", "/-/ofsted/sutton'%20or%201=1", "/-/ofsted/" + "a" * 5000]
+)
 async def test_unknown_authority_is_404(ds, path):
     response = await ds.client.get(path, follow_redirects=True)  # Datasette first tilde-encodes %2F
     assert response.status_code == 404

@@ -16,7 +16,9 @@ from conftest import METADATA, ROOT
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 SCREENSHOTS = ROOT / "tests" / "screenshots"
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium here: install Debian's chromium (apt-get install chromium)")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="no Chromium here: install Debian's chromium (apt-get install chromium)"
+)
 
 
 def free_port() -> int:
@@ -29,8 +31,22 @@ def free_port() -> int:
 def server(bundled_db):
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "datasette", "serve", "-i", str(bundled_db), "-m", str(METADATA), "-p", str(port), "-h", "127.0.0.1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "datasette",
+            "serve",
+            "-i",
+            str(bundled_db),
+            "-m",
+            str(METADATA),
+            "-p",
+            str(port),
+            "-h",
+            "127.0.0.1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -51,7 +67,13 @@ def page():
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
         )
         page = browser.new_page(viewport={"width": 1300, "height": 900})
         yield page
@@ -117,7 +139,9 @@ def test_threads_grid_links_to_findings(server, page):
 
 
 def test_vega_chart_draws(server, page):
-    page.goto(server + "/ofsted/grades_over_time?authority=birmingham#g.mark=line&g.x_column=start_date&g.x_type=temporal"
-              "&g.y_column=grade_rank&g.y_type=quantitative")
+    page.goto(
+        server + "/ofsted/grades_over_time?authority=birmingham#g.mark=line&g.x_column=start_date&g.x_type=temporal"
+        "&g.y_column=grade_rank&g.y_type=quantitative"
+    )
     page.wait_for_selector(".vega-embed canvas, .vega-embed svg", timeout=15000)
     page.screenshot(path=str(SCREENSHOTS / "grades-chart.png"))

@@ -35,10 +35,12 @@ async def test_every_improvement_in_exactly_one_row(ds):
     data = (await ds.client.get(SUTTON + ".json")).json()
     seen = [f["id"] for row in data["rows"] for f in row["from"] + row["to"] if f["role"] == "improvement"]
     assert len(seen) == len(set(seen))
-    improvements = (await ds.client.get(
-        "/ofsted/findings.json?_shape=array&kind=improvement&about=authority&_size=max"
-        "&inspection_id__in=sutton-2013-05-13,sutton-2018-06-26&document_id__not=sutton-2013-05-13-summary-for-children"
-    )).json()
+    improvements = (
+        await ds.client.get(
+            "/ofsted/findings.json?_shape=array&kind=improvement&about=authority&_size=max"
+            "&inspection_id__in=sutton-2013-05-13,sutton-2018-06-26&document_id__not=sutton-2013-05-13-summary-for-children"
+        )
+    ).json()
     assert sorted(seen) == sorted(f["id"] for f in improvements)
 
 
@@ -62,7 +64,7 @@ async def test_status_filter_is_in_the_url(ds):
     assert data["rows"] and {r["status"] for r in data["rows"]} == {"recurring"}
     assert len(data["rows"]) == everything["counts"]["recurring"]
     html = (await ds.client.get(SUTTON + "?status=recurring")).text
-    assert "badge-new\" title" not in html
+    assert 'badge-new" title' not in html
     theme = data["rows"][0]["themes"][0]
     themed = (await ds.client.get(SUTTON + f".json?theme={theme}")).json()
     assert themed["rows"] and all(theme in r["themes"] for r in themed["rows"])
@@ -94,17 +96,20 @@ async def test_the_pick_form_redirects(ds):
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("pair,status", [
-    ("sutton-2013-05-13...sutton-2099-01-01", 404),
-    ("nothing", 404),
-    ("sutton...kent", 404),
-    ("sutton-2013-05-13'--...sutton-2018-06-26", 404),
-    ("sutton-2013-05-13%20OR%201=1...sutton-2018-06-26", 404),
-    ("..%2F..%2Fetc%2Fpasswd...sutton-2018-06-26", 404),
-    ("sutton-2013-05-13...kent-2017-03-06", 400),
-    ("sutton-2013-05-13...sutton-2013-05-13", 400),
-    ("x" * 10000 + "...sutton-2018-06-26", 404),
-])
+@pytest.mark.parametrize(
+    "pair,status",
+    [
+        ("sutton-2013-05-13...sutton-2099-01-01", 404),
+        ("nothing", 404),
+        ("sutton...kent", 404),
+        ("sutton-2013-05-13'--...sutton-2018-06-26", 404),
+        ("sutton-2013-05-13%20OR%201=1...sutton-2018-06-26", 404),
+        ("..%2F..%2Fetc%2Fpasswd...sutton-2018-06-26", 404),
+        ("sutton-2013-05-13...kent-2017-03-06", 400),
+        ("sutton-2013-05-13...sutton-2013-05-13", 400),
+        ("x" * 10000 + "...sutton-2018-06-26", 404),
+    ],
+)
 async def test_bad_ids_answer_with_a_message(ds, pair, status):
     response = await ds.client.get(f"/-/ofsted/compare/{pair}", follow_redirects=True)
     assert response.status_code == status

@@ -14,7 +14,10 @@ def _page(header_date: str, number: int, body: str) -> str:
 
 def test_running_header_with_glued_page_number_is_removed():
     topics = ["early help", "the front door", "strategy meetings", "care leavers", "permanence"]
-    pages = [_page("20 February to 3 March 2023", n, f"{n}. Practice on {topic} is good.") for n, topic in enumerate(topics, 1)]
+    pages = [
+        _page("20 February to 3 March 2023", n, f"{n}. Practice on {topic} is good.")
+        for n, topic in enumerate(topics, 1)
+    ]
     texts = [b.text for b in _blocks(pages)]
     assert not any("Inspection of Birmingham" in t or "March 2023" in t for t in texts)
     assert texts == [f"Practice on {topic} is good." for topic in topics]
@@ -39,8 +42,10 @@ def test_footnote_text_at_the_foot_of_a_page_is_cut():
         "the Children\u2019s Social Care: National Framework.\r\n"
     )
     texts = [b.text for b in _blocks([page])]
-    assert texts == ["Child protection strategy discussions take place promptly when risks escalate. "
-                     "Decisions are informed by relevant historical information."]
+    assert texts == [
+        "Child protection strategy discussions take place promptly when risks escalate. "
+        "Decisions are informed by relevant historical information."
+    ]
 
 
 def test_footnote_number_glued_to_a_word_is_removed():
@@ -52,13 +57,19 @@ def test_footnote_number_glued_to_a_word_is_removed():
 
 def test_bullet_glyphs_are_folded():
     for glyph in ["\u25fc", "\u25a0", "\uf06e", "\uf0b7", "\uf0a7", "-", "\u2022"]:
-        blocks = _blocks([f"What needs to improve?\r\n{glyph} The quality of plans.\r\n{glyph} Recording of visits.\r\n"])
+        blocks = _blocks(
+            [f"What needs to improve?\r\n{glyph} The quality of plans.\r\n{glyph} Recording of visits.\r\n"]
+        )
         assert [b.marker for b in blocks] == ["heading", "bullet", "bullet"], glyph
         assert blocks[1].text == "The quality of plans."
 
 
 def test_u_fffe_in_hyphenated_words():
-    texts = ["The pre\ufffeproceedings stage.", "A multi\ufffeagency panel.", "Some as\ufffesessments, most assessments."]
+    texts = [
+        "The pre\ufffeproceedings stage.",
+        "A multi\ufffeagency panel.",
+        "Some as\ufffesessments, most assessments.",
+    ]
     assert repair_broken_words(texts) == [
         "The pre-proceedings stage.",
         "A multi-agency panel.",
@@ -75,14 +86,19 @@ def test_list_item_split_by_a_page_break_is_joined():
         "missing. Clear recommendations for action enable the day staff to respond quickly.\r\n\u25fc Social workers are knowledgeable.\r\n",
     ]
     texts = [b.text for b in _blocks(pages)]
-    assert texts[1].endswith("children who go missing. Clear recommendations for action enable the day staff to respond quickly.")
+    assert texts[1].endswith(
+        "children who go missing. Clear recommendations for action enable the day staff to respond quickly."
+    )
     assert texts[2] == "Social workers are knowledgeable."
 
 
 def test_text_paragraph_split_by_page_gap_is_joined():
     text = "- Out-of-hours services are effective, in crisis or children who go\n\n\n\nmissing. Clear recommendations.\n\n- Next item here.\n"
     texts = [b.text for b in _blocks([text], "text")]
-    assert texts == ["Out-of-hours services are effective, in crisis or children who go missing. Clear recommendations.", "Next item here."]
+    assert texts == [
+        "Out-of-hours services are effective, in crisis or children who go missing. Clear recommendations.",
+        "Next item here.",
+    ]
 
 
 def test_bullet_whose_glyph_the_text_conversion_dropped():
@@ -98,7 +114,11 @@ def test_bold_markers_of_text_conversions_are_removed():
 
 def test_paragraph_numbers_are_kept_apart_from_text():
     blocks = _blocks(["12. The quality of practice has improved since the last inspection.\r\n"])
-    assert (blocks[0].marker, blocks[0].number, blocks[0].text) == ("number", 12, "The quality of practice has improved since the last inspection.")
+    assert (blocks[0].marker, blocks[0].number, blocks[0].text) == (
+        "number",
+        12,
+        "The quality of practice has improved since the last inspection.",
+    )
 
 
 def test_sub_points_belong_to_their_item():

@@ -22,10 +22,21 @@ EXAMPLES = {
 
 
 def test_licence_source_and_descriptions():
-    assert "Open Government Licence" in META["license"] and META["license_url"].startswith("https://www.nationalarchives.gov.uk")
+    assert "Open Government Licence" in META["license"] and META["license_url"].startswith(
+        "https://www.nationalarchives.gov.uk"
+    )
     assert META["source"].startswith("Ofsted")
     tables = META["databases"]["ofsted"]["tables"]
-    for table in ["authorities", "inspections", "documents", "judgements", "findings", "themes", "finding_themes", "issue_links"]:
+    for table in [
+        "authorities",
+        "inspections",
+        "documents",
+        "judgements",
+        "findings",
+        "themes",
+        "finding_themes",
+        "issue_links",
+    ]:
         assert tables[table]["description"]
     assert {"kind", "polarity", "section"} <= set(tables["findings"]["facets"])
     assert {"authority_id", "inspection_type", "year"} <= set(tables["inspections"]["facets"])

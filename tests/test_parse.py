@@ -29,7 +29,11 @@ def kinds(report, kind: str, section: str | None = None):
 def test_seed_000_sutton_focused_visit_2018():
     report = parse("000_aacd069290608c33.txt")
     assert (report.authority_name, report.inspection_type, report.start_date, report.end_date) == (
-        "sutton", "focused visit", "2018-06-26", "2018-06-27")
+        "sutton",
+        "focused visit",
+        "2018-06-26",
+        "2018-06-27",
+    )
     assert report.lead_inspector == "Caroline Walsh"
     assert report.kind == "letter"
     assert len(kinds(report, "improvement")) == 3
@@ -38,7 +42,11 @@ def test_seed_000_sutton_focused_visit_2018():
 
 def test_seed_002_sutton_unannounced_2010():
     report = parse("002_ac07fc03e2f7f600.txt")
-    assert (report.start_date, report.end_date, report.lead_inspector) == ("2010-03-09", "2010-03-10", "Colette Elliott-Cooper")
+    assert (report.start_date, report.end_date, report.lead_inspector) == (
+        "2010-03-09",
+        "2010-03-10",
+        "Colette Elliott-Cooper",
+    )
     assert report.inspection_type == "annual unannounced inspection of contact, referral and assessment"
     assert len(kinds(report, "strength")) == 11
     assert len(kinds(report, "improvement")) == 4
@@ -49,7 +57,9 @@ def test_seed_003_sutton_child_protection_2013():
     assert (report.start_date, report.end_date, report.lead_inspector) == ("2013-05-13", "2013-05-22", "Wendy Ghaffar")
     improvements = kinds(report, "improvement")
     assert len(improvements) == 10
-    assert [f.timescale for f in improvements] == ["Immediately"] + ["Within three months"] * 7 + ["Within six months"] * 2
+    assert [f.timescale for f in improvements] == ["Immediately"] + ["Within three months"] * 7 + [
+        "Within six months"
+    ] * 2
     assert len(report.judgements) == 4
     assert {j.grade for j in report.judgements} == {"adequate"}
 
@@ -57,7 +67,11 @@ def test_seed_003_sutton_child_protection_2013():
 def test_seed_004_southwark_focused_visit_2019():
     report = parse("004_85e7267de99e4671.txt")
     assert (report.authority_name, report.start_date, report.end_date, report.lead_inspector) == (
-        "southwark", "2019-01-15", "2019-01-16", "Andy Whippey")
+        "southwark",
+        "2019-01-15",
+        "2019-01-16",
+        "Andy Whippey",
+    )
     assert len(kinds(report, "improvement")) == 3
     assert len(kinds(report, "finding", "Findings")) == 16
 
@@ -71,9 +85,18 @@ def test_seed_001_summary_for_children_belongs_to_003():
 
 
 def test_boilerplate_is_not_a_finding():
-    texts = " ".join(f.text for name in ["000_aacd069290608c33.txt", "003_6185718e885c3be8.txt"] for f in parse(name).findings)
-    for boilerplate in ["Ofsted will take the findings", "Yours sincerely", "Crown copyright", "This document may be reproduced",
-                        "Piccadilly Gate", "Dear Mr Ireland", "Record of main findings"]:
+    texts = " ".join(
+        f.text for name in ["000_aacd069290608c33.txt", "003_6185718e885c3be8.txt"] for f in parse(name).findings
+    )
+    for boilerplate in [
+        "Ofsted will take the findings",
+        "Yours sincerely",
+        "Crown copyright",
+        "This document may be reproduced",
+        "Piccadilly Gate",
+        "Dear Mr Ireland",
+        "Record of main findings",
+    ]:
         assert boilerplate not in texts
 
 
@@ -87,7 +110,10 @@ def test_sample_pdf(expected):
     expected_type = expected["inspection_type"].replace(" re-inspection", "").replace(" + LSCB review", "")
     if "(uncertain)" not in expected.get("type_confidence", ""):
         assert report.inspection_type == expected_type
-    assert len([f for f in report.findings if f.kind == "improvement" and f.about == "authority"]) == expected["improvements_count"]
+    assert (
+        len([f for f in report.findings if f.kind == "improvement" and f.about == "authority"])
+        == expected["improvements_count"]
+    )
     grades = {(j.area.lower(), j.grade) for j in report.judgements if j.about == "authority"}
     for judgement in expected["judgements"]:
         assert (judgement["area"].lower(), judgement["grade"]) in grades
@@ -124,16 +150,19 @@ def test_the_2026_framework_has_no_overall_grade():
     assert len(report.judgements) == 4
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Inspection dates: 20 February to 3 March 2023", ("2023-02-20", "2023-03-03")),
-    ("Inspection dates:13-22 May 2013", ("2013-05-13", "2013-05-22")),
-    ("Inspection dates: 15 \u2013 19 July 2013", ("2013-07-15", "2013-07-19")),
-    ("Inspection date: 18 March 2014 \u2013 09 April 2014", ("2014-03-18", "2014-04-09")),
-    ("a focused visit to Sutton on 26 and 27 June 2018 carried out by", ("2018-06-26", "2018-06-27")),
-    ("13 May \u2013 22 May 2013", ("2013-05-13", "2013-05-22")),
-    ("Inspection dates: 28 December to 3 January 2020", ("2019-12-28", "2020-01-03")),
-    ("A shopping list: eggs, milk", (None, None)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Inspection dates: 20 February to 3 March 2023", ("2023-02-20", "2023-03-03")),
+        ("Inspection dates:13-22 May 2013", ("2013-05-13", "2013-05-22")),
+        ("Inspection dates: 15 \u2013 19 July 2013", ("2013-07-15", "2013-07-19")),
+        ("Inspection date: 18 March 2014 \u2013 09 April 2014", ("2014-03-18", "2014-04-09")),
+        ("a focused visit to Sutton on 26 and 27 June 2018 carried out by", ("2018-06-26", "2018-06-27")),
+        ("13 May \u2013 22 May 2013", ("2013-05-13", "2013-05-22")),
+        ("Inspection dates: 28 December to 3 January 2020", ("2019-12-28", "2020-01-03")),
+        ("A shopping list: eggs, milk", (None, None)),
+    ],
+)
 def test_dates(text, expected):
     assert find_dates(text) == expected
 
@@ -143,13 +172,16 @@ def test_lead_inspector_without_title():
     assert find_lead_inspector("Lead inspector: Pauline Higham\nHer Majesty's Inspector") == "Pauline Higham"
 
 
-@pytest.mark.parametrize("title,expected", [
-    ("Assurance visit to Sutton children's services", "assurance visit"),
-    ("Monitoring visit to Birmingham children's services", "monitoring visit"),
-    ("Joint targeted area inspection of the multi-agency response to abuse and neglect in Kent", "JTAI"),
-    ("Focused visit to Southwark local authority children's services", "focused visit"),
-    ("Inspection of Kent local authority children's services", "ILACS standard"),
-])
+@pytest.mark.parametrize(
+    "title,expected",
+    [
+        ("Assurance visit to Sutton children's services", "assurance visit"),
+        ("Monitoring visit to Birmingham children's services", "monitoring visit"),
+        ("Joint targeted area inspection of the multi-agency response to abuse and neglect in Kent", "JTAI"),
+        ("Focused visit to Southwark local authority children's services", "focused visit"),
+        ("Inspection of Kent local authority children's services", "ILACS standard"),
+    ],
+)
 def test_inspection_type_from_title(title, expected):
     from ingest.parse import find_type
 

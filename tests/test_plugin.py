@@ -24,7 +24,10 @@ async def test_menu_link(ds):
 @pytest.mark.asyncio
 async def test_inspection_ids_link_to_timelines(ds):
     response = await ds.client.get("/ofsted/findings?inspection_id=sutton-2018-06-26")
-    assert '<a href="/ofsted/inspections/sutton-2018-06-26">sutton-2018-06-26</a> (<a href="/-/ofsted/sutton#sutton-2018-06-26">timeline</a>)' in response.text
+    assert (
+        '<a href="/ofsted/inspections/sutton-2018-06-26">sutton-2018-06-26</a> (<a href="/-/ofsted/sutton#sutton-2018-06-26">timeline</a>)'
+        in response.text
+    )
 
 
 @pytest.mark.asyncio

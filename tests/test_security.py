@@ -68,7 +68,7 @@ async def test_csv_cells_cannot_run_as_formulas(hostile_ds):
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("q", ["' OR 1=1 --", "\" OR \"\"=\"", "x'); DROP TABLE findings; --"])
+@pytest.mark.parametrize("q", ["' OR 1=1 --", '" OR ""="', "x'); DROP TABLE findings; --"])
 async def test_search_takes_parameters(hostile_ds, q):
     response = await hostile_ds.client.get("/-/ofsted/search", params={"q": q})
     assert response.status_code == 200
@@ -89,8 +89,13 @@ async def test_pages_write_nothing(bundled_copy):
     path = bundled_copy()
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     ds = make_datasette(path, immutable=False)
-    for page in ["/-/ofsted", "/-/ofsted/sutton", "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26",
-                 "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26.csv", "/-/ofsted/search?q=plans"]:
+    for page in [
+        "/-/ofsted",
+        "/-/ofsted/sutton",
+        "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26",
+        "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26.csv",
+        "/-/ofsted/search?q=plans",
+    ]:
         assert (await ds.client.get(page)).status_code == 200
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
 
