@@ -18,7 +18,7 @@ from pathlib import Path
 from rapidfuzz import fuzz
 
 from datasette_ofsted import align
-from datasette_ofsted.evaluate import report_findings, score_pair
+from ingest.evaluate import report_findings, score_pair
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = sorted((ROOT / "tests" / "gold").glob("*.json"))

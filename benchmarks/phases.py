@@ -20,7 +20,7 @@ ONE_RUN = r"""
 import json, sys, tempfile, time
 from pathlib import Path
 t0 = time.perf_counter()
-from ingest.classify import classify_findings
+from datasette_ofsted.classify import classify_findings
 from ingest.extract import extract
 from ingest.links import refresh_links
 from ingest.load import open_database, write_document

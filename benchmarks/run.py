@@ -173,7 +173,7 @@ def shifted_copies(times: int, folder: Path) -> list[Path]:
 
 def bench_growth(repeat: int, tmp: Path, quick: bool) -> dict:
     from datasette_ofsted.align import compare
-    from datasette_ofsted.evaluate import report_findings
+    from ingest.evaluate import report_findings
 
     results: dict = {"ingest": {}, "compare": {}}
     scales = (1, 4) if quick else (1, 4, 16)

@@ -24,8 +24,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import chain
 
-from ingest.classify import cross_cutting_themes, sentence_features
-from ingest.text import stem, words
+from .classify import cross_cutting_themes, sentence_features
+from .text import stem, words
 
 # Calibration, chosen on the five gold pairs: 0.881 of their issues right at these values,
 # 0.881 too when each pair is held out of the choice (benchmarks/alignment_quality.py).

@@ -15,10 +15,9 @@ from datasette.utils import escape_fts
 from datasette.utils.asgi import BadRequest, NotFound, Response
 from markupsafe import Markup, escape
 
-from ingest.text import STOPWORDS, stem
-
 from .align import STATUSES
 from .findings import compare_inspections
+from .text import STOPWORDS, stem
 
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*-\d{4}-\d{2}-\d{2}$")
 AUTHORITY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

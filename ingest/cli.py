@@ -18,7 +18,8 @@ from pathlib import Path
 
 import click
 
-from .classify import classify_findings
+from datasette_ofsted.classify import classify_findings
+
 from .extract import Refused, extract, sha256_of
 from .parse import ParsedReport, parse_pages
 from .reference import authorities, find_authority

@@ -9,9 +9,10 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
-from .classify import themes
+from datasette_ofsted.classify import themes
+from datasette_ofsted.text import slugify
+
 from .reference import Authority
-from .text import slugify
 
 SCHEMA_VERSION = 1
 

@@ -9,8 +9,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from datasette_ofsted.text import normalise
+
 from .layout import KNOWN_HEADINGS, Block, build_blocks, pdf_lines, repair_broken_words, text_lines
-from .text import normalise
 
 MONTHS = {
     m: i

@@ -1,6 +1,7 @@
 """Every English authority's codes, and finding which one a report is about.
 
-The lookup is data/la_lookup.csv (Data to Insight ILACS scrape tool, MIT licence), shipped
+The lookup is ingest/la_lookup.csv (Data to Insight ILACS scrape tool, MIT licence; see
+LA_LOOKUP_README.md beside it), shipped
 inside the package so that the command works without the repository's data folder.
 """
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from .text import slugify
+from datasette_ofsted.text import slugify
 
 
 @dataclass(frozen=True)

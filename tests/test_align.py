@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from datasette_ofsted.align import compare
-from datasette_ofsted.evaluate import evaluate
+from ingest.evaluate import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -88,7 +88,7 @@ class Theme:
 
 @lru_cache(maxsize=1)
 def themes() -> tuple[Theme, ...]:
-    data = json.loads(resources.files("ingest").joinpath("themes.json").read_text(encoding="utf-8"))
+    data = json.loads(resources.files("datasette_ofsted").joinpath("themes.json").read_text(encoding="utf-8"))
     return tuple(
         Theme(
             t["id"],

@@ -1,6 +1,6 @@
 """Score the comparison against hand-made gold alignments, exactly as tests/gold/README.md defines.
 
-    python -m datasette_ofsted.evaluate [--gold tests/gold] [--reports data/reports] [--verbose]
+    python -m ingest.evaluate [--gold tests/gold] [--reports data/reports] [--verbose]
 
 Each gold file names its two reports by file name; they are parsed from the reports
 folder (no database needed), compared with the same engine the pages use, and each gold
@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ingest.classify import classify_findings
-from ingest.extract import extract
-from ingest.parse import parse_pages
-from ingest.reference import find_authority
-from ingest.text import normalise
+from datasette_ofsted.align import compare
+from datasette_ofsted.classify import classify_findings
+from datasette_ofsted.text import normalise
 
-from .align import compare
+from .extract import extract
+from .parse import parse_pages
+from .reference import find_authority
 
 ROOT = Path(__file__).resolve().parent.parent
 
