@@ -57,7 +57,7 @@ def render_cell(value, column, table, database, datasette):
         return None
     if isinstance(value, dict):  # an expanded foreign key: {"value": ..., "label": ...}
         value = value.get("value")
-    if not isinstance(value, str) or not INSPECTION_ID.match(value):
+    if not isinstance(value, str) or not INSPECTION_ID.fullmatch(value):
         return None
     authority = value[: -len("-YYYY-MM-DD")]
     timeline = datasette.urls.path(f"/-/ofsted/{authority}")

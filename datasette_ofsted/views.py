@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from urllib.parse import urlencode
 
 from datasette.database import Database
@@ -17,6 +18,7 @@ from markupsafe import Markup, escape
 
 from .align import STATUSES
 from .findings import compare_inspections
+from .permissions import TABLES, ensure_can_view, ensure_can_view_instance
 from .text import STOPWORDS, stem
 
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*-\d{4}-\d{2}-\d{2}$")
@@ -37,19 +39,30 @@ STATUS_HELP = {
 }
 
 
-async def ofsted_database(datasette) -> Database:
-    """The database ofsted-ingest built: the plugin setting `database`, else one named ofsted, else the first that fits."""
+async def ofsted_database(datasette, request, tables: Iterable[str] = TABLES) -> Database:
+    """The database ofsted-ingest built, once the actor is allowed to see it and the tables the page reads.
+
+    The plugin setting `database`, else one named ofsted, else the first that fits. Every
+    page calls this first: the permission check comes before any read.
+    """
+    await ensure_can_view_instance(datasette, request)
     config = datasette.plugin_config("datasette-ofsted") or {}
+    db = None
     if config.get("database"):
-        return datasette.get_database(config["database"])
-    if "ofsted" in datasette.databases:
-        return datasette.get_database("ofsted")
-    for name, db in datasette.databases.items():
-        if name.startswith("_"):
-            continue
-        if await db.table_exists("inspections") and await db.table_exists("findings"):
-            return db
-    raise NotFound("No Ofsted database is attached: run ofsted-ingest, then serve data/ofsted.db with Datasette.")
+        db = datasette.get_database(config["database"])
+    elif "ofsted" in datasette.databases:
+        db = datasette.get_database("ofsted")
+    else:
+        for name, candidate in datasette.databases.items():
+            if name.startswith("_"):
+                continue
+            if await candidate.table_exists("inspections") and await candidate.table_exists("findings"):
+                db = candidate
+                break
+    if db is None:
+        raise NotFound("No Ofsted database is attached: run ofsted-ingest, then serve data/ofsted.db with Datasette.")
+    await ensure_can_view(datasette, request, db.name, tables)
+    return db
 
 
 async def _rows(db: Database, sql: str, params=None) -> list[dict]:
@@ -86,7 +99,7 @@ def _render(datasette, request, template: str, context: dict):
 
 
 async def index(datasette, request):
-    db = await ofsted_database(datasette)
+    db = await ofsted_database(datasette, request)
     authorities = await _rows(
         db,
         """
@@ -223,10 +236,10 @@ def grade_chart(inspections: list[dict]) -> Markup:
 
 
 async def authority(datasette, request):
+    db = await ofsted_database(datasette, request)
     authority_id = request.url_vars["authority"]
-    if len(authority_id) > MAX_ID or not AUTHORITY.match(authority_id):
+    if len(authority_id) > MAX_ID or not AUTHORITY.fullmatch(authority_id):
         raise NotFound(f"{authority_id[:80]!r} is not an authority id: ids look like 'sutton' or 'east-sussex'.")
-    db = await ofsted_database(datasette)
     found = await _rows(db, "select * from authorities where id = ?", [authority_id])
     if not found:
         raise NotFound(
@@ -281,7 +294,7 @@ def _parse_pair(pair: str) -> tuple[str, str]:
         )
     earlier, later = pair.split("...", 1)
     for inspection_id in (earlier, later):
-        if not ID.match(inspection_id):
+        if not ID.fullmatch(inspection_id):
             raise NotFound(
                 f"{inspection_id[:80]!r} is not an inspection id: ids look like 'sutton-2013-05-13' "
                 "(the authority, then the first day of the inspection)."
@@ -334,6 +347,7 @@ async def previous_inspection_actions(datasette, database: str, request) -> list
 
 async def compare_form(datasette, request):
     """The form's GET target: /-/ofsted/compare?from=..&to=.. redirects to the comparison."""
+    await ofsted_database(datasette, request)
     earlier, later = request.args.get("from", ""), request.args.get("to", "")
     if not earlier or not later:
         raise BadRequest("Choose two inspections to compare (from and to).")
@@ -350,9 +364,9 @@ def _row_stems(row: dict) -> set[str]:
 
 
 async def compare(datasette, request):
+    db = await ofsted_database(datasette, request)
     pair, fmt = request.url_vars["pair"], request.url_vars.get("format") or ""
     earlier_id, later_id = _parse_pair(pair)
-    db = await ofsted_database(datasette)
     earlier, later = await _inspection(db, earlier_id), await _inspection(db, later_id)
     for inspection_id, inspection in ((earlier_id, earlier), (later_id, later)):
         if inspection is None:
@@ -490,7 +504,7 @@ def _csv(rows: list[dict]) -> str:
 
 
 async def search(datasette, request):
-    db = await ofsted_database(datasette)
+    db = await ofsted_database(datasette, request)
     q = (request.args.get("q") or "").strip()[:200]
     results = []
     if q:
