@@ -1,6 +1,6 @@
 """Datasette plugin: Ofsted inspections, authority timelines and the comparison of two inspections.
 
-Only the plugin hooks live here; the pages are in views.py, the comparison in align.py.
+Only the plugin hooks live here; the pages are in views/ (a module a page), the comparison in align.py.
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ INSPECTION_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*-\d{4}-\d{2}-\d{2}$")
 
 @hookimpl
 def register_routes():
-    from . import views
+    from .views import authority, compare, index, search
 
     return [
-        (r"^/-/ofsted$", views.index),
-        (r"^/-/ofsted/search$", views.search),
-        (r"^/-/ofsted/compare$", views.compare_form),
-        (r"^/-/ofsted/compare/(?P<pair>[^/]*?)(?P<format>\.json|\.csv)?$", views.compare),
-        (r"^/-/ofsted/(?P<authority>[^/]+)$", views.authority),
+        (r"^/-/ofsted$", index.index),
+        (r"^/-/ofsted/search$", search.search),
+        (r"^/-/ofsted/compare$", compare.compare_form),
+        (r"^/-/ofsted/compare/(?P<pair>[^/]*?)(?P<format>\.json|\.csv)?$", compare.compare),
+        (r"^/-/ofsted/(?P<authority>[^/]+)$", authority.authority),
     ]
 
 
@@ -43,9 +43,9 @@ def table_actions(datasette, database, table, request):
         return None
 
     async def actions():
-        from . import views
+        from .views.compare import previous_inspection_actions
 
-        return await views.previous_inspection_actions(datasette, database, request)
+        return await previous_inspection_actions(datasette, database, request)
 
     return actions
 

@@ -10,7 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 # The tables the plugin's pages read; each page names the ones it shows.
-TABLES = ("authorities", "inspections", "documents", "judgements", "findings", "themes", "finding_themes", "issue_links")
+TABLES = (
+    "authorities",
+    "inspections",
+    "documents",
+    "judgements",
+    "findings",
+    "themes",
+    "finding_themes",
+    "issue_links",
+)
 
 
 async def ensure_can_view(datasette, request, database: str, tables: Iterable[str] = ()) -> None:

@@ -1,0 +1,151 @@
+"""An authority's timeline: inspections, grades, the comparison of consecutive pairs, the threads."""
+
+from __future__ import annotations
+
+from datasette.database import Database
+from datasette.utils.asgi import NotFound, Response
+from markupsafe import Markup, escape
+
+from .common import AUTHORITY, GRADE_RANK, MAX_ID, _inspection, _render, _rows, ofsted_database
+
+
+async def threads(db: Database, authority_id: str, inspections: list[dict]) -> list[dict]:
+    """Themes Ofsted raised as an improvement and came back to, inspection by inspection.
+
+    A cell is raised (an improvement on the theme, the first), recurring (an improvement
+    again, or an earlier improvement on it judged recurring by the comparison), resolved
+    (an earlier improvement on it judged resolved) or not assessed.
+    """
+    ids = [i["id"] for i in inspections]
+    if len(ids) < 2:
+        return []
+    placeholders = ",".join("?" for _ in ids)
+    improvements: dict[str, set[str]] = {}
+    for row in await _rows(
+        db,
+        f"""
+        select distinct f.inspection_id, ft.theme_id from findings f
+        join finding_themes ft on ft.finding_id = f.id join documents d on d.id = f.document_id
+        where f.inspection_id in ({placeholders}) and f.kind = 'improvement' and f.about = 'authority'
+          and d.kind != 'summary for children' and ft.theme_id not like 'nf-%'
+        """,
+        ids,
+    ):
+        improvements.setdefault(row["theme_id"], set()).add(row["inspection_id"])
+    judged: dict[tuple[str, str], set[str]] = {}
+    for row in await _rows(
+        db,
+        """
+        select distinct l.to_inspection_id, ft.theme_id, l.status from issue_links l
+        join finding_themes ft on ft.finding_id = l.from_finding_id
+        where l.authority_id = ? and l.side = 'from'
+        """,
+        [authority_id],
+    ):
+        judged.setdefault((row["theme_id"], row["to_inspection_id"]), set()).add(row["status"])
+    names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
+    result = []
+    for theme_id, raised_in in improvements.items():
+        cells, earlier = [], False
+        for inspection_id in ids:
+            statuses = judged.get((theme_id, inspection_id), set())
+            if inspection_id in raised_in:
+                state = "recurring" if earlier else "raised"
+            elif "recurring" in statuses:
+                state = "recurring"
+            elif "resolved" in statuses:
+                state = "resolved"
+            else:
+                state = "not assessed"
+            cells.append({"inspection_id": inspection_id, "state": state})
+            earlier = earlier or inspection_id in raised_in
+        assessed = sum(1 for c in cells if c["state"] != "not assessed")
+        if assessed >= 2:
+            result.append({"id": theme_id, "name": names.get(theme_id, theme_id), "cells": cells, "raised": assessed})
+    result.sort(key=lambda t: (-t["raised"], t["name"]))
+    return result
+
+
+def grade_chart(inspections: list[dict]) -> Markup:
+    """An SVG line of overall grades over time; inspections with no overall grade are marked as such."""
+    width, height, left, top = 700, 180, 215, 16
+    if not inspections:
+        return Markup("")
+    step = (width - left - 30) / max(1, len(inspections) - 1)
+    levels = [(4, "Outstanding"), (3, "Good"), (2, "Requires improvement / adequate"), (1, "Inadequate")]
+    y = {rank: top + (4 - rank) * 40 for rank, _ in levels}
+    parts = [
+        f'<svg class="grade-chart" viewBox="0 0 {width} {height}" role="img" '
+        'aria-label="Overall grade of each inspection over time" xmlns="http://www.w3.org/2000/svg">'
+    ]
+    for rank, label in levels:
+        parts.append(f'<line x1="{left}" x2="{width - 20}" y1="{y[rank]}" y2="{y[rank]}" class="gridline"/>')
+        parts.append(f'<text x="{left - 8}" y="{y[rank] + 4}" text-anchor="end">{escape(label)}</text>')
+    points = []
+    for n, inspection in enumerate(inspections):
+        x = left + (n * step if len(inspections) > 1 else (width - left) / 2)
+        rank = GRADE_RANK.get(inspection.get("overall_grade") or "")
+        year = escape(inspection["start_date"][:4])
+        parts.append(f'<text x="{x:.0f}" y="{height - 4}" text-anchor="middle">{year}</text>')
+        if rank:
+            points.append((x, y[rank]))
+            parts.append(
+                f'<circle cx="{x:.0f}" cy="{y[rank]}" r="6" class="graded"><title>{escape(inspection["id"])}: '
+                f"{escape(inspection['overall_grade'])}</title></circle>"
+            )
+        else:
+            parts.append(
+                f'<circle cx="{x:.0f}" cy="{height - 28}" r="5" class="ungraded"><title>{escape(inspection["id"])}: '
+                f"{escape(inspection['inspection_type'])}, no overall grade</title></circle>"
+            )
+    if len(points) > 1:
+        path = " ".join(f"{x:.0f},{yy}" for x, yy in points)
+        parts.insert(1, f'<polyline points="{path}" class="grade-line"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+async def authority(datasette, request):
+    db = await ofsted_database(datasette, request)
+    authority_id = request.url_vars["authority"]
+    if len(authority_id) > MAX_ID or not AUTHORITY.fullmatch(authority_id):
+        raise NotFound(f"{authority_id[:80]!r} is not an authority id: ids look like 'sutton' or 'east-sussex'.")
+    found = await _rows(db, "select * from authorities where id = ?", [authority_id])
+    if not found:
+        raise NotFound(
+            f"No inspections of an authority '{authority_id}' are in this database. See /-/ofsted for those that are."
+        )
+    ids = [
+        r["id"]
+        for r in await _rows(
+            db, "select id from inspections where authority_id = ? order by start_date", [authority_id]
+        )
+    ]
+    inspections = [await _inspection(db, i) for i in ids]
+    pairs = []
+    for earlier, later in zip(inspections, inspections[1:]):
+        counts = {
+            r["status"]: r["n"]
+            for r in await _rows(
+                db,
+                "select status, count(distinct side || row_number) as n from issue_links "
+                "where from_inspection_id = ? and to_inspection_id = ? group by status",
+                [earlier["id"], later["id"]],
+            )
+        }
+        pairs.append({"from": earlier, "to": later, "counts": counts})
+    return Response.html(
+        await _render(
+            datasette,
+            request,
+            "ofsted_authority.html",
+            {
+                "authority": found[0],
+                "inspections": inspections,
+                "pairs": pairs,
+                "threads": await threads(db, authority_id, inspections),
+                "chart": grade_chart(inspections),
+                "database": db.name,
+            },
+        )
+    )

@@ -1,0 +1,103 @@
+"""What every page of the plugin shares: finding the database (after the permission check), reading rows.
+
+The plugin only reads: it works on a database served with `datasette -i`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from datasette.database import Database
+from datasette.utils.asgi import NotFound
+from markupsafe import Markup, escape
+
+from ..permissions import TABLES, ensure_can_view, ensure_can_view_instance
+from ..text import STOPWORDS, stem
+
+ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*-\d{4}-\d{2}-\d{2}$")
+AUTHORITY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_ID = 120
+GRADE_RANK = {"outstanding": 4, "good": 3, "requires improvement": 2, "adequate": 2, "inadequate": 1}
+STATUS_LABELS = {
+    "recurring": "Recurring",
+    "resolved": "Resolved",
+    "not_revisited": "Not revisited",
+    "new": "New",
+}
+STATUS_HELP = {
+    "recurring": "raised again: the other report states the same concern as an improvement or a weakness",
+    "resolved": "the later report gives positive evidence on the same matter",
+    "not_revisited": "the later report is silent on it (a focused visit looks at a narrow area)",
+    "new": "not raised by the earlier report",
+}
+
+
+async def ofsted_database(datasette, request, tables: Iterable[str] = TABLES) -> Database:
+    """The database ofsted-ingest built, once the actor is allowed to see it and the tables the page reads.
+
+    The plugin setting `database`, else one named ofsted, else the first that fits. Every
+    page calls this first: the permission check comes before any read.
+    """
+    await ensure_can_view_instance(datasette, request)
+    config = datasette.plugin_config("datasette-ofsted") or {}
+    db = None
+    if config.get("database"):
+        db = datasette.get_database(config["database"])
+    elif "ofsted" in datasette.databases:
+        db = datasette.get_database("ofsted")
+    else:
+        for name, candidate in datasette.databases.items():
+            if name.startswith("_"):
+                continue
+            if await candidate.table_exists("inspections") and await candidate.table_exists("findings"):
+                db = candidate
+                break
+    if db is None:
+        raise NotFound("No Ofsted database is attached: run ofsted-ingest, then serve data/ofsted.db with Datasette.")
+    await ensure_can_view(datasette, request, db.name, tables)
+    return db
+
+
+async def _rows(db: Database, sql: str, params=None) -> list[dict]:
+    return [dict(r) for r in (await db.execute(sql, params or [])).rows]
+
+
+async def _inspection(db: Database, inspection_id: str) -> dict | None:
+    rows = await _rows(
+        db,
+        "select i.*, a.name as authority_name from inspections i join authorities a on a.id = i.authority_id where i.id = ?",
+        [inspection_id],
+    )
+    if not rows:
+        return None
+    inspection = rows[0]
+    inspection["judgements"] = await _rows(
+        db,
+        "select area, grade, about from judgements where inspection_id = ? order by document_id, ordinal",
+        [inspection_id],
+    )
+    inspection["documents"] = await _rows(
+        db,
+        "select id, kind, title, file_name, source_url, pages from documents where inspection_id = ? order by kind",
+        [inspection_id],
+    )
+    return inspection
+
+
+def _render(datasette, request, template: str, context: dict):
+    return datasette.render_template(template, {**context, "status_labels": STATUS_LABELS}, request=request)
+
+
+def highlight(text: str, stems: set[str] | frozenset[str]) -> Markup:
+    """The text, escaped, with the words whose stems the pair shares marked."""
+    if not stems:
+        return Markup(escape(text))
+    out = []
+    for token in re.split(r"([A-Za-z][A-Za-z'\u2019]*)", text):
+        word = token.lower().replace("\u2019", "'").split("'")[0]
+        if token and token[0].isalpha() and len(word) > 2 and word not in STOPWORDS and stem(word) in stems:
+            out.append(Markup("<mark>{}</mark>").format(token))
+        else:
+            out.append(escape(token))
+    return Markup("").join(out)
