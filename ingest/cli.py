@@ -9,24 +9,65 @@ document, and compares each document's inspection with its neighbours as it land
 from __future__ import annotations
 
 import csv
+import io
 import os
+import re
+import signal
 import sqlite3
 import sys
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import click
 
 from datasette_ofsted.classify import classify_findings
 
-from .extract import Refused, extract, sha256_of
+from .extract import Refused, extract, read_file, sha256_of, size_limit
 from .parse import ParsedReport, parse_pages
 from .reference import authorities, find_authority
 
 REPORT_SUFFIXES = {".pdf", ".txt"}
 BUNDLED_REPORTS = Path("data/reports")
 DEFAULT_DB = Path("data/ofsted.db")
+# Ofsted's inspections of children's services under the Children Act 2004 began in 2005; a
+# report cannot be dated after next year. A date outside these years is a misreading or a
+# forgery, which would otherwise show as an authority's latest inspection.
+FIRST_YEAR = 2005
+# A worker's address space: a real report takes ~50 MB to read, so this is far above any,
+# and a decompression bomb fails within it instead of taking the machine's memory.
+WORKER_MEMORY_BYTES = 1024 * 1024 * 1024
+MAX_MANIFEST_BYTES = 20 * 1024 * 1024  # a listing of every Ofsted report ever is under 5 MB
+WORKER_DIED = (
+    "the process reading it died (a crash in the PDF library, or more than "
+    f"{WORKER_MEMORY_BYTES // 2**20} MB of memory needed: a decompression bomb?)"
+)
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\\\ud800-\udfff]")
+
+
+def shown(text: str) -> str:
+    """Text for one `path: reason` line: control characters, backslashes and undecodable
+    bytes of a file name escaped, so that a name with a newline cannot forge a second line
+    (and the database, which takes only valid text, can store it)."""
+
+    def escape(match: re.Match) -> str:
+        char = match.group()
+        if char == "\\":
+            return "\\\\"
+        if "\ud800" <= char <= "\udfff":  # a byte of a non-UTF-8 file name (surrogateescape)
+            return f"\\x{ord(char) - 0xDC00:02x}"
+        return char.encode("unicode_escape").decode("ascii")
+
+    return _UNPRINTABLE.sub(escape, text)
+
+
+def dates_out_of_range(report: ParsedReport) -> str | None:
+    """The first of the report's dates outside the years an Ofsted inspection can have."""
+    last_year = date.today().year + 1
+    for value in (report.start_date, report.end_date, report.published_date):
+        if value and not FIRST_YEAR <= int(value[:4]) <= last_year:
+            return f"the date {value} is outside {FIRST_YEAR}–{last_year}: a misread or forged date"
+    return None
 
 
 @dataclass
@@ -45,6 +86,9 @@ def process(path: str, classify: bool = True) -> Outcome:
         report = parse_pages(extracted.pages, extracted.file_format, find_authority)
         if not report.start_date:
             raise Refused("no inspection dates found: not an Ofsted report?")
+        out_of_range = dates_out_of_range(report)
+        if out_of_range:
+            raise Refused(out_of_range)
         if not report.authority_name:
             raise Refused("no English local authority named: not an Ofsted children's services report?")
         if not report.inspection_type:
@@ -53,6 +97,10 @@ def process(path: str, classify: bool = True) -> Outcome:
             raise Refused("no findings found in the text")
     except Refused as reason:
         return Outcome(path, None, error=str(reason))
+    except MemoryError:
+        return Outcome(
+            path, None, error=f"needs more than the {WORKER_MEMORY_BYTES // 2**20} MB a report may take to read"
+        )
     except Exception as error:  # a bug or an unforeseen file must not stop the batch
         return Outcome(path, None, error=f"could not be parsed ({type(error).__name__}: {error})")
     outcome = Outcome(path, extracted.sha256, report)
@@ -69,6 +117,37 @@ def classified(outcome: Outcome) -> Outcome:
         return Outcome(outcome.path, None, error=f"could not be classified ({type(error).__name__}: {error})")
     outcome.classified = True
     return outcome
+
+
+def _worker_started(parent: int) -> None:
+    """Bound a worker: it ends when the ingest that started it ends, even by `kill -9`, and
+    its memory is capped. (Without the first, a killed ingest left its worker running,
+    waiting for work on a pipe that the worker itself holds open.)"""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    else:  # no parent-death signal: watch the parent instead
+        import threading
+        import time
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)
+    try:
+        import resource
+
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = WORKER_MEMORY_BYTES if hard == resource.RLIM_INFINITY else min(WORKER_MEMORY_BYTES, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, ValueError, OSError):  # no such limit on this system: the other caps still hold
+        pass
 
 
 class Readers:
@@ -89,7 +168,7 @@ class Readers:
     def _start(self, files: list[str], workers: int):
         from concurrent.futures import ProcessPoolExecutor  # only a batch of several files pays for it
 
-        self.pool = ProcessPoolExecutor(min(workers, len(files)))
+        self.pool = ProcessPoolExecutor(min(workers, len(files)), initializer=_worker_started, initargs=(os.getpid(),))
         return self.pool.map(self.reader, files, [self.classify] * len(files), chunksize=1)
 
     def __iter__(self):
@@ -107,7 +186,7 @@ class Readers:
                 try:
                     outcome = next(iter(self._start([path], 1)))
                 except BrokenProcessPool:
-                    outcome = Outcome(path, None, error="the process reading it died (a crash in the PDF library?)")
+                    outcome = Outcome(path, None, error=WORKER_DIED)
                 self.close()
                 done += 1
                 yield outcome
@@ -118,6 +197,28 @@ class Readers:
         if self.pool:
             self.pool.shutdown(cancel_futures=True)
             self.pool = None
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_database_path(db_path: str) -> None:
+    """Refuse, as a usage error, a --db that is not a SQLite database or a new one: a pipe
+    or a device would hang the ingest, another kind of file would end it with a traceback."""
+    path = Path(db_path)
+    if not path.exists():
+        if path.is_symlink():
+            raise click.UsageError(f"--db {shown(db_path)}: a link to nothing")
+        return
+    if not path.is_file():
+        raise click.UsageError(f"--db {shown(db_path)}: not a regular file")
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as error:
+        raise click.UsageError(f"--db {shown(db_path)}: cannot be read ({error.strerror or error})") from None
+    if header and header != SQLITE_HEADER:
+        raise click.UsageError(f"--db {shown(db_path)}: not a SQLite database")
 
 
 def held_checksums(db_path: str) -> set[str]:
@@ -148,7 +249,7 @@ def collect(paths: tuple[str, ...]) -> tuple[list[str], list[tuple[str, str]]]:
                 found = sorted(
                     str(p)
                     for p in path.rglob("*")
-                    if p.suffix.lower() in REPORT_SUFFIXES and (p.is_file() or p.is_symlink())
+                    if p.suffix.lower() in REPORT_SUFFIXES and not p.is_dir()  # pipes too, to be refused by name
                 )
             except OSError as error:
                 problems.append((given, f"cannot be read ({error.strerror or error})"))
@@ -163,16 +264,41 @@ def collect(paths: tuple[str, ...]) -> tuple[list[str], list[tuple[str, str]]]:
     return list(dict.fromkeys(files)), problems
 
 
-def manifest_for(files: list[str]) -> dict[str, dict[str, str]]:
-    """Source URLs and publication dates from any MANIFEST.csv beside the reports (Ofsted's listing)."""
+def decode_manifest(data: bytes) -> str:
+    """A listing as spreadsheets save it: UTF-16 ("Unicode text"), UTF-8 with or without a
+    byte-order mark, else Windows' cp1252 (Excel's "CSV")."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def manifest_for(files: list[str]) -> tuple[dict[str, dict[str, str]], list[tuple[str, str]]]:
+    """Source URLs and publication dates from any MANIFEST.csv beside the reports (Ofsted's
+    listing), and the listings that could not be read, with why: a bad listing costs only
+    the source URLs it would have given."""
     listed: dict[str, dict[str, str]] = {}
-    for folder in {Path(f).parent for f in files}:
+    problems: list[tuple[str, str]] = []
+    for folder in sorted({Path(f).parent for f in files}):
         manifest = folder / "MANIFEST.csv"
-        if manifest.is_file():
-            with manifest.open(newline="", encoding="utf-8-sig") as handle:
-                for row in csv.DictReader(handle):
-                    listed[str(folder / row.get("file", ""))] = row
-    return listed
+        if not (manifest.exists() or manifest.is_symlink()):
+            continue
+        try:
+            text = decode_manifest(read_file(manifest, MAX_MANIFEST_BYTES))
+            rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        except Refused as reason:
+            problems.append((str(manifest), f"the listing of source URLs was not read: {reason}"))
+            continue
+        except (UnicodeDecodeError, csv.Error) as error:
+            problems.append((str(manifest), f"the listing of source URLs was not read: not a CSV file ({error})"))
+            continue
+        for row in rows:
+            name = row.get("file")
+            if isinstance(name, str) and name:
+                listed[str(folder / name)] = {k: v for k, v in row.items() if isinstance(k, str) and isinstance(v, str)}
+    return listed, problems
 
 
 def _listed_date(value: str | None) -> str | None:
@@ -180,9 +306,10 @@ def _listed_date(value: str | None) -> str | None:
         return None
     for pattern in ("%d/%m/%y", "%d/%m/%Y", "%Y-%m-%d"):
         try:
-            return datetime.strptime(value, pattern).date().isoformat()
+            listed = datetime.strptime(value.strip(), pattern).date()
         except ValueError:
             continue
+        return listed.isoformat() if FIRST_YEAR <= listed.year <= date.today().year + 1 else None
     return None
 
 
@@ -208,14 +335,15 @@ class Reporter:
             self.task = self.progress.add_task("", total=total)
 
     def step(self, path: str, message: str | None, error: bool = False) -> None:
+        line = f"{shown(path)}: {shown(message or '')}"
         if error and self.progress:  # above the bar, which stays at the foot
-            self.progress.console.print(f"{path}: {message}", markup=False, highlight=False, soft_wrap=True)
+            self.progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
         elif error:
-            click.echo(f"{path}: {message}", err=True)
+            click.echo(line, err=True)
         elif message and not self.progress:
-            click.echo(f"{path}: {message}")
+            click.echo(line)
         if self.progress:
-            self.progress.update(self.task, advance=1, description=Path(path).name)
+            self.progress.update(self.task, advance=1, description=shown(Path(path).name))
 
     def close(self) -> None:
         if self.progress:
@@ -248,14 +376,17 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
         if not BUNDLED_REPORTS.is_dir():
             raise click.UsageError(f"no PATHS given and no bundled {BUNDLED_REPORTS}/ here")
         paths = (str(BUNDLED_REPORTS),)
+    check_database_path(db_path)
     files, problems = collect(paths)
+    listed, manifest_problems = manifest_for(files)
+    problems += manifest_problems
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     held = held_checksums(db_path)
     todo, skipped = [], 0
     for path in files:
         try:
-            digest = sha256_of(Path(path).read_bytes())
-        except OSError:
+            digest = sha256_of(read_file(Path(path), size_limit(Path(path))))
+        except Refused:
             todo.append(path)  # the worker reports why it cannot be read
             continue
         if digest in held:
@@ -265,27 +396,30 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
     # Where findings are classified: a single worker would keep the writer waiting half the
     # time, so the writer classifies and the two processes share the work about evenly;
     # several workers keep the writer busy, so they classify. The results are the same.
-    # A single file is read here: no process to start.
-    readers = Readers(todo, workers, classify=workers > 1) if len(todo) > 1 else None
+    # Even a single file is read in a worker, whose memory is bounded.
+    readers = Readers(todo, workers, classify=workers > 1) if todo else None
     reporter = None
+    db = None
     try:
-        outcomes = iter(readers) if readers else map(process, todo)
+        outcomes = iter(readers) if readers else iter(())
 
         from .links import LinkKeeper  # the writer's modules, loaded while the workers read
-        from .load import holds_file, open_database, record_error, write_document
+        from .load import DocumentConflict, checkpoint, holds_file, open_database, record_error, write_document
 
-        db = open_database(db_path)
+        try:
+            db = open_database(db_path)
+        except sqlite3.DatabaseError as error:
+            raise click.UsageError(f"--db {shown(db_path)}: not a usable SQLite database ({error})") from None
         links = LinkKeeper(db)
         for path, reason in problems:
-            click.echo(f"{path}: {reason}", err=True)
-            record_error(db, path, reason)
-        listed = manifest_for(files)
+            click.echo(f"{shown(path)}: {shown(reason)}", err=True)
+            record_error(db, shown(path), reason)
         reporter = Reporter(len(todo))
         ingested, failed = 0, len(problems)
         for outcome in map(classified, outcomes):
             if outcome.error or outcome.report is None:
                 failed += 1
-                record_error(db, outcome.path, outcome.error or "unknown error")
+                record_error(db, shown(outcome.path), outcome.error or "unknown error")
                 reporter.step(outcome.path, outcome.error, error=True)
                 continue
             if holds_file(db, outcome.sha256):  # a byte-identical copy earlier in this batch
@@ -295,16 +429,22 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
             report = outcome.report
             authority = authorities()[report.authority_name]
             row = listed.get(str(Path(outcome.path)), {})
-            inspection_id = write_document(
-                db,
-                report,
-                authority,
-                outcome.path,
-                Path(outcome.path).name,
-                outcome.sha256,
-                row.get("source_url"),
-                _listed_date(row.get("published")),
-            )
+            try:
+                inspection_id = write_document(
+                    db,
+                    report,
+                    authority,
+                    shown(outcome.path),
+                    shown(Path(outcome.path).name),
+                    outcome.sha256,
+                    row.get("source_url"),
+                    _listed_date(row.get("published")),
+                )
+            except DocumentConflict as conflict:
+                failed += 1
+                record_error(db, shown(outcome.path), str(conflict))
+                reporter.step(outcome.path, str(conflict), error=True)
+                continue
             links.document_written(authority.id, inspection_id)
             ingested += 1
             reporter.step(outcome.path, f"{inspection_id} ({report.inspection_type}, {len(report.findings)} findings)")
@@ -313,6 +453,14 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
             reporter.close()
         if readers:
             readers.close()
+        if db is not None:  # what a server holding the file kept in the log goes into the .db
+            folded = checkpoint(db)
+            if not folded:
+                click.echo(
+                    f"{shown(db_path)}: a reader held the database, so part of this ingest is still in "
+                    f"{shown(db_path)}-wal; copy or publish the database after the next ingest or once no one reads it",
+                    err=True,
+                )
     inspections = db["inspections"].count
     findings = db["findings"].count
     click.echo(

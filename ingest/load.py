@@ -15,6 +15,14 @@ from datasette_ofsted.text import slugify
 from .reference import Authority
 
 SCHEMA_VERSION = 1
+# How long the end-of-ingest checkpoint waits for a reader (a server) to finish what it
+# is reading before leaving the rest of the log for later.
+CHECKPOINT_WAIT_MS = 5000
+
+
+class DocumentConflict(Exception):
+    """A file whose document id is held by another document (another authority, another
+    inspection or another kind): it is not loaded, and the message names both files."""
 
 
 def open_database(path: str) -> sqlite_utils.Database:
@@ -223,6 +231,75 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         db["meta"].insert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key", replace=True)
 
 
+def checkpoint(db: sqlite_utils.Database) -> bool:
+    """Move everything in the write-ahead log into the database file and empty the log.
+
+    While a server holds the database open, SQLite never does this itself, so the documents
+    of an ingest would stay in ofsted.db-wal, and a copy or `datasette -i` of ofsted.db
+    alone would miss them. True when the whole log went in.
+    """
+    db.conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+    try:
+        busy, _, _ = db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.OperationalError:
+        return False
+    return busy == 0
+
+
+def held_document(db: sqlite_utils.Database, document_id: str) -> dict | None:
+    cursor = db.conn.execute(
+        "select d.id, d.kind, d.source_path, d.sha256, i.authority_id, i.inspection_type "
+        "from documents d left join inspections i on i.id = d.inspection_id where d.id = ?",
+        [document_id],
+    )
+    row = cursor.fetchone()
+    return dict(zip([c[0] for c in cursor.description], row)) if row else None
+
+
+def conflict_with_held(
+    db: sqlite_utils.Database, report, authority: Authority, inspection_id: str, document_id: str
+) -> str | None:
+    """Why this report may not be written under its ids, or None.
+
+    A document is replaced only by the same document again (a corrected or re-downloaded
+    file): the same authority, the same inspection (of the same kind) and the same kind of
+    document. Anything else whose ids collide, such as two inspections of different kinds
+    that start the same day, would file one report under another's inspection.
+    """
+    held = held_document(db, document_id)
+    if held is not None:
+        differences = []
+        if held["authority_id"] != authority.id:
+            differences.append(f"of {held['authority_id']}, not {authority.id}")
+        if held["kind"] != report.kind:
+            differences.append(f"a {held['kind']}, not a {report.kind}")
+        if (
+            report.kind != "summary for children"
+            and held["inspection_type"]
+            and report.inspection_type
+            and held["inspection_type"] != report.inspection_type
+        ):
+            differences.append(f"of a {held['inspection_type']}, not a {report.inspection_type}")
+        if differences:
+            return (
+                f"conflicts with {held['source_path']}, held as document {document_id} ({'; '.join(differences)}): "
+                "not loaded, as a document is replaced only by the same document again"
+            )
+    if report.kind != "summary for children" and report.inspection_type:
+        other = db.conn.execute(
+            "select d.source_path, i.inspection_type from documents d join inspections i on i.id = d.inspection_id "
+            "where d.inspection_id = ? and d.id != ? and d.kind != 'summary for children' "
+            "and i.inspection_type is not null and i.inspection_type != ? limit 1",
+            [inspection_id, document_id, report.inspection_type],
+        ).fetchone()
+        if other:
+            return (
+                f"conflicts with {other[0]}, held as inspection {inspection_id} (of a {other[1]}, "
+                f"not a {report.inspection_type}): not loaded, as one inspection's documents are of one kind"
+            )
+    return None
+
+
 def holds_file(db: sqlite_utils.Database, sha256: str) -> bool:
     return bool(db.execute("select 1 from documents where sha256 = ? limit 1", [sha256]).fetchone())
 
@@ -274,10 +351,15 @@ def write_document(
     source_url: str | None,
     listed_published: str | None,
 ) -> str:
-    """Replace the document (same inspection and kind) with this file's content, atomically."""
+    """Replace the document (same inspection and kind) with this file's content, atomically.
+
+    Raises DocumentConflict, writing nothing, if the ids are held by another document."""
     inspection_id = f"{authority.id}-{report.start_date}"
     document_id = f"{inspection_id}-{slugify(report.kind)}"
     with write_transaction(db):
+        conflict = conflict_with_held(db, report, authority, inspection_id, document_id)
+        if conflict:
+            raise DocumentConflict(conflict)
         upsert_row(db, "authorities", authority.__dict__)
         cursor = db.execute("select * from inspections where id = ?", [inspection_id])
         held = cursor.fetchone()

@@ -44,7 +44,7 @@ def hostile_report_text() -> str:
 
 Dear Mr Ireland,
 
-This letter summarises the findings of a focused visit to the London Borough of Sutton children's services on 26 and 27 June 2031 carried out by Caroline Walsh, Her Majesty's Inspector.
+This letter summarises the findings of a focused visit to the London Borough of Sutton children's services on 26 and 27 June 2026 carried out by Caroline Walsh, Her Majesty's Inspector.
 
 What needs to improve in this area of social work practice
 
