@@ -35,8 +35,11 @@ DEFAULT_DB = Path("data/ofsted.db")
 # forgery, which would otherwise show as an authority's latest inspection.
 FIRST_YEAR = 2005
 # A worker's address space: a real report takes ~50 MB to read, so this is far above any,
-# and a decompression bomb fails within it instead of taking the machine's memory.
-WORKER_MEMORY_BYTES = 1024 * 1024 * 1024
+# and a decompression bomb fails within it (in seconds) instead of taking the machine's memory.
+WORKER_MEMORY_BYTES = 512 * 1024 * 1024
+# The most findings of a real report is ~270: more than this is text amplification, whose
+# findings would make every page that shows the authority slow.
+MAX_FINDINGS = 5000
 MAX_MANIFEST_BYTES = 20 * 1024 * 1024  # a listing of every Ofsted report ever is under 5 MB
 WORKER_DIED = (
     "the process reading it died (a crash in the PDF library, or more than "
@@ -95,6 +98,8 @@ def process(path: str, classify: bool = True) -> Outcome:
             raise Refused("not a recognised kind of Ofsted children's services inspection")
         if not report.findings:
             raise Refused("no findings found in the text")
+        if len(report.findings) > MAX_FINDINGS:
+            raise Refused(f"too many findings for a report ({len(report.findings):,}; the limit is {MAX_FINDINGS:,})")
     except Refused as reason:
         return Outcome(path, None, error=str(reason))
     except MemoryError:

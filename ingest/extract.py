@@ -22,10 +22,11 @@ import pypdfium2.raw as pdfium_c
 
 MAX_TEXT_BYTES = 2 * 1024 * 1024  # the longest real report is ~150 kB of text
 MAX_PDF_BYTES = 100 * 1024 * 1024  # the largest real report PDF is under 1 MB
-# The longest real report has ~90 pages and 133,000 characters of text: ten times more is
-# no report, but text amplification (a small PDF whose streams inflate to megabytes of
-# text, which would then load as hundreds of thousands of findings).
+# The longest real report has ~90 pages and 133,000 characters of text, its fullest page
+# 3,600: ten times more is no report, but text amplification (a small PDF whose streams
+# inflate to megabytes of text, which would load as hundreds of thousands of findings).
 MAX_PAGES = 1000
+MAX_PAGE_CHARS = 40_000
 MAX_TEXT_CHARS = 2_000_000
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
@@ -125,10 +126,13 @@ def read_pdf(data: bytes) -> list[str]:
         for index in range(len(document)):
             page = document[index]
             textpage = page.get_textpage()
-            chars += textpage.count_chars()
-            if chars > MAX_TEXT_CHARS:  # checked before the text is copied out
+            on_page = textpage.count_chars()
+            chars += on_page
+            if on_page > MAX_PAGE_CHARS or chars > MAX_TEXT_CHARS:  # checked before the text is copied out
                 textpage.close()
                 page.close()
+                if on_page > MAX_PAGE_CHARS:
+                    raise Refused(f"too much text for a report ({on_page:,} characters on page {index + 1})")
                 raise Refused(f"too much text for a report (over {MAX_TEXT_CHARS:,} characters by page {index + 1})")
             pages.append(textpage.get_text_range())
             textpage.close()

@@ -208,6 +208,28 @@ def test_workers_give_the_same_database(tmp_path):
     assert dumps[0] == dumps[1]
 
 
+def children_of(pid: int) -> set[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether a process is running (a zombie, dead but not yet reaped, is not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the ingest's workers in Linux's /proc")
 def test_kill_9_leaves_no_half_document_and_rerun_completes(tmp_path):
     db_path = tmp_path / "ofsted.db"
     process = subprocess.Popen(
@@ -218,7 +240,9 @@ def test_kill_9_leaves_no_half_document_and_rerun_completes(tmp_path):
     )
     deadline = time.time() + 60
     loaded = 0
+    workers: set[int] = set()
     while time.time() < deadline and process.poll() is None:
+        workers |= children_of(process.pid)
         try:
             with sqlite3.connect(db_path, timeout=1) as conn:
                 loaded = conn.execute("select count(*) from documents").fetchone()[0]
@@ -227,9 +251,16 @@ def test_kill_9_leaves_no_half_document_and_rerun_completes(tmp_path):
         if loaded >= 4:
             break
         time.sleep(0.02)
+    workers |= children_of(process.pid)
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert 0 < loaded < BUNDLED_FILES
+    # no process of the ingest is left: its worker ends with it
+    assert workers, "the ingest had no worker process to check"
+    deadline = time.time() + 10
+    while time.time() < deadline and any(alive(pid) for pid in workers):
+        time.sleep(0.05)
+    assert not [pid for pid in workers if alive(pid)]
     conn = sqlite3.connect(db_path)
     assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
     assert (
@@ -241,6 +272,30 @@ def test_kill_9_leaves_no_half_document_and_rerun_completes(tmp_path):
     conn.close()
     assert run_ingest(str(REPORTS), "--db", str(db_path)).returncode == 0
     assert counts(db_path)["documents"] == BUNDLED_FILES
+
+
+def test_an_ingest_while_a_reader_holds_the_database_leaves_everything_in_the_db_file(tmp_path):
+    """Serving while ingesting, then publishing the .db: a reader (a server) holds the file
+    open during the ingest, so SQLite never folds the log in by itself; the ingest does."""
+    db_path = tmp_path / "ofsted.db"
+    assert run_ingest(str(SEEDS[0]), "--db", str(db_path)).returncode == 0
+    reader = sqlite3.connect(db_path)
+    try:
+        assert reader.execute("select count(*) from documents").fetchone()[0] == 1
+        result = run_ingest(str(REPORTS), "--db", str(db_path), "--workers", "1")
+        assert result.returncode == 0, result.stderr
+        assert reader.execute("select count(*) from documents").fetchone()[0] == BUNDLED_FILES
+        published = tmp_path / "published"
+        published.mkdir()
+        shutil.copy(db_path, published / "ofsted.db")  # the .db alone, without ofsted.db-wal
+        assert not Path(f"{db_path}-wal").exists() or Path(f"{db_path}-wal").stat().st_size == 0
+    finally:
+        reader.close()
+    copy = sqlite3.connect(published / "ofsted.db")
+    assert copy.execute("pragma integrity_check").fetchone()[0] == "ok"
+    assert copy.execute("select count(*) from documents").fetchone()[0] == BUNDLED_FILES
+    assert copy.execute("select count(*) from findings").fetchone()[0] == counts(db_path)["findings"]
+    assert copy.execute("select count(*) from issue_links").fetchone()[0] == counts(db_path)["issue_links"]
 
 
 def test_two_ingests_at_once_do_not_corrupt(tmp_path):
