@@ -171,7 +171,7 @@ class Readers:
         self.pending = self._start(files, workers)
 
     def _start(self, files: list[str], workers: int):
-        from concurrent.futures import ProcessPoolExecutor  # only a batch of several files pays for it
+        from concurrent.futures import ProcessPoolExecutor  # only an ingest with files to read pays for it
 
         self.pool = ProcessPoolExecutor(min(workers, len(files)), initializer=_worker_started, initargs=(os.getpid(),))
         return self.pool.map(self.reader, files, [self.classify] * len(files), chunksize=1)

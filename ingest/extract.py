@@ -20,8 +20,9 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-MAX_TEXT_BYTES = 2 * 1024 * 1024  # the longest real report is ~150 kB of text
-MAX_PDF_BYTES = 100 * 1024 * 1024  # the largest real report PDF is under 1 MB
+MB = 1024 * 1024
+MAX_TEXT_BYTES = 2 * MB  # the longest real report is ~150 kB of text
+MAX_PDF_BYTES = 100 * MB  # the largest real report PDF is under 1 MB
 # The longest real report has ~90 pages and 133,000 characters of text, its fullest page
 # 3,600: ten times more is no report, but text amplification (a small PDF whose streams
 # inflate to megabytes of text, which would load as hundreds of thousands of findings).
@@ -82,7 +83,7 @@ def read_file(path: Path, limit: int) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise Refused(_kind_of(info.st_mode))
         if info.st_size > limit:
-            raise Refused(f"too large for a report ({info.st_size / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB)")
+            raise Refused(f"too large for a report ({info.st_size / MB:.1f} MB; the limit is {limit / MB:.0f} MB)")
         chunks, total = [], 0
         while True:
             chunk = os.read(fd, min(1 << 20, limit + 1 - total))
@@ -91,7 +92,7 @@ def read_file(path: Path, limit: int) -> bytes:
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:
-                raise Refused(f"too large for a report (over {limit / 1e6:.0f} MB)")
+                raise Refused(f"too large for a report (over {limit / MB:.0f} MB)")
         return b"".join(chunks)
     except OSError as error:
         raise Refused(f"cannot be read ({error.strerror or error})") from None

@@ -91,7 +91,7 @@ def test_pipes_devices_and_links_to_them_are_refused_by_name_without_hanging(tmp
         "link_to_pipe.pdf": "not a regular file (a named pipe)",
         "link_to_zero.pdf": "not a regular file (a device)",
         "link_to_zero.txt": "not a regular file (a device)",
-        "huge_sparse.pdf": "too large for a report (105.9 MB; the limit is 105 MB)",
+        "huge_sparse.pdf": "too large for a report (101.0 MB; the limit is 100 MB)",
     }
     assert recorded_errors(db_path) == reasons
     assert "1 ingested" in result.stdout  # the good report beside them
@@ -185,6 +185,16 @@ def test_text_amplification_is_refused_by_name(tmp_path):
     assert recorded_errors(db_path) == reasons
 
 
+def test_a_report_with_more_findings_than_any_real_one_is_refused(tmp_path):
+    """Text amplification within the size limit: 6,000 findings (a real report has ~270)."""
+    letter = visit_letter()
+    many = "".join(f"- Finding number {n} about the front door is not consistent.\n" for n in range(6000))
+    (tmp_path / "many.txt").write_text(letter.replace("Findings\n\n", "Findings\n\n" + many, 1))
+    result = run_ingest(str(tmp_path / "many.txt"), "--db", str(tmp_path / "ofsted.db"))
+    assert result.returncode == 1
+    assert errors_by_name(result.stderr)["many.txt"].startswith("too many findings for a report (6,0")
+
+
 def test_a_password_protected_pdf_says_so(tmp_path):
     import pypdfium2 as pdfium
 
@@ -251,6 +261,24 @@ def test_a_file_name_with_a_newline_cannot_forge_a_line(tmp_path):
     db = sqlite_utils.Database(db_path)
     assert [r["path"] for r in db["ingest_errors"].rows] == [lines[0].split(": not a PDF")[0]]
     assert next(db.query("select file_name from documents"))["file_name"] == "caf\\xe9.txt"
+
+
+def test_an_ingest_says_when_a_reader_kept_it_from_folding_the_log_in(tmp_path):
+    """A reader in the middle of a long read: the ingest waits a little, then says that the
+    .db alone does not yet hold everything, rather than claim it does."""
+    db_path = tmp_path / "ofsted.db"
+    assert run_ingest(str(GOOD), "--db", str(db_path)).returncode == 0
+    reader = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        reader.execute("begin")
+        reader.execute("select count(*) from documents").fetchone()  # holds its snapshot
+        letter = tmp_path / "letter.txt"
+        letter.write_text(visit_letter())
+        result = run_ingest(str(letter), "--db", str(db_path))
+    finally:
+        reader.close()
+    assert result.returncode == 0, result.stderr
+    assert f"{db_path}: a reader held the database, so part of this ingest is still in {db_path}-wal" in result.stderr
 
 
 def test_a_db_that_is_not_a_database_is_a_usage_error(tmp_path):
