@@ -67,3 +67,16 @@ def fixture_database(path: Path) -> sqlite_utils.Database:
     db = sqlite_utils.Database(path)
     ensure_schema(db)
     return db
+
+
+def comparison_tables(path: Path) -> dict[str, list[tuple]]:
+    """The stored comparisons of a database, as comparable rows: all but when each was computed
+    and the links' row numbers in their table."""
+    db = sqlite_utils.Database(path)
+    return {
+        "comparisons": sorted(tuple(v for k, v in row.items() if k != "computed_at") for row in db["comparisons"].rows),
+        "comparison_rows": sorted(tuple(row.values()) for row in db["comparison_rows"].rows),
+        "issue_links": sorted(
+            (tuple(v for k, v in row.items() if k != "id") for row in db["issue_links"].rows), key=repr
+        ),
+    }

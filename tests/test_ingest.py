@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from conftest import BUNDLED_FILES, REPORTS, ROOT, run_ingest
-from fixtures import minimal_pdf
+from fixtures import comparison_tables, minimal_pdf
 
 SEEDS = sorted(REPORTS.glob("*.txt"))
 SAVED_WEB_PAGE = ROOT / "tests" / "data" / "bad" / "saved_web_page.pdf"
@@ -208,7 +208,7 @@ def test_workers_give_the_same_database(tmp_path):
     assert dumps[0] == dumps[1]
 
 
-def test_kill_9_leaves_no_half_document_and_rerun_completes(tmp_path):
+def test_kill_9_leaves_no_half_document_and_rerun_completes(tmp_path, bundled_db):
     db_path = tmp_path / "ofsted.db"
     process = subprocess.Popen(
         [sys.executable, "-m", "ingest.cli", str(REPORTS), "--db", str(db_path), "--workers", "1"],
@@ -241,6 +241,8 @@ def test_kill_9_leaves_no_half_document_and_rerun_completes(tmp_path):
     conn.close()
     assert run_ingest(str(REPORTS), "--db", str(db_path)).returncode == 0
     assert counts(db_path)["documents"] == BUNDLED_FILES
+    # No pair is left without its comparison, even one whose document landed just before the kill.
+    assert comparison_tables(db_path) == comparison_tables(bundled_db)
 
 
 def test_two_ingests_at_once_do_not_corrupt(tmp_path):
