@@ -80,8 +80,10 @@ def _improvements(members: list[dict]) -> list[dict]:
 
 def row_key(row: dict) -> str:
     """The key of a row: that of its first improvement, the earlier report's before the later's.
-    Every improvement stands in exactly one row, so keys are unique within a comparison."""
-    return improvement_key((_improvements(row["from"]) + _improvements(row["to"]))[0])
+    Every improvement stands in exactly one row, so keys are unique within a comparison (should
+    an engine ever give a row without an improvement, its first finding names it)."""
+    members = _improvements(row["from"]) + _improvements(row["to"]) or row["from"] + row["to"]
+    return improvement_key(members[0]) if members else "empty"
 
 
 def _stripped(member: dict, inputs: dict[str, dict]) -> dict:
@@ -130,8 +132,12 @@ def records(
         "computed_at": computed_at,
     }
     rows, links = [], []
+    seen: set[str] = set()
     for number, row in enumerate(result["rows"], 1):
         key = row_key(row)
+        if key in seen:  # an engine that broke its promise must not stop the ingest
+            key = f"{key}#{number}"
+        seen.add(key)
         row_id = f"{cid}:{key}"
         improvements = {side: [f["id"] for f in _improvements(row[side])] for side in ("from", "to")}
         evidence = {side: [f["id"] for f in row[side] if f.get("role") != ROLE_IMPROVEMENT] for side in ("from", "to")}
@@ -143,7 +149,7 @@ def records(
                 **pair,
                 "row_number": number,
                 "row_key": key,
-                "improvement_id": key.rsplit(":", 1)[0],
+                "improvement_id": (_improvements(row["from"]) + _improvements(row["to"]) or [{"id": None}])[0]["id"],
                 "status": row["status"],
                 "score": row["score"],
                 "themes": themes,

@@ -214,3 +214,29 @@ def test_rewriting_a_document_forgets_its_comparisons_and_the_next_run_repairs_t
     assert result.returncode == 0, result.stderr
     assert "2 comparisons of consecutive inspections computed" in result.stdout
     assert comparison_tables(path) == comparison_tables(bundled_db)
+
+
+def test_records_of_a_result_that_breaks_the_engines_promises_still_store():
+    """Keys stay unique (the table's primary key) if an engine puts an improvement in two rows or
+    gives a row with none, so a faulty engine cannot stop an ingest."""
+    improvement = {"id": "x-2020-01-01-report-001", "text": "Improve  the plans.", "role": "improvement"}
+    evidence = {"id": "x-2022-01-01-report-002", "text": "Plans are good.", "role": "evidence"}
+    result = {
+        "counts": {"recurring": 0, "resolved": 2, "not_revisited": 0, "new": 1},
+        "rows": [
+            {"status": "resolved", "score": 0.5, "themes": ["plans"], "from": [improvement], "to": [evidence]},
+            {"status": "resolved", "score": 0.4, "themes": [], "from": [improvement], "to": []},
+            {"status": "new", "score": 0.0, "themes": [], "from": [], "to": [evidence]},
+        ],
+    }
+    stored, rows, links = comparisons.records("x", "x-2020-01-01", "x-2022-01-01", result, [], "now")
+    assert stored["id"] == "x-2020-01-01...x-2022-01-01" and stored["resolved"] == 2 and stored["rows"] == 3
+    key = comparisons.improvement_key(improvement)
+    assert key == "x-2020-01-01-report-001:" + hashlib.sha256(b"Improve the plans.").hexdigest()[:12]
+    assert [r["row_key"] for r in rows] == [key, f"{key}#2", comparisons.improvement_key(evidence)]
+    assert [r["improvement_id"] for r in rows] == ["x-2020-01-01-report-001", "x-2020-01-01-report-001", None]
+    assert len({r["id"] for r in rows}) == 3
+    assert [(link["from_finding_id"], link["to_finding_id"]) for link in links] == [
+        ("x-2020-01-01-report-001", "x-2022-01-01-report-002"),
+        ("x-2020-01-01-report-001", None),
+    ]
