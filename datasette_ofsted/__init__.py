@@ -27,7 +27,7 @@ def register_routes():
         (r"^/-/ofsted/search$", search.search),
         (r"^/-/ofsted/compare$", compare.compare_form),
         (r"^/-/ofsted/compare/(?P<pair>[^/]*?)(?P<format>\.json|\.csv)?$", compare.compare),
-        (r"^/-/ofsted/(?P<authority>[^/]+)$", authority.authority),
+        (r"^/-/ofsted/(?P<authority>[^/.]+)(?P<format>\.json)?$", authority.authority),
     ]
 
 

@@ -7,7 +7,9 @@ both is mixed. Themes come from the curated taxonomy in themes.json by cue phras
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -86,9 +88,35 @@ class Theme:
     cross_cutting: bool = False  # a quality of any practice (timeliness), not a matter of its own
 
 
+# A taxonomy file other than the packaged themes.json (to try new cues on a copy of a database,
+# and for the test that shows a changed taxonomy reaching an existing database).
+THEMES_FILE_ENV = "DATASETTE_OFSTED_THEMES"
+
+
+def _themes_text() -> str:
+    path = os.environ.get(THEMES_FILE_ENV)
+    if path:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    return resources.files("datasette_ofsted").joinpath("themes.json").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def taxonomy_version() -> str:
+    """A digest of the taxonomy and of the code that classifies with it (this module and text.py).
+
+    Stored with a database's findings: when it differs from the running code's, the stored
+    sentences, themes and polarities are out of date and ofsted-ingest classifies them again.
+    """
+    digest = hashlib.sha256(_themes_text().encode("utf-8"))
+    for module in ("classify.py", "text.py"):
+        digest.update(resources.files("datasette_ofsted").joinpath(module).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @lru_cache(maxsize=1)
 def themes() -> tuple[Theme, ...]:
-    data = json.loads(resources.files("datasette_ofsted").joinpath("themes.json").read_text(encoding="utf-8"))
+    data = json.loads(_themes_text())
     return tuple(
         Theme(
             t["id"],

@@ -6,6 +6,34 @@ import json
 
 from .align import compare
 
+# The columns of a finding as the engine takes them and copies them into its rows, in order.
+FINDING_FIELDS = (
+    "id",
+    "kind",
+    "polarity",
+    "text",
+    "section",
+    "about",
+    "page",
+    "paragraph",
+    "document_id",
+    "timescale",
+    "national_framework",
+    "themes",
+)
+_SELECT = """
+    select f.id, f.kind, f.polarity, f.text, f.section, f.about, f.page, f.paragraph, f.document_id,
+           f.timescale, f.national_framework,
+           (select json_group_array(theme_id) from finding_themes t where t.finding_id = f.id) as themes
+    from findings f join documents d on d.id = f.document_id
+"""
+
+
+def _finding(row) -> dict:
+    finding = dict(zip(FINDING_FIELDS, row))
+    finding["themes"] = json.loads(finding["themes"] or "[]")
+    return finding
+
 
 def findings_of(db, inspection_id: str) -> list[dict]:
     """An inspection's findings with their themes, as the comparison engine takes them.
@@ -13,30 +41,13 @@ def findings_of(db, inspection_id: str) -> list[dict]:
     `db` is anything with execute(sql, params) returning rows as tuples (sqlite3 or sqlite-utils).
     """
     rows = db.execute(
-        """
-        select f.id, f.kind, f.polarity, f.text, f.section, f.about, f.page, f.paragraph, f.document_id,
-               f.timescale, f.national_framework,
-               (select json_group_array(theme_id) from finding_themes t where t.finding_id = f.id) as themes
-        from findings f join documents d on d.id = f.document_id
+        _SELECT
+        + """
         where f.inspection_id = ?
         order by case d.kind when 'summary for children' then 1 else 0 end, f.document_id, f.ordinal
         """,
         [inspection_id],
     ).fetchall()
-    keys = [
-        "id",
-        "kind",
-        "polarity",
-        "text",
-        "section",
-        "about",
-        "page",
-        "paragraph",
-        "document_id",
-        "timescale",
-        "national_framework",
-        "themes",
-    ]
     sentences: dict[str, list[dict]] = {}
     for finding_id, text, polarity, themes, stems in db.execute(
         """
@@ -50,11 +61,18 @@ def findings_of(db, inspection_id: str) -> list[dict]:
         )
     out = []
     for row in rows:
-        finding = dict(zip(keys, row))
-        finding["themes"] = json.loads(finding["themes"] or "[]")
+        finding = _finding(row)
         finding["sentences"] = sentences.get(finding["id"], [])
         out.append(finding)
     return out
+
+
+def findings_by_id(db, inspection_ids: tuple[str, ...]) -> dict[str, dict]:
+    """The findings of some inspections by id, without their sentences: what a stored comparison's
+    rows name by id only, to be shown whole."""
+    placeholders = ", ".join("?" for _ in inspection_ids)
+    rows = db.execute(_SELECT + f" where f.inspection_id in ({placeholders})", list(inspection_ids)).fetchall()
+    return {row[0]: _finding(row) for row in rows}
 
 
 def comparable(findings: list[dict]) -> list[dict]:
@@ -69,5 +87,6 @@ def comparable_findings(db, inspection_id: str) -> list[dict]:
 
 
 def compare_inspections(db, earlier_id: str, later_id: str) -> dict:
-    """The comparison of two inspections held in the database: what the pages and issue_links show."""
+    """The comparison of two inspections computed now from their findings (see comparisons.comparison,
+    which serves a stored one when it is current)."""
     return compare(comparable_findings(db, earlier_id), comparable_findings(db, later_id))

@@ -19,6 +19,8 @@ TABLES = (
     "themes",
     "finding_themes",
     "issue_links",
+    "comparisons",
+    "comparison_rows",
 )
 
 

@@ -372,11 +372,23 @@ class Reporter:
     type=click.IntRange(1, 64),
     help="Processes that extract and parse in parallel; one writer loads the database.",
 )
-def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
+@click.option(
+    "--reclassify",
+    is_flag=True,
+    help="Classify every stored finding again (sentences, themes, polarity) from its text with this version's "
+    "taxonomy, then compare again; reads no report.",
+)
+@click.option("--relink", is_flag=True, help="Compare every pair of consecutive inspections again.")
+def main(paths: tuple[str, ...], db_path: str, workers: int, reclassify: bool, relink: bool) -> None:
     """Ingest Ofsted children's services reports (.pdf, .txt, or folders of them) into SQLite.
 
-    With no PATHS, ingests the bundled reports in data/reports/.
+    With no PATHS, ingests the bundled reports in data/reports/ (unless --reclassify or --relink
+    is given: then only the database is brought up to date). Every run also brings an existing
+    database to this version's schema, taxonomy and comparison engine.
     """
+    if not paths and (reclassify or relink):
+        _bring_up_to_date(db_path, reclassify, relink)
+        return
     if not paths:
         if not BUNDLED_REPORTS.is_dir():
             raise click.UsageError(f"no PATHS given and no bundled {BUNDLED_REPORTS}/ here")
@@ -408,13 +420,11 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
     try:
         outcomes = iter(readers) if readers else iter(())
 
-        from .links import LinkKeeper  # the writer's modules, loaded while the workers read
-        from .load import DocumentConflict, checkpoint, holds_file, open_database, record_error, write_document
+        from .links import LinkKeeper, repair  # the writer's modules, loaded while the workers read
+        from .load import DocumentConflict, checkpoint, holds_file, record_error, write_document
 
-        try:
-            db = open_database(db_path)
-        except sqlite3.DatabaseError as error:
-            raise click.UsageError(f"--db {shown(db_path)}: not a usable SQLite database ({error})") from None
+        db = _open(db_path)
+        _bring_up_to_date(db, reclassify, relink)
         links = LinkKeeper(db)
         for path, reason in problems:
             click.echo(f"{shown(path)}: {shown(reason)}", err=True)
@@ -453,6 +463,7 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
             links.document_written(authority.id, inspection_id)
             ingested += 1
             reporter.step(outcome.path, f"{inspection_id} ({report.inspection_type}, {len(report.findings)} findings)")
+        repair(db)  # the pairs of documents whose comparisons an interrupted run left missing
     finally:
         if reporter:
             reporter.close()
@@ -473,6 +484,37 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
         f"database {db_path}: {inspections} inspections, {findings} findings"
     )
     sys.exit(1 if failed else 0)
+
+
+def _open(db_path: str):
+    """The database, migrated to this version's schema and taxonomy (a usage error if a newer version made it)."""
+    from .load import SchemaTooNew, open_database
+
+    try:
+        return open_database(db_path)
+    except SchemaTooNew as error:
+        raise click.UsageError(f"{shown(db_path)}: {error}") from None
+    except sqlite3.DatabaseError as error:
+        raise click.UsageError(f"--db {shown(db_path)}: not a usable SQLite database ({error})") from None
+
+
+def _bring_up_to_date(db, reclassify: bool, relink: bool) -> None:
+    """Reclassify and compare again on request; in any case compute the comparisons that are missing
+    or were made by another engine or taxonomy (the version check at every open)."""
+    from .links import relink as relink_all
+    from .links import repair
+    from .load import reclassify as reclassify_all
+
+    if isinstance(db, str):
+        db = _open(db)
+    if reclassify:
+        click.echo(f"{reclassify_all(db)} findings classified again")
+    if relink:
+        click.echo(f"{relink_all(db)} comparisons of consecutive inspections computed again")
+    else:
+        computed = repair(db)
+        if computed:
+            click.echo(f"{computed} comparisons of consecutive inspections computed (missing or out of date)")
 
 
 if __name__ == "__main__":

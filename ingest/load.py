@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from types import SimpleNamespace
 
 import sqlite_utils
 
-from datasette_ofsted.classify import themes
+from datasette_ofsted.classify import classify_findings, taxonomy_version, themes
 from datasette_ofsted.text import slugify
 
 from .reference import Authority
 
-SCHEMA_VERSION = 1
 # How long the end-of-ingest checkpoint waits for a reader (a server) to finish what it
 # is reading before leaving the rest of the log for later.
 CHECKPOINT_WAIT_MS = 5000
@@ -55,180 +56,418 @@ def write_transaction(db: sqlite_utils.Database):
     db.conn.execute("COMMIT")
 
 
+class SchemaTooNew(Exception):
+    """The database was made by a newer ofsted-ingest than this one."""
+
+
+MIGRATION_SET = "datasette-ofsted"
+# The table and columns of sqlite-utils' own migrations (sqlite_utils.migrations, 4.0 on), so
+# that the set can move to it unchanged once the project requires sqlite-utils 4.
+MIGRATIONS_TABLE = "_sqlite_migrations"
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = []
+
+
+def migration(function: Callable[[sqlite_utils.Database], None]) -> Callable[[sqlite_utils.Database], None]:
+    """Register the next step of the schema; steps are applied in the order they are written, once each."""
+    MIGRATIONS.append(function)
+    return function
+
+
+def applied_migrations(db: sqlite_utils.Database) -> list[str]:
+    """The migrations a database has had, in order. A database made before migrations were recorded
+    (schema version 1 in `meta`) has had the first."""
+    if MIGRATIONS_TABLE in db.table_names():
+        return [
+            r[0]
+            for r in db.execute(
+                f"select name from [{MIGRATIONS_TABLE}] where migration_set = ? order by id", [MIGRATION_SET]
+            ).fetchall()
+        ]
+    if "findings" in db.table_names():
+        return [MIGRATIONS[0].__name__]
+    return []
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """How many of the migrations the database has had (SCHEMA_VERSION when it is up to date)."""
+    return len(applied_migrations(db))
+
+
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    if "findings" not in db.table_names():
-        _create_schema(db)
+    """Bring a database (new, or made by an earlier version) to this code's schema and taxonomy.
+
+    Pending migrations run in one transaction taken at once, so a second ingest waits and then
+    finds nothing left to do. Raises SchemaTooNew for a database a newer version has migrated.
+    """
+    known = [m.__name__ for m in MIGRATIONS]
+    if applied_migrations(db) != known:
+        with write_transaction(db):
+            applied = applied_migrations(db)  # again, inside the lock
+            if applied != known[: len(applied)]:
+                raise SchemaTooNew(
+                    f"this database has schema changes this ofsted-ingest does not know ({', '.join(applied)}): "
+                    "use a newer version"
+                )
+            if MIGRATIONS_TABLE not in db.table_names():
+                db[MIGRATIONS_TABLE].create({"id": int, "migration_set": str, "name": str, "applied_at": str}, pk="id")
+                db[MIGRATIONS_TABLE].create_index(["migration_set", "name"], unique=True)
+                for name in applied:  # recorded before the table existed
+                    _record_migration(db, name)
+            for step in MIGRATIONS[len(applied) :]:
+                step(db)
+                _record_migration(db, step.__name__)
+            db.execute("insert or replace into meta (key, value) values ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    follow_taxonomy(db)
+
+
+def _record_migration(db: sqlite_utils.Database, name: str) -> None:
+    db.execute(
+        f"insert into [{MIGRATIONS_TABLE}] (migration_set, name, applied_at) values (?, ?, ?)",
+        [MIGRATION_SET, name, _now()],
+    )
+
+
+@migration
+def m001_initial_schema(db: sqlite_utils.Database) -> None:
+    """Reports, inspections, findings, their themes and sentences, and issue_links."""
+    db["authorities"].create(
+        {
+            "id": str,
+            "name": str,
+            "urn": str,
+            "la_code": str,
+            "ons_code": str,
+            "region": str,
+            "la_type": str,
+            "statistical_neighbours": str,
+            "population_0_25": str,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db["inspections"].create(
+        {
+            "id": str,
+            "authority_id": str,
+            "inspection_type": str,
+            "framework": str,
+            "start_date": str,
+            "end_date": str,
+            "published_date": str,
+            "year": int,
+            "lead_inspector": str,
+            "overall_grade": str,
+        },
+        pk="id",
+        foreign_keys=[("authority_id", "authorities", "id")],
+        if_not_exists=True,
+    )
+    db["documents"].create(
+        {
+            "id": str,
+            "inspection_id": str,
+            "kind": str,
+            "title": str,
+            "source_path": str,
+            "file_name": str,
+            "sha256": str,
+            "source_url": str,
+            "pages": int,
+            "published_date": str,
+            "findings": int,
+            "ingested_at": str,
+        },
+        pk="id",
+        foreign_keys=[("inspection_id", "inspections", "id")],
+        if_not_exists=True,
+    )
+    db["judgements"].create(
+        {
+            "id": str,
+            "inspection_id": str,
+            "document_id": str,
+            "area": str,
+            "grade": str,
+            "about": str,
+            "ordinal": int,
+        },
+        pk="id",
+        foreign_keys=[("inspection_id", "inspections", "id"), ("document_id", "documents", "id")],
+        if_not_exists=True,
+    )
+    db["findings"].create(
+        {
+            "id": str,
+            "inspection_id": str,
+            "document_id": str,
+            "section": str,
+            "kind": str,
+            "polarity": str,
+            "text": str,
+            "ordinal": int,
+            "paragraph": int,
+            "page": int,
+            "timescale": str,
+            "about": str,
+            "national_framework": str,
+        },
+        pk="id",
+        foreign_keys=[("inspection_id", "inspections", "id"), ("document_id", "documents", "id")],
+        if_not_exists=True,
+    )
+    db["finding_sentences"].create(
+        {"finding_id": str, "ordinal": int, "text": str, "polarity": int, "themes": str, "stems": str},
+        pk=("finding_id", "ordinal"),
+        foreign_keys=[("finding_id", "findings", "id")],
+        if_not_exists=True,
+    )
+    db["themes"].create(
+        {"id": str, "name": str, "description": str, "theme_group": str, "cues": str}, pk="id", if_not_exists=True
+    )
+    db["finding_themes"].create(
+        {"finding_id": str, "theme_id": str},
+        pk=("finding_id", "theme_id"),
+        foreign_keys=[("finding_id", "findings", "id"), ("theme_id", "themes", "id")],
+        if_not_exists=True,
+    )
+    db["issue_links"].create(
+        {
+            "id": int,
+            "authority_id": str,
+            "from_inspection_id": str,
+            "to_inspection_id": str,
+            "from_finding_id": str,
+            "to_finding_id": str,
+            "side": str,
+            "status": str,
+            "score": float,
+            "row_number": int,
+            "themes": str,
+        },
+        pk="id",
+        foreign_keys=[
+            ("authority_id", "authorities", "id"),
+            ("from_inspection_id", "inspections", "id"),
+            ("to_inspection_id", "inspections", "id"),
+            ("from_finding_id", "findings", "id"),
+            ("to_finding_id", "findings", "id"),
+        ],
+        if_not_exists=True,
+    )
+    db["ingest_errors"].create({"id": int, "path": str, "reason": str, "at": str}, pk="id", if_not_exists=True)
+    for table, columns in [
+        ("inspections", ["authority_id"]),
+        ("inspections", ["start_date"]),
+        ("documents", ["inspection_id"]),
+        ("documents", ["sha256"]),
+        ("judgements", ["inspection_id"]),
+        ("judgements", ["document_id"]),
+        ("findings", ["inspection_id"]),
+        ("findings", ["document_id"]),
+        ("findings", ["kind"]),
+        ("finding_themes", ["theme_id"]),
+        ("issue_links", ["authority_id"]),
+        ("finding_sentences", ["finding_id"]),
+        ("issue_links", ["from_inspection_id"]),
+        ("issue_links", ["to_inspection_id"]),
+        ("issue_links", ["from_finding_id"]),
+        ("issue_links", ["to_finding_id"]),
+    ]:
+        db[table].create_index(columns, if_not_exists=True)
+    db["findings"].enable_fts(["text", "section"], create_triggers=True, tokenize="porter")
+    db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+
+
+# Statements, run for an inspection whose documents change, that delete the comparisons it is part of.
+_FORGET_COMPARISONS = [
+    "delete from issue_links where from_inspection_id = {0} or to_inspection_id = {0};",
+    "delete from comparison_rows where from_inspection_id = {0} or to_inspection_id = {0};",
+    "delete from comparisons where from_inspection_id = {0} or to_inspection_id = {0};",
+]
+
+
+@migration
+def m002_stored_comparisons(db: sqlite_utils.Database) -> None:
+    """Each comparison of consecutive inspections stored whole (comparisons, comparison_rows), and
+    issue_links naming the row each link belongs to; the old links are dropped and ingest repairs them.
+
+    Triggers delete an inspection's comparisons in the transaction that writes or deletes one of
+    its documents: a stored comparison is never older than the findings it compares.
+    """
+    pair_keys = [
+        ("authority_id", "authorities", "id"),
+        ("from_inspection_id", "inspections", "id"),
+        ("to_inspection_id", "inspections", "id"),
+    ]
+    db["comparisons"].create(
+        {
+            "id": str,
+            "authority_id": str,
+            "from_inspection_id": str,
+            "to_inspection_id": str,
+            "engine_version": str,
+            "taxonomy_version": str,
+            "recurring": int,
+            "resolved": int,
+            "not_revisited": int,
+            "new": int,
+            "rows": int,
+            "result": str,
+            "computed_at": str,
+        },
+        pk="id",
+        foreign_keys=pair_keys,
+    )
+    db["comparison_rows"].create(
+        {
+            "id": str,
+            "comparison_id": str,
+            "authority_id": str,
+            "from_inspection_id": str,
+            "to_inspection_id": str,
+            "row_number": int,
+            "row_key": str,
+            "improvement_id": str,
+            "status": str,
+            "score": float,
+            "themes": str,
+            "from_improvements": int,
+            "to_improvements": int,
+            "from_evidence": int,
+            "to_evidence": int,
+        },
+        pk="id",
+        foreign_keys=[("comparison_id", "comparisons", "id"), *pair_keys, ("improvement_id", "findings", "id")],
+    )
+    db["issue_links"].add_column("comparison_row_id", str)
+    db.execute("delete from issue_links")
+    for table, columns in [
+        ("comparisons", ["authority_id"]),
+        ("comparisons", ["from_inspection_id"]),
+        ("comparisons", ["to_inspection_id"]),
+        ("comparison_rows", ["comparison_id"]),
+        ("comparison_rows", ["authority_id"]),
+        ("comparison_rows", ["from_inspection_id"]),
+        ("comparison_rows", ["to_inspection_id"]),
+        ("comparison_rows", ["improvement_id"]),
+        ("issue_links", ["comparison_row_id"]),
+    ]:
+        db[table].create_index(columns, if_not_exists=True)
+    for event, rows in (("insert", ["new"]), ("update", ["old", "new"]), ("delete", ["old"])):
+        statements = "\n".join(f"  {s.format(f'{r}.inspection_id')}" for r in rows for s in _FORGET_COMPARISONS)
+        db.execute(
+            f"create trigger documents_forget_comparisons_{event} after {event} on documents begin\n{statements}\nend"
+        )
+    db.create_view(
+        "comparison_counts",
+        """
+        select c.id as comparison_id, c.authority_id, c.from_inspection_id, c.to_inspection_id, r.status,
+               count(*) as n
+        from comparisons c join comparison_rows r on r.comparison_id = c.id
+        group by c.id, r.status
+        """,
+    )
     # A trigger indexed each finding as it was inserted, a third of the load step; write_document
     # indexes a document's findings in one statement instead. The triggers that keep the index
-    # right when findings are deleted or updated stay. (Also dropped from older databases.)
-    if db.execute("select 1 from sqlite_master where type = 'trigger' and name = 'findings_ai'").fetchone():
-        with write_transaction(db):
-            db.execute("drop trigger if exists [findings_ai]")
+    # right when findings are deleted or updated stay.
+    db.execute("drop trigger if exists [findings_ai]")
 
 
-def _create_schema(db: sqlite_utils.Database) -> None:
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _meta(db: sqlite_utils.Database, key: str) -> str | None:
+    found = db.execute("select value from meta where key = ?", [key]).fetchone()
+    return found[0] if found else None
+
+
+def _set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
+    db.execute("insert or replace into meta (key, value) values (?, ?)", [key, value])
+
+
+def follow_taxonomy(db: sqlite_utils.Database) -> bool:
+    """Bring the `themes` table and every stored finding's classification to the running taxonomy,
+    when the one the database was classified with differs (themes.json or the classifying code
+    changed). Returns whether it did; the comparisons of reclassified inspections go with them.
+    """
+    version = taxonomy_version()
+    if _meta(db, "taxonomy_version") == version:
+        return False
+    current = [
+        {"id": t.id, "name": t.name, "description": t.description, "theme_group": t.group, "cues": ", ".join(t.cues)}
+        for t in themes()
+    ]
     with write_transaction(db):
-        if "findings" in db.table_names():
-            return  # another ingest created it while this one waited
-        db["authorities"].create(
-            {
-                "id": str,
-                "name": str,
-                "urn": str,
-                "la_code": str,
-                "ons_code": str,
-                "region": str,
-                "la_type": str,
-                "statistical_neighbours": str,
-                "population_0_25": str,
-            },
-            pk="id",
-            if_not_exists=True,
-        )
-        db["inspections"].create(
-            {
-                "id": str,
-                "authority_id": str,
-                "inspection_type": str,
-                "framework": str,
-                "start_date": str,
-                "end_date": str,
-                "published_date": str,
-                "year": int,
-                "lead_inspector": str,
-                "overall_grade": str,
-            },
-            pk="id",
-            foreign_keys=[("authority_id", "authorities", "id")],
-            if_not_exists=True,
-        )
-        db["documents"].create(
-            {
-                "id": str,
-                "inspection_id": str,
-                "kind": str,
-                "title": str,
-                "source_path": str,
-                "file_name": str,
-                "sha256": str,
-                "source_url": str,
-                "pages": int,
-                "published_date": str,
-                "findings": int,
-                "ingested_at": str,
-            },
-            pk="id",
-            foreign_keys=[("inspection_id", "inspections", "id")],
-            if_not_exists=True,
-        )
-        db["judgements"].create(
-            {
-                "id": str,
-                "inspection_id": str,
-                "document_id": str,
-                "area": str,
-                "grade": str,
-                "about": str,
-                "ordinal": int,
-            },
-            pk="id",
-            foreign_keys=[("inspection_id", "inspections", "id"), ("document_id", "documents", "id")],
-            if_not_exists=True,
-        )
-        db["findings"].create(
-            {
-                "id": str,
-                "inspection_id": str,
-                "document_id": str,
-                "section": str,
-                "kind": str,
-                "polarity": str,
-                "text": str,
-                "ordinal": int,
-                "paragraph": int,
-                "page": int,
-                "timescale": str,
-                "about": str,
-                "national_framework": str,
-            },
-            pk="id",
-            foreign_keys=[("inspection_id", "inspections", "id"), ("document_id", "documents", "id")],
-            if_not_exists=True,
-        )
-        db["finding_sentences"].create(
-            {"finding_id": str, "ordinal": int, "text": str, "polarity": int, "themes": str, "stems": str},
-            pk=("finding_id", "ordinal"),
-            foreign_keys=[("finding_id", "findings", "id")],
-            if_not_exists=True,
-        )
-        db["themes"].create(
-            {"id": str, "name": str, "description": str, "theme_group": str, "cues": str}, pk="id", if_not_exists=True
-        )
-        db["finding_themes"].create(
-            {"finding_id": str, "theme_id": str},
-            pk=("finding_id", "theme_id"),
-            foreign_keys=[("finding_id", "findings", "id"), ("theme_id", "themes", "id")],
-            if_not_exists=True,
-        )
-        db["issue_links"].create(
-            {
-                "id": int,
-                "authority_id": str,
-                "from_inspection_id": str,
-                "to_inspection_id": str,
-                "from_finding_id": str,
-                "to_finding_id": str,
-                "side": str,
-                "status": str,
-                "score": float,
-                "row_number": int,
-                "themes": str,
-            },
-            pk="id",
-            foreign_keys=[
-                ("authority_id", "authorities", "id"),
-                ("from_inspection_id", "inspections", "id"),
-                ("to_inspection_id", "inspections", "id"),
-                ("from_finding_id", "findings", "id"),
-                ("to_finding_id", "findings", "id"),
-            ],
-            if_not_exists=True,
-        )
-        db["ingest_errors"].create({"id": int, "path": str, "reason": str, "at": str}, pk="id", if_not_exists=True)
-        for table, columns in [
-            ("inspections", ["authority_id"]),
-            ("inspections", ["start_date"]),
-            ("documents", ["inspection_id"]),
-            ("documents", ["sha256"]),
-            ("judgements", ["inspection_id"]),
-            ("judgements", ["document_id"]),
-            ("findings", ["inspection_id"]),
-            ("findings", ["document_id"]),
-            ("findings", ["kind"]),
-            ("finding_themes", ["theme_id"]),
-            ("issue_links", ["authority_id"]),
-            ("finding_sentences", ["finding_id"]),
-            ("issue_links", ["from_inspection_id"]),
-            ("issue_links", ["to_inspection_id"]),
-            ("issue_links", ["from_finding_id"]),
-            ("issue_links", ["to_finding_id"]),
-        ]:
-            db[table].create_index(columns, if_not_exists=True)
-        db["themes"].upsert_all(
-            [
-                {
-                    "id": t.id,
-                    "name": t.name,
-                    "description": t.description,
-                    "theme_group": t.group,
-                    "cues": ", ".join(t.cues),
-                }
-                for t in themes()
-            ],
-            pk="id",
-        )
-        db["findings"].enable_fts(["text", "section"], create_triggers=True, tokenize="porter")
-        db["meta"].insert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key", replace=True)
+        if _meta(db, "taxonomy_version") == version:
+            return False  # another ingest did it while this one waited
+        for theme in current:
+            upsert_row(db, "themes", theme)
+    reclassify(db)
+    with write_transaction(db):
+        kept = [t["id"] for t in current]
+        placeholders = ", ".join("?" for _ in kept)
+        db.execute(f"delete from finding_themes where theme_id not in ({placeholders})", kept)
+        db.execute(f"delete from themes where id not in ({placeholders})", kept)
+        _set_meta(db, "taxonomy_version", version)
+    return True
+
+
+def reclassify(db: sqlite_utils.Database) -> int:
+    """Classify every stored finding again from its text (its sentences, themes and polarity) with
+    the running code and taxonomy; no report is read again. A document per transaction, which
+    also drops its inspection's stored comparisons (ingest/links.py `repair` recomputes them).
+    Returns the number of findings.
+    """
+    total = 0
+    documents = db.execute("select id, inspection_id from documents order by id").fetchall()
+    for document_id, inspection_id in documents:
+        held = db.execute(
+            "select id, kind, text, national_framework, polarity from findings where document_id = ? order by ordinal",
+            [document_id],
+        ).fetchall()
+        findings = [
+            SimpleNamespace(
+                id=row[0],
+                kind=row[1],
+                text=row[2],
+                national_framework=[t.strip() for t in (row[3] or "").split(",") if t.strip()],
+                held_polarity=row[4],
+            )
+            for row in held
+        ]
+        classify_findings(findings)
+        with write_transaction(db):
+            for table in ("finding_sentences", "finding_themes"):
+                db.execute(
+                    f"delete from {table} where finding_id in (select id from findings where document_id = ?)",
+                    [document_id],
+                )
+            db.conn.executemany(
+                "update findings set polarity = ? where id = ?",
+                [(f.polarity, f.id) for f in findings if f.polarity != f.held_polarity],
+            )
+            insert_rows(db, "finding_themes", [{"finding_id": f.id, "theme_id": t} for f in findings for t in f.themes])
+            insert_rows(db, "finding_sentences", [row for f in findings for row in sentence_rows(f.id, f.sentences)])
+            for statement in _FORGET_COMPARISONS:
+                db.execute(statement.format("?"), [inspection_id, inspection_id])
+            _set_meta(db, "classified_at", f"{_now()} {document_id}")  # what a page's cache keys on
+        total += len(findings)
+    return total
+
+
+def sentence_rows(finding_id: str, sentences: list[dict]) -> list[dict]:
+    """A finding's classified sentences as rows of `finding_sentences`."""
+    return [
+        {
+            "finding_id": finding_id,
+            "ordinal": n,
+            "text": x["text"],
+            "polarity": x["polarity"],
+            "themes": " ".join(x["themes"]),
+            "stems": " ".join(x["stems"]),
+        }
+        for n, x in enumerate(sentences, 1)
+    ]
 
 
 def checkpoint(db: sqlite_utils.Database) -> bool:

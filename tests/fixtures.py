@@ -193,3 +193,16 @@ def encrypted_pdf(lines: list[str], password: str) -> bytes:
         f"startxref\n{xref}\n%%EOF\n"
     ).encode()
     return out
+
+
+def comparison_tables(path: Path) -> dict[str, list[tuple]]:
+    """The stored comparisons of a database, as comparable rows: all but when each was computed
+    and the links' row numbers in their table."""
+    db = sqlite_utils.Database(path)
+    return {
+        "comparisons": sorted(tuple(v for k, v in row.items() if k != "computed_at") for row in db["comparisons"].rows),
+        "comparison_rows": sorted(tuple(row.values()) for row in db["comparison_rows"].rows),
+        "issue_links": sorted(
+            (tuple(v for k, v in row.items() if k != "id") for row in db["issue_links"].rows), key=repr
+        ),
+    }

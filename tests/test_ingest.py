@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from conftest import BUNDLED_FILES, REPORTS, ROOT, run_ingest
-from fixtures import minimal_pdf
+from fixtures import comparison_tables, minimal_pdf
 
 SEEDS = sorted(REPORTS.glob("*.txt"))
 SAVED_WEB_PAGE = ROOT / "tests" / "data" / "bad" / "saved_web_page.pdf"
@@ -230,7 +230,7 @@ def alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the ingest's workers in Linux's /proc")
-def test_kill_9_leaves_no_half_document_and_rerun_completes(tmp_path):
+def test_kill_9_leaves_no_half_document_and_rerun_completes(tmp_path, bundled_db):
     db_path = tmp_path / "ofsted.db"
     process = subprocess.Popen(
         [sys.executable, "-m", "ingest.cli", str(REPORTS), "--db", str(db_path), "--workers", "1"],
@@ -272,6 +272,8 @@ def test_kill_9_leaves_no_half_document_and_rerun_completes(tmp_path):
     conn.close()
     assert run_ingest(str(REPORTS), "--db", str(db_path)).returncode == 0
     assert counts(db_path)["documents"] == BUNDLED_FILES
+    # No pair is left without its comparison, even one whose document landed just before the kill.
+    assert comparison_tables(db_path) == comparison_tables(bundled_db)
 
 
 def test_an_ingest_while_a_reader_holds_the_database_leaves_everything_in_the_db_file(tmp_path):

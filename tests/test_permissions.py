@@ -13,6 +13,7 @@ from datasette.app import Datasette
 ROUTES = [
     "/-/ofsted",
     "/-/ofsted/sutton",
+    "/-/ofsted/sutton.json",
     "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26",
     "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26.json",
     "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26.csv",

@@ -6,44 +6,21 @@ from datasette.database import Database
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
+from ..comparisons import comparison, threads_judged
 from .common import AUTHORITY, GRADE_RANK, MAX_ID, _inspection, _render, _rows, ofsted_database
 
 
-async def threads(db: Database, authority_id: str, inspections: list[dict]) -> list[dict]:
+def threads(
+    improvements: dict[str, set[str]], judged: dict[tuple[str, str], set[str]], names: dict[str, str], ids: list[str]
+) -> list[dict]:
     """Themes Ofsted raised as an improvement and came back to, inspection by inspection.
 
     A cell is raised (an improvement on the theme, the first), recurring (an improvement
     again, or an earlier improvement on it judged recurring by the comparison), resolved
     (an earlier improvement on it judged resolved) or not assessed.
     """
-    ids = [i["id"] for i in inspections]
     if len(ids) < 2:
         return []
-    placeholders = ",".join("?" for _ in ids)
-    improvements: dict[str, set[str]] = {}
-    for row in await _rows(
-        db,
-        f"""
-        select distinct f.inspection_id, ft.theme_id from findings f
-        join finding_themes ft on ft.finding_id = f.id join documents d on d.id = f.document_id
-        where f.inspection_id in ({placeholders}) and f.kind = 'improvement' and f.about = 'authority'
-          and d.kind != 'summary for children' and ft.theme_id not like 'nf-%'
-        """,
-        ids,
-    ):
-        improvements.setdefault(row["theme_id"], set()).add(row["inspection_id"])
-    judged: dict[tuple[str, str], set[str]] = {}
-    for row in await _rows(
-        db,
-        """
-        select distinct l.to_inspection_id, ft.theme_id, l.status from issue_links l
-        join finding_themes ft on ft.finding_id = l.from_finding_id
-        where l.authority_id = ? and l.side = 'from'
-        """,
-        [authority_id],
-    ):
-        judged.setdefault((row["theme_id"], row["to_inspection_id"]), set()).add(row["status"])
-    names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
     result = []
     for theme_id, raised_in in improvements.items():
         cells, earlier = [], False
@@ -64,6 +41,26 @@ async def threads(db: Database, authority_id: str, inspections: list[dict]) -> l
             result.append({"id": theme_id, "name": names.get(theme_id, theme_id), "cells": cells, "raised": assessed})
     result.sort(key=lambda t: (-t["raised"], t["name"]))
     return result
+
+
+async def _improvement_themes(db: Database, ids: list[str]) -> dict[str, set[str]]:
+    """The inspections whose own improvements (the report's, not the summary's) speak of each theme."""
+    improvements: dict[str, set[str]] = {}
+    if not ids:
+        return improvements
+    placeholders = ",".join("?" for _ in ids)
+    for row in await _rows(
+        db,
+        f"""
+        select distinct f.inspection_id, ft.theme_id from findings f
+        join finding_themes ft on ft.finding_id = f.id join documents d on d.id = f.document_id
+        where f.inspection_id in ({placeholders}) and f.kind = 'improvement' and f.about = 'authority'
+          and d.kind != 'summary for children' and ft.theme_id not like 'nf-%'
+        """,
+        ids,
+    ):
+        improvements.setdefault(row["theme_id"], set()).add(row["inspection_id"])
+    return improvements
 
 
 def grade_chart(inspections: list[dict]) -> Markup:
@@ -122,18 +119,24 @@ async def authority(datasette, request):
         )
     ]
     inspections = [await _inspection(db, i) for i in ids]
-    pairs = []
-    for earlier, later in zip(inspections, inspections[1:]):
-        counts = {
-            r["status"]: r["n"]
-            for r in await _rows(
-                db,
-                "select status, count(distinct side || row_number) as n from issue_links "
-                "where from_inspection_id = ? and to_inspection_id = ? group by status",
-                [earlier["id"], later["id"]],
-            )
-        }
-        pairs.append({"from": earlier, "to": later, "counts": counts})
+    consecutive = list(zip(ids, ids[1:]))
+    results = await db.execute_fn(lambda conn: [comparison(conn, earlier, later) for earlier, later in consecutive])
+    pairs = [
+        {"from": earlier, "to": later, "counts": result["counts"]}
+        for earlier, later, result in zip(inspections, inspections[1:], results)
+    ]
+    names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
+    judged = threads_judged((later, result) for (_, later), result in zip(consecutive, results))
+    thread_rows = threads(await _improvement_themes(db, ids), judged, names, ids)
+    if request.url_vars.get("format") == ".json":
+        return Response.json(
+            {
+                "authority": found[0],
+                "inspections": inspections,
+                "pairs": [{"from": p["from"]["id"], "to": p["to"]["id"], "counts": p["counts"]} for p in pairs],
+                "threads": thread_rows,
+            }
+        )
     return Response.html(
         await _render(
             datasette,
@@ -143,7 +146,7 @@ async def authority(datasette, request):
                 "authority": found[0],
                 "inspections": inspections,
                 "pairs": pairs,
-                "threads": await threads(db, authority_id, inspections),
+                "threads": thread_rows,
                 "chart": grade_chart(inspections),
                 "database": db.name,
             },

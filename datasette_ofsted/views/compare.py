@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from datasette.utils.asgi import BadRequest, NotFound, Response
 
 from ..align import STATUSES
-from ..findings import compare_inspections
+from ..comparisons import comparison
 from .common import ID, MAX_ID, STATUS_HELP, _inspection, _render, _rows, highlight, ofsted_database
 
 
@@ -97,7 +97,7 @@ async def compare(datasette, request):
         query = f"?{request.query_string}" if request.query_string else ""
         return Response.redirect(datasette.urls.path(f"/-/ofsted/compare/{later_id}...{earlier_id}{fmt}") + query)
 
-    result = await db.execute_fn(lambda conn: compare_inspections(conn, earlier_id, later_id))
+    result = await db.execute_fn(lambda conn: comparison(conn, earlier_id, later_id))
     status_filter = request.args.get("status") or ""
     theme_filter = request.args.get("theme") or ""
     if status_filter and status_filter not in STATUSES:

@@ -1,0 +1,300 @@
+"""One definition of a comparison: what the compare page, the timeline, the threads and SQL all read.
+
+The comparison of two inspections is the engine's result (`align.compare`): rows, each an
+improvement (or a concern raised in both reports) with its status, score, themes and the
+findings that are its evidence. ofsted-ingest stores the result of every pair of consecutive
+inspections (ingest/links.py writes the records made here); `comparison` serves a stored one
+while it is current, computes any other pair live through the same engine, and keeps recent
+results in memory. Stored, a comparison is three tables:
+
+- `comparisons`: one row per stored pair, with the engine and taxonomy versions it was made
+  with, its counts by status, and its rows as JSON, each finding named by its id (its text
+  and columns are read back from `findings`);
+- `comparison_rows`: one row per row of the comparison, with its status, score and themes,
+  and a key that stays the same when ofsted.db is rebuilt from the same reports;
+- `issue_links`: which findings each row holds, one link per improvement and partner.
+
+A stored comparison is current when its engine and taxonomy versions are the running code's;
+the database deletes it itself (triggers on `documents`) in the transaction that changes
+either inspection's documents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+
+from .align import STATUSES
+from .classify import taxonomy_version
+from .findings import FINDING_FIELDS, compare_inspections, findings_by_id
+
+# The code whose decisions a stored comparison records: the engine, and the choice of findings
+# it is given. A change to either (even a comment: it costs one recompute, never a stale page)
+# makes every stored comparison out of date.
+ENGINE_MODULES = ("align.py", "findings.py")
+# Results kept in memory, as JSON text: the largest real comparison is about 150,000 characters,
+# so this holds a couple of hundred, a few tens of MB; a result larger than it is not kept.
+CACHE_CHARS = 32_000_000
+ROLE_IMPROVEMENT = "improvement"
+
+
+@lru_cache(maxsize=1)
+def engine_version() -> str:
+    digest = hashlib.sha256()
+    for module in ENGINE_MODULES:
+        digest.update(resources.files("datasette_ofsted").joinpath(module).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def comparison_id(earlier_id: str, later_id: str) -> str:
+    return f"{earlier_id}...{later_id}"
+
+
+def consecutive_pairs(db, authority_id: str) -> list[tuple[str, str]]:
+    """Each inspection of an authority with the next one, by start date: the pairs ingest stores."""
+    ids = [
+        r[0]
+        for r in db.execute(
+            "select id from inspections where authority_id = ? order by start_date, id", [authority_id]
+        ).fetchall()
+    ]
+    return list(zip(ids, ids[1:]))
+
+
+def improvement_key(finding: dict) -> str:
+    """An improvement's lasting name: its finding id (the inspection, the document and the place in
+    it) and a digest of its words, so a review keyed on it survives a rebuild of the database from
+    the same reports and lapses if the text read from the report changes."""
+    words = " ".join(str(finding.get("text") or "").split())
+    return f"{finding['id']}:{hashlib.sha256(words.encode('utf-8')).hexdigest()[:12]}"
+
+
+def _improvements(members: list[dict]) -> list[dict]:
+    return [f for f in members if f.get("role") == ROLE_IMPROVEMENT]
+
+
+def row_key(row: dict) -> str:
+    """The key of a row: that of its first improvement, the earlier report's before the later's.
+    Every improvement stands in exactly one row, so keys are unique within a comparison (should
+    an engine ever give a row without an improvement, its first finding names it)."""
+    members = _improvements(row["from"]) + _improvements(row["to"]) or row["from"] + row["to"]
+    return improvement_key(members[0]) if members else "empty"
+
+
+def _stripped(member: dict, inputs: dict[str, dict]) -> dict:
+    """A finding of a row without the columns it shares with its row of `findings`."""
+    source = inputs.get(member["id"], {})
+    return {
+        k: v for k, v in member.items() if k == "id" or k not in FINDING_FIELDS or k not in source or source[k] != v
+    }
+
+
+def records(
+    authority_id: str,
+    earlier_id: str,
+    later_id: str,
+    result: dict,
+    inputs: Iterable[dict],
+    computed_at: str,
+) -> tuple[dict, list[dict], list[dict]]:
+    """The stored form of a comparison: its `comparisons` row, its `comparison_rows` and `issue_links`.
+
+    `inputs` are the findings the engine was given (to store each finding by id only).
+    """
+    by_id = {f["id"]: f for f in inputs}
+    cid = comparison_id(earlier_id, later_id)
+    counts = result["counts"]
+    pair = {"authority_id": authority_id, "from_inspection_id": earlier_id, "to_inspection_id": later_id}
+    stored = {
+        **result,
+        "rows": [
+            {
+                **row,
+                "from": [_stripped(f, by_id) for f in row["from"]],
+                "to": [_stripped(f, by_id) for f in row["to"]],
+            }
+            for row in result["rows"]
+        ],
+    }
+    comparison = {
+        "id": cid,
+        **pair,
+        "engine_version": engine_version(),
+        "taxonomy_version": taxonomy_version(),
+        **{status: counts.get(status, 0) for status in STATUSES},
+        "rows": len(result["rows"]),
+        "result": json.dumps(stored, separators=(",", ":")),
+        "computed_at": computed_at,
+    }
+    rows, links = [], []
+    seen: set[str] = set()
+    for number, row in enumerate(result["rows"], 1):
+        key = row_key(row)
+        if key in seen:  # an engine that broke its promise must not stop the ingest
+            key = f"{key}#{number}"
+        seen.add(key)
+        row_id = f"{cid}:{key}"
+        improvements = {side: [f["id"] for f in _improvements(row[side])] for side in ("from", "to")}
+        evidence = {side: [f["id"] for f in row[side] if f.get("role") != ROLE_IMPROVEMENT] for side in ("from", "to")}
+        themes = ", ".join(row["themes"])
+        rows.append(
+            {
+                "id": row_id,
+                "comparison_id": cid,
+                **pair,
+                "row_number": number,
+                "row_key": key,
+                "improvement_id": (_improvements(row["from"]) + _improvements(row["to"]) or [{"id": None}])[0]["id"],
+                "status": row["status"],
+                "score": row["score"],
+                "themes": themes,
+                "from_improvements": len(improvements["from"]),
+                "to_improvements": len(improvements["to"]),
+                "from_evidence": len(evidence["from"]),
+                "to_evidence": len(evidence["to"]),
+            }
+        )
+        for side, other in (("from", "to"), ("to", "from")):
+            for finding_id in improvements[side]:
+                for partner in improvements[other] + evidence[other] or [None]:
+                    links.append(
+                        {
+                            **pair,
+                            "from_finding_id": finding_id if side == "from" else partner,
+                            "to_finding_id": partner if side == "from" else finding_id,
+                            "side": side,
+                            "status": row["status"],
+                            "score": row["score"],
+                            "row_number": number,
+                            "themes": themes,
+                            "comparison_row_id": row_id,
+                        }
+                    )
+    return comparison, rows, links
+
+
+def _tables(db) -> set[str]:
+    return {r[0] for r in db.execute("select name from sqlite_master where type in ('table', 'view')").fetchall()}
+
+
+def stored_comparison(db, earlier_id: str, later_id: str) -> dict | None:
+    """The stored comparison of two inspections if it is current (made by this engine and taxonomy), else None."""
+    if "comparisons" not in _tables(db):  # a database made before comparisons were stored
+        return None
+    found = db.execute(
+        "select engine_version, taxonomy_version, result from comparisons where id = ?",
+        [comparison_id(earlier_id, later_id)],
+    ).fetchone()
+    if found is None or (found[0], found[1]) != (engine_version(), taxonomy_version()):
+        return None
+    result = json.loads(found[2])
+    findings = findings_by_id(db, (earlier_id, later_id))
+    try:
+        rows = [
+            {
+                **row,
+                "from": [{**findings[f["id"]], **f} for f in row["from"]],
+                "to": [{**findings[f["id"]], **f} for f in row["to"]],
+            }
+            for row in result["rows"]
+        ]
+    except KeyError:  # a finding it names is no longer held: out of date
+        return None
+    return {**result, "rows": rows}
+
+
+class _Cache:
+    """The most recently used results, as JSON text (each use gets its own copy to change), bounded in size."""
+
+    def __init__(self, max_chars: int):
+        self.max_chars = max_chars
+        self.held: OrderedDict[tuple, str] = OrderedDict()
+        self.chars = 0
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> str | None:
+        with self.lock:
+            value = self.held.get(key)
+            if value is not None:
+                self.held.move_to_end(key)
+            return value
+
+    def put(self, key: tuple, value: str) -> None:
+        if len(value) > self.max_chars:
+            return
+        with self.lock:
+            if key in self.held:
+                self.chars -= len(self.held.pop(key))
+            self.held[key] = value
+            self.chars += len(value)
+            while self.chars > self.max_chars:
+                _, dropped = self.held.popitem(last=False)
+                self.chars -= len(dropped)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.held.clear()
+            self.chars = 0
+
+
+_CACHE = _Cache(CACHE_CHARS)
+
+
+def _state(db, earlier_id: str, later_id: str) -> tuple:
+    """What a comparison of the pair depends on in the database: the file, the two inspections'
+    documents (each rewrite gives a new ingested_at), a reclassification, the stored comparison."""
+    tables = _tables(db)
+    files = tuple(r[2] for r in db.execute("pragma database_list").fetchall())
+    documents = tuple(
+        db.execute(
+            "select id, sha256, ingested_at from documents where inspection_id in (?, ?) order by id",
+            [earlier_id, later_id],
+        ).fetchall()
+    )
+    classified = (
+        db.execute("select value from meta where key = 'classified_at'").fetchone() if "meta" in tables else None
+    )
+    stored = (
+        db.execute(
+            "select engine_version, taxonomy_version, computed_at from comparisons where id = ?",
+            [comparison_id(earlier_id, later_id)],
+        ).fetchone()
+        if "comparisons" in tables
+        else None
+    )
+    return (files, documents, classified and tuple(classified), stored and tuple(stored))
+
+
+def comparison(db, earlier_id: str, later_id: str) -> dict:
+    """The comparison of two inspections: `{counts, rows}` as the engine gives it.
+
+    The stored one for a consecutive pair (when current), otherwise computed now from the
+    findings; either way kept in memory for the next request while the data stays the same.
+    `db` is a sqlite3 connection or anything with its execute.
+    """
+    key = (earlier_id, later_id, _state(db, earlier_id, later_id), engine_version(), taxonomy_version())
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return json.loads(cached)
+    result = stored_comparison(db, earlier_id, later_id)
+    if result is None:
+        result = compare_inspections(db, earlier_id, later_id)
+    _CACHE.put(key, json.dumps(result))
+    return result
+
+
+def threads_judged(results: Iterable[tuple[str, dict]]) -> dict[tuple[str, str], set[str]]:
+    """The statuses each theme of an earlier improvement was given at each later inspection:
+    (theme, later inspection id) -> statuses, from (later inspection id, comparison) pairs."""
+    judged: dict[tuple[str, str], set[str]] = {}
+    for later_id, result in results:
+        for row in result["rows"]:
+            for finding in _improvements(row["from"]):
+                for theme in finding.get("themes") or ():
+                    judged.setdefault((theme, later_id), set()).add(row["status"])
+    return judged

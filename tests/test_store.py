@@ -1,0 +1,244 @@
+"""One definition of a comparison: stored at ingest for consecutive pairs, read by every page and query."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+
+import pytest
+from conftest import REPORTS, make_datasette, run_ingest
+from fixtures import comparison_tables
+
+from datasette_ofsted import comparisons
+from datasette_ofsted.comparisons import comparison, consecutive_pairs, stored_comparison
+from datasette_ofsted.findings import compare_inspections
+
+SUTTON_REPORTS = sorted(REPORTS.glob("00[0-3]_*.txt"))  # three inspections of Sutton, four documents
+LARGEST = ("manchester-2014-06-25", "manchester-2017-10-09")
+
+
+def _doctor(path, statements: list[tuple[str, list]]) -> None:
+    """Change a database copy (served afterwards as a mutable file, which reads its write-ahead log)."""
+    conn = sqlite3.connect(path)
+    with conn:
+        for sql, params in statements:
+            conn.execute(sql, params)
+    conn.close()
+
+
+def _stored_result(path, pair: tuple[str, str]) -> dict:
+    conn = sqlite3.connect(path)
+    try:
+        return json.loads(conn.execute("select result from comparisons where id = ?", ["...".join(pair)]).fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _authorities(path) -> list[str]:
+    with sqlite3.connect(path) as conn:
+        return [r[0] for r in conn.execute("select id from authorities order by id")]
+
+
+@pytest.mark.asyncio
+async def test_authority_json_pair_counts_equal_the_compare_json_for_every_pair(ds, bundled_db):
+    pairs = 0
+    for authority in _authorities(bundled_db):
+        response = await ds.client.get(f"/-/ofsted/{authority}.json")
+        assert response.status_code == 200
+        data = response.json()
+        ids = [i["id"] for i in data["inspections"]]
+        assert [(p["from"], p["to"]) for p in data["pairs"]] == list(zip(ids, ids[1:]))
+        for pair in data["pairs"]:
+            compared = (await ds.client.get(f"/-/ofsted/compare/{pair['from']}...{pair['to']}.json")).json()
+            assert pair["counts"] == compared["counts"], pair
+            pairs += 1
+    with sqlite3.connect(bundled_db) as conn:
+        assert pairs == conn.execute("select count(*) from comparisons").fetchone()[0] == 17
+
+
+@pytest.mark.asyncio
+async def test_the_timeline_shows_the_compare_pages_counts(ds):
+    """Birmingham 2014 to 2016: three concerns raised in both reports are one row each, not two."""
+    counts = (await ds.client.get("/-/ofsted/compare/birmingham-2014-03-18...birmingham-2016-09-12.json")).json()[
+        "counts"
+    ]
+    html = (await ds.client.get("/-/ofsted/birmingham")).text
+    pair = html[html.index("/-/ofsted/compare/birmingham-2014-03-18...birmingham-2016-09-12") :]
+    pair = pair[: pair.index("</li>")]
+    assert counts["recurring"] == 17
+    for status, label in (("recurring", "Recurring"), ("not_revisited", "Not revisited"), ("new", "New")):
+        assert f'<span class="badge badge-{status}">{label} {counts[status]}</span>' in pair
+
+
+@pytest.mark.asyncio
+async def test_status_counts_query_counts_the_comparison_rows(ds):
+    rows = (await ds.client.get("/ofsted/status_counts.json?authority=birmingham&_shape=array")).json()
+    by_pair: dict[str, dict[str, int]] = {}
+    for row in rows:
+        by_pair.setdefault(row["pair"], {})[row["status"]] = row["n"]
+    assert len(by_pair) == 3
+    for pair, counts in by_pair.items():
+        earlier, later = pair.split(" → ")
+        compared = (await ds.client.get(f"/-/ofsted/compare/{earlier}...{later}.json")).json()["counts"]
+        assert counts == {status: n for status, n in compared.items() if n}
+
+
+def test_every_consecutive_pair_is_stored_and_equals_a_fresh_computation(bundled_db):
+    conn = sqlite3.connect(bundled_db)
+    for authority in _authorities(bundled_db):
+        for earlier, later in consecutive_pairs(conn, authority):
+            stored = stored_comparison(conn, earlier, later)
+            assert stored is not None, (earlier, later)
+            assert stored == compare_inspections(conn, earlier, later)
+
+
+def test_comparison_rows_and_links_agree_with_the_stored_result(bundled_db):
+    conn = sqlite3.connect(bundled_db)
+    for cid, recurring, resolved, not_revisited, new, rows, result in conn.execute(
+        "select id, recurring, resolved, not_revisited, new, rows, result from comparisons"
+    ).fetchall():
+        stored = json.loads(result)
+        assert stored["counts"] == {
+            "recurring": recurring,
+            "resolved": resolved,
+            "not_revisited": not_revisited,
+            "new": new,
+        }
+        assert rows == len(stored["rows"]) == sum(stored["counts"].values())
+        statuses = conn.execute(
+            "select status from comparison_rows where comparison_id = ? order by row_number", [cid]
+        ).fetchall()
+        assert [s for (s,) in statuses] == [row["status"] for row in stored["rows"]]
+        # Every row holds an improvement, so every row has links; the links name their row.
+        linked = conn.execute(
+            "select count(distinct comparison_row_id) from issue_links where comparison_row_id in "
+            "(select id from comparison_rows where comparison_id = ?)",
+            [cid],
+        ).fetchone()[0]
+        assert linked == rows
+
+
+def test_a_row_is_keyed_by_its_improvement_and_the_words_of_it(bundled_db):
+    conn = sqlite3.connect(bundled_db)
+    checked = 0
+    for row_key, improvement_id, text, comparison_id, row_id in conn.execute(
+        "select r.row_key, r.improvement_id, f.text, r.comparison_id, r.id from comparison_rows r "
+        "join findings f on f.id = r.improvement_id"
+    ):
+        words = " ".join(text.split())
+        assert row_key == f"{improvement_id}:{hashlib.sha256(words.encode()).hexdigest()[:12]}"
+        assert row_id == f"{comparison_id}:{row_key}"
+        checked += 1
+    assert checked == conn.execute("select count(*) from comparison_rows").fetchone()[0] > 200
+
+
+def test_row_keys_survive_a_rebuild_in_another_order(tmp_path):
+    forward, backward = tmp_path / "a.db", tmp_path / "b.db"
+    assert run_ingest(*map(str, SUTTON_REPORTS), "--db", str(forward)).returncode == 0
+    for report in reversed(SUTTON_REPORTS):
+        assert run_ingest(str(report), "--db", str(backward)).returncode == 0
+    keys = comparison_tables(forward)["comparison_rows"]
+    assert len(keys) > 10
+    assert keys == comparison_tables(backward)["comparison_rows"]
+    assert comparison_tables(forward) == comparison_tables(backward)
+
+
+@pytest.mark.asyncio
+async def test_the_pages_read_the_stored_comparison(bundled_copy):
+    """A current stored comparison is what the pages show (here doctored, to tell it from a recomputation)."""
+    path = bundled_copy()
+    result = _stored_result(path, LARGEST)
+    result["counts"]["recurring"] = 999
+    _doctor(path, [("update comparisons set result = ? where id = ?", [json.dumps(result), "...".join(LARGEST)])])
+    ds = make_datasette(path, immutable=False)
+    data = (await ds.client.get("/-/ofsted/compare/{}...{}.json".format(*LARGEST))).json()
+    assert data["counts"]["recurring"] == 999
+    timeline = (await ds.client.get("/-/ofsted/manchester.json")).json()
+    assert timeline["pairs"][0]["counts"]["recurring"] == 999
+
+
+@pytest.mark.asyncio
+async def test_a_comparison_made_by_another_engine_is_computed_again(bundled_copy):
+    path = bundled_copy()
+    result = _stored_result(path, LARGEST)
+    truth = result["counts"]["recurring"]
+    result["counts"]["recurring"] = 999
+    _doctor(
+        path,
+        [
+            (
+                "update comparisons set result = ?, engine_version = 'an older engine' where id = ?",
+                [json.dumps(result), "...".join(LARGEST)],
+            )
+        ],
+    )
+    ds = make_datasette(path, immutable=False)
+    data = (await ds.client.get("/-/ofsted/compare/{}...{}.json".format(*LARGEST))).json()
+    assert data["counts"]["recurring"] == truth != 999
+
+
+def test_live_comparisons_are_cached_until_the_data_changes(bundled_copy, monkeypatch):
+    path = bundled_copy()
+    calls = []
+
+    def counted(db, earlier, later):
+        calls.append((earlier, later))
+        return compare_inspections(db, earlier, later)
+
+    monkeypatch.setattr(comparisons, "compare_inspections", counted)
+    conn = sqlite3.connect(path)
+    pair = ("sutton-2010-03-09", "sutton-2018-06-26")  # not consecutive: never stored
+    first = comparison(conn, *pair)
+    again = comparison(conn, *pair)
+    assert first == again and calls == [pair]
+    again["rows"].clear()  # each caller gets its own copy to change
+    assert comparison(conn, *pair) == first and calls == [pair]
+    comparison(conn, *LARGEST)  # stored: not computed
+    assert calls == [pair]
+    with conn:  # a document of the pair written again
+        conn.execute("update documents set ingested_at = 'later' where inspection_id = ?", [pair[1]])
+    assert comparison(conn, *pair) == first and calls == [pair, pair]
+
+
+def test_rewriting_a_document_forgets_its_comparisons_and_the_next_run_repairs_them(bundled_copy, bundled_db):
+    """As a run killed between a document's transaction and its comparisons' leaves it."""
+    path = bundled_copy()
+    with sqlite3.connect(path) as conn:
+        conn.execute("update documents set ingested_at = 'again' where inspection_id = 'kent-2017-03-06'")
+        assert {r[0] for r in conn.execute("select id from comparisons where authority_id = 'kent'")} == {
+            "kent-2022-05-09...kent-2025-11-03"
+        }
+        assert not conn.execute(
+            "select count(*) from issue_links where 'kent-2017-03-06' in (from_inspection_id, to_inspection_id)"
+        ).fetchone()[0]
+    result = run_ingest(*map(str, SUTTON_REPORTS), "--db", str(path))  # held already: nothing to read
+    assert result.returncode == 0, result.stderr
+    assert "2 comparisons of consecutive inspections computed" in result.stdout
+    assert comparison_tables(path) == comparison_tables(bundled_db)
+
+
+def test_records_of_a_result_that_breaks_the_engines_promises_still_store():
+    """Keys stay unique (the table's primary key) if an engine puts an improvement in two rows or
+    gives a row with none, so a faulty engine cannot stop an ingest."""
+    improvement = {"id": "x-2020-01-01-report-001", "text": "Improve  the plans.", "role": "improvement"}
+    evidence = {"id": "x-2022-01-01-report-002", "text": "Plans are good.", "role": "evidence"}
+    result = {
+        "counts": {"recurring": 0, "resolved": 2, "not_revisited": 0, "new": 1},
+        "rows": [
+            {"status": "resolved", "score": 0.5, "themes": ["plans"], "from": [improvement], "to": [evidence]},
+            {"status": "resolved", "score": 0.4, "themes": [], "from": [improvement], "to": []},
+            {"status": "new", "score": 0.0, "themes": [], "from": [], "to": [evidence]},
+        ],
+    }
+    stored, rows, links = comparisons.records("x", "x-2020-01-01", "x-2022-01-01", result, [], "now")
+    assert stored["id"] == "x-2020-01-01...x-2022-01-01" and stored["resolved"] == 2 and stored["rows"] == 3
+    key = comparisons.improvement_key(improvement)
+    assert key == "x-2020-01-01-report-001:" + hashlib.sha256(b"Improve the plans.").hexdigest()[:12]
+    assert [r["row_key"] for r in rows] == [key, f"{key}#2", comparisons.improvement_key(evidence)]
+    assert [r["improvement_id"] for r in rows] == ["x-2020-01-01-report-001", "x-2020-01-01-report-001", None]
+    assert len({r["id"] for r in rows}) == 3
+    assert [(link["from_finding_id"], link["to_finding_id"]) for link in links] == [
+        ("x-2020-01-01-report-001", "x-2022-01-01-report-002"),
+        ("x-2020-01-01-report-001", None),
+    ]
