@@ -100,3 +100,28 @@ async def test_facets_and_search_on_findings(ds):
     data = (await ds.client.get(f"/ofsted/findings.json?_search=supervision&_facet=kind&{TABLE_EXTRAS}")).json()
     assert json_count(data) > 10
     assert {f["value"] for f in json_facets(data)["kind"]["results"]} >= {"improvement", "finding"}
+
+
+def chart_settings(name: str) -> dict:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(QUERIES[name]["fragment"]))
+
+
+@pytest.mark.asyncio
+async def test_charts_put_grade_names_on_the_axis_best_first(ds):
+    """datasette-vega orders an ordinal axis by value: Ofsted's grade numbers put outstanding at the top."""
+    settings = chart_settings("grades_over_time")
+    assert settings["g.y_type"] == "ordinal"
+    rows = json_rows((await ds.client.get("/ofsted/grades_over_time.json?authority=birmingham&_shape=array")).json())
+    labels = sorted({row[settings["g.y_column"]] for row in rows})
+    assert labels == ["2 good", "3 requires improvement", "4 inadequate"]
+
+
+@pytest.mark.asyncio
+async def test_bar_charts_are_sorted_by_count(ds):
+    """An ordinal axis sorts its labels, not the bars: the ranked theme names make the two orders one."""
+    settings = chart_settings("recurring_themes")
+    rows = json_rows((await ds.client.get("/ofsted/recurring_themes.json?_shape=array")).json())
+    by_label = [row[settings["g.x_column"]] for row in sorted(rows, key=lambda row: row[settings["g.y_column"]])]
+    assert len(rows) >= 5 and by_label == sorted(by_label, reverse=True)
