@@ -53,6 +53,14 @@ async def ofsted_database_name(datasette) -> str | None:
     return None
 
 
+async def database_metadata(datasette, database: str) -> dict:
+    """A database's metadata with the instance's beneath it: 0.65's `metadata()`, later 1.0a's async getters."""
+    if callable(getattr(datasette, "get_database_metadata", None)):  # the later 1.0 alphas
+        instance = await datasette.get_instance_metadata()
+        return {**instance, **(await datasette.get_database_metadata(database))}
+    return datasette.metadata(database=database) or {}
+
+
 @hookimpl
 def canned_queries(datasette, database, actor):
     """Datasette 0.65 and 1.0a0-a30 ask each database for its canned queries on every request."""
@@ -62,7 +70,7 @@ def canned_queries(datasette, database, actor):
     async def queries():
         if database != await ofsted_database_name(datasette):
             return None
-        metadata = datasette.metadata(database=database) or {}
+        metadata = await database_metadata(datasette, database)
         attribution = {key: metadata[key] for key in ATTRIBUTION if metadata.get(key)}
         return {name: {**attribution, **query} for name, query in canned_queries_definitions().items()}
 
