@@ -125,3 +125,12 @@ async def test_bar_charts_are_sorted_by_count(ds):
     rows = json_rows((await ds.client.get("/ofsted/recurring_themes.json?_shape=array")).json())
     by_label = [row[settings["g.x_column"]] for row in sorted(rows, key=lambda row: row[settings["g.y_column"]])]
     assert len(rows) >= 5 and by_label == sorted(by_label, reverse=True)
+
+
+@pytest.mark.asyncio
+async def test_the_database_page_lists_the_plugin_s_queries(ds):
+    """0.65 lists every canned query in the database's JSON; 1.0a the first few with `queries_count`."""
+    data = (await ds.client.get("/ofsted.json")).json()
+    listed = {query["name"] for query in data["queries"]}
+    assert listed and listed <= set(QUERIES)
+    assert data.get("queries_count", len(data["queries"])) == len(QUERIES)
