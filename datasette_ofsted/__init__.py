@@ -5,8 +5,11 @@ Only the plugin hooks live here; the pages are in views/ (a module a page), the 
 
 from __future__ import annotations
 
+import functools
 import re
+from pathlib import Path
 
+import yaml
 from markupsafe import Markup
 from pluggy import HookimplMarker
 
@@ -16,6 +19,91 @@ from pluggy import HookimplMarker
 hookimpl = HookimplMarker("datasette")
 
 INSPECTION_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*-\d{4}-\d{2}-\d{2}$")
+QUERIES_FILE = Path(__file__).with_name("queries.yml")
+# The licence and source a canned query page shows, taken from the database's metadata.
+ATTRIBUTION = ("license", "license_url", "source", "source_url")
+# Where Datasette 1.0a31 on records who added a stored query; one from datasette.yaml is "config".
+QUERY_SOURCE = "plugin"
+
+
+@functools.cache
+def canned_queries_definitions() -> dict[str, dict]:
+    """The plugin's canned queries (queries.yml): name -> title, description, sql, fragment."""
+    return yaml.safe_load(QUERIES_FILE.read_text(encoding="utf-8"))
+
+
+def stores_queries(datasette) -> bool:
+    """Datasette 1.0a31 on keeps canned queries in its internal database (add_query); the hook is gone."""
+    return callable(getattr(datasette, "add_query", None))
+
+
+async def ofsted_database_name(datasette) -> str | None:
+    """The database the queries belong to, found as the pages find it: the plugin setting
+    `database`, else one named ofsted, else the first with inspections and findings."""
+    config = datasette.plugin_config("datasette-ofsted") or {}
+    if config.get("database"):
+        return config["database"] if config["database"] in datasette.databases else None
+    if "ofsted" in datasette.databases:
+        return "ofsted"
+    for name, candidate in datasette.databases.items():
+        if name.startswith("_"):
+            continue
+        if await candidate.table_exists("inspections") and await candidate.table_exists("findings"):
+            return name
+    return None
+
+
+async def database_metadata(datasette, database: str) -> dict:
+    """A database's metadata with the instance's beneath it: 0.65's `metadata()`, later 1.0a's async getters."""
+    if callable(getattr(datasette, "get_database_metadata", None)):  # the later 1.0 alphas
+        instance = await datasette.get_instance_metadata()
+        return {**instance, **(await datasette.get_database_metadata(database))}
+    return datasette.metadata(database=database) or {}
+
+
+@hookimpl
+def canned_queries(datasette, database, actor):
+    """Datasette 0.65 and 1.0a0-a30 ask each database for its canned queries on every request."""
+    if stores_queries(datasette):
+        return None
+
+    async def queries():
+        if database != await ofsted_database_name(datasette):
+            return None
+        metadata = await database_metadata(datasette, database)
+        attribution = {key: metadata[key] for key in ATTRIBUTION if metadata.get(key)}
+        return {name: {**attribution, **query} for name, query in canned_queries_definitions().items()}
+
+    return queries
+
+
+@hookimpl
+def startup(datasette):
+    """Datasette 1.0a31 on: store the canned queries once, trusted (they run for anyone who may see
+    the database, as a canned query from configuration does, without execute-sql)."""
+    if not stores_queries(datasette):
+        return None
+
+    async def add_queries():
+        database = await ofsted_database_name(datasette)
+        if database is None:
+            return
+        for name, query in canned_queries_definitions().items():
+            existing = await datasette.get_query(database, name)
+            if existing is not None and existing.source != QUERY_SOURCE:
+                continue  # a query of that name from the user's own configuration wins
+            await datasette.add_query(
+                database,
+                name,
+                query["sql"],
+                title=query.get("title"),
+                description=query.get("description"),
+                fragment=query.get("fragment"),
+                is_trusted=True,
+                source=QUERY_SOURCE,
+            )
+
+    return add_queries
 
 
 @hookimpl

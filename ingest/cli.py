@@ -319,14 +319,16 @@ def _listed_date(value: str | None) -> str | None:
 
 
 class Reporter:
-    """A rich progress bar on a terminal, plain lines otherwise."""
+    """A rich progress bar on a terminal when rich is installed (`.[progress]`), plain lines otherwise."""
 
     def __init__(self, total: int):
         self.progress = None
         if sys.stderr.isatty() and total:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+            try:  # the optional `progress` extra: kept out of the server's environment (see pyproject.toml)
+                from rich.console import Console
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            except ImportError:
+                return  # plain lines, through click
             self.progress = Progress(
                 TextColumn("[bold]ingesting"),
                 BarColumn(),

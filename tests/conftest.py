@@ -60,3 +60,29 @@ async def ds(bundled_db):
     datasette = make_datasette(bundled_db)
     await datasette.invoke_startup()
     return datasette
+
+
+def json_rows(data) -> list[dict]:
+    """Rows from Datasette's own JSON in either shape: `_shape=array` (a list) or an object with `rows`
+    (1.0a's default, and 0.65's with `_shape=objects`)."""
+    if isinstance(data, list):
+        return data
+    rows = data["rows"]
+    if rows and not isinstance(rows[0], dict):  # 0.65's default: rows as lists, names in `columns`
+        return [dict(zip(data["columns"], row)) for row in rows]
+    return rows
+
+
+# Ask for the extras 1.0a leaves out of a table's JSON by default; 0.65 ignores the parameter.
+TABLE_EXTRAS = "_extra=count&_extra=facet_results"
+
+
+def json_count(data: dict) -> int:
+    """The filtered row count of a table's JSON: 0.65's `filtered_table_rows_count`, 1.0a's `count`."""
+    return data["filtered_table_rows_count"] if "filtered_table_rows_count" in data else data["count"]
+
+
+def json_facets(data: dict) -> dict:
+    """Facet name -> facet of a table's JSON: 0.65 gives them directly, 1.0a under `results`."""
+    facets = data["facet_results"]
+    return facets["results"] if "results" in facets and "timed_out" in facets else facets

@@ -1,14 +1,16 @@
-"""metadata.yml: titles, licence, descriptions, facets, canned queries and their charts."""
+"""metadata.yml (titles, licence, descriptions, facets) and the plugin's canned queries with their charts."""
 
 import csv
 import io
 
 import pytest
 import yaml
-from conftest import METADATA
+from conftest import METADATA, TABLE_EXTRAS, json_count, json_facets, json_rows
+
+from datasette_ofsted import canned_queries_definitions
 
 META = yaml.safe_load(METADATA.read_text())
-QUERIES = META["databases"]["ofsted"]["queries"]
+QUERIES = canned_queries_definitions()
 EXAMPLES = {
     "improvements_of_authority": {"authority": "sutton"},
     "what_recurs": {"authority": "sutton"},
@@ -43,6 +45,26 @@ def test_licence_source_and_descriptions():
     assert {"area", "grade"} <= set(tables["judgements"]["facets"])
 
 
+def test_the_plugin_serves_the_queries_not_metadata():
+    """Datasette 1.0a drops a metadata `queries:` block; the plugin's queries.yml serves both lines."""
+    assert "queries" not in META["databases"]["ofsted"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("path", ["/", "/ofsted", "/ofsted/findings", "/ofsted/inspections?authority_id=sutton"])
+async def test_attribution_on_every_datasette_page(ds, path):
+    """The Open Government Licence asks for attribution; Datasette 1.0 no longer passes the instance's
+    licence down to database and table pages, so metadata.yml repeats it at each level."""
+    html = (await ds.client.get(path)).text
+    assert "Open Government Licence v3.0" in html and 'href="https://reports.ofsted.gov.uk/"' in html, path
+
+
+def test_every_table_repeats_the_attribution():
+    for name, table in [("ofsted", META["databases"]["ofsted"]), *META["databases"]["ofsted"]["tables"].items()]:
+        for key in ("license", "license_url", "source", "source_url"):
+            assert table[key] == META[key], (name, key)
+
+
 def test_canned_queries_are_described():
     assert len(QUERIES) >= 5
     assert sum(1 for q in QUERIES.values() if ":" in q["sql"]) >= 2
@@ -59,7 +81,7 @@ async def test_canned_query_answers(ds, name):
     assert html.status_code == 200
     data = await ds.client.get(f"/ofsted/{name}.json", params={**params, "_shape": "array"})
     assert data.status_code == 200
-    rows = data.json()
+    rows = json_rows(data.json())
     assert rows, f"{name} returned no rows on the bundled data"
     if "fragment" in QUERIES[name]:
         assert len(rows) >= 2, f"a chart needs at least two rows: {name}"
@@ -75,6 +97,40 @@ async def test_datasette_vega_is_installed(ds):
 
 @pytest.mark.asyncio
 async def test_facets_and_search_on_findings(ds):
-    data = (await ds.client.get("/ofsted/findings.json?_search=supervision&_facet=kind")).json()
-    assert data["filtered_table_rows_count"] > 10
-    assert {f["value"] for f in data["facet_results"]["kind"]["results"]} >= {"improvement", "finding"}
+    data = (await ds.client.get(f"/ofsted/findings.json?_search=supervision&_facet=kind&{TABLE_EXTRAS}")).json()
+    assert json_count(data) > 10
+    assert {f["value"] for f in json_facets(data)["kind"]["results"]} >= {"improvement", "finding"}
+
+
+def chart_settings(name: str) -> dict:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(QUERIES[name]["fragment"]))
+
+
+@pytest.mark.asyncio
+async def test_charts_put_grade_names_on_the_axis_best_first(ds):
+    """datasette-vega orders an ordinal axis by value: Ofsted's grade numbers put outstanding at the top."""
+    settings = chart_settings("grades_over_time")
+    assert settings["g.y_type"] == "ordinal"
+    rows = json_rows((await ds.client.get("/ofsted/grades_over_time.json?authority=birmingham&_shape=array")).json())
+    labels = sorted({row[settings["g.y_column"]] for row in rows})
+    assert labels == ["2 good", "3 requires improvement", "4 inadequate"]
+
+
+@pytest.mark.asyncio
+async def test_bar_charts_are_sorted_by_count(ds):
+    """An ordinal axis sorts its labels, not the bars: the ranked theme names make the two orders one."""
+    settings = chart_settings("recurring_themes")
+    rows = json_rows((await ds.client.get("/ofsted/recurring_themes.json?_shape=array")).json())
+    by_label = [row[settings["g.x_column"]] for row in sorted(rows, key=lambda row: row[settings["g.y_column"]])]
+    assert len(rows) >= 5 and by_label == sorted(by_label, reverse=True)
+
+
+@pytest.mark.asyncio
+async def test_the_database_page_lists_the_plugin_s_queries(ds):
+    """0.65 lists every canned query in the database's JSON; 1.0a the first few with `queries_count`."""
+    data = (await ds.client.get("/ofsted.json")).json()
+    listed = {query["name"] for query in data["queries"]}
+    assert listed and listed <= set(QUERIES)
+    assert data.get("queries_count", len(data["queries"])) == len(QUERIES)

@@ -1,7 +1,22 @@
-"""The plugin is installed and answers on Datasette 0.65."""
+"""The plugin is installed and answers, on each Datasette line it supports."""
+
+import importlib.metadata
+import io
+import re
+import sys
 
 import datasette
 import pytest
+from packaging.requirements import Requirement
+
+from datasette_ofsted import stores_queries
+from datasette_ofsted.permissions import resource_permissions
+
+# The Datasette lines the plugin supports, and the releases CI runs the whole suite on (.ci/run).
+SUPPORTED_LINES = ("0.65", "1.0a")
+TESTED = ("0.65.5", "1.0a41")
+# Datasette 1.0a31 replaced the canned_queries hook with stored queries (datasette.add_query).
+FIRST_ALPHA_WITH_STORED_QUERIES = 31
 
 
 @pytest.mark.asyncio
@@ -11,8 +26,36 @@ async def test_plugin_is_listed(ds):
     assert any(p["name"] in ("datasette-ofsted", "datasette_ofsted") for p in response.json())
 
 
-def test_runs_on_datasette_065():
-    assert datasette.__version__.startswith("0.65")
+def alpha_number(version: str) -> int | None:
+    """31 for 1.0a31; None for a release that is not a 1.0 alpha."""
+    match = re.fullmatch(r"1\.0a(\d+)", version)
+    return int(match.group(1)) if match else None
+
+
+def test_runs_on_a_supported_datasette():
+    """0.65.x, or a 1.0 alpha; CI runs the suite on 0.65.5 and on 1.0a41."""
+    version = datasette.__version__
+    assert version == "0.65" or version.startswith(SUPPORTED_LINES), f"datasette {version} is not supported"
+
+
+def test_the_requirement_admits_every_tested_release():
+    requirement = next(
+        Requirement(r) for r in importlib.metadata.requires("datasette-ofsted") if r.startswith("datasette")
+    )
+    for version in TESTED:
+        assert requirement.specifier.contains(version, prereleases=True), (requirement, version)
+
+
+@pytest.mark.asyncio
+async def test_the_plugin_uses_this_datasette_s_own_api(ds):
+    """Canned queries by hook or stored, permissions by cascade or by resource, chosen by what Datasette has."""
+    alpha = alpha_number(datasette.__version__)
+    if alpha is None:
+        assert not stores_queries(ds) and not resource_permissions(ds)
+    else:
+        assert stores_queries(ds) == (alpha >= FIRST_ALPHA_WITH_STORED_QUERIES)
+        if alpha >= FIRST_ALPHA_WITH_STORED_QUERIES:
+            assert resource_permissions(ds)
 
 
 @pytest.mark.asyncio
@@ -52,3 +95,48 @@ async def test_links_respect_base_url(bundled_db):
     assert 'href="/prefix/-/ofsted/sutton"' in compare
     redirect = await ds.client.get("/-/ofsted/compare/sutton-2018-06-26...sutton-2013-05-13")
     assert redirect.headers["location"].startswith("/prefix/-/ofsted/compare/")
+
+
+def test_rich_is_not_a_dependency_of_the_server():
+    """With rich importable, Datasette pretty-prints every exception with its locals: some 404s become
+    500s and each error response writes 14-28 KB of traceback. rich is the CLI's optional extra."""
+    for requirement in map(Requirement, importlib.metadata.requires("datasette-ofsted")):
+        if requirement.name == "rich":
+            assert requirement.marker is not None and "extra" in str(requirement.marker), requirement
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "path, status",
+    [
+        ("/-/ofsted/no-such-authority", 404),
+        ("/-/ofsted/compare/sutton-2013-05-13...nowhere-2020-01-01", 404),
+        ("/ofsted/no_such_table", 404),
+    ],
+)
+async def test_error_responses_stay_quiet(ds, capfd, path, status):
+    """An error answers with its own status and writes nothing to the server's terminal."""
+    capfd.readouterr()
+    response = await ds.client.get(path)
+    assert response.status_code == status, (path, response.status_code)
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err and len(out + err) < 500, (path, len(out), len(err))
+
+
+def test_ingest_progress_falls_back_to_plain_lines_without_rich(monkeypatch, capsys):
+    from ingest.cli import Reporter
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setitem(sys.modules, "rich", None)  # as if the `progress` extra were not installed
+    monkeypatch.setitem(sys.modules, "rich.console", None)
+    monkeypatch.setitem(sys.modules, "rich.progress", None)
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    reporter = Reporter(2)
+    assert reporter.progress is None
+    reporter.step("a.pdf", "bad file", error=True)
+    reporter.close()
+    assert "a.pdf: bad file" in terminal.getvalue()
