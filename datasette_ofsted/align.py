@@ -80,7 +80,6 @@ class Calibration:
     """The constants that decide. Defaults fitted on the gold pairs by benchmarks/fit_calibration.py."""
 
     theme_weight: float = 0.45  # added for the share of a part's themes a sentence speaks of
-    min_specific: float = 0.0  # the share of a part's most specific words a deciding sentence must use
     coverage_weight: float = 0.0  # added for the share of a part's specific words the sentence uses
     match: float = 0.44  # a sentence of the other report speaks of the same matter
     same_improvement: float = 0.38  # two list items raise the same matter
@@ -262,19 +261,6 @@ def theme_share(concern: Unit, other: Unit) -> float:
     return len(mine & other.themes) / len(mine) if mine else 0.0
 
 
-SPECIFIC_WORDS = 2  # a part's most specific words: those of highest idf
-
-
-def specific(concern: Unit, other: Unit, idf: dict[str, float]) -> float:
-    """The share of the part's most specific words (the rarest in the two reports) that the other sentence uses.
-
-    "The environment in which care leavers meet their personal advisers" is about the environment, not about
-    care leavers: a sentence sharing only the population is not on the same matter.
-    """
-    top = sorted(concern.stems, key=lambda s: (-idf[s], s))[:SPECIFIC_WORDS]
-    return sum(s in other.stems for s in top) / len(top) if top else 0.0
-
-
 def coverage(concern: Unit, other: Unit, idf: dict[str, float]) -> float:
     """The share of the concern's specific words (weighted by idf) that the other sentence uses."""
     total = sum(idf[s] for s in concern.stems)
@@ -293,7 +279,6 @@ class Match:
     concern: Unit  # the part it matched
     polarity: int = 0  # of the clause that speaks of the part
     progress: int = 0
-    specific: float = 0.0  # share of the part's most specific words (by idf) the sentence uses
 
     def score(self, cal: Calibration) -> float:
         """Word overlap plus theme credit; themes count only where words are shared."""
@@ -303,7 +288,7 @@ class Match:
 
     def decides(self, cal: Calibration) -> bool:
         """Shares specific content with the part: words, not only a theme."""
-        return self.cosine >= cal.min_shared and self.coverage >= cal.min_coverage and self.specific >= cal.min_specific
+        return self.cosine >= cal.min_shared and self.coverage >= cal.min_coverage
 
 
 def _clause_polarity(sentence: str, concern: Unit, shared: frozenset[str], fallback: int) -> int:
@@ -340,9 +325,7 @@ def _matches(concern: list[Unit], other: Side) -> list[Match]:
             key = (min(cosine, 1.0) + 0.2 * share, cover)
             held = best.get(n)
             if held is None or key > (held.cosine + 0.2 * held.themes, held.coverage):
-                best[n] = Match(
-                    unit, cosine, cover, share, part.stems & unit.stems, part, specific=specific(part, unit, other.idf)
-                )
+                best[n] = Match(unit, cosine, cover, share, part.stems & unit.stems, part)
     ranked = sorted(best.values(), key=lambda m: (-(m.cosine + 0.2 * m.themes), m.unit.finding, m.unit.text))
     ranked = ranked[:CANDIDATES]
     for m in ranked:
@@ -509,6 +492,11 @@ def _evidence(matches: list[Match], findings: list[dict], status: str, cal: Cali
     return chosen
 
 
+def _merged(matches_by_item: dict[int, list[Match]], items: list[int]) -> list[Match]:
+    """The matches of several items, best first."""
+    return sorted(chain.from_iterable(matches_by_item[i] for i in items), key=lambda m: -(m.cosine + 0.2 * m.themes))
+
+
 def _why(match: Match | None, linked: str | None) -> dict:
     """What decided a row, in words a reader can check."""
     if match is None:
@@ -554,7 +542,10 @@ def decide(ev: Evidence, cal: Calibration = DEFAULT_CALIBRATION) -> dict:
                 "needs_review": review,
                 "why": _why(m, linked),
                 "linked_item": linked,
-                "from": [described],
+                # Both sides carry evidence: the later report's on the earlier item, the earlier report's on
+                # the later items (criticism first), each after the list items themselves.
+                "from": [described]
+                + _evidence(_merged(ev.later_matches, [jj for jj, _, _ in pairs]), earlier, "recurring", cal),
                 "to": to + _evidence(matches, later, "recurring", cal),
             }
         else:
