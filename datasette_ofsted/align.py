@@ -384,24 +384,23 @@ def _links(ev: Evidence, cal: Calibration) -> dict[int, tuple[int, float, Match]
     """Each later improvement linked to the earlier one that raises the same matter, judged both ways.
 
     Item A of the earlier list may score high against B of the later list while B scores low against A
-    (a short item against a long one): the link takes the better of the two directions.
+    (a short item against a long one): the link takes the better of the two scores, and a later item goes
+    to the one earlier item it matches best, so that each pair is one coherent row.
     """
     link: dict[tuple[int, int], tuple[float, Match]] = {}
-    for i, matches in ev.earlier_matches.items():
-        for m in matches:
-            if _is_improvement(ev.later, m) and m.decides(cal):
-                key = (i, m.unit.finding)
-                if key not in link or m.score(cal) > link[key][0]:
-                    link[key] = (m.score(cal), m)
-    for j, matches in ev.later_matches.items():
-        for m in matches:
-            if _is_improvement(ev.earlier, m) and m.decides(cal):
-                key = (m.unit.finding, j)
-                if key not in link or m.score(cal) > link[key][0]:
+    for forward, (own, other_findings) in enumerate(((ev.earlier_matches, ev.later), (ev.later_matches, ev.earlier))):
+        for item, matches in own.items():
+            for m in matches:
+                if not _is_improvement(other_findings, m):
+                    continue
+                key = (item, m.unit.finding) if forward == 0 else (m.unit.finding, item)
+                if m.decides(cal) and (key not in link or m.score(cal) > link[key][0]):
                     link[key] = (m.score(cal), m)
     best: dict[int, tuple[int, float, Match]] = {}
     for (i, j), (score, m) in link.items():
-        if score >= cal.same_improvement and (j not in best or score > best[j][1]):
+        if score < cal.same_improvement:
+            continue
+        if j not in best or score > best[j][1]:
             best[j] = (i, score, m)
     return best
 

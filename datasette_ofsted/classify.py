@@ -85,6 +85,10 @@ _PROGRESS_BETTER = re.compile(
     r"\b(?:since the (?:last|previous)(?: \w+)? (?:inspection|visit)|has (?:been )?(?:improved|strengthened)|"
     r"have (?:been )?(?:improved|strengthened)|now|no longer|significant(?:ly)? (?:improved|progress))\b"
 )
+# A problem being dealt with is progress: "gaps in placement sufficiency are being addressed by effective changes".
+_BEING_ADDRESSED = re.compile(
+    r"\b(?:is|are|was|were|has been|have been|being|been) (?:\w+ )?(?:addressed|tackled|reduced|resolved|remedied|rectified)\b"
+)
 _PROGRESS_SAME = re.compile(r"\b(?:remains?|remained|continues? to|continued to|not yet|still|persist\w*)\b")
 
 
@@ -111,28 +115,31 @@ def clause_polarity(text: str) -> int:
     text = _PAST.sub(" ", text.lower())
     if _ABOUT_THE_PAST.search(text) and _PAST_TENSE.search(text) and not _PROGRESS_BETTER.search(text):
         return 0  # "At the last inspection, planning was weak": a report of the past
-    scopes = []
+    scopes = []  # (start, end, reach, word, a negator rather than a preventer)
     for match in chain(NEGATOR.finditer(text), PREVENTER.finditer(text)):
         following = text[match.end() :].split()[:_SCOPE]
         reach = match.end() + sum(len(w) + 1 for w in following) + 1
-        scopes.append((match.start(), match.end(), reach, match.group()))
+        scopes.append((match.start(), match.end(), reach, match.group(), NEGATOR.fullmatch(match.group()) is not None))
     governed: set[int] = set()
 
-    def negated(at: int) -> bool:
-        for n, (_start, end, reach, _) in enumerate(scopes):
-            if end <= at <= reach:
+    def negated(at: int, by_preventer: bool = True) -> bool:
+        """Whether a negator (or, for a problem, a preventer) governs the word at `at`."""
+        for n, (_start, end, reach, _, negator) in enumerate(scopes):
+            if end <= at <= reach and (negator or by_preventer):
                 governed.add(n)
                 return True
         return False
 
     signs = []
+    dealt_with = _BEING_ADDRESSED.search(text)
     for match in PROBLEM.finditer(text):
-        if not any(start <= match.start() < end for start, end, _, _ in scopes):
-            signs.append(1 if negated(match.start()) else -1)
+        if not any(start <= match.start() < end for start, end, *_ in scopes):
+            addressed = dealt_with is not None and match.start() < dealt_with.start()
+            signs.append(1 if negated(match.start()) or addressed else -1)
     for match in POSITIVE.finditer(text):
-        if not any(start <= match.start() < end for start, end, _, _ in scopes):
-            signs.append(-1 if negated(match.start()) else 1)
-    for n, (_, _, _, word) in enumerate(scopes):
+        if not any(start <= match.start() < end for start, end, *_ in scopes):
+            signs.append(-1 if negated(match.start(), by_preventer=False) else 1)
+    for n, (_, _, _, word, _) in enumerate(scopes):
         if n not in governed and word in _LONE_NEGATOR:
             signs.append(-1)
     if -1 in signs:

@@ -44,7 +44,7 @@ STOPWORDS = frozenset(
     ensure ensures ensuring including include includes local authority authorities children child young people
     person inspector inspectors inspection social work workers worker service services
     practice improve improving improvement improved sufficiently
-    sufficient effective effectively always""".split()
+    effective effectively always""".split()
 )
 
 _WORD = re.compile(r"[a-z][a-z'\-]*[a-z]|[a-z]")

@@ -199,8 +199,8 @@ def test_calibration_is_passed_not_patched():
 
 # Measured by `python -m ingest.evaluate` (in-sample with the shipped calibration, and leave-one-authority-out);
 # the floors sit one issue under the measured figures.
-IN_SAMPLE_RIGHT = 105
-HELD_OUT_RIGHT = 103
+IN_SAMPLE_RIGHT = 107
+HELD_OUT_RIGHT = 105
 
 
 def test_gold_floor():

@@ -43,6 +43,12 @@ PRAISE, CRITICISM, NEITHER = 1, -1, 0
         ("a negator before praise is criticism", "Plans are not always timely.", CRITICISM),
         ("'without' before a problem is praise", "Children are seen without delay.", PRAISE),
         ("a problem reduced is progress", "Leaders have reduced the very high caseloads.", PRAISE),
+        (
+            "a problem being addressed is progress, and a preventer does not negate praise",
+            "Gaps in placement sufficiency are being addressed by effective changes to residential services.",
+            PRAISE,
+        ),
+        ("a problem not being addressed stays criticism", "Delays are not being addressed.", CRITICISM),
         ("criticism wins inside a clause", "Assessments are thorough and timely and plans lack detail.", CRITICISM),
     ],
 )
