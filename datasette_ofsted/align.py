@@ -82,8 +82,8 @@ class Calibration:
     theme_weight: float = 0.45  # added for the share of a part's themes a sentence speaks of
     coverage_weight: float = 0.0  # added for the share of a part's specific words the sentence uses
     match: float = 0.44  # a sentence of the other report speaks of the same matter
-    same_improvement: float = 0.38  # two list items raise the same matter
-    min_coverage: float = 0.1  # the share of a part's specific words (by idf) a deciding sentence must share
+    same_improvement: float = 0.32  # two list items raise the same matter
+    min_coverage: float = 0.05  # the share of a part's specific words (by idf) a deciding sentence must share
     show: float = 0.22  # the least score for evidence to be listed
     min_shared: float = 0.05  # the least word overlap (cosine) before themes count
     progress_bonus: float = 0.05  # praise that says the matter improved since the last inspection
@@ -153,6 +153,7 @@ class Unit:
     norm: float = 1.0  # of its TF-IDF vector
     vector: dict[str, float] = field(default_factory=dict)  # normalised; kept for concerns only
     part: str = ""  # for a concern, the part of the sentence it stands for
+    matter: frozenset[str] = frozenset()  # for a concern, its stems without the population it is for
 
 
 def _features(stems: list[str]) -> Counter:
@@ -182,9 +183,10 @@ def _units(findings: list[dict]) -> list[Unit]:
         for piece in pieces:
             themes = frozenset(piece["themes"])
             stems = list(piece["stems"])
-            units.append(
-                Unit(index, piece["text"], piece["polarity"], themes, _features(stems), frozenset(stems), concern)
-            )
+            unit = Unit(index, piece["text"], piece["polarity"], themes, _features(stems), frozenset(stems), concern)
+            if concern:
+                unit.matter = (_matter(piece["text"]) & unit.stems) or unit.stems
+            units.append(unit)
             if concern:
                 for part in parts(piece["text"])[1:]:
                     part_stems = stems_of_normalised(normalise(part))
@@ -199,6 +201,7 @@ def _units(findings: list[dict]) -> list[Unit]:
                                 frozenset(part_stems),
                                 True,
                                 part=part,
+                                matter=(_matter(part) & frozenset(part_stems)) or frozenset(part_stems),
                             )
                         )
     return units
@@ -261,10 +264,24 @@ def theme_share(concern: Unit, other: Unit) -> float:
     return len(mine & other.themes) / len(mine) if mine else 0.0
 
 
+# Who an improvement is for is not what it is about: "the environment in which care leavers meet their personal
+# advisers" is about the environment, and a sentence that shares only "care leavers" is not on that matter.
+_POPULATION = re.compile(
+    r"\b(?:care[- ]leavers?|care[- ]experienced (?:children|young people|adults)|children (?:in|looked after)(?: care)?|"
+    r"looked[- ]after children|children and young people|young people|vulnerable|children)\b"
+)
+
+
+def _matter(part: str) -> frozenset[str]:
+    """The stems of a part without the words that name the children it is for (all of them if nothing else)."""
+    folded = normalise(part)
+    return frozenset(stems_of_normalised(_POPULATION.sub(" ", folded))) or frozenset(stems_of_normalised(folded))
+
+
 def coverage(concern: Unit, other: Unit, idf: dict[str, float]) -> float:
-    """The share of the concern's specific words (weighted by idf) that the other sentence uses."""
-    total = sum(idf[s] for s in concern.stems)
-    return sum(idf[s] for s in concern.stems & other.stems) / total if total else 0.0
+    """The share of the concern's matter (its specific words, weighted by idf) that the other sentence uses."""
+    total = sum(idf[s] for s in concern.matter)
+    return sum(idf[s] for s in concern.matter & other.stems) / total if total else 0.0
 
 
 @dataclass

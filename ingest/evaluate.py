@@ -98,10 +98,10 @@ def score_pair(gold: dict, result: dict, name: str = "") -> PairScore:
 # The calibrations a fit chooses from: the thresholds that decide, around the shipped values. Small enough for
 # CI (each point is one decision pass over every pair's gathered evidence, a few milliseconds).
 GRID_VALUES = {
-    "match": (0.28, 0.32, 0.36, 0.40, 0.44),
+    "match": (0.36, 0.40, 0.44, 0.48, 0.52),
     "same_improvement": (0.32, 0.38, 0.44),
-    "min_coverage": (0.1, 0.2, 0.3),
-    "theme_weight": (0.15, 0.3, 0.45),
+    "min_coverage": (0.05, 0.1, 0.2),
+    "theme_weight": (0.3, 0.45, 0.6),
 }
 
 

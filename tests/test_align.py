@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from datasette_ofsted.align import DEFAULT_CALIBRATION, compare, decide, parts
+from datasette_ofsted.classify import sentence_features
 from ingest.evaluate import grid, leave_one_authority_out, load_pairs, score_pair
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -199,8 +200,8 @@ def test_calibration_is_passed_not_patched():
 
 # Measured by `python -m ingest.evaluate` (in-sample with the shipped calibration, and leave-one-authority-out);
 # the floors sit one issue under the measured figures.
-IN_SAMPLE_RIGHT = 107
-HELD_OUT_RIGHT = 105
+IN_SAMPLE_RIGHT = 111
+HELD_OUT_RIGHT = 109
 
 
 def test_gold_floor():
@@ -214,3 +215,28 @@ def test_gold_floor():
     assert right >= IN_SAMPLE_RIGHT - 1
     held = leave_one_authority_out(pairs, grid())
     assert sum(s.right for s, _ in held) >= HELD_OUT_RIGHT - 1
+
+
+def test_a_shared_population_is_not_a_shared_matter():
+    """Who an item is for ("care leavers") is not what it is about: a sentence sharing only the population
+    does not decide, so a matter the later report never mentions stays not revisited."""
+    earlier = [finding("e1", "The environment in which care leavers meet their personal advisers.", "improvement")]
+    later = [
+        finding("l1", "Pathway plans for care leavers are not consistently of a good enough quality.", "finding"),
+        finding("l2", "Care leavers are not getting the right support to find work.", "finding"),
+    ]
+    assert rows_by_improvement(compare(earlier, later))["e1"]["status"] == "not_revisited"
+    # The same sentence on the matter itself decides.
+    later.append(finding("l3", "The environment where care leavers meet their advisers is not welcoming.", "finding"))
+    assert rows_by_improvement(compare(earlier, later))["e1"]["status"] == "recurring"
+
+
+def test_a_national_framework_tag_does_not_halve_theme_share():
+    earlier = [
+        finding("e1", "Ensure that private fostering arrangements are assessed.", "improvement", ["private-fostering"])
+    ]
+    later = [finding("l1", "Privately fostered children are assessed well.", "finding")]
+    plain = compare(earlier, later)["rows"][0]
+    tagged = [dict(earlier[0], sentences=sentence_features(earlier[0]["text"], "improvement", ["Outcome 1"]))]
+    assert "nf-outcome-1" in tagged[0]["sentences"][0]["themes"]
+    assert compare(tagged, later)["rows"][0]["score"] == plain["score"]
