@@ -200,8 +200,8 @@ def test_calibration_is_passed_not_patched():
 
 # Measured by `python -m ingest.evaluate` (in-sample with the shipped calibration, and leave-one-authority-out);
 # the floors sit one issue under the measured figures.
-IN_SAMPLE_RIGHT = 111
-HELD_OUT_RIGHT = 109
+IN_SAMPLE_RIGHT = 112
+HELD_OUT_RIGHT = 110
 
 
 def test_gold_floor():
