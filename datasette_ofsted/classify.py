@@ -101,6 +101,7 @@ class Clause:
     main: bool  # the clause that decides the sentence
 
 
+@lru_cache(maxsize=65536)
 def clause_themes(text: str) -> frozenset[str]:
     """The practice themes a clause speaks of (its cue phrases)."""
     return frozenset(_cue_themes(normalise(text)))
@@ -198,6 +199,7 @@ def sentence_polarity(sentence: str) -> int:
     return -1 if -1 in signs else (1 if 1 in signs else 0)
 
 
+@lru_cache(maxsize=65536)
 def progress(sentence: str) -> int:
     """+1 when the sentence reports a change for the better since the last inspection or now, -1 when a matter
     remains, continues or is not yet done, 0 otherwise; the sentence's polarity says of what."""
