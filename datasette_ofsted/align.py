@@ -522,6 +522,11 @@ def _evidence(matches: list[Match], findings: list[dict], status: str, cal: Cali
     return chosen
 
 
+def _later_sentence(ev: Evidence, j: int, match: Match) -> str:
+    """The sentence of later item `j` that a link matched (the link may have been found from either list)."""
+    return match.concern.text if any(match is m for m in ev.later_matches.get(j, ())) else match.unit.text
+
+
 def _merged(matches_by_item: dict[int, list[Match]], items: list[int]) -> list[Match]:
     """The matches of several items, best first."""
     return sorted(chain.from_iterable(matches_by_item[i] for i in items), key=lambda m: -(m.cosine + 0.2 * m.themes))
@@ -557,7 +562,7 @@ def decide(ev: Evidence, cal: Calibration = DEFAULT_CALIBRATION) -> dict:
             # The row of a linked pair shows the other list's item that made it recurring.
             linked = later[j]["text"]
             to = [
-                _described(later[jj], "improvement", s, mm.unit.text, mm.shared, -1)
+                _described(later[jj], "improvement", s, _later_sentence(ev, jj, mm), mm.shared, -1)
                 for jj, s, mm in sorted(pairs, key=lambda x: x[0])
             ]
             others = _judge(matches, cal, True)

@@ -240,3 +240,12 @@ def test_a_national_framework_tag_does_not_halve_theme_share():
     tagged = [dict(earlier[0], sentences=sentence_features(earlier[0]["text"], "improvement", ["Outcome 1"]))]
     assert "nf-outcome-1" in tagged[0]["sentences"][0]["themes"]
     assert compare(tagged, later)["rows"][0]["score"] == plain["score"]
+
+
+def test_a_linked_later_item_names_its_own_sentence():
+    earlier = [finding("e1", "Ensure that supervision of social workers is regular and recorded.", "improvement")]
+    later = [finding("l1", "The quality and impact of supervision.", "improvement")]
+    row = compare(earlier, later)["rows"][0]
+    linked = [f for f in row["to"] if f["role"] == "improvement"]
+    assert linked[0]["sentence"] == "The quality and impact of supervision."
+    assert row["why"]["linked_item"] == linked[0]["text"]
