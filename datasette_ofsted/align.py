@@ -4,15 +4,26 @@ A pure module: findings in, rows out. The view, the ingester (issue_links) and t
 evaluation against the gold alignments all call `compare`.
 
 The method, and why:
-- Concerns are matched sentence by sentence, not paragraph by paragraph: a long
-  paragraph often praises one thing and criticises the next.
+- An improvement is read part by part: "the quality of practice, including assessments,
+  plans and pre-proceedings" names several matters, and by the gold rule it recurs when
+  any of them is raised again. Each part is compared on its own (with the words that
+  introduce the list), so one part is not diluted by the others.
 - Similarity is TF-IDF over stemmed content words and word pairs, computed over the two
-  reports' sentences, so words every sentence uses weigh little; it is combined with the
-  practice themes of the taxonomy, which carry a concern across changes of wording
-  ("stable workforce" / "changes in social workers").
-- The polarity of the matching sentence decides between recurring (criticised again)
-  and resolved (praised); silence is not_revisited, since a focused visit looks at a
-  narrow area.
+  reports' sentences, so words every sentence uses weigh little. A sentence decides only
+  when it shares enough of a part's specific words (coverage): a shared population
+  ("care leavers") or one common word ("visits") is not the same matter.
+- Practice themes (themes.json) help: they add to the score of a sentence that already
+  shares specific words, and a sentence that shares only a theme is shown as further
+  evidence, but a theme never decides a status on its own (a focused visit's silence on a
+  matter is not its resolution).
+- The two reports' improvement lists are linked both ways: an item of either list that
+  raises the other's item again (in either direction) makes one `recurring` row holding both.
+- The polarity of the clause of the matching sentence that speaks of the part decides
+  between recurring (criticised again) and resolved (praised): "visits are purposeful,
+  although recording is not timely" praises visits and criticises recording.
+
+Every constant that decides is in `Calibration`, fitted by benchmarks/fit_calibration.py
+and scored leave-one-authority-out by `python -m ingest.evaluate`.
 """
 
 from __future__ import annotations
@@ -22,42 +33,130 @@ import operator
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import chain
+from typing import Any, TypedDict
 
-from .classify import cross_cutting_themes, sentence_features
-from .text import stem, words
+from .classify import clause_themes, clauses, progress, sentence_features
+from .text import normalise, stem, stems_of_normalised, words
 
-# Calibration, chosen on the five gold pairs: 0.881 of their issues right at these values,
-# 0.881 too when each pair is held out of the choice (benchmarks/alignment_quality.py).
-# A sentence must share content words with the improvement (cosine), to which the themes
-# add; evidence below SHOW is not listed.
-THEME_WEIGHT = 0.35
-MATCH = 0.32  # a sentence of the other report speaks of the same matter
-SAME_IMPROVEMENT = MATCH  # an improvement of the other report on the same matter
-SHOW = 0.22
-MIN_SHARED = 0.03  # the least word overlap (cosine) before themes count
+STATUSES = ("recurring", "resolved", "not_revisited", "new")
+STANCES = {-1: "criticises", 1: "praises", 0: "neutral"}
+
+
+class Finding(TypedDict, total=False):
+    """The engine's input: one finding of a report (findings.py reads it from SQLite)."""
+
+    id: Any
+    kind: str  # "improvement", "strength", "finding", ...
+    polarity: str
+    text: str
+    section: str
+    themes: list[str]
+    about: str  # "authority" (default) or e.g. "LSCB": only the authority's findings are compared
+    sentences: list[dict]  # classified at ingest: text, polarity, themes, stems
+
+
+# The engine's output: one row of the comparison (plain JSON). "from" and "to" hold the improvements of each
+# report and the other report's evidence, each a finding's own fields plus role, score, sentence, matched_stems,
+# matched_words and stance ("criticises", "praises", "neutral").
+Row = TypedDict(
+    "Row",
+    {
+        "status": str,
+        "score": float,
+        "themes": list[str],
+        "confidence": float,  # 0..1: how clearly the evidence decides the status
+        "needs_review": bool,  # the evidence is mixed or weak: a reader should check this row
+        "why": dict,  # the deciding sentence, its polarity and matched words, the part, the linked list item
+        "linked_item": "str | None",  # the other report's list item that makes the row recurring
+        "from": list[dict],
+        "to": list[dict],
+    },
+)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The constants that decide. Defaults fitted on the gold pairs by benchmarks/fit_calibration.py."""
+
+    theme_weight: float = 0.45  # added for the share of a part's themes a sentence speaks of
+    coverage_weight: float = 0.0  # added for the share of a part's specific words the sentence uses
+    match: float = 0.44  # a sentence of the other report speaks of the same matter
+    same_improvement: float = 0.32  # two list items raise the same matter
+    min_coverage: float = 0.05  # the share of a part's specific words (by idf) a deciding sentence must share
+    show: float = 0.22  # the least score for evidence to be listed
+    min_shared: float = 0.05  # the least word overlap (cosine) before themes count
+    progress_bonus: float = 0.05  # praise that says the matter improved since the last inspection
+    review_margin: float = 0.06  # a decision this close to its threshold, or to the opposite evidence, is checked
+
+
+DEFAULT_CALIBRATION = Calibration()
 EVIDENCE_PER_SIDE = 4
-_PROGRESS = re.compile(
-    r"since the (?:last|previous) inspection|areas? for improvement (?:identified|from) (?:at )?the (?:last|previous)|"
-    r"has improved|have improved|now\b|no longer",
+CANDIDATES = 24  # per improvement, the other report's sentences kept as candidates (the right evidence is among the first four for 88% of issues)
+
+# Where an improvement names several matters: "including", "particularly", "such as", "as well as", ";".
+_PART_MARK = re.compile(r"\b(?:including|particularly|in particular|such as|as well as|especially|notably)\b|;", re.I)
+_SHORT_PART = 3  # content words: fewer, and a part after "including" keeps the words it qualifies
+# A list's commas and "and"/"or"; not a comma before a clause that qualifies the item ("..., which is recorded").
+_LIST_MARK = re.compile(
+    r",(?!\s*(?:which|who|whose|so|resulting|that|where|when|to|in|with|for|because|as|by)\b)\s*(?:and |or )?"
+    r"|\s+(?:and|or)\s+",
     re.I,
 )
-STATUSES = ("recurring", "resolved", "not_revisited", "new")
+
+
+# Words that name an aspect of practice, not a matter: "the quality and impact of supervision" lists aspects of
+# one matter, so an element made only of them is not a part of its own.
+_ASPECTS = frozenset(
+    stem(w)
+    for w in """quality impact effectiveness timeliness consistency pace availability range use rigour robustness
+    extent level progress application understanding""".split()
+)
+
+
+def _names_a_matter(element: str) -> bool:
+    return bool(set(stems_of_normalised(normalise(element))) - _ASPECTS)
+
+
+def parts(sentence: str) -> list[str]:
+    """The matters an improvement's sentence names: itself, then each element of its lists.
+
+    "The quality of practice, including assessments, plans and pre-proceedings" gives the whole, "The quality
+    of practice", and "quality of practice assessments", "... plans", "... pre-proceedings": an element after
+    "including" (or "such as", ...) too short to name a matter alone keeps the words it qualifies.
+    """
+    pieces = _PART_MARK.split(sentence)
+    head = [e.strip() for e in _LIST_MARK.split(pieces[0]) if e.strip()]
+    found = [sentence]
+    if len(head) > 1:
+        found.extend(e for e in head if _names_a_matter(e))
+    context = head[-1] if head else ""
+    for piece in pieces[1:]:
+        for element in (e.strip() for e in _LIST_MARK.split(piece)):
+            if _names_a_matter(element):
+                short = len(stems_of_normalised(normalise(element))) < _SHORT_PART
+                found.append(f"{context} {element}" if short else element)
+    return found
 
 
 @dataclass
 class Unit:
-    """A sentence of a finding with what is needed to compare it."""
+    """A sentence of a finding (or a part of an improvement's sentence) with what is needed to compare it."""
 
     finding: int  # index into the side's findings
-    text: str
+    text: str  # the sentence
     polarity: int
     themes: frozenset[str]
     features: Counter = field(default_factory=Counter)
     stems: frozenset[str] = frozenset()
-    is_concern: bool = False  # a sentence of an improvement: it queries the other report
+    is_concern: bool = False  # a part of an improvement: it queries the other report
     norm: float = 1.0  # of its TF-IDF vector
     vector: dict[str, float] = field(default_factory=dict)  # normalised; kept for concerns only
+    part: str = ""  # for a concern, the part of the sentence it stands for
+    matter: frozenset[str] = frozenset()  # for a concern, its stems without the population it is for
+    matter_weight: float = 0.0  # for a concern, the idf of its matter
+    practice_themes: frozenset[str] = frozenset()  # for a concern, its themes without National Framework tags
 
 
 def _features(stems: list[str]) -> Counter:
@@ -70,7 +169,8 @@ def _weight(count: int, idf: float) -> float:
 
 
 def _units(findings: list[dict]) -> list[Unit]:
-    """Every sentence of every finding of the authority (an LSCB's are not the authority's).
+    """Every sentence of every finding of the authority (an LSCB's are not the authority's); an improvement's
+    sentences also as their parts.
 
     Findings read from the database carry their sentences, classified at ingest; others are
     classified here the same way.
@@ -79,67 +179,62 @@ def _units(findings: list[dict]) -> list[Unit]:
     for index, finding in enumerate(findings):
         if finding.get("about", "authority") != "authority":
             continue
-        nf = [t for t in finding.get("themes") or () if t.startswith("nf-")]
         pieces = finding.get("sentences")
         if pieces is None:
             pieces = sentence_features(finding["text"], finding["kind"])
+        concern = finding["kind"] == "improvement"
         for piece in pieces:
-            themes = frozenset(piece["themes"]) | (frozenset(nf) if finding["kind"] == "improvement" else frozenset())
+            themes = frozenset(piece["themes"])
             stems = list(piece["stems"])
-            units.append(
-                Unit(
-                    index,
-                    piece["text"],
-                    piece["polarity"],
-                    themes,
-                    _features(stems),
-                    frozenset(stems),
-                    finding["kind"] == "improvement",
-                )
-            )
+            unit = Unit(index, piece["text"], piece["polarity"], themes, _features(stems), frozenset(stems), concern)
+            if concern:
+                unit.matter = (_matter(piece["text"]) & unit.stems) or unit.stems
+            units.append(unit)
+            if concern:
+                for part in parts(piece["text"])[1:]:
+                    part_stems = stems_of_normalised(normalise(part))
+                    if part_stems:
+                        units.append(
+                            Unit(
+                                index,
+                                piece["text"],
+                                piece["polarity"],
+                                themes,
+                                _features(part_stems),
+                                frozenset(part_stems),
+                                True,
+                                part=part,
+                                matter=(_matter(part) & frozenset(part_stems)) or frozenset(part_stems),
+                            )
+                        )
     return units
 
 
 def _weigh(units: list[Unit]) -> dict[str, float]:
-    """TF-IDF over both reports' units: each unit's norm, and the normalised vectors of concerns.
+    """TF-IDF over both reports' sentences: each unit's norm, and the normalised vectors of concerns.
 
-    Returns the inverse document frequencies. Only an improvement's sentences need a whole
-    vector; every other sentence is reached through the features the concerns ask about.
+    Parts of an improvement do not count as documents (they repeat their sentence). Returns the
+    inverse document frequencies.
     """
-    df = Counter(chain.from_iterable(unit.features for unit in units))
-    n = len(units) or 1
-    by_count = {count: math.log((n + 1) / (count + 1)) + 1 for count in set(df.values())}
-    idf = {f: by_count[count] for f, count in df.items()}
+    documents = [unit for unit in units if not unit.part]
+    df = Counter(chain.from_iterable(unit.features for unit in documents))
+    n = len(documents) or 1
+    idf: dict[str, float] = {}
     for unit in units:
-        if len(unit.features) == unit.features.total():  # each feature once: its weight is its idf
+        for f in unit.features:
+            if f not in idf:
+                idf[f] = math.log((n + 1) / (df.get(f, 0) + 1)) + 1
+    for unit in units:
+        if len(unit.features) == unit.features.total():  # each feature once (most sentences): its weight is its idf
             weights = list(map(idf.__getitem__, unit.features))
         else:
             weights = [_weight(c, idf[f]) for f, c in unit.features.items()]
         unit.norm = math.sqrt(sum(map(operator.mul, weights, weights))) or 1.0
         if unit.is_concern:
             unit.vector = {f: w / unit.norm for f, w in zip(unit.features, weights)}
+            unit.matter_weight = sum(idf[s] for s in unit.matter)
+            unit.practice_themes = frozenset(t for t in unit.themes if not t.startswith("nf-"))
     return idf
-
-
-def similarity(improvement: Unit, other: Unit, cosine: float) -> float:
-    """Word overlap (TF-IDF cosine) plus the share of the improvement's themes the other sentence speaks of.
-
-    The improvement's themes define its concern: a sentence on one of its three themes
-    is weaker evidence than one on all of them.
-    """
-    shared = improvement.themes & other.themes
-    if cosine < MIN_SHARED:
-        # Without shared words, only a sentence wholly on the improvement's themes speaks of the
-        # same matter ("a stable workforce" / "too many changes of social worker").
-        same_matter = improvement.themes and other.themes == improvement.themes
-        return THEME_WEIGHT if same_matter and not improvement.themes <= cross_cutting_themes() else cosine
-    if not shared:
-        return cosine
-    return min(1.0, cosine + THEME_WEIGHT * len(shared) / len(improvement.themes))
-
-
-def _asked(units: list[Unit]) -> set[str]:
-    return set(chain.from_iterable(unit.vector for unit in units if unit.is_concern))
 
 
 class Side:
@@ -148,10 +243,11 @@ class Side:
 
     def __init__(self, units: list[Unit], idf: dict[str, float], asked: set[str]):
         """`asked`: the features of the other report's concerns, the only ones looked up here."""
-        self.units = units
+        self.units = [unit for unit in units if not unit.part]
+        self.idf = idf
         self.postings: dict[str, list[tuple[int, float]]] = {}
         self.by_theme: dict[str, list[int]] = {}
-        for n, unit in enumerate(units):
+        for n, unit in enumerate(self.units):
             for feature in unit.features.keys() & asked:
                 weight = _weight(unit.features[feature], idf[feature])
                 self.postings.setdefault(feature, []).append((n, weight / unit.norm))
@@ -169,102 +265,226 @@ class Side:
         return {n for theme in unit.themes for n in self.by_theme.get(theme, ())}
 
 
-def theme_share(improvement: Unit, other: Unit) -> float:
-    return len(improvement.themes & other.themes) / len(improvement.themes) if improvement.themes else 0.0
+def theme_share(concern: Unit, other: Unit) -> float:
+    """The share of the concern's practice themes the other sentence speaks of (National Framework tags,
+    which name a whole outcome, are not a matter and do not dilute it)."""
+    mine = concern.practice_themes
+    return len(mine & other.themes) / len(mine) if mine else 0.0
+
+
+# Who an improvement is for is not what it is about: "the environment in which care leavers meet their personal
+# advisers" is about the environment, and a sentence that shares only "care leavers" is not on that matter.
+_POPULATION = re.compile(
+    r"\b(?:care[- ]leavers?|care[- ]experienced (?:children|young people|adults)|children (?:in|looked after)(?: care)?|"
+    r"looked[- ]after children|children and young people|young people|vulnerable|children)\b"
+)
+
+
+def _matter(part: str) -> frozenset[str]:
+    """The stems of a part without the words that name the children it is for (all of them if nothing else)."""
+    folded = normalise(part)
+    return frozenset(stems_of_normalised(_POPULATION.sub(" ", folded))) or frozenset(stems_of_normalised(folded))
+
+
+def coverage(concern: Unit, other: Unit, idf: dict[str, float]) -> float:
+    """The share of the concern's matter (its specific words, weighted by idf) that the other sentence uses."""
+    total = concern.matter_weight
+    return sum(idf[s] for s in concern.matter & other.stems) / total if total else 0.0
 
 
 @dataclass
 class Match:
+    """A sentence of the other report against the part of an improvement it matches best: the raw evidence."""
+
     unit: Unit  # the other report's sentence
-    score: float
-    shared: frozenset[str]  # the stems it shares with the improvement's sentence it matched best
-    lexical: bool = True  # False: the sentence shares only a theme, which shows but does not decide
+    cosine: float
+    coverage: float
+    themes: float  # theme share
+    shared: frozenset[str]  # the stems it shares with that part
+    concern: Unit  # the part it matched
+    polarity: int = 0  # of the clause that speaks of the part
+    progress: int = 0
+
+    def score(self, cal: Calibration) -> float:
+        """Word overlap plus theme credit; themes count only where words are shared."""
+        if self.cosine < cal.min_shared:
+            return self.cosine
+        return min(1.0, self.cosine + cal.coverage_weight * self.coverage + cal.theme_weight * self.themes)
+
+    def decides(self, cal: Calibration) -> bool:
+        """Shares specific content with the part: words, not only a theme."""
+        return self.cosine >= cal.min_shared and self.coverage >= cal.min_coverage
 
 
-def _best_matches(concern: list[Unit], other: Side) -> list[Match]:
-    """The other report's sentences on the same matter as any sentence of the improvement, best first.
+@lru_cache(maxsize=65536)
+def _clause_stems(text: str) -> frozenset[str]:
+    return frozenset(stems_of_normalised(normalise(text)))
 
-    Sentences that share words decide the status; sentences that share only the
-    improvement's themes are kept, ranked after them, as further evidence to show.
+
+def _clause_polarity(sentence: str, concern: Unit, shared: frozenset[str], fallback: int) -> int:
+    """The polarity of `sentence` on the concern's matter, clause by clause.
+
+    The clause that holds most of the shared words speaks of the matter; but a matter is raised again "even
+    partly", so a criticising clause on one of the concern's themes makes it criticism ("good progress in
+    stabilising the workforce, but children experience too many changes of social worker").
     """
-    best: dict[int, tuple[float, Unit]] = {}
-    theme_only: dict[int, float] = {}
-    for sentence in concern:
-        cosines = other.cosines(sentence)
-        for n in set(cosines) | other.sharing_a_theme(sentence):
-            score = similarity(sentence, other.units[n], cosines.get(n, 0.0))
-            if n not in best or score > best[n][0]:
-                best[n] = (score, sentence)
-            theme_only[n] = max(theme_only.get(n, 0.0), theme_share(sentence, other.units[n]))
-    matches, thematic = [], []
-    for n, (score, sentence) in best.items():
-        unit = other.units[n]
-        if score >= SHOW:
-            matches.append(Match(unit, score, sentence.stems & unit.stems))
-        elif theme_only[n] >= 0.5:
-            thematic.append(Match(unit, THEME_WEIGHT * theme_only[n], frozenset(), lexical=False))
-    order = lambda m: (-m.score, m.unit.finding, m.unit.text)  # noqa: E731  (ties in document order)
-    return sorted(matches, key=order) + sorted(thematic, key=order)
+    pieces = clauses(sentence)
+    if len(pieces) == 1:
+        return pieces[0].polarity if pieces[0].polarity or not fallback else fallback
+    overlap = [(len(shared & _clause_stems(c.text)), c) for c in pieces]
+    best = max(n for n, _ in overlap)
+    chosen = [c for n, c in overlap if n == best]
+    mine = {t for t in concern.themes if not t.startswith("nf-")}
+    if any(c.polarity < 0 and (mine & clause_themes(c.text) or n) for n, c in overlap):
+        return -1
+    if len(chosen) == 1 and chosen[0].polarity:
+        return chosen[0].polarity
+    return fallback
+
+
+def _matches(concern: list[Unit], other: Side) -> list[Match]:
+    """The other report's sentences on the same matter as any part of the improvement, best first (raw)."""
+    best: dict[int, Match] = {}
+    for part in concern:
+        cosines = other.cosines(part)
+        # A part has its sentence's themes: sentences that share only a theme are met once, by the sentence.
+        for n in cosines.keys() | other.sharing_a_theme(part) if not part.part else cosines:
+            unit = other.units[n]
+            cosine = cosines.get(n, 0.0)
+            cover = coverage(part, unit, other.idf) if cosine else 0.0
+            share = theme_share(part, unit)
+            key = (min(cosine, 1.0) + 0.2 * share, cover)
+            held = best.get(n)
+            if held is None or key > (held.cosine + 0.2 * held.themes, held.coverage):
+                best[n] = Match(unit, cosine, cover, share, part.stems & unit.stems, part)
+    ranked = sorted(best.values(), key=lambda m: (-(m.cosine + 0.2 * m.themes), m.unit.finding, m.unit.text))
+    ranked = ranked[:CANDIDATES]
+    for m in ranked:
+        m.polarity = _clause_polarity(m.unit.text, m.concern, m.shared, m.unit.polarity)
+        m.progress = progress(m.unit.text)
+    return ranked
+
+
+def _asked(units: list[Unit]) -> set[str]:
+    return set(chain.from_iterable(unit.vector for unit in units if unit.is_concern))
+
+
+def _concerns(units: list[Unit], findings: list[dict]) -> dict[int, list[Unit]]:
+    """Each improvement's sentences and parts, by the improvement's index."""
+    grouped: dict[int, list[Unit]] = {}
+    for unit in units:
+        if unit.is_concern:
+            grouped.setdefault(unit.finding, []).append(unit)
+    return grouped
+
+
+@dataclass
+class Evidence:
+    """Everything `decide` needs for one comparison, independent of the calibration (so a fit reuses it)."""
+
+    earlier: list[dict]
+    later: list[dict]
+    earlier_matches: dict[int, list[Match]]  # by earlier improvement: the later report's sentences
+    later_matches: dict[int, list[Match]]
+    earlier_themes: dict[int, set[str]]
+    later_themes: dict[int, set[str]]
+
+
+def gather(earlier: list[dict], later: list[dict]) -> Evidence:
+    """Score every improvement of each report against the other report's sentences."""
+    earlier_units, later_units = _units(earlier), _units(later)
+    idf = _weigh(earlier_units + later_units)
+    earlier_side = Side(earlier_units, idf, _asked(later_units))
+    later_side = Side(later_units, idf, _asked(earlier_units))
+    earlier_concerns, later_concerns = _concerns(earlier_units, earlier), _concerns(later_units, later)
+    return Evidence(
+        earlier,
+        later,
+        {i: _matches(c, later_side) for i, c in earlier_concerns.items()},
+        {i: _matches(c, earlier_side) for i, c in later_concerns.items()},
+        {i: set().union(*(u.themes for u in c)) for i, c in earlier_concerns.items()},
+        {i: set().union(*(u.themes for u in c)) for i, c in later_concerns.items()},
+    )
 
 
 def _is_improvement(findings: list[dict], match: Match) -> bool:
     return findings[match.unit.finding]["kind"] == "improvement"
 
 
-def _judge_earlier(matches: list[Match], other: list[dict]) -> tuple[str, float]:
-    """Status of an earlier improvement from what the later report says of the same matter.
+def _links(ev: Evidence, cal: Calibration) -> dict[int, tuple[int, float, Match]]:
+    """Each later improvement linked to the earlier one that raises the same matter, judged both ways.
 
-    The later report's own improvements count as criticism like any other negative sentence.
+    Item A of the earlier list may score high against B of the later list while B scores low against A
+    (a short item against a long one): the link takes the better of the two scores, and a later item goes
+    to the one earlier item it matches best, so that each pair is one coherent row.
     """
-    matches = [m for m in matches if m.lexical]
-    negative = max((m.score for m in matches if m.unit.polarity < 0), default=0.0)
-    positive = max(
-        (m.score + (0.05 if _PROGRESS.search(m.unit.text) else 0.0) for m in matches if m.unit.polarity > 0),
-        default=0.0,
-    )
-    # Raised again "even partly" is recurring; resolved needs praise on the matter and no criticism.
-    if negative >= MATCH:
-        return "recurring", negative
-    if positive >= MATCH:
-        return "resolved", min(1.0, positive)
-    return "not_revisited", max(negative, positive)
-
-
-def _judge_later(matches: list[Match], other: list[dict]) -> tuple[str, float]:
-    """A later improvement recurs when the earlier report raised it or stated it as a weakness."""
-    matches = [m for m in matches if m.lexical]
-    improvements = [m for m in matches if _is_improvement(other, m)]
-    if improvements and improvements[0].score >= SAME_IMPROVEMENT:
-        return "recurring", improvements[0].score
-    negative = max((m.score for m in matches if m.unit.polarity < 0), default=0.0)
-    if negative >= MATCH:
-        return "recurring", negative
-    return "new", negative
-
-
-def _evidence(matches: list[Match], findings: list[dict], status: str) -> list[dict]:
-    """The best findings of the other report for this concern: criticism first for recurring, praise for resolved."""
-    if status in ("not_revisited", "new"):
-        return []
-    wanted = 1 if status == "resolved" else -1
-    ranked = sorted(
-        (m for m in matches if not _is_improvement(findings, m)),
-        key=lambda m: (not m.lexical, m.unit.polarity != wanted, -m.score),
-    )
-    chosen: list[dict] = []
-    seen: set[int] = set()
-    for match in ranked:
-        if match.unit.finding in seen:
+    link: dict[tuple[int, int], tuple[float, Match]] = {}
+    for forward, (own, other_findings) in enumerate(((ev.earlier_matches, ev.later), (ev.later_matches, ev.earlier))):
+        for item, matches in own.items():
+            for m in matches:
+                if not _is_improvement(other_findings, m):
+                    continue
+                key = (item, m.unit.finding) if forward == 0 else (m.unit.finding, item)
+                if m.decides(cal) and (key not in link or m.score(cal) > link[key][0]):
+                    link[key] = (m.score(cal), m)
+    best: dict[int, tuple[int, float, Match]] = {}
+    for (i, j), (score, m) in link.items():
+        if score < cal.same_improvement:
             continue
-        seen.add(match.unit.finding)
-        chosen.append(_described(findings[match.unit.finding], "evidence", match.score, match.unit.text, match.shared))
-        if len(chosen) == EVIDENCE_PER_SIDE:
-            break
-    return chosen
+        if j not in best or score > best[j][1]:
+            best[j] = (i, score, m)
+    return best
+
+
+def _judge(matches: list[Match], cal: Calibration, earlier_side: bool) -> tuple[str, float, Match | None, float]:
+    """Status, score, the deciding match and the opposite evidence's score, from the body of the other report.
+
+    Raised again "even partly" is recurring; resolved needs praise on the matter and no criticism of it. A
+    later improvement recurs when the earlier report stated it as a weakness; otherwise it is new.
+    """
+    deciding = [m for m in matches if m.decides(cal)]
+    critical = max((m for m in deciding if m.polarity < 0), key=lambda m: m.score(cal), default=None)
+    praising = max(
+        (m for m in deciding if m.polarity > 0),
+        key=lambda m: m.score(cal) + (cal.progress_bonus if m.progress > 0 else 0.0),
+        default=None,
+    )
+    negative = critical.score(cal) if critical else 0.0
+    positive = praising.score(cal) + (cal.progress_bonus if praising.progress > 0 else 0.0) if praising else 0.0
+    if negative >= cal.match:
+        return "recurring", negative, critical, positive
+    if earlier_side and positive >= cal.match:
+        return "resolved", min(1.0, positive), praising, negative
+    silent = "not_revisited" if earlier_side else "new"
+    strongest = max((critical, praising) if earlier_side else (critical,), key=lambda m: m.score(cal) if m else 0.0)
+    return silent, max(negative, positive if earlier_side else 0.0), strongest, 0.0
+
+
+def _confidence(status: str, score: float, opposite: float, cal: Calibration) -> tuple[float, bool]:
+    """How clearly the evidence decides (0..1), and whether a reader should check the row.
+
+    A status is checked when its score is within the review margin of the threshold, or when evidence
+    for the other reading is nearly as strong (mixed evidence).
+    """
+    if status in ("recurring", "resolved"):
+        margin = score - cal.match
+        mixed = opposite >= cal.match - cal.review_margin
+        confidence = 0.5 + min(0.5, margin * 2) - (0.25 if mixed else 0.0)
+        review = margin < cal.review_margin or mixed
+    else:
+        margin = cal.match - score
+        confidence = 0.5 + min(0.5, margin * 2)
+        review = margin < cal.review_margin
+    return round(max(0.0, min(1.0, confidence)), 3), review
 
 
 def _described(
-    finding: dict, role: str, score: float | None, sentence: str | None, shared: frozenset[str] | set[str]
+    finding: dict,
+    role: str,
+    score: float | None,
+    sentence: str | None,
+    shared: frozenset[str] | set[str],
+    polarity: int = 0,
 ) -> dict:
     out = {k: v for k, v in finding.items() if k != "sentences"}
     out["role"] = role
@@ -272,78 +492,148 @@ def _described(
     out["sentence"] = sentence
     out["matched_stems"] = sorted(shared)
     out["matched_words"] = sorted({w for w in words(sentence or "") if stem(w) in shared})
+    out["stance"] = STANCES[polarity] if role == "evidence" else "criticises"
     return out
 
 
-def _concerns(units: list[Unit], findings: list[dict]) -> dict[int, list[Unit]]:
-    """Each improvement's sentences, by the improvement's index."""
-    grouped: dict[int, list[Unit]] = {}
-    for unit in units:
-        if findings[unit.finding]["kind"] == "improvement":
-            grouped.setdefault(unit.finding, []).append(unit)
-    return grouped
+def _evidence(matches: list[Match], findings: list[dict], status: str, cal: Calibration) -> list[dict]:
+    """The best findings of the other report for this concern: criticism first for recurring, praise for resolved.
+
+    Sentences that share only a theme come after those that share words: they show, they do not decide.
+    """
+    if status in ("not_revisited", "new"):
+        return []
+    wanted = 1 if status == "resolved" else -1
+    shown = [m for m in matches if not _is_improvement(findings, m)]
+    shown = [m for m in shown if (m.decides(cal) and m.score(cal) >= cal.show) or m.themes >= 0.5]
+    ranked = sorted(shown, key=lambda m: (not m.decides(cal), m.polarity != wanted, -m.score(cal)))
+    chosen: list[dict] = []
+    seen: set[int] = set()
+    for match in ranked:
+        if match.unit.finding in seen:
+            continue
+        seen.add(match.unit.finding)
+        score = match.score(cal) if match.decides(cal) else cal.theme_weight * match.themes
+        chosen.append(
+            _described(findings[match.unit.finding], "evidence", score, match.unit.text, match.shared, match.polarity)
+        )
+        if len(chosen) == EVIDENCE_PER_SIDE:
+            break
+    return chosen
 
 
-def _themes(concern: list[Unit]) -> set[str]:
-    return set().union(*(u.themes for u in concern))
+def _later_sentence(ev: Evidence, j: int, match: Match) -> str:
+    """The sentence of later item `j` that a link matched (the link may have been found from either list)."""
+    return match.concern.text if any(match is m for m in ev.later_matches.get(j, ())) else match.unit.text
 
 
-def compare(earlier: list[dict], later: list[dict]) -> dict:
+def _merged(matches_by_item: dict[int, list[Match]], items: list[int]) -> list[Match]:
+    """The matches of several items, best first."""
+    return sorted(chain.from_iterable(matches_by_item[i] for i in items), key=lambda m: -(m.cosine + 0.2 * m.themes))
+
+
+def _why(match: Match | None, linked: str | None) -> dict:
+    """What decided a row, in words a reader can check."""
+    if match is None:
+        return {"sentence": None, "polarity": None, "matched_words": [], "part": None, "linked_item": linked}
+    return {
+        "sentence": match.unit.text,
+        "polarity": STANCES[match.polarity],
+        "matched_words": sorted({w for w in words(match.unit.text) if stem(w) in match.shared}),
+        "part": match.concern.part or None,
+        "linked_item": linked,
+    }
+
+
+def decide(ev: Evidence, cal: Calibration = DEFAULT_CALIBRATION) -> dict:
+    """Rows of the comparison from gathered evidence: every improvement of either side in exactly one row."""
+    earlier, later = ev.earlier, ev.later
+    links = _links(ev, cal)
+    linked_earlier: dict[int, list[tuple[int, float, Match]]] = {}
+    for j, (i, score, m) in links.items():
+        linked_earlier.setdefault(i, []).append((j, score, m))
+
+    rows: list[dict] = []
+    for i, matches in ev.earlier_matches.items():
+        described = _described(earlier[i], "improvement", None, None, set())
+        if i in linked_earlier:
+            pairs = sorted(linked_earlier[i], key=lambda x: -x[1])
+            j, score, m = pairs[0]
+            # The row of a linked pair shows the other list's item that made it recurring.
+            linked = later[j]["text"]
+            to = [
+                _described(later[jj], "improvement", s, _later_sentence(ev, jj, mm), mm.shared, -1)
+                for jj, s, mm in sorted(pairs, key=lambda x: x[0])
+            ]
+            others = _judge(matches, cal, True)
+            opposite = others[3] if others[0] == "recurring" else others[1] if others[0] == "resolved" else 0.0
+            confidence, review = _confidence("recurring", score, opposite, cal)
+            themes = ev.earlier_themes[i].union(*(ev.later_themes[jj] for jj, _, _ in pairs))
+            row = {
+                "status": "recurring",
+                "score": round(score, 3),
+                "themes": sorted(themes),
+                "confidence": confidence,
+                "needs_review": review,
+                "why": _why(m, linked),
+                "linked_item": linked,
+                # Both sides carry evidence: the later report's on the earlier item, the earlier report's on
+                # the later items (criticism first), each after the list items themselves.
+                "from": [described]
+                + _evidence(_merged(ev.later_matches, [jj for jj, _, _ in pairs]), earlier, "recurring", cal),
+                "to": to + _evidence(matches, later, "recurring", cal),
+            }
+        else:
+            status, score, m, opposite = _judge(matches, cal, True)
+            confidence, review = _confidence(status, score, opposite, cal)
+            row = {
+                "status": status,
+                "score": round(score, 3),
+                "themes": sorted(ev.earlier_themes[i]),
+                "confidence": confidence,
+                "needs_review": review,
+                "why": _why(m, None),
+                "linked_item": None,
+                "from": [described],
+                "to": _evidence(matches, later, status, cal),
+            }
+        rows.append(row)
+
+    for j, matches in ev.later_matches.items():
+        if j in links:
+            continue
+        status, score, m, opposite = _judge(matches, cal, False)
+        confidence, review = _confidence(status, score, opposite, cal)
+        rows.append(
+            {
+                "status": status,
+                "score": round(score, 3),
+                "themes": sorted(ev.later_themes[j]),
+                "confidence": confidence,
+                "needs_review": review,
+                "why": _why(m, None),
+                "linked_item": None,
+                "from": _evidence(matches, earlier, status, cal),
+                "to": [
+                    _described(
+                        later[j],
+                        "improvement",
+                        score if status == "recurring" else None,
+                        None,
+                        m.shared if m and status == "recurring" else set(),
+                    )
+                ],
+            }
+        )
+    counts = Counter(row["status"] for row in rows)
+    return {"counts": {s: counts.get(s, 0) for s in STATUSES}, "rows": rows}
+
+
+def compare(earlier: list[dict], later: list[dict], calibration: Calibration = DEFAULT_CALIBRATION) -> dict:
     """Rows of the comparison: every improvement of either side in exactly one row.
 
     A finding is a dict with at least id, kind, polarity, text, section and themes (a list
     of theme ids); `about` other than "authority" (an LSCB's recommendations) is left out.
+    The result is plain JSON: {"counts": {status: n}, "rows": [Row, ...]}.
     """
-    earlier_units, later_units = _units(earlier), _units(later)
-    idf = _weigh(earlier_units + later_units)
-    earlier_side = Side(earlier_units, idf, _asked(later_units))
-    later_side = Side(later_units, idf, _asked(earlier_units))
-
-    rows: list[dict] = []
-    row_of: dict[int, dict] = {}
-    for index, concern in _concerns(earlier_units, earlier).items():
-        matches = _best_matches(concern, later_side)
-        status, score = _judge_earlier(matches, later)
-        row = {
-            "status": status,
-            "score": round(score, 3),
-            "themes": sorted(_themes(concern)),
-            "from": [_described(earlier[index], "improvement", None, None, set())],
-            "to": [],
-            "_matches": matches,
-        }
-        rows.append(row)
-        row_of[index] = row
-
-    later_rows: list[dict] = []
-    for index, concern in _concerns(later_units, later).items():
-        matches = _best_matches(concern, earlier_side)
-        status, score = _judge_later(matches, earlier)
-        same = [m for m in matches if m.lexical and _is_improvement(earlier, m) and m.score >= SAME_IMPROVEMENT]
-        described = _described(
-            later[index],
-            "improvement",
-            score if status == "recurring" else None,
-            None,
-            same[0].shared if same else set(),
-        )
-        if status == "recurring" and same and row_of[same[0].unit.finding]["status"] == "recurring":
-            row = row_of[same[0].unit.finding]  # one concern raised in both reports: one row
-            row["to"].append(described)
-            row["themes"] = sorted(set(row["themes"]) | _themes(concern))
-            continue
-        later_rows.append(
-            {
-                "status": status,
-                "score": round(score, 3),
-                "themes": sorted(_themes(concern)),
-                "from": _evidence(matches, earlier, status),
-                "to": [described],
-            }
-        )
-
-    for row in rows:
-        row["to"].extend(_evidence(row.pop("_matches"), later, row["status"]))
-    all_rows = rows + later_rows
-    counts = Counter(row["status"] for row in all_rows)
-    return {"counts": {s: counts.get(s, 0) for s in STATUSES}, "rows": all_rows}
+    return decide(gather(earlier, later), calibration)

@@ -14,53 +14,203 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from itertools import chain
 
 from .text import normalise, sentences, stems_of_normalised
 
-NEGATIVE = re.compile(
-    r"\b(?:not|no longer|lack(?:s|ing)?|insufficient(?:ly)?|inconsistent(?:ly)?|variable|weak(?:ness|nesses)?|poor(?:er|ly)?|"
-    r"delay(?:s|ed)?|drift|too (?:long|many|much|slow|few|late)|fail(?:s|ed|ure|ures)?|limited|gaps?|"
-    r"inadequate|requires? improvement|needs? to (?:improve|be|ensure)|ineffective|shortfalls?|"
-    r"concerns?|deficit|deteriorat\w*|unclear|vague|missed|remains? (?:a )?(?:challenge|an area)|"
-    r"less (?:effective|robust|consistent)|does not|do not|did not|cannot|isn't|aren't|unable|"
-    r"variab(?:le|ility)|absence of|rarely|overly|fragmented|not yet|slow(?:er)?|worse|backlog|high turnover|"
-    r"ongoing area for development|area for development|still to|yet to be|var(?:y|ies|ied)|generic|rather than|"
-    r"weaker|too (?:adult|narrow|broad|focused|variable|reliant)\w*|only (?:just|recently|partially)|partial(?:ly)?|"
-    r"over-reliance|reliance on|not routinely|requires further|further (?:work|development|improvement) (?:is|are)? ?(?:needed|required))\b"
+# Problems: words that name a weakness ("delay", "inconsistent"). Negators are separate: "not" alone is a
+# criticism ("plans are not updated"), but before a problem it denies it ("children do not experience drift").
+PROBLEM = re.compile(
+    r"\b(?:lack(?:s|ing)?|insufficient(?:ly)?|inconsistent(?:ly)?|inconsistency|variable|weak(?:ness|nesses|er)?|"
+    r"poor(?:er|ly)?|delay(?:s|ed)?|drift|too (?:long|many|much|slow|few|late|adult|narrow|broad|focused|variable|reliant)\w*|"
+    r"fail(?:s|ed|ure|ures)?|limited|gaps?|inadequate|requires? improvement|needs? to (?:improve|be|ensure)|"
+    r"ineffective|shortfalls?|deficit|deteriorat\w*|unclear|vague|missed|remains? (?:a )?(?:challenge|an area)|"
+    r"less (?:effective|robust|consistent)|unable|variab(?:le|ility)|absence of|overly|fragmented|slow(?:er)?|worse|"
+    r"backlog|high turnover|(?:ongoing )?area for development|still to|yet to be|var(?:y|ies|ied)|generic|"
+    r"only (?:just|recently|partially)|partial(?:ly)?|over-reliance|reliance on|requires further|"
+    r"further (?:work|development|improvement) (?:is|are)? ?(?:needed|required)|"
+    # "concern" is most often the topic ("responds to concerns about a child"); it criticises only as a judgement.
+    r"of concern|inspectors (?:\w+ ){0,2}concern\w*|(?:is|are|remains?|was|were) (?:a |an )?(?:\w+ )?concern)\b"
 )
 POSITIVE = re.compile(
     r"\b(?:effective(?:ly)?|good|strong(?:ly)?|well|timely|robust|thorough(?:ly)?|improv(?:ed|ing|ement has)|"
     r"clear(?:ly)?|appropriate(?:ly)?|benefit(?:s|ing)?|outstanding|high[- ]quality|successful(?:ly)?|"
     r"positive(?:ly)?|comprehensive|proactive|prompt(?:ly)?|swift(?:ly)?|embedded|established|sensitive(?:ly)?|"
     r"skilled|stable|manageable|consistent(?:ly)?|responsive|impressive|excellent|valued|progress(?:ed)? (?:has|have)? ?been made|"
-    r"now|strengthened|better|help(?:ed|s)|encouraged|supported|supportive|aspirational|informs?|"
-    r"purposeful|child[- ]centred|meaningful|strength)\b"
+    r"now|strengthened|better|help(?:ed|s)?|encouraged|supported|supportive|aspirational|informs?|"
+    r"purposeful|child[- ]centred|meaningful|strengths?|"
+    # Progress against a problem: "leaders have reduced the very high caseloads".
+    r"(?:has|have|had) (?:been )?(?:successfully )?(?:reduced|addressed|tackled|resolved|rectified|remedied))\b"
 )
-# Words that flip a positive word: "not effective", "not always timely".
-_NEGATED_POSITIVE = re.compile(
-    r"\b(?:not|never|no|less|insufficiently|in)(?:\s+(?:always|consistently|yet|sufficiently|fully|routinely|all|as|so|been|being|been))*\s+\w*\s*$"
+# A negator criticises on its own ("visits are not recorded"), turns praise into criticism ("not always timely")
+# and denies a problem ("no longer wait too long"). Not "in": "in a timely way" is praise.
+NEGATOR = re.compile(
+    r"\b(?:not|never|cannot|can't|isn't|aren't|doesn't|don't|didn't|rarely|seldom|insufficiently|no longer|no|without|less)\b"
 )
-_CONTRAST = re.compile(r"\s*(?:however|although|but|despite)\b")
-# The lexicons are matched in lower case, without re.I: five times faster on these texts.
+_LONE_NEGATOR = frozenset(
+    {
+        "not",
+        "never",
+        "cannot",
+        "can't",
+        "isn't",
+        "aren't",
+        "doesn't",
+        "don't",
+        "didn't",
+        "rarely",
+        "seldom",
+        "insufficiently",
+    }
+)
+# Words that act against a problem: "to help prevent drift", "reduced delay", "tackling neglect".
+PREVENTER = re.compile(r"\b(?:prevent\w*|avoid\w*|reduc\w*|minimi[sz]\w*|tackl\w*|mitigat\w*|address\w*|free from)\b")
+_SCOPE = 4  # words after a negator or preventer that it governs
+
+# Words that open a clause set against the rest of the sentence. Coordinators (but, however) make the clause after
+# them the main one; subordinators (although, while, despite) open a concession, and the other clause is the main one.
+_COORDINATOR = r"but|however"
+_SUBORDINATOR = r"although|though|even though|while|whilst|despite|in spite of|except that"
+_CLAUSE_MARK = re.compile(rf"(?:^|[,;:]\s*|\s)(?:(?P<co>{_COORDINATOR})|(?P<sub>{_SUBORDINATOR}))\b,?\s*")
+# What a sentence says of the past is not a finding now: "improved since the last inspection, when they were
+# inadequate", "has improved from requires improvement to good".
+_PAST = re.compile(
+    r",?\s*\bwhen (?:\w+ ){1,3}(?:was|were|had been)\b[^,;]*"
+    r"|\bfrom (?:an? )?(?:inadequate|requires improvement(?: to be good)?|poor|low|weak)(?: to \w+)?\b"
+)
+_ABOUT_THE_PAST = re.compile(
+    r"\b(?:at|during|in) the (?:last|previous|prior)(?: \w+)? (?:inspection|visit)\b|\bpreviously\b|\bin the past\b"
+)
+_PAST_TENSE = re.compile(r"\b(?:was|were|had)\b")
+# Progress statements: a matter that has changed since the last inspection, or has not.
+_PROGRESS_BETTER = re.compile(
+    r"\b(?:since the (?:last|previous)(?: \w+)? (?:inspection|visit)|has (?:been )?(?:improved|strengthened)|"
+    r"have (?:been )?(?:improved|strengthened)|now|no longer|significant(?:ly)? (?:improved|progress))\b"
+)
+# A problem being dealt with is progress: "gaps in placement sufficiency are being addressed by effective changes".
+_BEING_ADDRESSED = re.compile(
+    r"\b(?:is|are|was|were|has been|have been|being|been) (?:\w+ )?(?:addressed|tackled|reduced|resolved|remedied|rectified)\b"
+)
+_PROGRESS_SAME = re.compile(r"\b(?:remains?|remained|continues? to|continued to|not yet|still|persist\w*)\b")
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A part of a sentence set against the others by a contrast word, with its own polarity."""
+
+    text: str
+    polarity: int  # +1 praise, -1 criticism, 0 neither
+    main: bool  # the clause that decides the sentence
+
+
+@lru_cache(maxsize=65536)
+def clause_themes(text: str) -> frozenset[str]:
+    """The practice themes a clause speaks of (its cue phrases)."""
+    return frozenset(_cue_themes(normalise(text)))
+
+
+def clause_polarity(text: str) -> int:
+    """+1, -1 or 0 for one clause: criticism wins over praise inside a clause ("largely good but not consistently").
+
+    A negator before praise makes it criticism ("not always timely"); a negator or preventer before a problem
+    denies it ("no longer wait too long", "to help prevent drift"); a negator alone criticises ("not recorded").
+    """
+    text = _PAST.sub(" ", text.lower())
+    if _ABOUT_THE_PAST.search(text) and _PAST_TENSE.search(text) and not _PROGRESS_BETTER.search(text):
+        return 0  # "At the last inspection, planning was weak": a report of the past
+    scopes = []  # (start, end, reach, word, a negator rather than a preventer)
+    for match in chain(NEGATOR.finditer(text), PREVENTER.finditer(text)):
+        following = text[match.end() :].split()[:_SCOPE]
+        reach = match.end() + sum(len(w) + 1 for w in following) + 1
+        scopes.append((match.start(), match.end(), reach, match.group(), NEGATOR.fullmatch(match.group()) is not None))
+    governed: set[int] = set()
+
+    def negated(at: int, by_preventer: bool = True) -> bool:
+        """Whether a negator (or, for a problem, a preventer) governs the word at `at`."""
+        for n, (_start, end, reach, _, negator) in enumerate(scopes):
+            if end <= at <= reach and (negator or by_preventer):
+                governed.add(n)
+                return True
+        return False
+
+    signs = []
+    dealt_with = _BEING_ADDRESSED.search(text)
+    for match in PROBLEM.finditer(text):
+        if not any(start <= match.start() < end for start, end, *_ in scopes):
+            addressed = dealt_with is not None and match.start() < dealt_with.start()
+            signs.append(1 if negated(match.start()) or addressed else -1)
+    for match in POSITIVE.finditer(text):
+        if not any(start <= match.start() < end for start, end, *_ in scopes):
+            signs.append(-1 if negated(match.start(), by_preventer=False) else 1)
+    for n, (_, _, _, word, _) in enumerate(scopes):
+        if n not in governed and word in _LONE_NEGATOR:
+            signs.append(-1)
+    if -1 in signs:
+        return -1
+    return 1 if 1 in signs else 0
+
+
+@lru_cache(maxsize=65536)
+def clauses(sentence: str) -> tuple[Clause, ...]:
+    """The sentence cut at its contrast words, each clause with its polarity and the main one marked.
+
+    "Although X, Y" and "X, although Y": the clause other than the concession is the main one. "X, but Y":
+    Y is. A sentence without a contrast is one main clause.
+    """
+    lowered = sentence.lower()
+    cuts = list(_CLAUSE_MARK.finditer(lowered))
+    if not cuts:
+        return (Clause(sentence, clause_polarity(sentence), True),)
+    pieces: list[tuple[str, str]] = []  # (kind, text): kind "main", "co" or "sub"
+    position, kind = 0, "main"
+    for cut in cuts:
+        if cut.start() > position or position == 0:
+            pieces.append((kind, sentence[position : cut.start()]))
+        kind = "co" if cut.group("co") else "sub"
+        position = cut.end()
+    pieces.append((kind, sentence[position:]))
+    out: list[tuple[str, str]] = []
+    for kind, text in pieces:
+        if kind == "sub" and not out or kind == "sub" and not out[-1][1].strip():
+            # "Although X, Y": the concession ends at its first comma, the rest is the main clause.
+            head, _, rest = text.partition(",")
+            out.append(("sub", head))
+            if rest.strip():
+                out.append(("main", rest))
+        else:
+            out.append((kind, text))
+    out = [(kind, text.strip(" ,;:")) for kind, text in out if text.strip(" ,;:")]
+    coordinated = [n for n, (kind, _) in enumerate(out) if kind == "co"]
+    main = coordinated[-1] if coordinated else next((n for n, (kind, _) in enumerate(out) if kind == "main"), 0)
+    return tuple(Clause(text, clause_polarity(text), n == main) for n, (kind, text) in enumerate(out))
 
 
 @lru_cache(maxsize=65536)
 def sentence_polarity(sentence: str) -> int:
-    """+1 praise, -1 criticism, 0 neither.
+    """+1 praise, -1 criticism, 0 neither: the main clause decides.
 
-    Any criticism makes the sentence a weakness, even beside praise ("largely effective,
-    but not consistently"): Ofsted raises a concern again "even partly". So the first
-    critical word decides, and praise is looked for only in a sentence without one.
+    "Although planning has improved, plans are not specific" criticises; "Visits are purposeful, although
+    recording is not always timely" praises visits (the comparison still reads each clause on its own, so a
+    concern about recording meets the criticism). A main clause that says neither takes the others' sign.
     """
+    parts = clauses(sentence)
+    main = next(c.polarity for c in parts if c.main)
+    if main:
+        return main
+    signs = {c.polarity for c in parts}
+    return -1 if -1 in signs else (1 if 1 in signs else 0)
+
+
+@lru_cache(maxsize=65536)
+def progress(sentence: str) -> int:
+    """+1 when the sentence reports a change for the better since the last inspection or now, -1 when a matter
+    remains, continues or is not yet done, 0 otherwise; the sentence's polarity says of what."""
     lowered = sentence.lower()
-    if NEGATIVE.search(lowered) or _CONTRAST.match(lowered):
-        return -1
-    positive = False
-    for match in POSITIVE.finditer(lowered):
-        if _NEGATED_POSITIVE.search(lowered[max(0, match.start() - 40) : match.start()]):
-            return -1  # "not effective", "not always timely"
-        positive = True
-    return 1 if positive else 0
+    if _PROGRESS_SAME.search(lowered):
+        return -1 if sentence_polarity(sentence) < 0 else 0
+    if _PROGRESS_BETTER.search(lowered):
+        return 1 if sentence_polarity(sentence) > 0 else 0
+    return 0
 
 
 def polarity_of(kind: str, signs: set[int]) -> str:
@@ -86,6 +236,8 @@ class Theme:
     group: str
     cues: tuple[str, ...]
     cross_cutting: bool = False  # a quality of any practice (timeliness), not a matter of its own
+    # Phrases in which the theme's cues do not count: "private fostering" is not about foster carers.
+    not_within: tuple[str, ...] = ()
 
 
 # A taxonomy file other than the packaged themes.json (to try new cues on a copy of a database,
@@ -125,6 +277,7 @@ def themes() -> tuple[Theme, ...]:
             t.get("group", ""),
             tuple(t.get("cues", [])),
             bool(t.get("cross_cutting")),
+            tuple(normalise(p) for p in t.get("not_within", [])),
         )
         for t in data["themes"]
     )
@@ -238,7 +391,25 @@ def _places(parts: list[str], first: str, second: str | None):
             yield at
 
 
+@lru_cache(maxsize=1)
+def _exclusions() -> dict[str, tuple[str, ...]]:
+    return {theme.id: theme.not_within for theme in themes() if theme.not_within}
+
+
 def _cue_themes(folded: str) -> set[str]:
+    """Themes whose cues occur in a normalised text, except cues only inside a theme's excluded phrases."""
+    found = _cue_themes_raw(folded)
+    for theme, phrases in _exclusions().items():
+        if theme in found and any(p in folded for p in phrases):
+            blanked = folded
+            for p in phrases:
+                blanked = blanked.replace(p, " ")
+            if theme not in _cue_themes_raw(blanked):
+                found.discard(theme)
+    return found
+
+
+def _cue_themes_raw(folded: str) -> set[str]:
     """Themes whose cues occur in a normalised text.
 
     One-word cues through a per-word cache; a longer cue is confirmed, separators and all,

@@ -42,9 +42,9 @@ STOPWORDS = frozenset(
     then there these they this those though through thus to too under until up upon us very was we well were
     what when where whether which while who whom whose why will with within without would yet you your
     ensure ensures ensuring including include includes local authority authorities children child young people
-    person families family inspector inspectors inspection social work workers worker service services
-    practice improve improving improvement improved consistently consistent consistency sufficiently
-    sufficient effective effectively quality always""".split()
+    person inspector inspectors inspection social work workers worker service services
+    practice improve improving improvement improved sufficiently
+    effective effectively always""".split()
 )
 
 _WORD = re.compile(r"[a-z][a-z'\-]*[a-z]|[a-z]")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import FrozenInstanceError, replace
 from pathlib import Path
 
-from datasette_ofsted.align import compare
-from ingest.evaluate import evaluate
+import pytest
+
+from datasette_ofsted.align import DEFAULT_CALIBRATION, compare, decide, parts
+from datasette_ofsted.classify import sentence_features
+from ingest.evaluate import grid, leave_one_authority_out, load_pairs, score_pair
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,7 +30,7 @@ EARLIER = [
 LATER = [
     finding(
         "l1",
-        "Children experience too many changes in social workers, and agency staff turnover remains high.",
+        "Children experience too many changes in social workers, and the workforce is still not stable.",
         "finding",
     ),
     finding(
@@ -51,7 +56,7 @@ def rows_by_improvement(result):
 def test_statuses_on_a_small_pair():
     result = compare(EARLIER, LATER)
     rows = rows_by_improvement(result)
-    assert rows["e1"]["status"] == "recurring"  # different words, same concern: workforce stability
+    assert rows["e1"]["status"] == "recurring"  # the same matter (a stable workforce) criticised again
     assert rows["e2"]["status"] == "resolved"  # praised on the same matter
     assert rows["e3"]["status"] == "not_revisited"  # the later report is silent
     assert rows["e3"]["to"] == [f for f in rows["e3"]["to"] if f["role"] == "improvement"] == []
@@ -92,11 +97,155 @@ def test_empty_sides():
     assert {r["status"] for r in result["rows"]} == {"not_revisited"}
 
 
+def test_a_theme_alone_does_not_decide():
+    """Themes find and explain candidates but never decide without shared specific words (issue 11, 2 and 6):
+    a focused visit that speaks of workforce only in other words leaves the improvement not revisited."""
+    later = [
+        finding("l1", "Children experience too many changes in social workers, and agency staff turnover is high.")
+    ]
+    row = rows_by_improvement(compare(EARLIER[:1], later))["e1"]
+    assert row["status"] == "not_revisited"
+    assert row["to"] == []
+
+
+def test_multi_part_item_recurs_when_one_part_is_raised():
+    """An item naming several matters is judged part by part: criticism of one part makes it recurring,
+    though the sentence shares little with the item as a whole."""
+    earlier = [
+        finding(
+            "e1",
+            "The quality of practice for children in need, including assessments, plans and pre-proceedings work.",
+            "improvement",
+        )
+    ]
+    later = [
+        finding("l1", "Pre-proceedings work for children in need is slow.", "finding"),
+        finding("l2", "Leaders know their services well.", "finding"),
+    ]
+    row = rows_by_improvement(compare(earlier, later))["e1"]
+    assert row["status"] == "recurring"
+    assert row["why"]["part"] and "pre-proceedings" in row["why"]["part"]
+    assert row["to"][0]["id"] == "l1" and row["to"][0]["stance"] == "criticises"
+
+
+def test_parts_of_an_item():
+    assert parts("The quality of practice, including assessments, plans and pre-proceedings.")[1:] == [
+        "The quality of practice assessments",
+        "The quality of practice plans",
+        "The quality of practice pre-proceedings.",
+    ]
+    # Aspects alone ("the quality") are not a matter; a clause that qualifies the item is not a list element.
+    found = parts("The quality and impact of supervision, which is recorded late.")
+    assert "The quality" not in found
+    assert not any(part.startswith("which") for part in found)
+    assert "management oversight" in parts("The quality of supervision and management oversight")
+
+
+def test_list_items_are_linked_both_ways_in_one_row():
+    """A short later item against a long earlier one: the link is judged in both directions, and both items
+    sit in one recurring row that names the other list's item."""
+    earlier = [
+        finding(
+            "e1",
+            "Ensure that all social workers receive regular supervision, which is recorded in a timely manner, "
+            "and that managers check the progress of plans.",
+            "improvement",
+        )
+    ]
+    later = [finding("l1", "The quality and impact of supervision.", "improvement")]
+    result = compare(earlier, later)
+    assert len(result["rows"]) == 1
+    row = result["rows"][0]
+    assert row["status"] == "recurring"
+    assert [f["id"] for f in row["from"]] == ["e1"] and row["to"][0]["id"] == "l1"
+    assert row["linked_item"] == "The quality and impact of supervision."
+    assert result["counts"]["recurring"] == 1 and result["counts"]["new"] == 0
+
+
+def test_rows_say_why_with_confidence():
+    result = compare(EARLIER, LATER)
+    json.dumps(result)  # plain JSON for the pages, the CSV and the stored links
+    for row in result["rows"]:
+        assert 0.0 <= row["confidence"] <= 1.0
+        assert isinstance(row["needs_review"], bool)
+        for f in row["from"] + row["to"]:
+            assert f["stance"] in ("criticises", "praises", "neutral")
+            assert {"id", "role", "score", "sentence", "matched_stems", "matched_words"} <= f.keys()
+    rows = rows_by_improvement(result)
+    assert rows["e2"]["why"]["polarity"] == "praises"
+    assert "fostered" in rows["e2"]["why"]["matched_words"] or "arrangements" in rows["e2"]["why"]["matched_words"]
+    assert rows["e2"]["to"][0]["stance"] == "praises"
+
+
+def test_mixed_evidence_needs_review():
+    """Praise and criticism of the same matter, both strong: the row is marked for a reader to check."""
+    earlier = [finding("e1", "Ensure that return home interviews are offered to children.", "improvement")]
+    later = [
+        finding("l1", "Return home interviews are offered promptly and are effective.", "finding"),
+        finding("l2", "Return home interviews are not offered to every child.", "finding"),
+    ]
+    row = rows_by_improvement(compare(earlier, later))["e1"]
+    assert row["status"] == "recurring"  # raised again, even partly
+    assert row["needs_review"] and row["confidence"] <= 0.75
+
+
+def test_calibration_is_passed_not_patched():
+    strict = replace(DEFAULT_CALIBRATION, match=0.99, same_improvement=0.99)
+    with pytest.raises(FrozenInstanceError):
+        DEFAULT_CALIBRATION.match = 0.1  # type: ignore[misc]
+    rows = rows_by_improvement(compare(EARLIER, LATER, calibration=strict))
+    assert rows["e2"]["status"] == "not_revisited"
+    assert rows_by_improvement(compare(EARLIER, LATER))["e2"]["status"] == "resolved"
+
+
+# Measured by `python -m ingest.evaluate` (in-sample with the shipped calibration, and leave-one-authority-out);
+# the floors sit one issue under the measured figures.
+IN_SAMPLE_RIGHT = 112
+HELD_OUT_RIGHT = 110
+
+
 def test_gold_floor():
-    """At least 0.74 of the gold issues right, as tests/gold/README.md scores them."""
-    scores = evaluate(ROOT / "tests" / "gold", ROOT / "data" / "reports")
+    """The gold issues right, as tests/gold/README.md scores them, in-sample and leave-one-authority-out."""
+    pairs = load_pairs(ROOT / "tests" / "gold", ROOT / "data" / "reports")
+    scores = [score_pair(p.gold, decide(p.evidence), p.name) for p in pairs]
     right, total = sum(s.right for s in scores), sum(s.total for s in scores)
     assert total == 131
     for s in scores:
         print(f"{s.name}: {s.right}/{s.total}")
-    assert right / total >= 0.74
+    assert right >= IN_SAMPLE_RIGHT - 1
+    held = leave_one_authority_out(pairs, grid())
+    assert sum(s.right for s, _ in held) >= HELD_OUT_RIGHT - 1
+
+
+def test_a_shared_population_is_not_a_shared_matter():
+    """Who an item is for ("care leavers") is not what it is about: a sentence sharing only the population
+    does not decide, so a matter the later report never mentions stays not revisited."""
+    earlier = [finding("e1", "The environment in which care leavers meet their personal advisers.", "improvement")]
+    later = [
+        finding("l1", "Pathway plans for care leavers are not consistently of a good enough quality.", "finding"),
+        finding("l2", "Care leavers are not getting the right support to find work.", "finding"),
+    ]
+    assert rows_by_improvement(compare(earlier, later))["e1"]["status"] == "not_revisited"
+    # The same sentence on the matter itself decides.
+    later.append(finding("l3", "The environment where care leavers meet their advisers is not welcoming.", "finding"))
+    assert rows_by_improvement(compare(earlier, later))["e1"]["status"] == "recurring"
+
+
+def test_a_national_framework_tag_does_not_halve_theme_share():
+    earlier = [
+        finding("e1", "Ensure that private fostering arrangements are assessed.", "improvement", ["private-fostering"])
+    ]
+    later = [finding("l1", "Privately fostered children are assessed well.", "finding")]
+    plain = compare(earlier, later)["rows"][0]
+    tagged = [dict(earlier[0], sentences=sentence_features(earlier[0]["text"], "improvement", ["Outcome 1"]))]
+    assert "nf-outcome-1" in tagged[0]["sentences"][0]["themes"]
+    assert compare(tagged, later)["rows"][0]["score"] == plain["score"]
+
+
+def test_a_linked_later_item_names_its_own_sentence():
+    earlier = [finding("e1", "Ensure that supervision of social workers is regular and recorded.", "improvement")]
+    later = [finding("l1", "The quality and impact of supervision.", "improvement")]
+    row = compare(earlier, later)["rows"][0]
+    linked = [f for f in row["to"] if f["role"] == "improvement"]
+    assert linked[0]["sentence"] == "The quality and impact of supervision."
+    assert row["why"]["linked_item"] == linked[0]["text"]

@@ -1,0 +1,105 @@
+"""Sentence polarity, rule by rule, each with a sentence of the kind inspectors write (issue 11, 3)."""
+
+from __future__ import annotations
+
+import pytest
+
+from datasette_ofsted.classify import _cue_themes, clauses, progress, sentence_features, sentence_polarity
+from datasette_ofsted.text import normalise, stems_of_normalised
+
+PRAISE, CRITICISM, NEITHER = 1, -1, 0
+
+
+@pytest.mark.parametrize(
+    ("rule", "sentence", "polarity"),
+    [
+        ("'in' is not a negator", "Permanence for children is being achieved in a timely way.", PRAISE),
+        (
+            "'concern' as a topic noun is not criticism",
+            "The response to concerns is robust and thresholds are consistently applied.",
+            PRAISE,
+        ),
+        ("'concern' as a judgement is criticism", "The quality of plans is a significant concern.", CRITICISM),
+        ("a preventer denies the problem after it", "Social workers visit regularly to help prevent drift.", PRAISE),
+        (
+            "what was true at the last inspection is not a finding now",
+            "Planning has improved since the last inspection, when plans were inadequate.",
+            PRAISE,
+        ),
+        ("a report of the past says neither", "At the last inspection, planning was weak.", NEITHER),
+        ("'although X, Y': Y is the main clause", "Although planning has improved, plans are not specific.", CRITICISM),
+        (
+            "'X, although Y': X is the main clause",
+            "Visits are purposeful, although recording is not always timely.",
+            PRAISE,
+        ),
+        ("'X, but Y': Y is the main clause", "Most plans are good, but some lack detail.", CRITICISM),
+        ("'despite X, Y': Y is the main clause", "Despite high caseloads, social workers know children well.", PRAISE),
+        ("'no longer' before a problem is progress", "Children no longer wait too long for assessments.", PRAISE),
+        ("'remains' keeps the problem", "Capacity remains a challenge.", CRITICISM),
+        ("'continues to' keeps the praise", "Practice continues to be strong.", PRAISE),
+        ("'not yet' is criticism", "Plans are not yet consistently effective.", CRITICISM),
+        ("a negator alone is criticism", "Supervision is not recorded.", CRITICISM),
+        ("a negator before praise is criticism", "Plans are not always timely.", CRITICISM),
+        ("'without' before a problem is praise", "Children are seen without delay.", PRAISE),
+        ("a problem reduced is progress", "Leaders have reduced the very high caseloads.", PRAISE),
+        (
+            "a problem being addressed is progress, and a preventer does not negate praise",
+            "Gaps in placement sufficiency are being addressed by effective changes to residential services.",
+            PRAISE,
+        ),
+        ("a problem not being addressed stays criticism", "Delays are not being addressed.", CRITICISM),
+        ("criticism wins inside a clause", "Assessments are thorough and timely and plans lack detail.", CRITICISM),
+    ],
+)
+def test_polarity_rule(rule, sentence, polarity):
+    assert sentence_polarity(sentence) == polarity, rule
+
+
+def test_clauses_keep_each_polarity():
+    """The comparison reads the clause that speaks of its matter: both polarities are kept."""
+    parts = clauses("Visits are purposeful, although recording is not always timely.")
+    assert [(c.polarity, c.main) for c in parts] == [(PRAISE, True), (CRITICISM, False)]
+    assert parts[1].text.startswith("recording")
+
+
+def test_progress_statements():
+    assert progress("Since the last inspection, the timeliness of assessments has improved.") == 1
+    assert progress("Delays in pre-proceedings work remain.") == -1
+    assert progress("Plans are not yet consistently effective.") == -1
+    assert progress("Plans are clear.") == 0
+
+
+def test_improvement_sentences_are_criticism_whatever_their_words():
+    (sentence,) = sentence_features("Ensure that plans are clear and effective.", "improvement")
+    assert sentence["polarity"] == CRITICISM
+
+
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        ("The quality of assessments.", "assessments"),
+        ("Plans for children.", "planning"),
+        ("The use of data by managers.", "performance-data"),
+        ("Children living outside of the local authority area.", "placement-sufficiency-stability"),
+    ],
+)
+def test_bare_matters_have_a_theme(text, theme):
+    """Bare 'assessments', 'plans', 'data', 'outside of the local authority area' name a theme (issue 11, 5)."""
+    assert theme in _cue_themes(normalise(text))
+
+
+def test_private_fostering_is_not_foster_care():
+    themes = _cue_themes(normalise("Management oversight of the use of private fostering."))
+    assert "private-fostering" in themes and "foster-carers-residential" not in themes
+    both = _cue_themes(normalise("Foster carers are trained to recognise private fostering."))
+    assert {"private-fostering", "foster-carers-residential"} <= both
+
+
+def test_sufficiency_alone_is_not_placements():
+    assert "placement-sufficiency-stability" not in _cue_themes(normalise("The sufficiency of social workers."))
+
+
+def test_words_that_carry_meaning_are_kept():
+    stems = stems_of_normalised(normalise("Consistent, quality support for the family."))
+    assert {"consist", "qualiti", "famili"} <= set(stems)
