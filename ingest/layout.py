@@ -42,6 +42,7 @@ def _terminal(text: str) -> bool:
 GRADES = (
     "requires improvement to be good",
     "requires improvement",
+    "require improvement",
     "to be good",
     "outstanding",
     "inadequate",

@@ -27,9 +27,16 @@ _RANGE = re.compile(
 _SINGLE = re.compile(rf"{_DAY}\s+{_MONTH},?\s+(\d{{4}})", re.I)
 
 _GRADE = r"(outstanding|good|requires improvement(?: to be good)?|adequate|inadequate)"
-_JUDGEMENT_ROW = re.compile(rf"^(?:\d(?:\.\d)?\.?\s+)?(?P<area>[A-Z][^.]{{2,140}}?)\s+(?P<grade>{_GRADE})\.?$", re.I)
+_JUDGEMENT_ROW = re.compile(
+    rf"^(?:\d(?:\.\d)?\.?\s+)?(?P<area>[A-Z][^.]{{2,140}}?)\s+(?:grade \d\s*\(\s*)?(?P<grade>{_GRADE})\s*\)?\.?$", re.I
+)
+# The overall grade of a SIF or ILACS report, as a sentence or a row: "Children's services in
+# Manchester require improvement to be good", "The overall judgement is that children's
+# service requires improvement", "Overall effectiveness Grade 4 (Inadequate)".
 _OVERALL_SENTENCE = re.compile(
-    rf"^(?:children['\u2019]?s services in .+? (?:are|is|require)|the overall judgement is(?: that children['\u2019]?s services (?:are|require))?|overall judgement:?)\s+(?P<grade>{_GRADE}|improvement to be good)\.?$",
+    rf"^(?:children['\u2019]?s services in .+? (?:are|is|requires?)|"
+    rf"the overall judgement is(?: that)?(?: (?:the )?children['\u2019]?s (?:social care )?services? (?:are|is|requires?))?|"
+    rf"overall (?:judgement|effectiveness)(?: is)?:?)\s+(?:grade \d\s*\(\s*)?(?P<grade>{_GRADE}|improvement(?: to be good)?)\s*\)?\.?$",
     re.I,
 )
 _GRADE_ONLY = re.compile(rf"^{_GRADE}\.?$", re.I)
@@ -70,7 +77,10 @@ _TITLE = re.compile(
 )
 _BACK_MATTER = re.compile(r"^the office for standards in education, children.s services and skills \(ofsted\)", re.I)
 _DATE_ONLY = re.compile(rf"^{_DAY}\s+{_MONTH}\s+\d{{4}}$", re.I)
-_NAME = r"([A-Z][a-zA-Z'\u2019\-]+(?:[ \t]+[A-Z][a-zA-Z'\u2019\-]+){1,3})"
+# A person's name: capitalised words, accented letters ("M\u00e1ire") and middle initials
+# ("Fiona J Millns") included; an initial must stand alone, so "HMI" is not one.
+_NAME_WORD = r"[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f'\u2019\-]+"
+_NAME = rf"({_NAME_WORD}(?:[ \t]+(?:[A-Z]\.?(?=[ \t])|{_NAME_WORD})){{1,3}})"
 _NF_TAG = re.compile(r"\(([^()]*national framework[^()]*)\)", re.I)
 _NF_PART = re.compile(r"(outcome|enabler|principle)s?\s*(\d|one|two|three|four|five|six|seven)", re.I)
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
@@ -122,26 +132,99 @@ def _iso(day: str, month: str, year: str) -> str | None:
         return None
 
 
+# Dashes between the days of a range: hyphen, en and em dash, minus, and the box-drawing
+# line some reports print ("20 June 2017 \u2500 13 July 2017").
+_DASHES = re.compile(r"[\u2010-\u2015\u2212\u2500\u2501]")
+# A day, perhaps with its month and year ("9", "9 November", "9 November 2017"), or a
+# numeric date ("12/09/2016"). A bare day takes the month and year of the next full date.
+_DATE_PART = re.compile(
+    rf"(?<![\d/])(\d{{1,2}})/(\d{{1,2}})/(\d{{4}}|\d{{2}})(?![\d/])|\b{_DAY}\b(?:\s+{_MONTH})?(?:,?\s+(\d{{4}}))?", re.I
+)
+_NUMBER_MONTHS = {i: m for m, i in MONTHS.items()}
+# The label of a report's dates, and what ends the dates it labels.
+_DATES_LABEL = re.compile(r"inspection dates?\s*:?|dates? of (?:the )?inspection\s*:?", re.I)
+_AFTER_DATES = re.compile(
+    r"report published|published|lead inspector|inspectors?\b|judgement|the overall|children", re.I
+)
+# How far after its label a report's dates can run: a split visit names four days and
+# two months ("3 to 5 March and 17 to 19 March 2015") in well under this.
+_DATES_SPAN = 160
+
+
+def dates_in(span: str) -> list[str]:
+    """Every day named in a span of text, in order, as ISO dates.
+
+    A bare day takes its month and year from the next date that has them ("9\u201324
+    November 2017"); a day that would then fall after the next one belongs to the year
+    before ("28 December to 3 January 2020").
+    """
+    span = _DASHES.sub("-", span)
+    parts: list[list] = []  # [day, month, year, year_given]
+    for match in _DATE_PART.finditer(span):
+        if match.group(1):
+            day, month, year = int(match.group(1)), int(match.group(2)), int(match.group(3))
+            year += 2000 if year < 100 else 0
+            parts.append([day, _NUMBER_MONTHS.get(month), year, True])
+        else:
+            parts.append(
+                [
+                    int(match.group(4)),
+                    match.group(5),
+                    int(match.group(6)) if match.group(6) else None,
+                    bool(match.group(6)),
+                ]
+            )
+    month = year = None
+    for part in reversed(parts):
+        if part[1] is None:
+            part[1] = month
+        month = part[1]
+        if part[2] is None:
+            part[2] = year
+        year = part[2]
+    found: list[tuple[str, bool]] = []  # (ISO date, was its year printed with it)
+    for day, month_name, year_number, given in parts:
+        iso = _iso(str(day), month_name, str(year_number)) if month_name and year_number else None
+        if iso:
+            found.append((iso, given))
+    days = [iso for iso, _ in found]
+    for i in range(len(days) - 1):  # a year carried back over a new year: "28 December to 3 January 2020"
+        if days[i] > days[i + 1] and not found[i][1]:
+            days[i] = str(int(days[i][:4]) - 1) + days[i][4:]
+    return days
+
+
+def _labelled_dates(head: str) -> str | None:
+    """The text that follows a report's dates label, across line breaks, up to what comes next."""
+    label = _DATES_LABEL.search(head)
+    if not label:
+        return None
+    span = " ".join(head[label.end() : label.end() + _DATES_SPAN].split())
+    after = _AFTER_DATES.search(span)
+    return span[: after.start()] if after else span
+
+
 def find_dates(head: str) -> tuple[str | None, str | None]:
-    """The inspection's first and last day, from the dates line or the letter's first sentences."""
-    candidates = []
-    labelled = re.search(r"inspection dates?\s*:?\s*(.{0,80})", head, re.I)
+    """The inspection's first and last day, from the dates line or the letter's first sentences.
+
+    Of a visit split in parts, the first day is the start and the last day the end.
+    """
+    labelled = _labelled_dates(head)
     if labelled:
-        candidates.append(labelled.group(1))
+        days = dates_in(labelled)
+        if days:
+            return min(days), max(days)
+    candidates = []
     visit = re.search(r"\b(?:on|dates? of|between)\s+(\d{1,2}(?:st|nd|rd|th)?\s.{0,60})", head, re.I)
     if visit:
-        candidates.append(visit.group(1))
-    candidates.append(head)
+        candidates.append(_DASHES.sub("-", visit.group(1)))
+    candidates.append(_DASHES.sub("-", head))
     for text in candidates:
         match = _RANGE.search(text)
         if match:
-            d1, m1, y1, d2, m2, y2 = match.groups()
-            end = _iso(d2, m2, y2)
-            start = _iso(d1, m1 or m2, y1 or y2)
-            if start and end and start > end and not y1:  # "28 December to 3 January 2020"
-                start = _iso(d1, m1 or m2, str(int(y2) - 1))
-            if start and end:
-                return start, end
+            days = dates_in(match.group(0))
+            if len(days) >= 2:
+                return min(days), max(days)
     for text in candidates[:-1]:
         match = _SINGLE.search(text)
         if match:
@@ -150,20 +233,24 @@ def find_dates(head: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-def find_published(head: str) -> str | None:
+def find_published(head: str, full: str = "") -> str | None:
+    """The date the report was published as it prints it: 'Report published: ...', else a
+    letter's own date. A date that starts lines on several pages is a running header (the
+    inspection's first day, on ILACS reports), never the publication date."""
     match = re.search(rf"published\s*(?:on)?\s*:?\s*{_DAY}\s+{_MONTH}\s+(\d{{4}})", head, re.I)
     if match:
         return _iso(*match.groups())
     for line in head.split("\n")[:30]:  # a letter's own date
-        if _DATE_ONLY.match(line.strip()):
-            return _iso(*_SINGLE.match(line.strip()).groups())
+        line = line.strip()
+        if _DATE_ONLY.match(line) and len(re.findall(rf"(?m)^{re.escape(line)}\b", full or head)) < 2:
+            return _iso(*_SINGLE.match(line).groups())
     return None
 
 
 def find_lead_inspector(text: str) -> str | None:
     """The lead inspector: labelled in reports, the first inspector named in letters, else the signatory."""
     patterns = [
-        rf"(?<![Dd]eputy )(?i:lead inspector)\s*:?\s*{_NAME}",
+        rf"(?<![Dd]eputy )(?i:lead inspectors?)\s*:?\s*{_NAME}",
         rf"(?i:reporting inspector)\s*:?\s*{_NAME}",
         rf"carried out by\s+{_NAME}",
         rf"(?i:the inspectors were)\s+{_NAME}",
@@ -172,7 +259,7 @@ def find_lead_inspector(text: str) -> str | None:
     for pattern in patterns:
         match = re.search(pattern, text)
         if match:
-            name = re.sub(r"\s+(?:HMI|Her|His|Ofsted|Social|Senior|Regional)\b.*$", "", match.group(1)).strip()
+            name = re.sub(r"\s+(?:HMI|SHMI|Her|His|Ofsted|Social|Senior|Regional)\b.*$", "", match.group(1)).strip()
             if len(name.split()) >= 2:
                 return name
     return None
@@ -182,26 +269,52 @@ def _days(start: str, end: str) -> int:
     return (date.fromisoformat(end) - date.fromisoformat(start)).days
 
 
+def title_zone(head: str) -> str:
+    """The report's title: what stands before its dates label, or a letter's subject line and
+    first sentence. Phrases further on ("since the focused visit in 2018") name earlier visits."""
+    dear = re.search(r"(?im)^dear\s.*$", head)
+    if dear:
+        return head[dear.end() : dear.end() + _LETTER_TITLE_SPAN]
+    label = _DATES_LABEL.search(head)
+    if label and label.start() < _TITLE_SPAN:
+        return head[: label.start()]
+    return head[:_TITLE_SPAN]
+
+
+# A title and its authority's name fill a few lines; a letter's subject line and first
+# sentence ("This letter summarises the findings of a focused visit ...") a few hundred characters.
+_TITLE_SPAN = 700
+_LETTER_TITLE_SPAN = 400
+# The four judgements of a full ILACS inspection: a table only a full inspection has.
+_ILACS_TABLE = re.compile(r"impact of leaders on social work practice", re.I)
+
+
 def find_type(head: str, full: str, start: str | None, end: str | None = None) -> tuple[str | None, str | None]:
-    """The kind of inspection and its framework, from the title words of the report."""
-    h = normalise(head[:700])
-    if "focused visit" in h:
-        return "focused visit", "ILACS"
-    if "assurance visit" in h:  # 2020-21, during COVID-19
-        return "assurance visit", "ILACS"
-    if "monitoring visit" in h:
-        return "monitoring visit", "ILACS" if start and start >= "2018" else None
-    if "joint targeted area inspection" in h:
-        return "JTAI", "JTAI"
-    if "unannounced inspection of contact, referral and assessment" in h:
-        return "annual unannounced inspection of contact, referral and assessment", "2009 unannounced"
-    if "arrangements for the protection of children" in h or "inspection of child protection" in h:
-        return "child protection inspection", "2012 child protection"
-    if "looked after children services" in h:
-        return "looked after children inspection", "2012 looked after children"
-    if "children in need of help and protection, children looked after and care leavers" in h:
-        return "SIF", "SIF"
-    if "children's services" in h or "children's social care services" in h:
+    """The kind of inspection and its framework, from the report's title and structure.
+
+    A focused, monitoring or assurance visit and a JTAI say so in their title; the table of
+    four judgements makes a full ILACS inspection whatever its title calls the authority.
+    """
+    h = normalise(title_zone(head))
+    has_ilacs_table = bool(_ILACS_TABLE.search(head))
+    if not has_ilacs_table:
+        if "focused visit" in h:
+            return "focused visit", "ILACS"
+        if "assurance visit" in h:  # 2020-21, during COVID-19
+            return "assurance visit", "ILACS"
+        if "monitoring visit" in h:
+            return "monitoring visit", "ILACS" if start and start >= "2018" else None
+        if "joint targeted area inspection" in h:
+            return "JTAI", "JTAI"
+        if "unannounced inspection of contact, referral and assessment" in h:
+            return "annual unannounced inspection of contact, referral and assessment", "2009 unannounced"
+        if "arrangements for the protection of children" in h or "inspection of child protection" in h:
+            return "child protection inspection", "2012 child protection"
+        if "looked after children services" in h:
+            return "looked after children inspection", "2012 looked after children"
+        if "children in need of help and protection, children looked after and care leavers" in h:
+            return "SIF", "SIF"
+    if has_ilacs_table or "children's services" in h or "children's social care services" in h:
         # A short inspection spends one week on site, a standard one two (the reports do not say which).
         kind = (
             "ILACS short"
@@ -224,7 +337,7 @@ def document_kind(head: str) -> str:
 
 def grade_of(words: str) -> str:
     words = words.lower().strip(" .")
-    if words.startswith(("requires improvement", "improvement to be good", "require improvement")):
+    if words.startswith(("requires improvement", "improvement", "require improvement")):
         return "requires improvement"
     return words
 
@@ -425,12 +538,12 @@ def parse_pages(pages: list[str], file_format: str, find_authority) -> ParsedRep
     start, end = find_dates(head)
     inspection_type, framework = find_type(head[:2500], joined, start, end)
     return ParsedReport(
-        authority_name=find_authority(_address_free(head)[:3000]),
+        authority_name=find_authority(_address_free(title_zone(head))) or find_authority(_address_free(head)[:3000]),
         inspection_type=inspection_type,
         framework=framework,
         start_date=start,
         end_date=end,
-        published_date=find_published(head),
+        published_date=find_published(head, "\n".join(pages)),
         lead_inspector=find_lead_inspector(joined),
         kind=kind,
         title=title or (blocks[0].text if blocks else ""),

@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 
 from ingest.extract import extract
-from ingest.parse import IMPROVEMENT_HEADING, find_dates, find_lead_inspector, national_framework_tags, parse_pages
+from ingest.parse import (
+    IMPROVEMENT_HEADING,
+    _judgement,
+    find_dates,
+    find_lead_inspector,
+    find_published,
+    find_type,
+    national_framework_tags,
+    parse_pages,
+)
 from ingest.reference import find_authority
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,3 +195,113 @@ def test_inspection_type_from_title(title, expected):
     from ingest.parse import find_type
 
     assert find_type(title, title, "2021-01-01", "2021-01-14")[0] == expected
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        # numeric dates
+        ("Inspection dates: 12/09/2016 to 06/10/2016\nReport published:", ("2016-09-12", "2016-10-06")),
+        ("Inspection dates: 1/06/2015 \u2013 25/06/2015", ("2015-06-01", "2015-06-25")),
+        # a box-drawing line for a dash
+        ("Inspection dates: 20 June 2017 \u2500 13 July 2017", ("2017-06-20", "2017-07-13")),
+        # a range across years, and one wrapped onto the next line
+        ("Inspection dates: 18 February 2014 \u2013 12 March 2014", ("2014-02-18", "2014-03-12")),
+        (
+            "Inspection dates: 18 February 2014 \u2013\n12 March 2014\nReport published: 2 May 2014",
+            ("2014-02-18", "2014-03-12"),
+        ),
+        ("Inspection dates: 2 December 2013 \u2013 8 January 2014", ("2013-12-02", "2014-01-08")),
+        # a visit split in two: the first day is the start, the last the end
+        ("Inspection dates: 3 to 5 March and 17 to 19 March 2015", ("2015-03-03", "2015-03-19")),
+        ("Inspection dates: 9\u201311 October 2018 and 22\u201326 October 2018", ("2018-10-09", "2018-10-26")),
+    ],
+)
+def test_dates_numeric_box_dash_across_years_and_split_visits(text, expected):
+    assert find_dates(text) == expected
+
+
+def test_published_date_is_never_the_running_header():
+    report = parse("50192198.pdf")  # its page 1 carries the footer's '11 July 2022' (the first day)
+    assert report.published_date is None or report.published_date != report.start_date
+    assert (
+        find_published(
+            "Inspection of X\n11 July 2022\nInspection date: 11 \u2013 22 July 2022", "11 July 2022\n11 July 2022 2\n"
+        )
+        is None
+    )
+    assert find_published("Report published: 8 August 2014") == "2014-08-08"
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Lead inspector: M\u00e1ire Atherton HMI", "M\u00e1ire Atherton"),
+        ("Lead inspector: Fiona J Millns, Her Majesty\u2019s Inspector", "Fiona J Millns"),
+        ("Lead inspector: Fiona J. Millns HMI", "Fiona J. Millns"),
+        ("Lead inspectors: Linda Steele and Tracey Scott", "Linda Steele"),
+        ("Lead inspector: Wendy Ghaffar HMI\nAge group: All", "Wendy Ghaffar"),
+        ("Deputy lead inspector: Jo Bloggs\nLead inspector: Peter McEntee", "Peter McEntee"),
+    ],
+)
+def test_lead_inspector_accents_initials_and_plural_label(text, expected):
+    assert find_lead_inspector(text) == expected
+
+
+@pytest.mark.parametrize(
+    "head,expected",
+    [
+        # the four-judgement table makes a full inspection, whatever the opening pages recall
+        (
+            "Plymouth City Council\nInspection of children\u2019s social care services\nInspection dates: 29 October 2018 to 9 November 2018\n"
+            "Judgement Grade\nThe impact of leaders on social work practice with children and families Good\n"
+            "Since the single inspection framework (SIF) inspection in 2014 and the focused visit in 2018, senior leaders ...",
+            ("ILACS standard", "ILACS"),
+        ),
+        (
+            "Inspection of Bradford Children and Families Trust\nInspection dates: 11 to 22 May 2026\n"
+            "The impact of leaders on social work practice with children and families Good",
+            ("ILACS standard", "ILACS 2026"),
+        ),
+        (
+            "Inspection of Kent local authority children\u2019s services\nInspection dates: 9 to 20 May 2022\n"
+            "Since the joint targeted area inspection of 2021, leaders have ...",
+            ("ILACS standard", "ILACS"),
+        ),
+        (
+            "Dear Ms Smith\nFocused visit to Kent children\u2019s services\nThis letter summarises the findings of a focused visit",
+            ("focused visit", "ILACS"),
+        ),
+    ],
+)
+def test_type_from_title_and_structure_never_from_earlier_visits(head, expected):
+    start, end = find_dates(head)
+    assert find_type(head, head, start, end) == expected
+
+
+@pytest.mark.parametrize(
+    "text,grade",
+    [
+        ("Children\u2019s services in Manchester require improvement to be good", "requires improvement"),
+        ("The overall judgement is that children\u2019s services require improvement", "requires improvement"),
+        ("The overall judgement is that children\u2019s service requires improvement.", "requires improvement"),
+        ("The overall judgement is that children\u2019s services are inadequate.", "inadequate"),
+        ("Overall effectiveness Grade 4 (Inadequate)", "inadequate"),
+        ("Overall effectiveness: Grade 3 (Requires improvement)", "requires improvement"),
+    ],
+)
+def test_sif_overall_grade_wordings(text, grade):
+    judgement = _judgement(text)
+    assert judgement is not None and (judgement.area, judgement.grade) == ("Overall effectiveness", grade)
+
+
+def test_sif_overall_grade_wrapped_over_two_lines_is_read():
+    report = parse("2760436.pdf")  # "...children's services require ⏎ improvement"
+    assert ("Overall effectiveness", "requires improvement") in {(j.area, j.grade) for j in report.judgements}
+    report = parse("50004279.pdf")  # "...children's service requires ⏎ improvement."
+    assert ("Overall effectiveness", "requires improvement") in {(j.area, j.grade) for j in report.judgements}
+
+
+def test_running_header_on_page_one_is_not_the_authority_or_published_date():
+    report = parse("50192198.pdf")
+    assert (report.authority_name, report.published_date) == ("nottingham", None)
