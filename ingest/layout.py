@@ -22,7 +22,8 @@ from string import ascii_letters
 BULLET_GLYPHS = "•■◼▪●◦○▫□➢►▶✓" + "\u2022\u25aa\u25cf\u25fc\u25a0\u2043\u2212\u2013"
 _PRIVATE_USE = re.compile(r"[\uf000-\uf0ff]")
 BULLET = re.compile(r"^(?:[" + re.escape(BULLET_GLYPHS) + r"]\s*|[-*]\s+|\u2022)")
-NUMBERED = re.compile(r"^(\d{1,3})\.\s+(?=[A-Z\u2018'\"(])")
+# A numbered item or paragraph: "10. Ensure", and "10.Ensure" where the space was lost.
+NUMBERED = re.compile(r"^(\d{1,3})\.\s*(?=[A-Z\u2018'\"(])")
 _CLOSERS = "\"'\u2019\u201d)]"  # may follow the mark that ends a sentence
 
 
@@ -83,6 +84,7 @@ class Line:
     text: str
     page: int
     gap: bool = False  # a blank line stood before it (text files) or a page starts
+    starts_block: bool = False  # cut from the line before, where two blocks were glued together
 
 
 @dataclass
@@ -231,6 +233,36 @@ def _opens_known_heading(before: str, text: str, following: str) -> bool:
     )
 
 
+# A topic heading above a list item is short: "Children looked after and achieving permanence".
+_TOPIC_HEADING_WORDS = 10
+# A sentence that announces a list is short too: "The local authority has the following strengths:".
+_LEAD_IN_WORDS = 15
+
+
+def _heading_before_item(before: str, text: str, following: str) -> bool:
+    """A short unpunctuated line between the end of a sentence and a list item is a heading,
+    even when the sentence's last line ran the full width of the page."""
+    return (
+        _terminal(before)
+        and text[:1].isupper()
+        and not _terminal(text)
+        and not text.endswith(",")
+        and len(text.split()) <= _TOPIC_HEADING_WORDS
+        and bool(NUMBERED.match(following) or BULLET.match(following))
+    )
+
+
+def _opens_lead_in(before: str, text: str) -> bool:
+    """A short sentence ending with ':' after a full stop starts its own block."""
+    return (
+        _terminal(before)
+        and text[:1].isupper()
+        and text.endswith(":")
+        and 3 <= len(text.split()) <= _LEAD_IN_WORDS
+        and not _META.match(text)
+    )
+
+
 def _starts_continuation(text: str) -> bool:
     first = text[0]
     return first.islower() or first in ",;)" or text.lower().startswith(("(outcome", "(enabler", "(principle"))
@@ -256,8 +288,77 @@ def _starts_heading(lines: list[Line], index: int, file_format: str, full_width:
     return len(text) < 0.8 * full_width + 10 and (not following or not _starts_continuation(following))
 
 
+# Headings of a list of improvements that extraction glues onto the end of the line before
+# ("... Signs of Safety Recommendations", "... families. What needs to improve?1").
+_GLUED_LIST_HEADING = re.compile(
+    r"^(?P<before>.*\S)\s+(?P<heading>recommendations|what needs to improve\??|"
+    r"what does the local authority need to improve\??|areas for improvement|priority and immediate action)\d{0,2}$",
+    re.I,
+)
+# A paragraph number glued to the sentence before: "... applied.16.When children ...".
+_GLUED_NUMBER = re.compile(r"(?<=[a-z)\u2019'\"][.!?])\s*(\d{1,3})\.\s*(?=[A-Z])")
+# A report's section heading or grade glued onto the end of the last item of a list:
+# "... life-story work The experiences and progress of children ... Good",
+# "... challenges practice. Grade 4 (Inadequate)".
+_GLUED_SECTION = re.compile(
+    r"^(?P<before>.*?[a-z0-9)\u2019'\"])\s+(?P<heading>(?:The experiences and progress of |Leadership, management and governance|"
+    r"Summary for children and young people$|The local authority[\u2019']s strengths$|Information about this (?:local authority area|inspection)$)[^.]*)$"
+)
+_GLUED_GRADE = re.compile(
+    r"^(?P<before>.*\S)\s+(?P<heading>Grade \d\s*\((?:Outstanding|Good|Requires improvement(?: to be good)?|Adequate|Inadequate)\))$",
+    re.I,
+)
+
+
+def _glued_split(line: Line, following: str, last_number: int | None) -> tuple[str, str] | None:
+    """Where one line holds the end of a block and the start of the next, the two parts."""
+    text = line.text
+    item_follows = bool(NUMBERED.match(following) or BULLET.match(following))
+    heading = _GLUED_LIST_HEADING.match(text)
+    if heading and item_follows and len(heading.group("before").split()) >= 3:
+        return heading.group("before"), heading.group("heading")
+    grade = _GLUED_GRADE.match(text)
+    if grade:
+        return grade.group("before"), grade.group("heading")
+    section = _GLUED_SECTION.match(text)
+    if section and not _terminal(section.group("before")) and len(section.group("before").split()) >= 3:
+        return section.group("before"), section.group("heading")
+    if last_number is not None:
+        for number in _GLUED_NUMBER.finditer(text):
+            if int(number.group(1)) == last_number + 1:
+                return text[: number.start()], text[number.start() :].lstrip()
+    return None
+
+
+def split_glued_lines(lines: list[Line]) -> list[Line]:
+    """Cut a line where extraction glued two blocks together: a list heading on the end of
+    the line before, a section heading or grade on the end of a list's last item, the next
+    paragraph's number after a full stop (only the number that comes next: "16." after 15)."""
+    out: list[Line] = []
+    last_number: int | None = None
+    pending = list(lines)
+    index = 0
+    while index < len(pending):
+        line = pending[index]
+        following = pending[index + 1].text if index + 1 < len(pending) else ""
+        numbered = NUMBERED.match(line.text)
+        if numbered:
+            last_number = int(numbered.group(1))
+        parts = _glued_split(line, following, last_number)
+        if parts:
+            first, second = parts
+            out.append(Line(first, line.page, line.gap))
+            pending.insert(index + 1, Line(second, line.page, starts_block=True))
+        else:
+            out.append(line)
+        index += 1
+    return out
+
+
 def build_blocks(lines: list[Line], file_format: str) -> list[Block]:
     """Join lines into headings, list items and paragraphs."""
+    if file_format == "pdf":
+        lines = split_glued_lines(lines)
     widths = sorted(len(ln.text) for ln in lines) or [80]
     full_width = widths[int(0.9 * (len(widths) - 1))]
     blocks: list[Block] = []
@@ -272,6 +373,8 @@ def build_blocks(lines: list[Line], file_format: str) -> list[Block]:
     for index, line in enumerate(lines):
         text = line.text
         following = lines[index + 1].text if index + 1 < len(lines) else ""
+        if line.starts_block:
+            closed = True
         bullet = BULLET.match(text)
         if bullet:
             rest = text[bullet.end() :].strip()
@@ -283,9 +386,11 @@ def build_blocks(lines: list[Line], file_format: str) -> list[Block]:
                 and rest[0].islower()
                 and current is not None
                 and current.marker != "heading"
-                and (current.lines[-1].endswith((":", ";")) or current.has_subpoints)
+                and (current.lines[-1].endswith((":", ";")) or current.has_subpoints or current.marker == "number")
             ):
-                current.lines.append(rest)  # a sub-point ("- an understanding of ...") belongs to its item
+                # a sub-point ("- an understanding of ...") belongs to its item, as does any
+                # lower-case point under a numbered item ("- sufficiency of accommodation ...")
+                current.lines.append(rest)
                 current.has_subpoints = True
             elif rest:
                 current = start(line, "bullet", rest)
@@ -299,6 +404,10 @@ def build_blocks(lines: list[Line], file_format: str) -> list[Block]:
             closed = False
         elif file_format == "pdf" and index and _opens_known_heading(lines[index - 1].text, text, following):
             current = start(line, "heading", text)  # a known heading, even after a full-width last line
+        elif file_format == "pdf" and index and _heading_before_item(lines[index - 1].text, text, following):
+            current = start(line, "heading", text)
+        elif file_format == "pdf" and index and _opens_lead_in(lines[index - 1].text, text):
+            current = start(line, "para", text)
         elif current is not None and _starts_continuation(text) and current.marker != "heading":
             current.lines.append(text)
         elif current is not None and current.marker == "heading" and text[0].islower() and not current.is_meta:

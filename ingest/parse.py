@@ -11,7 +11,7 @@ from datetime import date
 
 from datasette_ofsted.text import normalise
 
-from .layout import KNOWN_HEADINGS, Block, build_blocks, pdf_lines, repair_broken_words, text_lines
+from .layout import KNOWN_HEADINGS, Block, build_blocks, ends_with_grade, pdf_lines, repair_broken_words, text_lines
 
 MONTHS = {
     m: i
@@ -374,123 +374,408 @@ def _judgement(text: str) -> Judgement | None:
     return Judgement(area, grade_of(row.group("grade")), about)
 
 
-def classify_blocks(blocks: list[Block], kind: str) -> tuple[list[Finding], list[Judgement], str]:
-    """Walk the blocks in order, tracking section, list and part; emit findings and judgements."""
-    findings: list[Finding] = []
-    judgements: list[Judgement] = []
-    title_parts: list[str] = []
-    section = "Overview"
+# --- Reading the blocks: small rules, each with a test and a run, in the manner of
+# Python-Markdown's block processors. The first rule whose test passes reads the block.
+
+# Headings that end a list of improvements or strengths whatever follows them: the report's
+# next part has begun. Other headings inside a list are its topics ("Workforce", "Outcomes
+# for care leavers") when the list's next item follows them.
+_LIST_ENDER = re.compile(
+    r"^(?:summary\b|summary for children|the (?:local authority|lscb)[\u2019']?s strengths|information about|"
+    r"inspection findings|executive summary|the experiences and progress of|the impact of leaders|"
+    r"overall effectiveness|(?:review of )?the effectiveness of|the inspection judgements|next steps)",
+    re.I,
+)
+# An item that asks for something to be done: "Ensure ...", "Senior managers should ...".
+_ACTION = re.compile(
+    r"^(?:(?:[a-z]+ly|further|continue to|the local authority and (?:its )?partners? should)\s+)?"
+    r"(?:ensure|improve|review|strengthen|develop|reduce|increase|continue|make|take|undertake|evaluate|establish|"
+    r"provide|monitor|identify|implement|promote|prioriti[sz]e|expedite|address|support|work|devise|embed|"
+    r"consider|complete|extend|raise|secure|revise|clarify|analyse|assess|agree|build|use|put|set|update|"
+    r"introduce|enable|seek|re-?launch|focus|challenge|sustain|accelerate|tackle|create|maintain|record|align|"
+    r"engage|check|expand|conduct|deliver|audit|reinforce|refine|minimise|recruit|listen|involve|apply|"
+    r"respond|in partnership|together with|when|where)\b|\b(?:should|must|needs? to)\b",
+    re.I,
+)
+# "The inspection did not find any areas for priority and immediate action": a statement
+# under an improvement heading, not an improvement.
+_NOTHING_TO_IMPROVE = re.compile(
+    r"^(?:the inspection )?(?:did not find|found no|there (?:are|were) no|no)\b.{0,40}\bareas? (?:for|of) "
+    r"(?:priority|immediate|improvement)",
+    re.I,
+)
+# Where an LSCB's part of a joint report begins: its own headings, or its grade stated as a
+# sentence. Its recommendations are the board's, not the authority's.
+_LSCB_START = re.compile(
+    r"^(?:section \d\s*:?\s*)?(?:(?:review of )?the effectiveness of the (?:local safeguarding children board|lscb)|"
+    r"the local safeguarding children board(?: \(lscb\))?(?:\s+(?:is|requires?)\b.*)?$|"
+    r"what does the (?:lscb|board) need to improve|the lscb['\u2019]?s strengths)",
+    re.I,
+)
+# Ofsted's account of how it inspects: not a finding about the authority.
+_METHOD_SECTION = re.compile(
+    r"^(?:information about this inspection|the inspection judgements and what they mean|the inspection team)\s*$", re.I
+)
+# The last words of a report before Ofsted's own back matter.
+_COMPLAINTS = re.compile(r"^any complaints about the inspection", re.I)
+_META_HEADING = re.compile(
+    r"^(?:inspection dates?|(?:deputy )?lead inspectors?|reporting inspector|report published|published|team inspectors|"
+    r"senior data analyst|shadow inspectors?|quality assurance manager)\b",
+    re.I,
+)
+# The judgements of a report stand in its opening table, on its first two pages.
+_JUDGEMENT_PAGES = 2
+_CONTENTS_ENTRY = re.compile(r"\d+$")
+
+
+@dataclass
+class Reading:
+    """What the reader knows at a block: the section, the list it is in, whose part it is."""
+
+    kind: str
+    blocks: list[Block]
+    findings: list[Finding] = field(default_factory=list)
+    judgements: list[Judgement] = field(default_factory=list)
+    title_parts: list[str] = field(default_factory=list)
+    section: str = "Overview"
+    section_before: str = "Overview"
     list_kind: str | None = None  # improvement or strength while inside a formal list
     list_marker: str | None = None  # for lists opened by a lead-in sentence: the marker of its items
-    from_lead_in = False
-    timescale: str | None = None
-    about = "authority"
-    in_contents = False
-    started = kind != "letter"  # a letter's findings begin after its salutation
+    from_lead_in: bool = False
     list_marker_seen: str | None = None
-    in_record = False  # inside the "Record of main findings" table of 2012-13 reports
+    last_item_number: int | None = None
+    timescale: str | None = None
+    about: str = "authority"
+    in_contents: bool = False
+    started: bool = True
+    in_record: bool = False  # inside the "Record of main findings" table of 2012-13 reports
+    in_method: bool = False  # inside "Information about this inspection"
     previous: Block | None = None
-    section_before = section
-    for block in blocks:
+    judgement: Judgement | None = None  # the block read as a judgement row, if it is one
+    done: bool = False
+
+    def following(self, index: int) -> Block | None:
+        return self.blocks[index + 1] if index + 1 < len(self.blocks) else None
+
+    def open_list(self, list_kind: str | None, from_lead_in: bool = False) -> None:
+        self.list_kind, self.from_lead_in = list_kind, from_lead_in
+        self.list_marker = self.list_marker_seen = self.timescale = None
+        self.last_item_number = None
+
+    def add(self, block: Block, kind: str) -> None:
+        timescale = self.timescale if kind == "improvement" else None
+        self.findings.append(_finding(self.findings, block, kind, self.section, timescale, self.about))
+
+
+def _observe(r: Reading, block: Block) -> None:
+    """What every block tells the reader before a rule reads it: a judgement row, a record table."""
+    text = block.text
+    if _RECORD_OF_FINDINGS.match(text):
+        r.in_record = True
+    r.judgement = _judgement(text) if block.marker != "bullet" else None
+    if _GRADE_ONLY.match(text) and r.previous is not None and len(r.previous.text) < _AREA_NAME_MAX:
+        # a table whose grade stands on its own line under the area's name
+        r.judgement = Judgement(r.previous.text.strip(" :"), grade_of(text))
+        r.judgement.about = "LSCB" if LSCB_HEADING.search(r.judgement.area) else "authority"
+        r.section = r.section_before
+    r.previous = block
+
+
+# The name of a judged area is short; a longer block above a lone grade is a paragraph.
+_AREA_NAME_MAX = 150
+# A letter's subject line ("Focused visit to ...") is short and unpunctuated.
+_SUBJECT_LINE_WORDS = 30
+# A paragraph of fewer words is a caption or a stray line, not a finding.
+_SHORTEST_FINDING_WORDS = 4
+# A heading longer than this is a paragraph that lost its punctuation: it does not name a section.
+_LONGEST_SECTION_NAME = 120
+
+
+class Rule:
+    """One way of reading a block: `test` says whether it applies, `run` reads the block."""
+
+    def test(self, r: Reading, block: Block, index: int) -> bool:
+        raise NotImplementedError
+
+    def run(self, r: Reading, block: Block, index: int) -> None:
+        raise NotImplementedError
+
+
+class EndOfReport(Rule):
+    """Ofsted's back matter, a letter's sign-off and the complaints note end the report."""
+
+    def test(self, r, block, index):
+        return bool(_BACK_MATTER.match(block.text) or _SIGN_OFF.match(block.text) or _COMPLAINTS.match(block.text))
+
+    def run(self, r, block, index):
+        r.done = True
+
+
+class BeforeSalutation(Rule):
+    """A letter's findings begin after 'Dear ...'; before it stand addresses."""
+
+    def test(self, r, block, index):
+        return not r.started
+
+    def run(self, r, block, index):
+        r.started = bool(re.match(r"^dear\s", block.text, re.I))
+
+
+class LetterSubject(Rule):
+    """A letter's subject line: 'Focused visit to ...', its title, not a finding."""
+
+    def test(self, r, block, index):
         text = block.text
-        if _BACK_MATTER.match(text) or _SIGN_OFF.match(text):
-            break
-        if not started:
-            started = bool(re.match(r"^dear\s", text, re.I))  # before it: addresses, not findings
-            continue
-        if kind == "letter" and not title_parts and len(text.split()) < 30 and not _TERMINAL_PUNCT.search(text):
-            title_parts.append(text)  # a letter's subject line: "Focused visit to ...", not a finding
-            continue
-        if _RECORD_OF_FINDINGS.match(text):
-            in_record = True
-        judgement = _judgement(text) if block.marker != "bullet" else None
-        if _GRADE_ONLY.match(text) and previous is not None and len(previous.text) < 150:
-            # a table whose grade stands on its own line under the area's name
-            judgement = Judgement(previous.text.strip(" :"), grade_of(text))
-            judgement.about = "LSCB" if LSCB_HEADING.search(judgement.area) else "authority"
-            section = section_before
-        previous = block
-        if judgement and (block.page <= 2 or in_record):
-            if not any(j.area == judgement.area for j in judgements):
-                judgements.append(judgement)
-            continue
-        if block.marker == "heading":
-            if re.match(r"^contents$", text, re.I):
-                in_contents = True
-                continue
-            if in_contents:
-                if re.search(r"\d+$", text):
-                    continue
-                in_contents = False
-            if TIMESCALE.match(text) or (list_kind == "improvement" and PRIORITY.match(text)):
-                timescale = (TIMESCALE.match(text) or PRIORITY.match(text)).group(1).capitalize()
-                continue
-            if list_kind == "improvement" and not from_lead_in and not KNOWN_HEADINGS.match(text):
-                continue  # a topic heading inside a list of recommendations ("Workforce") keeps the list open
-            if _is_boilerplate(text) or re.match(
-                r"^(?:inspection dates?|(?:deputy )?lead inspector|reporting inspector|report published|published|team inspectors|"
-                r"senior data analyst|shadow inspectors?|quality assurance manager)\b",
-                text,
-                re.I,
-            ):
-                continue
-            if (
-                len(title_parts) < 2
-                and not findings
-                and block.page == 1
-                and not any(text in part for part in title_parts)
-                and not KNOWN_HEADINGS.match(text)
-            ):
-                title_parts.append(text)
-            if block.page > 2 and LSCB_HEADING.search(text) and not IMPROVEMENT_HEADING.match(text):
-                about = "LSCB"
-            section_before = section
-            section = text.rstrip(" :?") if len(text) < 120 else section
-            list_kind = (
-                "improvement"
-                if IMPROVEMENT_HEADING.match(text)
-                else "strength"
-                if STRENGTH_HEADING.match(text)
-                else None
-            )
-            from_lead_in, list_marker, timescale, list_marker_seen = False, None, None, None
-            continue
-        if in_contents:
-            continue
-        if block.page == 1 and not findings and _TITLE.match(text) and not _TERMINAL_PUNCT.search(text):
-            title_parts.append(text)  # the report's title, wrapped over lines: not a finding
-            continue
-        if _is_boilerplate(text) or (len(text.split()) < 4 and block.marker == "para"):
-            continue
-        if judgement:
-            continue  # a grade row outside the tables (e.g. a summary's scale)
-        # A sentence ending with ':' that announces a list: "... the things we told the Director:"
-        if block.marker == "para" and text.endswith(":"):
-            improvement, strength = IMPROVEMENT_LEAD_IN.search(text), STRENGTH_LEAD_IN.search(text)
-            if improvement and not strength:
-                list_kind, from_lead_in, list_marker = "improvement", True, None
-            elif strength and not improvement:
-                list_kind, from_lead_in, list_marker = "strength", True, None
-            findings.append(_finding(findings, block, "finding", section, None, about))
-            continue
-        if from_lead_in and list_kind:
-            if list_marker is None:
-                list_marker = block.marker
-            elif block.marker != list_marker:
-                list_kind, from_lead_in = None, False
-        if list_kind and list_marker_seen == "bullet" and block.marker == "number":
-            list_kind = None  # numbered paragraphs after a bulleted list: the report's body has begun
-        if list_kind and not from_lead_in:
-            list_marker_seen = block.marker
-        item_kind = list_kind or "finding"
-        if item_kind == "improvement" and re.search(r"following action|should take the following", text, re.I):
-            item_kind = "finding"
-        if about == "LSCB" and item_kind == "improvement":
-            item_kind = "finding"
-        findings.append(
-            _finding(findings, block, item_kind, section, timescale if item_kind == "improvement" else None, about)
+        return (
+            r.kind == "letter"
+            and not r.title_parts
+            and len(text.split()) < _SUBJECT_LINE_WORDS
+            and not _TERMINAL_PUNCT.search(text)
         )
-    return findings, judgements, " ".join(title_parts)
+
+    def run(self, r, block, index):
+        r.title_parts.append(block.text)
+
+
+class JudgementRow(Rule):
+    """A row of the judgements table (its first pages, or the 2012-13 record of main findings)."""
+
+    def test(self, r, block, index):
+        return r.judgement is not None and (block.page <= _JUDGEMENT_PAGES or r.in_record)
+
+    def run(self, r, block, index):
+        if not any(j.area == r.judgement.area for j in r.judgements):
+            r.judgements.append(r.judgement)
+
+
+class ContentsStart(Rule):
+    def test(self, r, block, index):
+        return block.marker == "heading" and bool(re.match(r"^contents$", block.text, re.I))
+
+    def run(self, r, block, index):
+        r.in_contents = True
+
+
+class ContentsEntry(Rule):
+    """A line of the contents page: it ends with a page number, or the next one does (a wrapped
+    entry). Its headings ('The Local Safeguarding Children Board') start no section."""
+
+    def test(self, r, block, index):
+        if not r.in_contents:
+            return False
+        following = r.following(index)
+        if _CONTENTS_ENTRY.search(block.text) or (
+            block.marker == "heading" and following is not None and _CONTENTS_ENTRY.search(following.text)
+        ):
+            return True
+        r.in_contents = block.marker != "heading"  # the contents end at the first heading that is no entry
+        return r.in_contents
+
+    def run(self, r, block, index):
+        pass
+
+
+class Timescale(Rule):
+    """'Within three months', 'Priority and immediate action': the timescale of the items below."""
+
+    def test(self, r, block, index):
+        return block.marker == "heading" and bool(
+            TIMESCALE.match(block.text) or (r.list_kind == "improvement" and PRIORITY.match(block.text))
+        )
+
+    def run(self, r, block, index):
+        r.timescale = (TIMESCALE.match(block.text) or PRIORITY.match(block.text)).group(1).capitalize()
+
+
+def _continues_list(r: Reading, following: Block | None) -> bool:
+    """Is the block the next item of the open list: an action, numbered next or marked alike?"""
+    if following is None or following.marker not in ("number", "bullet") or not _ACTION.search(following.text):
+        return False
+    if following.marker == "number":
+        return r.last_item_number is None or following.number == r.last_item_number + 1
+    return r.list_marker_seen in (None, "bullet")
+
+
+class TopicSubheading(Rule):
+    """A topic heading inside a list of recommendations ('Workforce', 'Outcomes for care
+    leavers', even 'Leadership, management and governance') keeps the list open when the
+    list's next item follows it; a heading that starts the report's next part never does."""
+
+    def test(self, r, block, index):
+        text = block.text
+        return (
+            block.marker == "heading"
+            and r.list_kind == "improvement"
+            and not r.from_lead_in
+            and not (IMPROVEMENT_HEADING.match(text) or STRENGTH_HEADING.match(text) or _LSCB_START.match(text))
+            and not _LIST_ENDER.match(text)
+            and not ends_with_grade(text)
+            and _continues_list(r, r.following(index))
+        )
+
+    def run(self, r, block, index):
+        pass
+
+
+class MetaHeading(Rule):
+    """Boilerplate and labels ('Lead inspector: ...'): neither a section nor a finding."""
+
+    def test(self, r, block, index):
+        return block.marker == "heading" and bool(_is_boilerplate(block.text) or _META_HEADING.match(block.text))
+
+    def run(self, r, block, index):
+        pass
+
+
+class SectionHeading(Rule):
+    """A heading starts a section: a list of improvements or strengths, the LSCB's part, the
+    account of the inspection's method, or the title on the first page."""
+
+    def test(self, r, block, index):
+        return block.marker == "heading"
+
+    def run(self, r, block, index):
+        text = block.text
+        if (
+            len(r.title_parts) < 2
+            and not r.findings
+            and block.page == 1
+            and not any(text in part for part in r.title_parts)
+            and not KNOWN_HEADINGS.match(text)
+        ):
+            r.title_parts.append(text)
+        if block.page > _JUDGEMENT_PAGES and _LSCB_START.match(text):
+            r.about = "LSCB"
+        r.in_method = bool(_METHOD_SECTION.match(text))
+        r.section_before = r.section
+        r.section = text.rstrip(" :?") if len(text) < _LONGEST_SECTION_NAME else r.section
+        r.open_list(
+            "improvement" if IMPROVEMENT_HEADING.match(text) else "strength" if STRENGTH_HEADING.match(text) else None
+        )
+
+
+class Skipped(Rule):
+    """Contents, the method of the inspection, boilerplate, stray short lines and grade rows
+    outside the tables (a summary's scale) are not findings."""
+
+    def test(self, r, block, index):
+        text = block.text
+        return (
+            r.in_contents
+            or r.in_method
+            or _is_boilerplate(text)
+            or (len(text.split()) < _SHORTEST_FINDING_WORDS and block.marker == "para")
+            or r.judgement is not None
+        )
+
+    def run(self, r, block, index):
+        pass
+
+
+class ReportTitle(Rule):
+    """The report's title, wrapped over lines on its first page: not a finding."""
+
+    def test(self, r, block, index):
+        return (
+            block.page == 1
+            and not r.findings
+            and bool(_TITLE.match(block.text))
+            and not _TERMINAL_PUNCT.search(block.text)
+        )
+
+    def run(self, r, block, index):
+        r.title_parts.append(block.text)
+
+
+class LSCBVerdict(Rule):
+    """'The Local Safeguarding Children Board (LSCB) is good.' past the first pages: the
+    board's part of a joint report begins."""
+
+    def test(self, r, block, index):
+        return block.page > _JUDGEMENT_PAGES and bool(_LSCB_START.match(block.text))
+
+    def run(self, r, block, index):
+        r.about = "LSCB"
+        r.open_list(None)
+        r.add(block, "finding")
+
+
+class LeadIn(Rule):
+    """A sentence ending with ':' that announces a list: '... the things we told the Director:'."""
+
+    def test(self, r, block, index):
+        return block.marker == "para" and block.text.endswith(":")
+
+    def run(self, r, block, index):
+        improvement, strength = IMPROVEMENT_LEAD_IN.search(block.text), STRENGTH_LEAD_IN.search(block.text)
+        if improvement and not strength:
+            r.open_list("improvement", from_lead_in=True)
+        elif strength and not improvement:
+            r.open_list("strength", from_lead_in=True)
+        r.add(block, "finding")
+
+
+class Item(Rule):
+    """Any other block: an item of the open list, else a finding."""
+
+    def test(self, r, block, index):
+        return True
+
+    def run(self, r, block, index):
+        if r.from_lead_in and r.list_kind:
+            if r.list_marker is None:
+                r.list_marker = block.marker
+            elif block.marker != r.list_marker:
+                r.open_list(None)
+        if r.list_kind and r.list_marker_seen == "bullet" and block.marker == "number":
+            r.open_list(None)  # numbered paragraphs after a bulleted list: the report's body has begun
+        if r.list_kind and not r.from_lead_in:
+            r.list_marker_seen = block.marker
+        if block.marker == "number":
+            r.last_item_number = block.number
+        kind = r.list_kind or "finding"
+        if kind == "improvement" and (
+            re.search(r"following action|should take the following", block.text, re.I)
+            or _NOTHING_TO_IMPROVE.match(block.text)
+            or r.about == "LSCB"
+        ):
+            kind = "finding"
+        r.add(block, kind)
+
+
+_LETTER_SUBJECT = LetterSubject()
+RULES: list[Rule] = [
+    EndOfReport(),
+    BeforeSalutation(),
+    _LETTER_SUBJECT,
+    JudgementRow(),
+    ContentsStart(),
+    ContentsEntry(),
+    Timescale(),
+    TopicSubheading(),
+    MetaHeading(),
+    SectionHeading(),
+    ReportTitle(),
+    Skipped(),
+    LSCBVerdict(),
+    LeadIn(),
+    Item(),
+]
+
+
+def classify_blocks(blocks: list[Block], kind: str) -> tuple[list[Finding], list[Judgement], str]:
+    """Read the blocks in order, each by the first rule that applies; emit findings and judgements."""
+    r = Reading(kind=kind, blocks=blocks, started=kind != "letter")
+    for index, block in enumerate(blocks):
+        if r.started and not _LETTER_SUBJECT.test(r, block, index):
+            _observe(r, block)
+        for rule in RULES:
+            if rule.test(r, block, index):
+                rule.run(r, block, index)
+                break
+        if r.done:
+            break
+    return r.findings, r.judgements, " ".join(r.title_parts)
 
 
 def _finding(
