@@ -305,3 +305,103 @@ def test_sif_overall_grade_wrapped_over_two_lines_is_read():
 def test_running_header_on_page_one_is_not_the_authority_or_published_date():
     report = parse("50192198.pdf")
     assert (report.authority_name, report.published_date) == ("nottingham", None)
+
+
+QUIRKS = Path(__file__).parent / "data" / "quirks"
+
+
+def parse_quirk(name: str):
+    """A small text in a PDF's shape (pages split by form feeds) that has one defect's shape."""
+    pages = (QUIRKS / name).read_text(encoding="utf-8").split("\f")
+    return parse_pages(pages, "pdf", find_authority)
+
+
+def improvements(report) -> list[str]:
+    return [f.text for f in report.findings if f.kind == "improvement" and f.about == "authority"]
+
+
+def test_sif_topic_subheadings_inside_the_list_keep_it_open():
+    report = parse_quirk("sif_topic_subheadings_inside_the_list.txt")
+    texts = improvements(report)
+    assert [t.split()[0] for t in texts] == [
+        "Ensure",
+        "Reduce",
+        "Improve",
+        "Ensure",
+        "Strengthen",
+        "Improve",
+        "Increase",
+    ]
+    assert texts[5] == "Improve the use of performance information by senior leaders."  # no topic heading glued on
+    strengths = [f.text for f in report.findings if f.kind == "strength"]
+    assert len(strengths) == 2
+    # the body's own "Leadership, management and governance" section, graded, is not a topic
+    assert not any(f.kind == "improvement" and f.paragraph == 10 for f in report.findings)
+
+
+def test_sif_list_heading_glued_to_the_previous_line():
+    report = parse_quirk("sif_list_heading_glued_to_previous_line.txt")
+    texts = improvements(report)
+    assert len(texts) == 5
+    assert texts[0].startswith("Ensure that all children in need plans")
+    assert texts[3].startswith("Improve the recording of management decisions")
+    assert not any("Recommendations" in f.text or "What needs to improve" in f.text for f in report.findings)
+
+
+def test_sif_no_areas_for_priority_action_is_not_an_improvement():
+    report = parse_quirk("sif_no_priority_actions_is_not_an_improvement.txt")
+    texts = improvements(report)
+    assert texts == [
+        "Evaluate with partners the extent to which early help reduces the need for statutory services.",
+        "Ensure that chronologies are of sufficient quality to inform assessments.",
+    ]
+    assert [f.kind for f in report.findings if f.paragraph == 12] == ["strength"]
+
+
+def test_sif_heading_stuck_on_the_last_item_is_cut():
+    report = parse_quirk("sif_heading_stuck_on_the_last_item.txt")
+    assert improvements(report)[-1] == "Improve the quality and timeliness of life-story work"
+    assert len(improvements(report)) == 3
+    grades = {(j.area, j.grade) for j in report.judgements}
+    assert ("The experiences and progress of children who need help and protection", "good") in grades
+
+
+def test_sif_grade_stuck_on_the_last_item_is_cut():
+    report = parse_quirk("sif_grade_stuck_on_the_last_item.txt")
+    texts = improvements(report)
+    assert texts[-1] == "Improve the quality of supervision so that it challenges practice."
+    assert len(texts) == 3
+
+
+def test_sif_subpoints_stay_in_their_item():
+    texts = improvements(parse_quirk("sif_subpoints_stay_in_their_item.txt"))
+    assert len(texts) == 2
+    assert "sufficiency of accommodation" in texts[0] and "stability of placements for adolescents" in texts[0]
+
+
+def test_sif_item_numbers_glued_to_their_text_are_removed_and_split():
+    report = parse_quirk("sif_item_numbers_glued_to_their_text.txt")
+    texts = improvements(report)
+    assert texts[0] == "Ensure that the front door responds promptly to contacts and referrals."
+    assert [f.paragraph for f in report.findings if f.kind == "improvement"] == [9, 10, 11]
+    body = {f.paragraph: f.text for f in report.findings if f.paragraph in (15, 16)}
+    assert body == {
+        15: "Thresholds are understood and applied.",
+        16: "When children are referred, decisions are made promptly. Managers check this.",
+    }
+
+
+def test_sif_lscb_contents_entry_and_back_matter():
+    report = parse_quirk("sif_lscb_section_and_back_matter.txt")
+    # the contents page's LSCB entry does not make the authority's list the board's
+    assert len(improvements(report)) == 2
+    lscb = [f for f in report.findings if f.about == "LSCB"]
+    assert [f.text for f in lscb if f.section == "Recommendations"] == [
+        "Review partners\u2019 contribution to the board to ensure that it is resourced.",
+        "Improve the coordination of work with other strategic bodies.",
+    ]
+    assert all(f.kind != "improvement" for f in lscb)
+    # the method of the inspection, the complaints note and the grade descriptors are no findings
+    texts = " ".join(f.text for f in report.findings)
+    for back_matter in ("Inspectors have looked closely", "Any complaints", "Widespread or serious failures"):
+        assert back_matter not in texts
