@@ -201,7 +201,7 @@ KNOWN_HEADINGS = re.compile(
     r"^(?:what needs to improve(?: in this area of social work practice)?|areas? for (?:improvement|development|priority action)|"
     r"recommendations|strengths|findings|overview|executive summary|contents|about this inspection|service information|"
     r"overall effectiveness(?: of services .*)?|capacity to improve|record of main findings|summary for children and young people|"
-    r"information about (?:the local authority area|this inspection)|leadership,? (?:management and governance|and governance|and management)|"
+    r"information about (?:the local authority area|this local authority area|this inspection)|leadership,? (?:management and governance|and governance|and management)|"
     r"the quality of (?:practice|provision)|quality of provision|the experiences and progress of .+|the impact of leaders .+|"
     r"the effectiveness of .+|outcomes for .+|inspection findings.*|(?:the )?local safeguarding children board.*|"
     r"what does the (?:local authority|lscb) need to improve|next steps|previous ofsted inspections|local leadership|"
@@ -239,6 +239,10 @@ _TOPIC_HEADING_WORDS = 10
 _LEAD_IN_WORDS = 15
 
 
+# Words that open a sentence, never a topic heading.
+_SENTENCE_START = re.compile(r"^(?:however|but|and|this|these|it|there|as|although|while|when|which|so)\b", re.I)
+
+
 def _heading_before_item(before: str, text: str, following: str) -> bool:
     """A short unpunctuated line between the end of a sentence and a list item is a heading,
     even when the sentence's last line ran the full width of the page."""
@@ -248,6 +252,8 @@ def _heading_before_item(before: str, text: str, following: str) -> bool:
         and not _terminal(text)
         and not text.endswith(",")
         and len(text.split()) <= _TOPIC_HEADING_WORDS
+        and not _SENTENCE_START.match(text)
+        and not any(ch.isdigit() for ch in text)  # "However, 89% are placed ...": a sentence's end
         and bool(NUMBERED.match(following) or BULLET.match(following))
     )
 
@@ -404,6 +410,8 @@ def build_blocks(lines: list[Line], file_format: str) -> list[Block]:
             closed = False
         elif file_format == "pdf" and index and _opens_known_heading(lines[index - 1].text, text, following):
             current = start(line, "heading", text)  # a known heading, even after a full-width last line
+        elif file_format == "pdf" and line.gap and KNOWN_HEADINGS.match(text):
+            current = start(line, "heading", text)  # a known heading at the top of a page
         elif file_format == "pdf" and index and _heading_before_item(lines[index - 1].text, text, following):
             current = start(line, "heading", text)
         elif file_format == "pdf" and index and _opens_lead_in(lines[index - 1].text, text):

@@ -405,3 +405,93 @@ def test_sif_lscb_contents_entry_and_back_matter():
     texts = " ".join(f.text for f in report.findings)
     for back_matter in ("Inspectors have looked closely", "Any complaints", "Widespread or serious failures"):
         assert back_matter not in texts
+
+
+# --- The reading rules one by one, on blocks built by hand.
+from ingest.layout import Block  # noqa: E402
+from ingest.parse import (  # noqa: E402
+    _NOTHING_TO_IMPROVE,
+    ContentsEntry,
+    LSCBVerdict,
+    Reading,
+    Skipped,
+    TopicSubheading,
+    classify_blocks,
+)
+
+
+def _block(text: str, marker: str = "para", number: int | None = None, page: int = 4) -> Block:
+    return Block(text, page, marker, number, [text])
+
+
+def test_rule_topic_subheading_needs_the_lists_next_item_after_it():
+    blocks = [
+        _block("Areas for improvement", "heading"),
+        _block("Ensure that plans are clear.", "number", 3),
+        _block("Outcomes for care leavers", "heading"),
+        _block("Improve pathway plans.", "number", 4),
+        _block("Leadership, management and governance", "heading"),
+        _block("Summary", "heading"),
+        _block("Leaders know the service well.", "number", 5),
+    ]
+    findings, _, _ = classify_blocks(blocks, "report")
+    assert [(f.paragraph, f.kind) for f in findings] == [(3, "improvement"), (4, "improvement"), (5, "finding")]
+    reading = Reading(kind="report", blocks=blocks, list_kind="improvement", last_item_number=4)
+    assert not TopicSubheading().test(reading, blocks[4], 4)  # followed by a heading: the body begins
+    reading.last_item_number = 3
+    assert TopicSubheading().test(reading, blocks[2], 2)
+
+
+def test_rule_topic_subheading_never_keeps_a_list_past_a_graded_heading():
+    blocks = [
+        _block("Recommendations", "heading"),
+        _block("Ensure that plans are clear.", "number", 1),
+        _block("Leadership, management and governance Requires improvement", "heading"),
+        _block("Leaders should improve oversight.", "number", 2),
+    ]
+    findings, _, _ = classify_blocks(blocks, "report")
+    assert [f.kind for f in findings] == ["improvement", "finding"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The inspection did not find any areas for priority and immediate action",
+        "There are no areas for priority and immediate action.",
+        "No areas for priority action were identified.",
+    ],
+)
+def test_rule_nothing_to_improve_is_recognised(text):
+    assert _NOTHING_TO_IMPROVE.match(text)
+    assert not _NOTHING_TO_IMPROVE.match("Ensure that there are no delays in areas for improvement.")
+
+
+def test_rule_contents_entry_wrapped_without_a_page_number():
+    blocks = [
+        _block("Contents", "heading", page=3),
+        _block("The Local Safeguarding Children Board (LSCB)", "heading", page=3),
+        _block("The effectiveness of the Local Safeguarding Children Board 30", "heading", page=3),
+        _block("Recommendations", "heading", page=4),
+    ]
+    reading = Reading(kind="report", blocks=blocks, in_contents=True)
+    assert ContentsEntry().test(reading, blocks[1], 1) and ContentsEntry().test(reading, blocks[2], 2)
+    assert not ContentsEntry().test(reading, blocks[3], 3) and not reading.in_contents
+
+
+def test_rule_lscb_verdict_starts_the_boards_part_only_past_the_first_pages():
+    verdict = _block("The Local Safeguarding Children Board (LSCB) is good.", page=29)
+    assert LSCBVerdict().test(Reading(kind="report", blocks=[verdict]), verdict, 0)
+    on_first_page = _block("The Local Safeguarding Children Board (LSCB) is good.", page=1)
+    assert not LSCBVerdict().test(Reading(kind="report", blocks=[on_first_page]), on_first_page, 0)
+
+
+def test_rule_the_method_of_the_inspection_is_skipped():
+    blocks = [
+        _block("Information about this inspection", "heading"),
+        _block("Inspectors have looked closely at the experiences of children and young people."),
+        _block("Information about this local authority area", "heading"),
+        _block("Approximately 274,135 children and young people live in Birmingham."),
+    ]
+    findings, _, _ = classify_blocks(blocks, "report")
+    assert [f.text for f in findings] == ["Approximately 274,135 children and young people live in Birmingham."]
+    assert Skipped().test(Reading(kind="report", blocks=blocks, in_method=True), blocks[1], 1)
