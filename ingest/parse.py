@@ -286,7 +286,12 @@ def title_zone(head: str) -> str:
 _TITLE_SPAN = 700
 _LETTER_TITLE_SPAN = 400
 # The four judgements of a full ILACS inspection: a table only a full inspection has.
-_ILACS_TABLE = re.compile(r"impact of leaders on social work practice", re.I)
+# A row of the table starts a line and its grade follows within two lines; a letter that only
+# names the judgement in a sentence has no such row.
+_ILACS_TABLE = re.compile(
+    r"(?im)^the impact of leaders on social work practice[^\n]*(?:\n[^\n]*){0,2}?"
+    r"\b(?:outstanding|good|requires improvement|inadequate)\b"
+)
 
 
 def find_type(head: str, full: str, start: str | None, end: str | None = None) -> tuple[str | None, str | None]:
@@ -407,10 +412,10 @@ _NOTHING_TO_IMPROVE = re.compile(
 # Where an LSCB's part of a joint report begins: its own headings, or its grade stated as a
 # sentence. Its recommendations are the board's, not the authority's.
 _LSCB_START = re.compile(
-    r"^(?:section \d\s*:?\s*)?(?:(?:review of )?the effectiveness of the (?:local safeguarding children board|lscb)|"
-    r"the local safeguarding children board(?: \(lscb\))?(?:\s+(?:is|requires?)\b.*)?$|"
-    r"what does the (?:lscb|board) need to improve|the lscb['\u2019]?s strengths)",
-    re.I,
+    r"^(?i:section \d\s*:?\s*)?(?i:review of\s+)?(?i:the\s+)?(?i:effectiveness of (?:the\s+)?)?"
+    r"(?:[A-Z][\w'\u2019\-]*\s+){0,3}?(?i:(?:local )?safeguarding children board|lscb)(?:\s*\([A-Z]+\))?"
+    rf"(?:\s+(?i:is|are|requires?)\s+(?i:{_GRADE}|improvement|judged to be \w+)\b.*)?$|"
+    r"^(?i:what does the (?:lscb|board) need to improve|the lscb['\u2019]?s strengths)"
 )
 # Ofsted's account of how it inspects: not a finding about the authority.
 _METHOD_SECTION = re.compile(

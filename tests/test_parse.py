@@ -272,6 +272,11 @@ def test_lead_inspector_accents_initials_and_plural_label(text, expected):
             "Dear Ms Smith\nFocused visit to Kent children\u2019s services\nThis letter summarises the findings of a focused visit",
             ("focused visit", "ILACS"),
         ),
+        (
+            "Dear Ms Smith\nFocused visit to Kent children\u2019s services\nInspectors looked at the impact of leaders on "
+            "social work practice\nwith children in care, which is good",
+            ("focused visit", "ILACS"),
+        ),
     ],
 )
 def test_type_from_title_and_structure_never_from_earlier_visits(head, expected):
@@ -481,6 +486,13 @@ def test_rule_contents_entry_wrapped_without_a_page_number():
 def test_rule_lscb_verdict_starts_the_boards_part_only_past_the_first_pages():
     verdict = _block("The Local Safeguarding Children Board (LSCB) is good.", page=29)
     assert LSCBVerdict().test(Reading(kind="report", blocks=[verdict]), verdict, 0)
+    for start in (
+        "The Stockport Safeguarding Children Board is good",
+        "Review of the Local Safeguarding Children Board",
+    ):
+        assert LSCBVerdict().test(Reading(kind="report", blocks=[]), _block(start, page=29), 0)
+    for sentence in ("The Local Safeguarding Children Board (LSCB) is independently chaired.", "Work with the LSCB"):
+        assert not LSCBVerdict().test(Reading(kind="report", blocks=[]), _block(sentence, page=29), 0)
     on_first_page = _block("The Local Safeguarding Children Board (LSCB) is good.", page=1)
     assert not LSCBVerdict().test(Reading(kind="report", blocks=[on_first_page]), on_first_page, 0)
 
