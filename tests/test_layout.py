@@ -231,3 +231,46 @@ def test_known_heading_at_the_top_of_a_page_starts_a_block():
     ]
     texts = [b.text for b in _blocks(pages)]
     assert "Information about this local authority area" in texts
+
+
+# --- The line rules of build_blocks, one by one.
+from ingest.layout import (  # noqa: E402
+    Block,
+    BulletLine,
+    Continuation,
+    Layout,
+    MetaLine,
+    closes_block,
+)
+
+
+def _layout(*texts: str) -> Layout:
+    return Layout([Line(t, 1) for t in texts], "pdf", full_width=80)
+
+
+def test_line_rule_bullet_sub_point_joins_a_numbered_item():
+    at = _layout("1. Ensure that the strategy addresses", "\u2013 sufficiency of accommodation")
+    at.start(at.lines[0], "number", "Ensure that the strategy addresses", 1)
+    assert BulletLine().test(at, at.lines[1], 1)
+    BulletLine().run(at, at.lines[1], 1)
+    assert len(at.blocks) == 1 and at.blocks[0].has_subpoints
+
+
+def test_line_rule_continuation_and_meta():
+    at = _layout("Ensure that plans are", "reviewed regularly.")
+    at.start(at.lines[0], "para", "Ensure that plans are")
+    assert Continuation().test(at, at.lines[1], 1)
+    at = _layout("Lead inspector: Linda Steele")
+    assert MetaLine().test(at, at.lines[0], 0)
+
+
+def test_closes_block_short_sentence_end_grade_row_and_heading():
+    para = Block("x", 1, "para", lines=["Practice is good."])
+    assert closes_block(para, "Practice is good.", "Next line", "pdf", 80)
+    # a full-width line that ends with a full stop may run on
+    assert not closes_block(para, "x" * 79 + ".", "Next line", "pdf", 80)
+    row = Block("x", 1, "para", lines=["Adoption performance Good"])
+    assert closes_block(row, "Adoption performance Good", "Next line", "pdf", 80)
+    heading = Block("x", 1, "heading", lines=["The experiences and progress of"])
+    assert not closes_block(heading, "The experiences and progress of", "children in care", "pdf", 80)
+    assert closes_block(heading, "Recommendations", "1. Ensure", "pdf", 80)
