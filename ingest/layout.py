@@ -22,7 +22,8 @@ from string import ascii_letters
 BULLET_GLYPHS = "•■◼▪●◦○▫□➢►▶✓" + "\u2022\u25aa\u25cf\u25fc\u25a0\u2043\u2212\u2013"
 _PRIVATE_USE = re.compile(r"[\uf000-\uf0ff]")
 BULLET = re.compile(r"^(?:[" + re.escape(BULLET_GLYPHS) + r"]\s*|[-*]\s+|\u2022)")
-NUMBERED = re.compile(r"^(\d{1,3})\.\s+(?=[A-Z\u2018'\"(])")
+# A numbered item or paragraph: "10. Ensure", and "10.Ensure" where the space was lost.
+NUMBERED = re.compile(r"^(\d{1,3})\.\s*(?=[A-Z\u2018'\"(])")
 _CLOSERS = "\"'\u2019\u201d)]"  # may follow the mark that ends a sentence
 
 
@@ -42,6 +43,7 @@ def _terminal(text: str) -> bool:
 GRADES = (
     "requires improvement to be good",
     "requires improvement",
+    "require improvement",
     "to be good",
     "outstanding",
     "inadequate",
@@ -82,6 +84,7 @@ class Line:
     text: str
     page: int
     gap: bool = False  # a blank line stood before it (text files) or a page starts
+    starts_block: bool = False  # cut from the line before, where two blocks were glued together
 
 
 @dataclass
@@ -198,7 +201,7 @@ KNOWN_HEADINGS = re.compile(
     r"^(?:what needs to improve(?: in this area of social work practice)?|areas? for (?:improvement|development|priority action)|"
     r"recommendations|strengths|findings|overview|executive summary|contents|about this inspection|service information|"
     r"overall effectiveness(?: of services .*)?|capacity to improve|record of main findings|summary for children and young people|"
-    r"information about (?:the local authority area|this inspection)|leadership,? (?:management and governance|and governance|and management)|"
+    r"information about (?:the local authority area|this local authority area|this inspection)|leadership,? (?:management and governance|and governance|and management)|"
     r"the quality of (?:practice|provision)|quality of provision|the experiences and progress of .+|the impact of leaders .+|"
     r"the effectiveness of .+|outcomes for .+|inspection findings.*|(?:the )?local safeguarding children board.*|"
     r"what does the (?:local authority|lscb) need to improve|next steps|previous ofsted inspections|local leadership|"
@@ -230,6 +233,42 @@ def _opens_known_heading(before: str, text: str, following: str) -> bool:
     )
 
 
+# A topic heading above a list item is short: "Children looked after and achieving permanence".
+_TOPIC_HEADING_WORDS = 10
+# A sentence that announces a list is short too: "The local authority has the following strengths:".
+_LEAD_IN_WORDS = 15
+
+
+# Words that open a sentence, never a topic heading.
+_SENTENCE_START = re.compile(r"^(?:however|but|and|this|these|it|there|as|although|while|when|which|so)\b", re.I)
+
+
+def _heading_before_item(before: str, text: str, following: str) -> bool:
+    """A short unpunctuated line between the end of a sentence and a list item is a heading,
+    even when the sentence's last line ran the full width of the page."""
+    return (
+        _terminal(before)
+        and text[:1].isupper()
+        and not _terminal(text)
+        and not text.endswith(",")
+        and len(text.split()) <= _TOPIC_HEADING_WORDS
+        and not _SENTENCE_START.match(text)
+        and not any(ch.isdigit() for ch in text)  # "However, 89% are placed ...": a sentence's end
+        and bool(NUMBERED.match(following) or BULLET.match(following))
+    )
+
+
+def _opens_lead_in(before: str, text: str) -> bool:
+    """A short sentence ending with ':' after a full stop starts its own block."""
+    return (
+        _terminal(before)
+        and text[:1].isupper()
+        and text.endswith(":")
+        and 3 <= len(text.split()) <= _LEAD_IN_WORDS
+        and not _META.match(text)
+    )
+
+
 def _starts_continuation(text: str) -> bool:
     first = text[0]
     return first.islower() or first in ",;)" or text.lower().startswith(("(outcome", "(enabler", "(principle"))
@@ -252,89 +291,328 @@ def _starts_heading(lines: list[Line], index: int, file_format: str, full_width:
             or bool(BULLET.match(following) or NUMBERED.match(following))
         )
     # In a PDF, a short line whose next line does not continue its sentence.
-    return len(text) < 0.8 * full_width + 10 and (not following or not _starts_continuation(following))
+    return len(text) < _SHORT_LINE * full_width + _HEADING_MARGIN and (
+        not following or not _starts_continuation(following)
+    )
+
+
+# Headings of a list of improvements that extraction glues onto the end of the line before
+# ("... Signs of Safety Recommendations", "... families. What needs to improve?1").
+_GLUED_LIST_HEADING = re.compile(
+    r"^(?P<before>.*\S)\s+(?P<heading>recommendations|what needs to improve\??|"
+    r"what does the local authority need to improve\??|areas for improvement|priority and immediate action)\d{0,2}$",
+    re.I,
+)
+# A paragraph number glued to the sentence before: "... applied.16.When children ...".
+_GLUED_NUMBER = re.compile(r"(?<=[a-z)\u2019'\"][.!?])\s*(\d{1,3})\.\s*(?=[A-Z])")
+# A report's section heading or grade glued onto the end of the last item of a list:
+# "... life-story work The experiences and progress of children ... Good",
+# "... challenges practice. Grade 4 (Inadequate)".
+_GLUED_SECTION = re.compile(
+    r"^(?P<before>.*?[a-z0-9)\u2019'\"])\s+(?P<heading>(?:The experiences and progress of |Leadership, management and governance|"
+    r"Summary for children and young people$|The local authority[\u2019']s strengths$|Information about this (?:local authority area|inspection)$)[^.]*)$"
+)
+_GLUED_GRADE = re.compile(
+    r"^(?P<before>.*\S)\s+(?P<heading>Grade \d\s*\((?:Outstanding|Good|Requires improvement(?: to be good)?|Adequate|Inadequate)\))$",
+    re.I,
+)
+
+
+def _glued_split(line: Line, following: str, last_number: int | None) -> tuple[str, str] | None:
+    """Where one line holds the end of a block and the start of the next, the two parts."""
+    text = line.text
+    item_follows = bool(NUMBERED.match(following) or BULLET.match(following))
+    heading = _GLUED_LIST_HEADING.match(text)
+    if heading and item_follows and len(heading.group("before").split()) >= 3:
+        return heading.group("before"), heading.group("heading")
+    grade = _GLUED_GRADE.match(text)
+    if grade:
+        return grade.group("before"), grade.group("heading")
+    section = _GLUED_SECTION.match(text)
+    if section and not _terminal(section.group("before")) and len(section.group("before").split()) >= 3:
+        return section.group("before"), section.group("heading")
+    if last_number is not None:
+        for number in _GLUED_NUMBER.finditer(text):
+            if int(number.group(1)) == last_number + 1:
+                return text[: number.start()], text[number.start() :].lstrip()
+    return None
+
+
+def split_glued_lines(lines: list[Line]) -> list[Line]:
+    """Cut a line where extraction glued two blocks together: a list heading on the end of
+    the line before, a section heading or grade on the end of a list's last item, the next
+    paragraph's number after a full stop (only the number that comes next: "16." after 15)."""
+    out: list[Line] = []
+    last_number: int | None = None
+    pending = list(lines)
+    index = 0
+    while index < len(pending):
+        line = pending[index]
+        following = pending[index + 1].text if index + 1 < len(pending) else ""
+        numbered = NUMBERED.match(line.text)
+        if numbered:
+            last_number = int(numbered.group(1))
+        parts = _glued_split(line, following, last_number)
+        if parts:
+            first, second = parts
+            out.append(Line(first, line.page, line.gap))
+            pending.insert(index + 1, Line(second, line.page, starts_block=True))
+        else:
+            out.append(line)
+        index += 1
+    return out
+
+
+# --- Joining lines into blocks: small rules, each with a test and a run, in the manner of
+# Python-Markdown's block processors. The first rule whose test passes places the line.
+
+# A line this much shorter than the page's full width ends its paragraph if it ends a sentence;
+# a full-width line that ends with a full stop may still run on ("... in 2017." ⏎ "This ...").
+_SHORT_LINE = 0.8
+# The full width of a page: the 90th percentile of its line lengths (a few long table rows
+# and run-together lines do not set it).
+_FULL_WIDTH_PERCENTILE = 0.9
+# A heading is shorter than the full width by a margin.
+_HEADING_MARGIN = 10
+# A row of a table of grades is short: an area's name and its grade.
+_GRADE_ROW_WORDS = 20
+
+
+@dataclass
+class Layout:
+    """What the joiner knows at a line: the blocks so far, the open block, whether it has ended."""
+
+    lines: list[Line]
+    file_format: str
+    full_width: int
+    blocks: list[Block] = field(default_factory=list)
+    current: Block | None = None
+    closed: bool = True  # the current block has ended; the next line starts a new one
+    decided: bool = False  # the rule that placed the line also decided whether it closes its block
+
+    def previous(self, index: int) -> str:
+        return self.lines[index - 1].text if index else ""
+
+    def following(self, index: int) -> str:
+        return self.lines[index + 1].text if index + 1 < len(self.lines) else ""
+
+    def start(self, line: Line, marker: str, text: str, number: int | None = None) -> Block:
+        self.current = Block(text, line.page, marker, number, [text], is_meta=bool(_META.match(text)))
+        self.blocks.append(self.current)
+        return self.current
+
+
+class LineRule:
+    """One way of placing a line: `test` says whether it applies, `run` places it."""
+
+    def test(self, at: Layout, line: Line, index: int) -> bool:
+        raise NotImplementedError
+
+    def run(self, at: Layout, line: Line, index: int) -> None:
+        raise NotImplementedError
+
+
+def _bullet_text(text: str) -> str | None:
+    bullet = BULLET.match(text)
+    return text[bullet.end() :].strip() if bullet else None
+
+
+class BulletLine(LineRule):
+    """A bulleted line: a numbered paragraph behind a bullet ("- 4. This inspection ..." in
+    text conversions), a sub-point of the item above, a new item, or a lone bullet glyph."""
+
+    def test(self, at, line, index):
+        return BULLET.match(line.text) is not None
+
+    def run(self, at, line, index):
+        rest = _bullet_text(line.text) or ""
+        numbered = NUMBERED.match(rest)
+        current = at.current
+        if numbered:
+            at.start(line, "number", rest[numbered.end() :], int(numbered.group(1)))
+        elif rest and rest[0].islower() and current is not None and _takes_subpoint(current):
+            # a sub-point ("- an understanding of ...") belongs to its item, as does any
+            # lower-case point under a numbered item ("- sufficiency of accommodation ...")
+            current.lines.append(rest)
+            current.has_subpoints = True
+        elif rest:
+            at.start(line, "bullet", rest)
+        else:
+            at.current, at.closed, at.decided = None, True, True
+            return
+        at.closed = False
+
+
+def _takes_subpoint(block: Block) -> bool:
+    return block.marker != "heading" and (
+        block.lines[-1].endswith((":", ";")) or block.has_subpoints or block.marker == "number"
+    )
+
+
+class NumberedLine(LineRule):
+    """'10. Ensure ...' (or '10.Ensure'): a numbered item or paragraph."""
+
+    def test(self, at, line, index):
+        return NUMBERED.match(line.text) is not None
+
+    def run(self, at, line, index):
+        numbered = NUMBERED.match(line.text)
+        at.start(line, "number", line.text[numbered.end() :], int(numbered.group(1)))
+        at.closed = False
+
+
+class KnownHeadingAfterSentence(LineRule):
+    """A known heading after a finished sentence, even after a full-width last line."""
+
+    def test(self, at, line, index):
+        return (
+            at.file_format == "pdf"
+            and index > 0
+            and _opens_known_heading(at.previous(index), line.text, at.following(index))
+        )
+
+    def run(self, at, line, index):
+        at.start(line, "heading", line.text)
+
+
+class KnownHeadingAtPageTop(LineRule):
+    """A known heading at the top of a page, whatever the page before ended with."""
+
+    def test(self, at, line, index):
+        return at.file_format == "pdf" and line.gap and bool(KNOWN_HEADINGS.match(line.text))
+
+    def run(self, at, line, index):
+        at.start(line, "heading", line.text)
+
+
+class HeadingBeforeItem(LineRule):
+    """A short unpunctuated line between a finished sentence and a list item: a topic heading."""
+
+    def test(self, at, line, index):
+        return (
+            at.file_format == "pdf"
+            and index > 0
+            and _heading_before_item(at.previous(index), line.text, at.following(index))
+        )
+
+    def run(self, at, line, index):
+        at.start(line, "heading", line.text)
+
+
+class LeadInSentence(LineRule):
+    """A short sentence ending with ':' after a finished one: it announces a list."""
+
+    def test(self, at, line, index):
+        return at.file_format == "pdf" and index > 0 and _opens_lead_in(at.previous(index), line.text)
+
+    def run(self, at, line, index):
+        at.start(line, "para", line.text)
+
+
+class Continuation(LineRule):
+    """A line that continues its sentence (lower case, or ',;)' first) joins the block above;
+    so does a lower-case second line of a heading."""
+
+    def test(self, at, line, index):
+        current, text = at.current, line.text
+        if current is None:
+            return False
+        if current.marker != "heading":
+            return _starts_continuation(text)
+        return text[0].islower() and not current.is_meta
+
+    def run(self, at, line, index):
+        at.current.lines.append(line.text)
+
+
+class TextTableRow(LineRule):
+    """Table rows of text conversions, one per line: columns set apart by two spaces."""
+
+    def test(self, at, line, index):
+        return at.file_format == "text" and "  " in line.text
+
+    def run(self, at, line, index):
+        at.start(line, "para", line.text)
+        at.closed, at.decided = True, True
+
+
+class MetaLine(LineRule):
+    """'Inspection dates: ...', 'Lead inspector: ...': a label line stands alone."""
+
+    def test(self, at, line, index):
+        return _META.match(line.text) is not None
+
+    def run(self, at, line, index):
+        at.start(line, "heading", line.text)
+
+
+class OtherLine(LineRule):
+    """Any other line: the next line of the open block, or the start of a heading or paragraph."""
+
+    def test(self, at, line, index):
+        return True
+
+    def run(self, at, line, index):
+        if at.closed or at.current is None or (at.file_format == "text" and line.gap):
+            heading = _starts_heading(at.lines, index, at.file_format, at.full_width)
+            at.start(line, "heading" if heading else "para", line.text)
+        else:
+            at.current.lines.append(line.text)
+
+
+LINE_RULES: list[LineRule] = [
+    BulletLine(),
+    NumberedLine(),
+    KnownHeadingAfterSentence(),
+    KnownHeadingAtPageTop(),
+    HeadingBeforeItem(),
+    LeadInSentence(),
+    Continuation(),
+    TextTableRow(),
+    MetaLine(),
+    OtherLine(),
+]
+
+
+def closes_block(block: Block, text: str, following: str, file_format: str, full_width: int) -> bool:
+    """Does this line end its block? A heading ends unless its next line is lower case; in a
+    PDF a short line that ends a sentence ends a paragraph, as does a row of grades; in a text
+    conversion a table row does."""
+    stripped = text.rstrip()
+    if block.marker == "heading":
+        return not (following and following[:1].islower())
+    if file_format != "pdf":
+        return "  " in stripped or block.is_meta
+    if block.is_meta:
+        return True
+    short = len(stripped) < _SHORT_LINE * full_width
+    if (_ends_with(stripped, ".!?") or stripped.endswith(":")) and short:
+        return True
+    if len(block.lines) <= _GRADE_ROW_WORDS and not (following and following[0].islower()):
+        joined = " ".join(block.lines)
+        return len(joined.split()) <= _GRADE_ROW_WORDS and ends_with_grade(joined)  # a row of a table of grades
+    return False
 
 
 def build_blocks(lines: list[Line], file_format: str) -> list[Block]:
-    """Join lines into headings, list items and paragraphs."""
+    """Join lines into headings, list items and paragraphs, each line by the first rule that applies."""
+    if file_format == "pdf":
+        lines = split_glued_lines(lines)
     widths = sorted(len(ln.text) for ln in lines) or [80]
-    full_width = widths[int(0.9 * (len(widths) - 1))]
-    blocks: list[Block] = []
-    current: Block | None = None
-    closed = True  # the current block has ended; the next line starts a new one
-
-    def start(line: Line, marker: str, text: str, number: int | None = None) -> Block:
-        block = Block(text, line.page, marker, number, [text], is_meta=bool(_META.match(text)))
-        blocks.append(block)
-        return block
-
+    at = Layout(lines, file_format, full_width=widths[int(_FULL_WIDTH_PERCENTILE * (len(widths) - 1))])
     for index, line in enumerate(lines):
-        text = line.text
-        following = lines[index + 1].text if index + 1 < len(lines) else ""
-        bullet = BULLET.match(text)
-        if bullet:
-            rest = text[bullet.end() :].strip()
-            numbered = NUMBERED.match(rest)
-            if numbered:  # "- 4. This inspection ..." in text conversions
-                current = start(line, "number", rest[numbered.end() :], int(numbered.group(1)))
-            elif (
-                rest
-                and rest[0].islower()
-                and current is not None
-                and current.marker != "heading"
-                and (current.lines[-1].endswith((":", ";")) or current.has_subpoints)
-            ):
-                current.lines.append(rest)  # a sub-point ("- an understanding of ...") belongs to its item
-                current.has_subpoints = True
-            elif rest:
-                current = start(line, "bullet", rest)
-            else:
-                current, closed = None, True
-                continue
-            closed = False
-        elif NUMBERED.match(text):
-            numbered = NUMBERED.match(text)
-            current = start(line, "number", text[numbered.end() :], int(numbered.group(1)))
-            closed = False
-        elif file_format == "pdf" and index and _opens_known_heading(lines[index - 1].text, text, following):
-            current = start(line, "heading", text)  # a known heading, even after a full-width last line
-        elif current is not None and _starts_continuation(text) and current.marker != "heading":
-            current.lines.append(text)
-        elif current is not None and current.marker == "heading" and text[0].islower() and not current.is_meta:
-            current.lines.append(text)  # a heading wrapped onto a second line
-        elif file_format == "text" and "  " in text:
-            current = start(line, "para", text)  # table rows of text conversions, one per line
-            closed = True
-        elif _META.match(text):
-            current = start(line, "heading", text)
-            closed = True
-        else:
-            new_block = closed or current is None or (file_format == "text" and line.gap)
-            if new_block:
-                heading = _starts_heading(lines, index, file_format, full_width)
-                current = start(line, "heading" if heading else "para", text)
-            else:
-                current.lines.append(text)
-        # does this line close its block?
-        if current is None:
-            continue
-        stripped = text.rstrip()
-        if current.marker == "heading":
-            closed = not (following and following[:1].islower())
-        elif file_format == "pdf":
-            short = len(stripped) < 0.8 * full_width
-            closed = bool(_ends_with(stripped, ".!?") or stripped.endswith(":")) and short
-            if len(current.lines) <= 20 and not (following and following[0].islower()):
-                joined = " ".join(current.lines)
-                if len(joined.split()) <= 20 and ends_with_grade(joined):
-                    closed = True  # a row of a table of grades
-            if current.is_meta:
-                closed = True
-        else:
-            closed = "  " in stripped or current.is_meta
-    for block in blocks:
+        if line.starts_block:
+            at.closed = True
+        at.decided = False
+        for rule in LINE_RULES:
+            if rule.test(at, line, index):
+                rule.run(at, line, index)
+                break
+        if at.current is not None and not at.decided:
+            at.closed = closes_block(at.current, line.text, at.following(index), file_format, at.full_width)
+    for block in at.blocks:
         block.text = join_lines(block.lines)
-    return blocks
+    return at.blocks
 
 
 def join_lines(lines: list[str]) -> str:

@@ -11,7 +11,7 @@ from datetime import date
 
 from datasette_ofsted.text import normalise
 
-from .layout import KNOWN_HEADINGS, Block, build_blocks, pdf_lines, repair_broken_words, text_lines
+from .layout import KNOWN_HEADINGS, Block, build_blocks, ends_with_grade, pdf_lines, repair_broken_words, text_lines
 
 MONTHS = {
     m: i
@@ -27,9 +27,16 @@ _RANGE = re.compile(
 _SINGLE = re.compile(rf"{_DAY}\s+{_MONTH},?\s+(\d{{4}})", re.I)
 
 _GRADE = r"(outstanding|good|requires improvement(?: to be good)?|adequate|inadequate)"
-_JUDGEMENT_ROW = re.compile(rf"^(?:\d(?:\.\d)?\.?\s+)?(?P<area>[A-Z][^.]{{2,140}}?)\s+(?P<grade>{_GRADE})\.?$", re.I)
+_JUDGEMENT_ROW = re.compile(
+    rf"^(?:\d(?:\.\d)?\.?\s+)?(?P<area>[A-Z][^.]{{2,140}}?)\s+(?:grade \d\s*\(\s*)?(?P<grade>{_GRADE})\s*\)?\.?$", re.I
+)
+# The overall grade of a SIF or ILACS report, as a sentence or a row: "Children's services in
+# Manchester require improvement to be good", "The overall judgement is that children's
+# service requires improvement", "Overall effectiveness Grade 4 (Inadequate)".
 _OVERALL_SENTENCE = re.compile(
-    rf"^(?:children['\u2019]?s services in .+? (?:are|is|require)|the overall judgement is(?: that children['\u2019]?s services (?:are|require))?|overall judgement:?)\s+(?P<grade>{_GRADE}|improvement to be good)\.?$",
+    rf"^(?:children['\u2019]?s services in .+? (?:are|is|requires?)|"
+    rf"the overall judgement is(?: that)?(?: (?:the )?children['\u2019]?s (?:social care )?services? (?:are|is|requires?))?|"
+    rf"overall (?:judgement|effectiveness)(?: is)?:?)\s+(?:grade \d\s*\(\s*)?(?P<grade>{_GRADE}|improvement(?: to be good)?)\s*\)?\.?$",
     re.I,
 )
 _GRADE_ONLY = re.compile(rf"^{_GRADE}\.?$", re.I)
@@ -70,7 +77,10 @@ _TITLE = re.compile(
 )
 _BACK_MATTER = re.compile(r"^the office for standards in education, children.s services and skills \(ofsted\)", re.I)
 _DATE_ONLY = re.compile(rf"^{_DAY}\s+{_MONTH}\s+\d{{4}}$", re.I)
-_NAME = r"([A-Z][a-zA-Z'\u2019\-]+(?:[ \t]+[A-Z][a-zA-Z'\u2019\-]+){1,3})"
+# A person's name: capitalised words, accented letters ("M\u00e1ire") and middle initials
+# ("Fiona J Millns") included; an initial must stand alone, so "HMI" is not one.
+_NAME_WORD = r"[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f'\u2019\-]+"
+_NAME = rf"({_NAME_WORD}(?:[ \t]+(?:[A-Z]\.?(?=[ \t])|{_NAME_WORD})){{1,3}})"
 _NF_TAG = re.compile(r"\(([^()]*national framework[^()]*)\)", re.I)
 _NF_PART = re.compile(r"(outcome|enabler|principle)s?\s*(\d|one|two|three|four|five|six|seven)", re.I)
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
@@ -122,26 +132,99 @@ def _iso(day: str, month: str, year: str) -> str | None:
         return None
 
 
+# Dashes between the days of a range: hyphen, en and em dash, minus, and the box-drawing
+# line some reports print ("20 June 2017 \u2500 13 July 2017").
+_DASHES = re.compile(r"[\u2010-\u2015\u2212\u2500\u2501]")
+# A day, perhaps with its month and year ("9", "9 November", "9 November 2017"), or a
+# numeric date ("12/09/2016"). A bare day takes the month and year of the next full date.
+_DATE_PART = re.compile(
+    rf"(?<![\d/])(\d{{1,2}})/(\d{{1,2}})/(\d{{4}}|\d{{2}})(?![\d/])|\b{_DAY}\b(?:\s+{_MONTH})?(?:,?\s+(\d{{4}}))?", re.I
+)
+_NUMBER_MONTHS = {i: m for m, i in MONTHS.items()}
+# The label of a report's dates, and what ends the dates it labels.
+_DATES_LABEL = re.compile(r"inspection dates?\s*:?|dates? of (?:the )?inspection\s*:?", re.I)
+_AFTER_DATES = re.compile(
+    r"report published|published|lead inspector|inspectors?\b|judgement|the overall|children", re.I
+)
+# How far after its label a report's dates can run: a split visit names four days and
+# two months ("3 to 5 March and 17 to 19 March 2015") in well under this.
+_DATES_SPAN = 160
+
+
+def dates_in(span: str) -> list[str]:
+    """Every day named in a span of text, in order, as ISO dates.
+
+    A bare day takes its month and year from the next date that has them ("9\u201324
+    November 2017"); a day that would then fall after the next one belongs to the year
+    before ("28 December to 3 January 2020").
+    """
+    span = _DASHES.sub("-", span)
+    parts: list[list] = []  # [day, month, year, year_given]
+    for match in _DATE_PART.finditer(span):
+        if match.group(1):
+            day, month, year = int(match.group(1)), int(match.group(2)), int(match.group(3))
+            year += 2000 if year < 100 else 0
+            parts.append([day, _NUMBER_MONTHS.get(month), year, True])
+        else:
+            parts.append(
+                [
+                    int(match.group(4)),
+                    match.group(5),
+                    int(match.group(6)) if match.group(6) else None,
+                    bool(match.group(6)),
+                ]
+            )
+    month = year = None
+    for part in reversed(parts):
+        if part[1] is None:
+            part[1] = month
+        month = part[1]
+        if part[2] is None:
+            part[2] = year
+        year = part[2]
+    found: list[tuple[str, bool]] = []  # (ISO date, was its year printed with it)
+    for day, month_name, year_number, given in parts:
+        iso = _iso(str(day), month_name, str(year_number)) if month_name and year_number else None
+        if iso:
+            found.append((iso, given))
+    days = [iso for iso, _ in found]
+    for i in range(len(days) - 1):  # a year carried back over a new year: "28 December to 3 January 2020"
+        if days[i] > days[i + 1] and not found[i][1]:
+            days[i] = str(int(days[i][:4]) - 1) + days[i][4:]
+    return days
+
+
+def _labelled_dates(head: str) -> str | None:
+    """The text that follows a report's dates label, across line breaks, up to what comes next."""
+    label = _DATES_LABEL.search(head)
+    if not label:
+        return None
+    span = " ".join(head[label.end() : label.end() + _DATES_SPAN].split())
+    after = _AFTER_DATES.search(span)
+    return span[: after.start()] if after else span
+
+
 def find_dates(head: str) -> tuple[str | None, str | None]:
-    """The inspection's first and last day, from the dates line or the letter's first sentences."""
-    candidates = []
-    labelled = re.search(r"inspection dates?\s*:?\s*(.{0,80})", head, re.I)
+    """The inspection's first and last day, from the dates line or the letter's first sentences.
+
+    Of a visit split in parts, the first day is the start and the last day the end.
+    """
+    labelled = _labelled_dates(head)
     if labelled:
-        candidates.append(labelled.group(1))
+        days = dates_in(labelled)
+        if days:
+            return min(days), max(days)
+    candidates = []
     visit = re.search(r"\b(?:on|dates? of|between)\s+(\d{1,2}(?:st|nd|rd|th)?\s.{0,60})", head, re.I)
     if visit:
-        candidates.append(visit.group(1))
-    candidates.append(head)
+        candidates.append(_DASHES.sub("-", visit.group(1)))
+    candidates.append(_DASHES.sub("-", head))
     for text in candidates:
         match = _RANGE.search(text)
         if match:
-            d1, m1, y1, d2, m2, y2 = match.groups()
-            end = _iso(d2, m2, y2)
-            start = _iso(d1, m1 or m2, y1 or y2)
-            if start and end and start > end and not y1:  # "28 December to 3 January 2020"
-                start = _iso(d1, m1 or m2, str(int(y2) - 1))
-            if start and end:
-                return start, end
+            days = dates_in(match.group(0))
+            if len(days) >= 2:
+                return min(days), max(days)
     for text in candidates[:-1]:
         match = _SINGLE.search(text)
         if match:
@@ -150,20 +233,24 @@ def find_dates(head: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-def find_published(head: str) -> str | None:
+def find_published(head: str, full: str = "") -> str | None:
+    """The date the report was published as it prints it: 'Report published: ...', else a
+    letter's own date. A date that starts lines on several pages is a running header (the
+    inspection's first day, on ILACS reports), never the publication date."""
     match = re.search(rf"published\s*(?:on)?\s*:?\s*{_DAY}\s+{_MONTH}\s+(\d{{4}})", head, re.I)
     if match:
         return _iso(*match.groups())
     for line in head.split("\n")[:30]:  # a letter's own date
-        if _DATE_ONLY.match(line.strip()):
-            return _iso(*_SINGLE.match(line.strip()).groups())
+        line = line.strip()
+        if _DATE_ONLY.match(line) and len(re.findall(rf"(?m)^{re.escape(line)}\b", full or head)) < 2:
+            return _iso(*_SINGLE.match(line).groups())
     return None
 
 
 def find_lead_inspector(text: str) -> str | None:
     """The lead inspector: labelled in reports, the first inspector named in letters, else the signatory."""
     patterns = [
-        rf"(?<![Dd]eputy )(?i:lead inspector)\s*:?\s*{_NAME}",
+        rf"(?<![Dd]eputy )(?i:lead inspectors?)\s*:?\s*{_NAME}",
         rf"(?i:reporting inspector)\s*:?\s*{_NAME}",
         rf"carried out by\s+{_NAME}",
         rf"(?i:the inspectors were)\s+{_NAME}",
@@ -172,7 +259,7 @@ def find_lead_inspector(text: str) -> str | None:
     for pattern in patterns:
         match = re.search(pattern, text)
         if match:
-            name = re.sub(r"\s+(?:HMI|Her|His|Ofsted|Social|Senior|Regional)\b.*$", "", match.group(1)).strip()
+            name = re.sub(r"\s+(?:HMI|SHMI|Her|His|Ofsted|Social|Senior|Regional)\b.*$", "", match.group(1)).strip()
             if len(name.split()) >= 2:
                 return name
     return None
@@ -182,26 +269,57 @@ def _days(start: str, end: str) -> int:
     return (date.fromisoformat(end) - date.fromisoformat(start)).days
 
 
+def title_zone(head: str) -> str:
+    """The report's title: what stands before its dates label, or a letter's subject line and
+    first sentence. Phrases further on ("since the focused visit in 2018") name earlier visits."""
+    dear = re.search(r"(?im)^dear\s.*$", head)
+    if dear:
+        return head[dear.end() : dear.end() + _LETTER_TITLE_SPAN]
+    label = _DATES_LABEL.search(head)
+    if label and label.start() < _TITLE_SPAN:
+        return head[: label.start()]
+    return head[:_TITLE_SPAN]
+
+
+# A title and its authority's name fill a few lines; a letter's subject line and first
+# sentence ("This letter summarises the findings of a focused visit ...") a few hundred characters.
+_TITLE_SPAN = 700
+_LETTER_TITLE_SPAN = 400
+# The four judgements of a full ILACS inspection: a table only a full inspection has.
+# A row of the table starts a line and its grade follows within two lines; a letter that only
+# names the judgement in a sentence has no such row.
+_ILACS_TABLE = re.compile(
+    r"(?im)^the impact of leaders on social work practice[^\n]*(?:\n[^\n]*){0,2}?"
+    r"\b(?:outstanding|good|requires improvement|inadequate)\b"
+)
+
+
 def find_type(head: str, full: str, start: str | None, end: str | None = None) -> tuple[str | None, str | None]:
-    """The kind of inspection and its framework, from the title words of the report."""
-    h = normalise(head[:700])
-    if "focused visit" in h:
-        return "focused visit", "ILACS"
-    if "assurance visit" in h:  # 2020-21, during COVID-19
-        return "assurance visit", "ILACS"
-    if "monitoring visit" in h:
-        return "monitoring visit", "ILACS" if start and start >= "2018" else None
-    if "joint targeted area inspection" in h:
-        return "JTAI", "JTAI"
-    if "unannounced inspection of contact, referral and assessment" in h:
-        return "annual unannounced inspection of contact, referral and assessment", "2009 unannounced"
-    if "arrangements for the protection of children" in h or "inspection of child protection" in h:
-        return "child protection inspection", "2012 child protection"
-    if "looked after children services" in h:
-        return "looked after children inspection", "2012 looked after children"
-    if "children in need of help and protection, children looked after and care leavers" in h:
-        return "SIF", "SIF"
-    if "children's services" in h or "children's social care services" in h:
+    """The kind of inspection and its framework, from the report's title and structure.
+
+    A focused, monitoring or assurance visit and a JTAI say so in their title; the table of
+    four judgements makes a full ILACS inspection whatever its title calls the authority.
+    """
+    h = normalise(title_zone(head))
+    has_ilacs_table = bool(_ILACS_TABLE.search(head))
+    if not has_ilacs_table:
+        if "focused visit" in h:
+            return "focused visit", "ILACS"
+        if "assurance visit" in h:  # 2020-21, during COVID-19
+            return "assurance visit", "ILACS"
+        if "monitoring visit" in h:
+            return "monitoring visit", "ILACS" if start and start >= "2018" else None
+        if "joint targeted area inspection" in h:
+            return "JTAI", "JTAI"
+        if "unannounced inspection of contact, referral and assessment" in h:
+            return "annual unannounced inspection of contact, referral and assessment", "2009 unannounced"
+        if "arrangements for the protection of children" in h or "inspection of child protection" in h:
+            return "child protection inspection", "2012 child protection"
+        if "looked after children services" in h:
+            return "looked after children inspection", "2012 looked after children"
+        if "children in need of help and protection, children looked after and care leavers" in h:
+            return "SIF", "SIF"
+    if has_ilacs_table or "children's services" in h or "children's social care services" in h:
         # A short inspection spends one week on site, a standard one two (the reports do not say which).
         kind = (
             "ILACS short"
@@ -224,7 +342,7 @@ def document_kind(head: str) -> str:
 
 def grade_of(words: str) -> str:
     words = words.lower().strip(" .")
-    if words.startswith(("requires improvement", "improvement to be good", "require improvement")):
+    if words.startswith(("requires improvement", "improvement", "require improvement")):
         return "requires improvement"
     return words
 
@@ -261,123 +379,408 @@ def _judgement(text: str) -> Judgement | None:
     return Judgement(area, grade_of(row.group("grade")), about)
 
 
-def classify_blocks(blocks: list[Block], kind: str) -> tuple[list[Finding], list[Judgement], str]:
-    """Walk the blocks in order, tracking section, list and part; emit findings and judgements."""
-    findings: list[Finding] = []
-    judgements: list[Judgement] = []
-    title_parts: list[str] = []
-    section = "Overview"
+# --- Reading the blocks: small rules, each with a test and a run, in the manner of
+# Python-Markdown's block processors. The first rule whose test passes reads the block.
+
+# Headings that end a list of improvements or strengths whatever follows them: the report's
+# next part has begun. Other headings inside a list are its topics ("Workforce", "Outcomes
+# for care leavers") when the list's next item follows them.
+_LIST_ENDER = re.compile(
+    r"^(?:summary\b|summary for children|the (?:local authority|lscb)[\u2019']?s strengths|information about|"
+    r"inspection findings|executive summary|the experiences and progress of|the impact of leaders|"
+    r"overall effectiveness|(?:review of )?the effectiveness of|the inspection judgements|next steps)",
+    re.I,
+)
+# An item that asks for something to be done: "Ensure ...", "Senior managers should ...".
+_ACTION = re.compile(
+    r"^(?:(?:[a-z]+ly|further|continue to|the local authority and (?:its )?partners? should)\s+)?"
+    r"(?:ensure|improve|review|strengthen|develop|reduce|increase|continue|make|take|undertake|evaluate|establish|"
+    r"provide|monitor|identify|implement|promote|prioriti[sz]e|expedite|address|support|work|devise|embed|"
+    r"consider|complete|extend|raise|secure|revise|clarify|analyse|assess|agree|build|use|put|set|update|"
+    r"introduce|enable|seek|re-?launch|focus|challenge|sustain|accelerate|tackle|create|maintain|record|align|"
+    r"engage|check|expand|conduct|deliver|audit|reinforce|refine|minimise|recruit|listen|involve|apply|"
+    r"respond|in partnership|together with|when|where)\b|\b(?:should|must|needs? to)\b",
+    re.I,
+)
+# "The inspection did not find any areas for priority and immediate action": a statement
+# under an improvement heading, not an improvement.
+_NOTHING_TO_IMPROVE = re.compile(
+    r"^(?:the inspection )?(?:did not find|found no|there (?:are|were) no|no)\b.{0,40}\bareas? (?:for|of) "
+    r"(?:priority|immediate|improvement)",
+    re.I,
+)
+# Where an LSCB's part of a joint report begins: its own headings, or its grade stated as a
+# sentence. Its recommendations are the board's, not the authority's.
+_LSCB_START = re.compile(
+    r"^(?i:section \d\s*:?\s*)?(?i:review of\s+)?(?i:the\s+)?(?i:effectiveness of (?:the\s+)?)?"
+    r"(?:[A-Z][\w'\u2019\-]*\s+){0,3}?(?i:(?:local )?safeguarding children board|lscb)(?:\s*\([A-Z]+\))?"
+    rf"(?:\s+(?i:is|are|requires?)\s+(?i:{_GRADE}|improvement|judged to be \w+)\b.*)?$|"
+    r"^(?i:what does the (?:lscb|board) need to improve|the lscb['\u2019]?s strengths)"
+)
+# Ofsted's account of how it inspects: not a finding about the authority.
+_METHOD_SECTION = re.compile(
+    r"^(?:information about this inspection|the inspection judgements and what they mean|the inspection team)\s*$", re.I
+)
+# The last words of a report before Ofsted's own back matter.
+_COMPLAINTS = re.compile(r"^any complaints about the inspection", re.I)
+_META_HEADING = re.compile(
+    r"^(?:inspection dates?|(?:deputy )?lead inspectors?|reporting inspector|report published|published|team inspectors|"
+    r"senior data analyst|shadow inspectors?|quality assurance manager)\b",
+    re.I,
+)
+# The judgements of a report stand in its opening table, on its first two pages.
+_JUDGEMENT_PAGES = 2
+_CONTENTS_ENTRY = re.compile(r"\d+$")
+
+
+@dataclass
+class Reading:
+    """What the reader knows at a block: the section, the list it is in, whose part it is."""
+
+    kind: str
+    blocks: list[Block]
+    findings: list[Finding] = field(default_factory=list)
+    judgements: list[Judgement] = field(default_factory=list)
+    title_parts: list[str] = field(default_factory=list)
+    section: str = "Overview"
+    section_before: str = "Overview"
     list_kind: str | None = None  # improvement or strength while inside a formal list
     list_marker: str | None = None  # for lists opened by a lead-in sentence: the marker of its items
-    from_lead_in = False
-    timescale: str | None = None
-    about = "authority"
-    in_contents = False
-    started = kind != "letter"  # a letter's findings begin after its salutation
+    from_lead_in: bool = False
     list_marker_seen: str | None = None
-    in_record = False  # inside the "Record of main findings" table of 2012-13 reports
+    last_item_number: int | None = None
+    timescale: str | None = None
+    about: str = "authority"
+    in_contents: bool = False
+    started: bool = True
+    in_record: bool = False  # inside the "Record of main findings" table of 2012-13 reports
+    in_method: bool = False  # inside "Information about this inspection"
     previous: Block | None = None
-    section_before = section
-    for block in blocks:
+    judgement: Judgement | None = None  # the block read as a judgement row, if it is one
+    done: bool = False
+
+    def following(self, index: int) -> Block | None:
+        return self.blocks[index + 1] if index + 1 < len(self.blocks) else None
+
+    def open_list(self, list_kind: str | None, from_lead_in: bool = False) -> None:
+        self.list_kind, self.from_lead_in = list_kind, from_lead_in
+        self.list_marker = self.list_marker_seen = self.timescale = None
+        self.last_item_number = None
+
+    def add(self, block: Block, kind: str) -> None:
+        timescale = self.timescale if kind == "improvement" else None
+        self.findings.append(_finding(self.findings, block, kind, self.section, timescale, self.about))
+
+
+def _observe(r: Reading, block: Block) -> None:
+    """What every block tells the reader before a rule reads it: a judgement row, a record table."""
+    text = block.text
+    if _RECORD_OF_FINDINGS.match(text):
+        r.in_record = True
+    r.judgement = _judgement(text) if block.marker != "bullet" else None
+    if _GRADE_ONLY.match(text) and r.previous is not None and len(r.previous.text) < _AREA_NAME_MAX:
+        # a table whose grade stands on its own line under the area's name
+        r.judgement = Judgement(r.previous.text.strip(" :"), grade_of(text))
+        r.judgement.about = "LSCB" if LSCB_HEADING.search(r.judgement.area) else "authority"
+        r.section = r.section_before
+    r.previous = block
+
+
+# The name of a judged area is short; a longer block above a lone grade is a paragraph.
+_AREA_NAME_MAX = 150
+# A letter's subject line ("Focused visit to ...") is short and unpunctuated.
+_SUBJECT_LINE_WORDS = 30
+# A paragraph of fewer words is a caption or a stray line, not a finding.
+_SHORTEST_FINDING_WORDS = 4
+# A heading longer than this is a paragraph that lost its punctuation: it does not name a section.
+_LONGEST_SECTION_NAME = 120
+
+
+class Rule:
+    """One way of reading a block: `test` says whether it applies, `run` reads the block."""
+
+    def test(self, r: Reading, block: Block, index: int) -> bool:
+        raise NotImplementedError
+
+    def run(self, r: Reading, block: Block, index: int) -> None:
+        raise NotImplementedError
+
+
+class EndOfReport(Rule):
+    """Ofsted's back matter, a letter's sign-off and the complaints note end the report."""
+
+    def test(self, r, block, index):
+        return bool(_BACK_MATTER.match(block.text) or _SIGN_OFF.match(block.text) or _COMPLAINTS.match(block.text))
+
+    def run(self, r, block, index):
+        r.done = True
+
+
+class BeforeSalutation(Rule):
+    """A letter's findings begin after 'Dear ...'; before it stand addresses."""
+
+    def test(self, r, block, index):
+        return not r.started
+
+    def run(self, r, block, index):
+        r.started = bool(re.match(r"^dear\s", block.text, re.I))
+
+
+class LetterSubject(Rule):
+    """A letter's subject line: 'Focused visit to ...', its title, not a finding."""
+
+    def test(self, r, block, index):
         text = block.text
-        if _BACK_MATTER.match(text) or _SIGN_OFF.match(text):
-            break
-        if not started:
-            started = bool(re.match(r"^dear\s", text, re.I))  # before it: addresses, not findings
-            continue
-        if kind == "letter" and not title_parts and len(text.split()) < 30 and not _TERMINAL_PUNCT.search(text):
-            title_parts.append(text)  # a letter's subject line: "Focused visit to ...", not a finding
-            continue
-        if _RECORD_OF_FINDINGS.match(text):
-            in_record = True
-        judgement = _judgement(text) if block.marker != "bullet" else None
-        if _GRADE_ONLY.match(text) and previous is not None and len(previous.text) < 150:
-            # a table whose grade stands on its own line under the area's name
-            judgement = Judgement(previous.text.strip(" :"), grade_of(text))
-            judgement.about = "LSCB" if LSCB_HEADING.search(judgement.area) else "authority"
-            section = section_before
-        previous = block
-        if judgement and (block.page <= 2 or in_record):
-            if not any(j.area == judgement.area for j in judgements):
-                judgements.append(judgement)
-            continue
-        if block.marker == "heading":
-            if re.match(r"^contents$", text, re.I):
-                in_contents = True
-                continue
-            if in_contents:
-                if re.search(r"\d+$", text):
-                    continue
-                in_contents = False
-            if TIMESCALE.match(text) or (list_kind == "improvement" and PRIORITY.match(text)):
-                timescale = (TIMESCALE.match(text) or PRIORITY.match(text)).group(1).capitalize()
-                continue
-            if list_kind == "improvement" and not from_lead_in and not KNOWN_HEADINGS.match(text):
-                continue  # a topic heading inside a list of recommendations ("Workforce") keeps the list open
-            if _is_boilerplate(text) or re.match(
-                r"^(?:inspection dates?|(?:deputy )?lead inspector|reporting inspector|report published|published|team inspectors|"
-                r"senior data analyst|shadow inspectors?|quality assurance manager)\b",
-                text,
-                re.I,
-            ):
-                continue
-            if (
-                len(title_parts) < 2
-                and not findings
-                and block.page == 1
-                and not any(text in part for part in title_parts)
-                and not KNOWN_HEADINGS.match(text)
-            ):
-                title_parts.append(text)
-            if block.page > 2 and LSCB_HEADING.search(text) and not IMPROVEMENT_HEADING.match(text):
-                about = "LSCB"
-            section_before = section
-            section = text.rstrip(" :?") if len(text) < 120 else section
-            list_kind = (
-                "improvement"
-                if IMPROVEMENT_HEADING.match(text)
-                else "strength"
-                if STRENGTH_HEADING.match(text)
-                else None
-            )
-            from_lead_in, list_marker, timescale, list_marker_seen = False, None, None, None
-            continue
-        if in_contents:
-            continue
-        if block.page == 1 and not findings and _TITLE.match(text) and not _TERMINAL_PUNCT.search(text):
-            title_parts.append(text)  # the report's title, wrapped over lines: not a finding
-            continue
-        if _is_boilerplate(text) or (len(text.split()) < 4 and block.marker == "para"):
-            continue
-        if judgement:
-            continue  # a grade row outside the tables (e.g. a summary's scale)
-        # A sentence ending with ':' that announces a list: "... the things we told the Director:"
-        if block.marker == "para" and text.endswith(":"):
-            improvement, strength = IMPROVEMENT_LEAD_IN.search(text), STRENGTH_LEAD_IN.search(text)
-            if improvement and not strength:
-                list_kind, from_lead_in, list_marker = "improvement", True, None
-            elif strength and not improvement:
-                list_kind, from_lead_in, list_marker = "strength", True, None
-            findings.append(_finding(findings, block, "finding", section, None, about))
-            continue
-        if from_lead_in and list_kind:
-            if list_marker is None:
-                list_marker = block.marker
-            elif block.marker != list_marker:
-                list_kind, from_lead_in = None, False
-        if list_kind and list_marker_seen == "bullet" and block.marker == "number":
-            list_kind = None  # numbered paragraphs after a bulleted list: the report's body has begun
-        if list_kind and not from_lead_in:
-            list_marker_seen = block.marker
-        item_kind = list_kind or "finding"
-        if item_kind == "improvement" and re.search(r"following action|should take the following", text, re.I):
-            item_kind = "finding"
-        if about == "LSCB" and item_kind == "improvement":
-            item_kind = "finding"
-        findings.append(
-            _finding(findings, block, item_kind, section, timescale if item_kind == "improvement" else None, about)
+        return (
+            r.kind == "letter"
+            and not r.title_parts
+            and len(text.split()) < _SUBJECT_LINE_WORDS
+            and not _TERMINAL_PUNCT.search(text)
         )
-    return findings, judgements, " ".join(title_parts)
+
+    def run(self, r, block, index):
+        r.title_parts.append(block.text)
+
+
+class JudgementRow(Rule):
+    """A row of the judgements table (its first pages, or the 2012-13 record of main findings)."""
+
+    def test(self, r, block, index):
+        return r.judgement is not None and (block.page <= _JUDGEMENT_PAGES or r.in_record)
+
+    def run(self, r, block, index):
+        if not any(j.area == r.judgement.area for j in r.judgements):
+            r.judgements.append(r.judgement)
+
+
+class ContentsStart(Rule):
+    def test(self, r, block, index):
+        return block.marker == "heading" and bool(re.match(r"^contents$", block.text, re.I))
+
+    def run(self, r, block, index):
+        r.in_contents = True
+
+
+class ContentsEntry(Rule):
+    """A line of the contents page: it ends with a page number, or the next one does (a wrapped
+    entry). Its headings ('The Local Safeguarding Children Board') start no section."""
+
+    def test(self, r, block, index):
+        if not r.in_contents:
+            return False
+        following = r.following(index)
+        if _CONTENTS_ENTRY.search(block.text) or (
+            block.marker == "heading" and following is not None and _CONTENTS_ENTRY.search(following.text)
+        ):
+            return True
+        r.in_contents = block.marker != "heading"  # the contents end at the first heading that is no entry
+        return r.in_contents
+
+    def run(self, r, block, index):
+        pass
+
+
+class Timescale(Rule):
+    """'Within three months', 'Priority and immediate action': the timescale of the items below."""
+
+    def test(self, r, block, index):
+        return block.marker == "heading" and bool(
+            TIMESCALE.match(block.text) or (r.list_kind == "improvement" and PRIORITY.match(block.text))
+        )
+
+    def run(self, r, block, index):
+        r.timescale = (TIMESCALE.match(block.text) or PRIORITY.match(block.text)).group(1).capitalize()
+
+
+def _continues_list(r: Reading, following: Block | None) -> bool:
+    """Is the block the next item of the open list: an action, numbered next or marked alike?"""
+    if following is None or following.marker not in ("number", "bullet") or not _ACTION.search(following.text):
+        return False
+    if following.marker == "number":
+        return r.last_item_number is None or following.number == r.last_item_number + 1
+    return r.list_marker_seen in (None, "bullet")
+
+
+class TopicSubheading(Rule):
+    """A topic heading inside a list of recommendations ('Workforce', 'Outcomes for care
+    leavers', even 'Leadership, management and governance') keeps the list open when the
+    list's next item follows it; a heading that starts the report's next part never does."""
+
+    def test(self, r, block, index):
+        text = block.text
+        return (
+            block.marker == "heading"
+            and r.list_kind == "improvement"
+            and not r.from_lead_in
+            and not (IMPROVEMENT_HEADING.match(text) or STRENGTH_HEADING.match(text) or _LSCB_START.match(text))
+            and not _LIST_ENDER.match(text)
+            and not ends_with_grade(text)
+            and _continues_list(r, r.following(index))
+        )
+
+    def run(self, r, block, index):
+        pass
+
+
+class MetaHeading(Rule):
+    """Boilerplate and labels ('Lead inspector: ...'): neither a section nor a finding."""
+
+    def test(self, r, block, index):
+        return block.marker == "heading" and bool(_is_boilerplate(block.text) or _META_HEADING.match(block.text))
+
+    def run(self, r, block, index):
+        pass
+
+
+class SectionHeading(Rule):
+    """A heading starts a section: a list of improvements or strengths, the LSCB's part, the
+    account of the inspection's method, or the title on the first page."""
+
+    def test(self, r, block, index):
+        return block.marker == "heading"
+
+    def run(self, r, block, index):
+        text = block.text
+        if (
+            len(r.title_parts) < 2
+            and not r.findings
+            and block.page == 1
+            and not any(text in part for part in r.title_parts)
+            and not KNOWN_HEADINGS.match(text)
+        ):
+            r.title_parts.append(text)
+        if block.page > _JUDGEMENT_PAGES and _LSCB_START.match(text):
+            r.about = "LSCB"
+        r.in_method = bool(_METHOD_SECTION.match(text))
+        r.section_before = r.section
+        r.section = text.rstrip(" :?") if len(text) < _LONGEST_SECTION_NAME else r.section
+        r.open_list(
+            "improvement" if IMPROVEMENT_HEADING.match(text) else "strength" if STRENGTH_HEADING.match(text) else None
+        )
+
+
+class Skipped(Rule):
+    """Contents, the method of the inspection, boilerplate, stray short lines and grade rows
+    outside the tables (a summary's scale) are not findings."""
+
+    def test(self, r, block, index):
+        text = block.text
+        return (
+            r.in_contents
+            or r.in_method
+            or _is_boilerplate(text)
+            or (len(text.split()) < _SHORTEST_FINDING_WORDS and block.marker == "para")
+            or r.judgement is not None
+        )
+
+    def run(self, r, block, index):
+        pass
+
+
+class ReportTitle(Rule):
+    """The report's title, wrapped over lines on its first page: not a finding."""
+
+    def test(self, r, block, index):
+        return (
+            block.page == 1
+            and not r.findings
+            and bool(_TITLE.match(block.text))
+            and not _TERMINAL_PUNCT.search(block.text)
+        )
+
+    def run(self, r, block, index):
+        r.title_parts.append(block.text)
+
+
+class LSCBVerdict(Rule):
+    """'The Local Safeguarding Children Board (LSCB) is good.' past the first pages: the
+    board's part of a joint report begins."""
+
+    def test(self, r, block, index):
+        return block.page > _JUDGEMENT_PAGES and bool(_LSCB_START.match(block.text))
+
+    def run(self, r, block, index):
+        r.about = "LSCB"
+        r.open_list(None)
+        r.add(block, "finding")
+
+
+class LeadIn(Rule):
+    """A sentence ending with ':' that announces a list: '... the things we told the Director:'."""
+
+    def test(self, r, block, index):
+        return block.marker == "para" and block.text.endswith(":")
+
+    def run(self, r, block, index):
+        improvement, strength = IMPROVEMENT_LEAD_IN.search(block.text), STRENGTH_LEAD_IN.search(block.text)
+        if improvement and not strength:
+            r.open_list("improvement", from_lead_in=True)
+        elif strength and not improvement:
+            r.open_list("strength", from_lead_in=True)
+        r.add(block, "finding")
+
+
+class Item(Rule):
+    """Any other block: an item of the open list, else a finding."""
+
+    def test(self, r, block, index):
+        return True
+
+    def run(self, r, block, index):
+        if r.from_lead_in and r.list_kind:
+            if r.list_marker is None:
+                r.list_marker = block.marker
+            elif block.marker != r.list_marker:
+                r.open_list(None)
+        if r.list_kind and r.list_marker_seen == "bullet" and block.marker == "number":
+            r.open_list(None)  # numbered paragraphs after a bulleted list: the report's body has begun
+        if r.list_kind and not r.from_lead_in:
+            r.list_marker_seen = block.marker
+        if block.marker == "number":
+            r.last_item_number = block.number
+        kind = r.list_kind or "finding"
+        if kind == "improvement" and (
+            re.search(r"following action|should take the following", block.text, re.I)
+            or _NOTHING_TO_IMPROVE.match(block.text)
+            or r.about == "LSCB"
+        ):
+            kind = "finding"
+        r.add(block, kind)
+
+
+_LETTER_SUBJECT = LetterSubject()
+RULES: list[Rule] = [
+    EndOfReport(),
+    BeforeSalutation(),
+    _LETTER_SUBJECT,
+    JudgementRow(),
+    ContentsStart(),
+    ContentsEntry(),
+    Timescale(),
+    TopicSubheading(),
+    MetaHeading(),
+    SectionHeading(),
+    ReportTitle(),
+    Skipped(),
+    LSCBVerdict(),
+    LeadIn(),
+    Item(),
+]
+
+
+def classify_blocks(blocks: list[Block], kind: str) -> tuple[list[Finding], list[Judgement], str]:
+    """Read the blocks in order, each by the first rule that applies; emit findings and judgements."""
+    r = Reading(kind=kind, blocks=blocks, started=kind != "letter")
+    for index, block in enumerate(blocks):
+        if r.started and not _LETTER_SUBJECT.test(r, block, index):
+            _observe(r, block)
+        for rule in RULES:
+            if rule.test(r, block, index):
+                rule.run(r, block, index)
+                break
+        if r.done:
+            break
+    return r.findings, r.judgements, " ".join(r.title_parts)
 
 
 def _finding(
@@ -425,12 +828,12 @@ def parse_pages(pages: list[str], file_format: str, find_authority) -> ParsedRep
     start, end = find_dates(head)
     inspection_type, framework = find_type(head[:2500], joined, start, end)
     return ParsedReport(
-        authority_name=find_authority(_address_free(head)[:3000]),
+        authority_name=find_authority(_address_free(title_zone(head))) or find_authority(_address_free(head)[:3000]),
         inspection_type=inspection_type,
         framework=framework,
         start_date=start,
         end_date=end,
-        published_date=find_published(head),
+        published_date=find_published(head, "\n".join(pages)),
         lead_inspector=find_lead_inspector(joined),
         kind=kind,
         title=title or (blocks[0].text if blocks else ""),

@@ -39,11 +39,43 @@ def _rows() -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines()))
 
 
+# Names reports use that the lookup does not hold: short forms of the title, and the trusts
+# and companies that deliver an authority's children's services and are inspected in its place.
+# "Achieving for Children" serves more than one authority, so it is left out: its reports
+# name the borough too.
+SHORT_FORMS: dict[str, str] = {
+    "East Riding": "East Riding of Yorkshire",
+    "Newcastle": "Newcastle upon Tyne",
+    "Southend": "Southend-on-Sea",
+    "Bradford Children and Families Trust": "Bradford",
+    "Doncaster Children's Services Trust": "Doncaster",
+    "Slough Children First": "Slough",
+    "Slough Children's Services Trust": "Slough",
+    "Together for Children Sunderland": "Sunderland",
+    "Together for Children": "Sunderland",
+    "Sunderland Together for Children": "Sunderland",
+}
+
+
 def _other_names(row: dict[str, str]) -> list[str]:
     """Names reports also use: 'Hull' for Kingston upon Hull, 'County Durham', 'BCP'."""
     names = [n.strip() for n in row.get("also_known_as", "").strip("[]").split(",") if n.strip()]
     names += [_short_name(row.get(column) or "") for column in ("utla23nm", "ltla23nm")]
+    own = _short_name(row["local_authority_ons_name"] or row["utla23nm"])
+    names += [short for short, full in SHORT_FORMS.items() if full == own]
     return [n for n in names if n]
+
+
+def _spellings(name: str) -> set[str]:
+    """One name as reports print it: '&' or 'and', 'St.' or 'St', straight or curly apostrophe."""
+    name = " ".join(name.replace("&", " and ").replace("\u2019", "'").split())
+    return {name, name.replace("St. ", "St ")}
+
+
+def _clean(text: str) -> str:
+    """The text as names are matched: one space for any run of spaces or line breaks (a title
+    wraps: 'Barking and ⏎Dagenham'), 'and' for '&', straight apostrophes."""
+    return " ".join(text.replace("&", " and ").replace("\u2019", "'").split())
 
 
 @lru_cache(maxsize=1)
@@ -77,13 +109,15 @@ def _name_patterns() -> tuple[re.Pattern, re.Pattern, dict[str, str]]:
             continue
         authority_id = slugify(name)
         for variant in [name, *_other_names(row)]:
-            for spelling in {variant, variant.replace("&", "and"), variant.replace("St. ", "St ")}:
+            for spelling in _spellings(variant):
                 names.setdefault(spelling.lower(), authority_id)
     alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
     # Names are proper nouns: match them as capitalised first ("Reading", not "reading").
     capitalised = "|".join(
         re.escape(
-            " ".join(w if w in ("and", "upon", "on", "of", "the") else w[:1].upper() + w[1:] for w in n.split(" "))
+            " ".join(
+                w if w in ("and", "upon", "on", "of", "the", "for") else w[:1].upper() + w[1:] for w in n.split(" ")
+            )
         )
         for n in sorted(names, key=len, reverse=True)
     )
@@ -91,7 +125,12 @@ def _name_patterns() -> tuple[re.Pattern, re.Pattern, dict[str, str]]:
 
 
 def find_authority(text: str) -> str | None:
-    """The id of the first authority named in the text (the caller removes address lines)."""
+    """The id of the first authority named in the text (the caller removes address lines).
+
+    At each place the longest name wins ("Kingston upon Thames", not "Thames"; "Bath and
+    North East Somerset", not "Somerset"), and names are read across line breaks.
+    """
     proper, anycase, names = _name_patterns()
+    text = _clean(text)
     match = proper.search(text) or anycase.search(text)
     return names.get(match.group(1).lower()) if match else None

@@ -135,3 +135,142 @@ def test_wrapped_heading_with_grade_is_one_heading():
     blocks = _blocks([page])
     assert blocks[1].marker == "heading"
     assert blocks[1].text == "The experiences and progress of children who need help and protection: good"
+
+
+# --- Lines where extraction glued two blocks together (split_glued_lines), one test a rule.
+from ingest.layout import Line, split_glued_lines  # noqa: E402
+
+
+def _split(*texts: str) -> list[str]:
+    return [line.text for line in split_glued_lines([Line(t, 1) for t in texts])]
+
+
+def test_list_heading_glued_to_the_line_before_is_cut():
+    assert _split("practice is underpinned by Signs of Safety Recommendations", "1. Ensure that plans are clear.") == [
+        "practice is underpinned by Signs of Safety",
+        "Recommendations",
+        "1. Ensure that plans are clear.",
+    ]
+    assert _split("works closely with families. What needs to improve?1", "\u2022 The quality of plans.")[1] == (
+        "What needs to improve?"
+    )
+    # not cut when no list follows: a sentence may end with the word
+    assert _split("the board accepted all the recommendations", "It met monthly.")[0] == (
+        "the board accepted all the recommendations"
+    )
+
+
+def test_glued_paragraph_number_is_split_only_when_it_is_the_next_one():
+    assert _split("15. Thresholds are applied.16.When children are referred, decisions are prompt.") == [
+        "15. Thresholds are applied.",
+        "16.When children are referred, decisions are prompt.",
+    ]
+    assert len(_split("15. Thresholds are applied.3.When children are referred.")) == 1
+
+
+def test_section_heading_glued_on_the_last_item_is_cut():
+    assert _split("3. Improve life-story work The experiences and progress of children in care Good") == [
+        "3. Improve life-story work",
+        "The experiences and progress of children in care Good",
+    ]
+    # a sentence of the body that names the section is left whole
+    assert len(_split("They are helped well. The experiences and progress of children in care are good.")) == 1
+
+
+def test_grade_glued_on_the_last_item_is_cut():
+    assert _split("3. Improve supervision so that it challenges practice. Grade 4 (Inadequate)")[1] == (
+        "Grade 4 (Inadequate)"
+    )
+
+
+def test_item_number_without_a_space_is_an_item():
+    blocks = _blocks(["Recommendations\r\n10.Ensure that plans are clear.\r\n11.Improve supervision.\r\n"])
+    assert [(b.marker, b.number, b.text) for b in blocks[1:]] == [
+        ("number", 10, "Ensure that plans are clear."),
+        ("number", 11, "Improve supervision."),
+    ]
+
+
+def test_short_heading_between_a_full_stop_and_an_item_is_a_heading():
+    body = (
+        "6. Improve the use of performance information by senior leaders across the whole service.\r\n"
+        "Children looked after and achieving permanence\r\n"
+        "7. Increase the number of local foster carers.\r\n"
+    )
+    blocks = _blocks([body])
+    assert [b.marker for b in blocks] == ["number", "heading", "number"]
+    # the end of a sentence that lost its full stop is not a heading
+    body = "\u2022 891 live with foster families, of whom 60% live out of the area.\r\nHowever, 89% are placed nearby\r\n\u2022 Next point here.\r\n"
+    assert [b.marker for b in _blocks([body])] == ["bullet", "bullet"]
+
+
+def test_lead_in_sentence_after_a_full_stop_starts_its_own_block():
+    body = (
+        "11. Ensure that chronologies are of sufficient quality to inform assessments and their plans.\r\n"
+        "The local authority has the following strengths:\r\n"
+        "12. Senior leaders know the service.\r\n"
+    )
+    assert [b.text for b in _blocks([body])][1] == "The local authority has the following strengths:"
+
+
+def test_lower_case_points_under_a_numbered_item_stay_in_it():
+    body = (
+        "1. Ensure that the commissioning strategy addresses\r\n"
+        "\u2013 sufficiency of accommodation for care leavers\r\n"
+        "\u2013 the stability of placements.\r\n"
+        "2. Improve supervision.\r\n"
+    )
+    blocks = _blocks([body])
+    assert len(blocks) == 2 and "stability of placements" in blocks[0].text
+
+
+def test_known_heading_at_the_top_of_a_page_starts_a_block():
+    pages = [
+        "Team inspectors: Mary Candlin, Lynn Radley, Fiona\r\nMillns, Janet Frazer\r\n",
+        "Information about this local authority area\r\nChildren living in this area\r\n",
+    ]
+    texts = [b.text for b in _blocks(pages)]
+    assert "Information about this local authority area" in texts
+
+
+# --- The line rules of build_blocks, one by one.
+from ingest.layout import (  # noqa: E402
+    Block,
+    BulletLine,
+    Continuation,
+    Layout,
+    MetaLine,
+    closes_block,
+)
+
+
+def _layout(*texts: str) -> Layout:
+    return Layout([Line(t, 1) for t in texts], "pdf", full_width=80)
+
+
+def test_line_rule_bullet_sub_point_joins_a_numbered_item():
+    at = _layout("1. Ensure that the strategy addresses", "\u2013 sufficiency of accommodation")
+    at.start(at.lines[0], "number", "Ensure that the strategy addresses", 1)
+    assert BulletLine().test(at, at.lines[1], 1)
+    BulletLine().run(at, at.lines[1], 1)
+    assert len(at.blocks) == 1 and at.blocks[0].has_subpoints
+
+
+def test_line_rule_continuation_and_meta():
+    at = _layout("Ensure that plans are", "reviewed regularly.")
+    at.start(at.lines[0], "para", "Ensure that plans are")
+    assert Continuation().test(at, at.lines[1], 1)
+    at = _layout("Lead inspector: Linda Steele")
+    assert MetaLine().test(at, at.lines[0], 0)
+
+
+def test_closes_block_short_sentence_end_grade_row_and_heading():
+    para = Block("x", 1, "para", lines=["Practice is good."])
+    assert closes_block(para, "Practice is good.", "Next line", "pdf", 80)
+    # a full-width line that ends with a full stop may run on
+    assert not closes_block(para, "x" * 79 + ".", "Next line", "pdf", 80)
+    row = Block("x", 1, "para", lines=["Adoption performance Good"])
+    assert closes_block(row, "Adoption performance Good", "Next line", "pdf", 80)
+    heading = Block("x", 1, "heading", lines=["The experiences and progress of"])
+    assert not closes_block(heading, "The experiences and progress of", "children in care", "pdf", 80)
+    assert closes_block(heading, "Recommendations", "1. Ensure", "pdf", 80)

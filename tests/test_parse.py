@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 
 from ingest.extract import extract
-from ingest.parse import IMPROVEMENT_HEADING, find_dates, find_lead_inspector, national_framework_tags, parse_pages
+from ingest.parse import (
+    IMPROVEMENT_HEADING,
+    _judgement,
+    find_dates,
+    find_lead_inspector,
+    find_published,
+    find_type,
+    national_framework_tags,
+    parse_pages,
+)
 from ingest.reference import find_authority
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,3 +195,315 @@ def test_inspection_type_from_title(title, expected):
     from ingest.parse import find_type
 
     assert find_type(title, title, "2021-01-01", "2021-01-14")[0] == expected
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        # numeric dates
+        ("Inspection dates: 12/09/2016 to 06/10/2016\nReport published:", ("2016-09-12", "2016-10-06")),
+        ("Inspection dates: 1/06/2015 \u2013 25/06/2015", ("2015-06-01", "2015-06-25")),
+        # a box-drawing line for a dash
+        ("Inspection dates: 20 June 2017 \u2500 13 July 2017", ("2017-06-20", "2017-07-13")),
+        # a range across years, and one wrapped onto the next line
+        ("Inspection dates: 18 February 2014 \u2013 12 March 2014", ("2014-02-18", "2014-03-12")),
+        (
+            "Inspection dates: 18 February 2014 \u2013\n12 March 2014\nReport published: 2 May 2014",
+            ("2014-02-18", "2014-03-12"),
+        ),
+        ("Inspection dates: 2 December 2013 \u2013 8 January 2014", ("2013-12-02", "2014-01-08")),
+        # a visit split in two: the first day is the start, the last the end
+        ("Inspection dates: 3 to 5 March and 17 to 19 March 2015", ("2015-03-03", "2015-03-19")),
+        ("Inspection dates: 9\u201311 October 2018 and 22\u201326 October 2018", ("2018-10-09", "2018-10-26")),
+    ],
+)
+def test_dates_numeric_box_dash_across_years_and_split_visits(text, expected):
+    assert find_dates(text) == expected
+
+
+def test_published_date_is_never_the_running_header():
+    report = parse("50192198.pdf")  # its page 1 carries the footer's '11 July 2022' (the first day)
+    assert report.published_date is None or report.published_date != report.start_date
+    assert (
+        find_published(
+            "Inspection of X\n11 July 2022\nInspection date: 11 \u2013 22 July 2022", "11 July 2022\n11 July 2022 2\n"
+        )
+        is None
+    )
+    assert find_published("Report published: 8 August 2014") == "2014-08-08"
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Lead inspector: M\u00e1ire Atherton HMI", "M\u00e1ire Atherton"),
+        ("Lead inspector: Fiona J Millns, Her Majesty\u2019s Inspector", "Fiona J Millns"),
+        ("Lead inspector: Fiona J. Millns HMI", "Fiona J. Millns"),
+        ("Lead inspectors: Linda Steele and Tracey Scott", "Linda Steele"),
+        ("Lead inspector: Wendy Ghaffar HMI\nAge group: All", "Wendy Ghaffar"),
+        ("Deputy lead inspector: Jo Bloggs\nLead inspector: Peter McEntee", "Peter McEntee"),
+    ],
+)
+def test_lead_inspector_accents_initials_and_plural_label(text, expected):
+    assert find_lead_inspector(text) == expected
+
+
+@pytest.mark.parametrize(
+    "head,expected",
+    [
+        # the four-judgement table makes a full inspection, whatever the opening pages recall
+        (
+            "Plymouth City Council\nInspection of children\u2019s social care services\nInspection dates: 29 October 2018 to 9 November 2018\n"
+            "Judgement Grade\nThe impact of leaders on social work practice with children and families Good\n"
+            "Since the single inspection framework (SIF) inspection in 2014 and the focused visit in 2018, senior leaders ...",
+            ("ILACS standard", "ILACS"),
+        ),
+        (
+            "Inspection of Bradford Children and Families Trust\nInspection dates: 11 to 22 May 2026\n"
+            "The impact of leaders on social work practice with children and families Good",
+            ("ILACS standard", "ILACS 2026"),
+        ),
+        (
+            "Inspection of Kent local authority children\u2019s services\nInspection dates: 9 to 20 May 2022\n"
+            "Since the joint targeted area inspection of 2021, leaders have ...",
+            ("ILACS standard", "ILACS"),
+        ),
+        (
+            "Dear Ms Smith\nFocused visit to Kent children\u2019s services\nThis letter summarises the findings of a focused visit",
+            ("focused visit", "ILACS"),
+        ),
+        (
+            "Dear Ms Smith\nFocused visit to Kent children\u2019s services\nInspectors looked at the impact of leaders on "
+            "social work practice\nwith children in care, which is good",
+            ("focused visit", "ILACS"),
+        ),
+    ],
+)
+def test_type_from_title_and_structure_never_from_earlier_visits(head, expected):
+    start, end = find_dates(head)
+    assert find_type(head, head, start, end) == expected
+
+
+@pytest.mark.parametrize(
+    "text,grade",
+    [
+        ("Children\u2019s services in Manchester require improvement to be good", "requires improvement"),
+        ("The overall judgement is that children\u2019s services require improvement", "requires improvement"),
+        ("The overall judgement is that children\u2019s service requires improvement.", "requires improvement"),
+        ("The overall judgement is that children\u2019s services are inadequate.", "inadequate"),
+        ("Overall effectiveness Grade 4 (Inadequate)", "inadequate"),
+        ("Overall effectiveness: Grade 3 (Requires improvement)", "requires improvement"),
+    ],
+)
+def test_sif_overall_grade_wordings(text, grade):
+    judgement = _judgement(text)
+    assert judgement is not None and (judgement.area, judgement.grade) == ("Overall effectiveness", grade)
+
+
+def test_sif_overall_grade_wrapped_over_two_lines_is_read():
+    report = parse("2760436.pdf")  # "...children's services require ⏎ improvement"
+    assert ("Overall effectiveness", "requires improvement") in {(j.area, j.grade) for j in report.judgements}
+    report = parse("50004279.pdf")  # "...children's service requires ⏎ improvement."
+    assert ("Overall effectiveness", "requires improvement") in {(j.area, j.grade) for j in report.judgements}
+
+
+def test_running_header_on_page_one_is_not_the_authority_or_published_date():
+    report = parse("50192198.pdf")
+    assert (report.authority_name, report.published_date) == ("nottingham", None)
+
+
+QUIRKS = Path(__file__).parent / "data" / "quirks"
+
+
+def parse_quirk(name: str):
+    """A small text in a PDF's shape (pages split by form feeds) that has one defect's shape."""
+    pages = (QUIRKS / name).read_text(encoding="utf-8").split("\f")
+    return parse_pages(pages, "pdf", find_authority)
+
+
+def improvements(report) -> list[str]:
+    return [f.text for f in report.findings if f.kind == "improvement" and f.about == "authority"]
+
+
+def test_sif_topic_subheadings_inside_the_list_keep_it_open():
+    report = parse_quirk("sif_topic_subheadings_inside_the_list.txt")
+    texts = improvements(report)
+    assert [t.split()[0] for t in texts] == [
+        "Ensure",
+        "Reduce",
+        "Improve",
+        "Ensure",
+        "Strengthen",
+        "Improve",
+        "Increase",
+    ]
+    assert texts[5] == "Improve the use of performance information by senior leaders."  # no topic heading glued on
+    strengths = [f.text for f in report.findings if f.kind == "strength"]
+    assert len(strengths) == 2
+    # the body's own "Leadership, management and governance" section, graded, is not a topic
+    assert not any(f.kind == "improvement" and f.paragraph == 10 for f in report.findings)
+
+
+def test_sif_list_heading_glued_to_the_previous_line():
+    report = parse_quirk("sif_list_heading_glued_to_previous_line.txt")
+    texts = improvements(report)
+    assert len(texts) == 5
+    assert texts[0].startswith("Ensure that all children in need plans")
+    assert texts[3].startswith("Improve the recording of management decisions")
+    assert not any("Recommendations" in f.text or "What needs to improve" in f.text for f in report.findings)
+
+
+def test_sif_no_areas_for_priority_action_is_not_an_improvement():
+    report = parse_quirk("sif_no_priority_actions_is_not_an_improvement.txt")
+    texts = improvements(report)
+    assert texts == [
+        "Evaluate with partners the extent to which early help reduces the need for statutory services.",
+        "Ensure that chronologies are of sufficient quality to inform assessments.",
+    ]
+    assert [f.kind for f in report.findings if f.paragraph == 12] == ["strength"]
+
+
+def test_sif_heading_stuck_on_the_last_item_is_cut():
+    report = parse_quirk("sif_heading_stuck_on_the_last_item.txt")
+    assert improvements(report)[-1] == "Improve the quality and timeliness of life-story work"
+    assert len(improvements(report)) == 3
+    grades = {(j.area, j.grade) for j in report.judgements}
+    assert ("The experiences and progress of children who need help and protection", "good") in grades
+
+
+def test_sif_grade_stuck_on_the_last_item_is_cut():
+    report = parse_quirk("sif_grade_stuck_on_the_last_item.txt")
+    texts = improvements(report)
+    assert texts[-1] == "Improve the quality of supervision so that it challenges practice."
+    assert len(texts) == 3
+
+
+def test_sif_subpoints_stay_in_their_item():
+    texts = improvements(parse_quirk("sif_subpoints_stay_in_their_item.txt"))
+    assert len(texts) == 2
+    assert "sufficiency of accommodation" in texts[0] and "stability of placements for adolescents" in texts[0]
+
+
+def test_sif_item_numbers_glued_to_their_text_are_removed_and_split():
+    report = parse_quirk("sif_item_numbers_glued_to_their_text.txt")
+    texts = improvements(report)
+    assert texts[0] == "Ensure that the front door responds promptly to contacts and referrals."
+    assert [f.paragraph for f in report.findings if f.kind == "improvement"] == [9, 10, 11]
+    body = {f.paragraph: f.text for f in report.findings if f.paragraph in (15, 16)}
+    assert body == {
+        15: "Thresholds are understood and applied.",
+        16: "When children are referred, decisions are made promptly. Managers check this.",
+    }
+
+
+def test_sif_lscb_contents_entry_and_back_matter():
+    report = parse_quirk("sif_lscb_section_and_back_matter.txt")
+    # the contents page's LSCB entry does not make the authority's list the board's
+    assert len(improvements(report)) == 2
+    lscb = [f for f in report.findings if f.about == "LSCB"]
+    assert [f.text for f in lscb if f.section == "Recommendations"] == [
+        "Review partners\u2019 contribution to the board to ensure that it is resourced.",
+        "Improve the coordination of work with other strategic bodies.",
+    ]
+    assert all(f.kind != "improvement" for f in lscb)
+    # the method of the inspection, the complaints note and the grade descriptors are no findings
+    texts = " ".join(f.text for f in report.findings)
+    for back_matter in ("Inspectors have looked closely", "Any complaints", "Widespread or serious failures"):
+        assert back_matter not in texts
+
+
+# --- The reading rules one by one, on blocks built by hand.
+from ingest.layout import Block  # noqa: E402
+from ingest.parse import (  # noqa: E402
+    _NOTHING_TO_IMPROVE,
+    ContentsEntry,
+    LSCBVerdict,
+    Reading,
+    Skipped,
+    TopicSubheading,
+    classify_blocks,
+)
+
+
+def _block(text: str, marker: str = "para", number: int | None = None, page: int = 4) -> Block:
+    return Block(text, page, marker, number, [text])
+
+
+def test_rule_topic_subheading_needs_the_lists_next_item_after_it():
+    blocks = [
+        _block("Areas for improvement", "heading"),
+        _block("Ensure that plans are clear.", "number", 3),
+        _block("Outcomes for care leavers", "heading"),
+        _block("Improve pathway plans.", "number", 4),
+        _block("Leadership, management and governance", "heading"),
+        _block("Summary", "heading"),
+        _block("Leaders know the service well.", "number", 5),
+    ]
+    findings, _, _ = classify_blocks(blocks, "report")
+    assert [(f.paragraph, f.kind) for f in findings] == [(3, "improvement"), (4, "improvement"), (5, "finding")]
+    reading = Reading(kind="report", blocks=blocks, list_kind="improvement", last_item_number=4)
+    assert not TopicSubheading().test(reading, blocks[4], 4)  # followed by a heading: the body begins
+    reading.last_item_number = 3
+    assert TopicSubheading().test(reading, blocks[2], 2)
+
+
+def test_rule_topic_subheading_never_keeps_a_list_past_a_graded_heading():
+    blocks = [
+        _block("Recommendations", "heading"),
+        _block("Ensure that plans are clear.", "number", 1),
+        _block("Leadership, management and governance Requires improvement", "heading"),
+        _block("Leaders should improve oversight.", "number", 2),
+    ]
+    findings, _, _ = classify_blocks(blocks, "report")
+    assert [f.kind for f in findings] == ["improvement", "finding"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The inspection did not find any areas for priority and immediate action",
+        "There are no areas for priority and immediate action.",
+        "No areas for priority action were identified.",
+    ],
+)
+def test_rule_nothing_to_improve_is_recognised(text):
+    assert _NOTHING_TO_IMPROVE.match(text)
+    assert not _NOTHING_TO_IMPROVE.match("Ensure that there are no delays in areas for improvement.")
+
+
+def test_rule_contents_entry_wrapped_without_a_page_number():
+    blocks = [
+        _block("Contents", "heading", page=3),
+        _block("The Local Safeguarding Children Board (LSCB)", "heading", page=3),
+        _block("The effectiveness of the Local Safeguarding Children Board 30", "heading", page=3),
+        _block("Recommendations", "heading", page=4),
+    ]
+    reading = Reading(kind="report", blocks=blocks, in_contents=True)
+    assert ContentsEntry().test(reading, blocks[1], 1) and ContentsEntry().test(reading, blocks[2], 2)
+    assert not ContentsEntry().test(reading, blocks[3], 3) and not reading.in_contents
+
+
+def test_rule_lscb_verdict_starts_the_boards_part_only_past_the_first_pages():
+    verdict = _block("The Local Safeguarding Children Board (LSCB) is good.", page=29)
+    assert LSCBVerdict().test(Reading(kind="report", blocks=[verdict]), verdict, 0)
+    for start in (
+        "The Stockport Safeguarding Children Board is good",
+        "Review of the Local Safeguarding Children Board",
+    ):
+        assert LSCBVerdict().test(Reading(kind="report", blocks=[]), _block(start, page=29), 0)
+    for sentence in ("The Local Safeguarding Children Board (LSCB) is independently chaired.", "Work with the LSCB"):
+        assert not LSCBVerdict().test(Reading(kind="report", blocks=[]), _block(sentence, page=29), 0)
+    on_first_page = _block("The Local Safeguarding Children Board (LSCB) is good.", page=1)
+    assert not LSCBVerdict().test(Reading(kind="report", blocks=[on_first_page]), on_first_page, 0)
+
+
+def test_rule_the_method_of_the_inspection_is_skipped():
+    blocks = [
+        _block("Information about this inspection", "heading"),
+        _block("Inspectors have looked closely at the experiences of children and young people."),
+        _block("Information about this local authority area", "heading"),
+        _block("Approximately 274,135 children and young people live in Birmingham."),
+    ]
+    findings, _, _ = classify_blocks(blocks, "report")
+    assert [f.text for f in findings] == ["Approximately 274,135 children and young people live in Birmingham."]
+    assert Skipped().test(Reading(kind="report", blocks=blocks, in_method=True), blocks[1], 1)
