@@ -196,6 +196,12 @@ def test_the_manchester_comparison_is_compact(server, browser):
         # The "source" links stand out from the page: their contrast is at least 4.5:1.
         color = page.locator(".where a").first.evaluate("e => getComputedStyle(e).color")
         assert contrast(color, "rgb(255, 255, 255)") >= 4.5, color
+        # So do the plugin's buttons (Datasette's default blue is 3.97:1), and the content is the page's main landmark.
+        button = page.locator("form.ofsted-form input[type=submit]").first
+        text, background = button.evaluate("e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
+        assert contrast(text, background) >= 4.5, (text, background)
+        assert page.locator("main.ofsted h1").count() == 1
+        assert page.locator("table th:empty").count() == 0
     finally:
         page.close()
 
