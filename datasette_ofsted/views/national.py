@@ -74,15 +74,28 @@ def recurring_themes(rows: list[dict], names: dict[str, str], region: str = "", 
                 {"id": authority_id, "name": about["authority_name"], "region": about["region"], "pairs": []},
             )
             authority["pairs"].append({"from": earlier, "to": later})
-        # Recurred in two consecutive pairs or more: raised in three inspections running.
         for authority in authorities.values():
-            authority["consecutive_pairs"] = len(authority["pairs"])
+            authority["consecutive_pairs"] = longest_run(authority["pairs"])
         entry["authorities"] = sorted(authorities.values(), key=lambda a: (-a["consecutive_pairs"], a["name"]))
         entry["by_region"] = dict(sorted(entry["by_region"].items(), key=lambda kv: (-kv[1], kv[0])))
         entry["by_year"] = dict(sorted(entry["by_year"].items()))
         out.append(entry)
     out.sort(key=lambda t: (-len(t["authorities"]), -t["recurring_rows"], t["name"]))
     return out
+
+
+def longest_run(pairs: list[dict]) -> int:
+    """The most comparisons in a row (each pair's later inspection the next one's earlier) the theme recurred in.
+
+    2 means the concern was raised in three inspections running; pairs with a gap between them do not chain.
+    """
+    best = run = 0
+    previous_to = None
+    for pair in sorted(pairs, key=lambda p: p["from"]):
+        run = run + 1 if pair["from"] == previous_to else 1
+        best = max(best, run)
+        previous_to = pair["to"]
+    return best
 
 
 async def national(datasette, request):
