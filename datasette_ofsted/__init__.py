@@ -108,14 +108,15 @@ def startup(datasette):
 
 @hookimpl
 def register_routes():
-    from .views import authority, compare, index, search
+    from .views import authority, compare, index, national, search
 
     return [
-        (r"^/-/ofsted$", index.index),
-        (r"^/-/ofsted/search$", search.search),
+        (r"^/-/ofsted(?P<format>\.json)?$", index.index),
+        (r"^/-/ofsted/search(?P<format>\.json)?$", search.search),
+        (r"^/-/ofsted/national(?P<format>\.json)?$", national.national),
         (r"^/-/ofsted/compare$", compare.compare_form),
         (r"^/-/ofsted/compare/(?P<pair>[^/]*?)(?P<format>\.json|\.csv)?$", compare.compare),
-        (r"^/-/ofsted/(?P<authority>[^/.]+)(?P<format>\.json)?$", authority.authority),
+        (r"^/-/ofsted/(?P<authority>[^/]+?)(?P<format>\.json)?$", authority.authority),
     ]
 
 

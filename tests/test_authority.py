@@ -85,3 +85,62 @@ async def test_threads_follow_the_comparisons_statuses(ds):
                 assert "recurring" in statuses
             raised = raised or cell["state"] in ("raised", "recurring")
     assert checked > 0
+
+
+@pytest.mark.asyncio
+async def test_authority_json_has_inspections_pairs_and_neighbours(ds):
+    response = await ds.client.get("/-/ofsted/manchester.json")
+    assert response.status_code == 200
+    data = response.json()
+    assert [i["id"] for i in data["inspections"]][:2] == ["manchester-2014-06-25", "manchester-2017-10-09"]
+    assert len(data["pairs"]) == len(data["inspections"]) - 1
+    pair = data["pairs"][1]
+    assert pair["url"] == "/-/ofsted/compare/manchester-2017-10-09...manchester-2022-03-21"
+    assert pair["counts"]["recurring"] > 0
+    assert data["neighbours"]["listed"] == 10
+    assert {n["id"] for n in data["neighbours"]["held"]} >= {"birmingham", "nottingham"}
+    assert (await ds.client.get("/-/ofsted/nowhere.json")).status_code == 404
+
+
+@pytest.mark.asyncio
+async def test_neighbours_share_an_issue_with_links_to_their_comparisons(ds):
+    data = (await ds.client.get("/-/ofsted/birmingham.json")).json()
+    themes = data["neighbours"]["themes"]
+    assert themes and data["neighbours"]["latest_inspection_id"] == "birmingham-2023-02-20"
+    held = {n["id"] for n in data["neighbours"]["held"]}
+    for theme in themes:
+        assert {n["id"] for n in theme["sharing"]} | {n["id"] for n in theme["not_sharing"]} == held
+    sharing = [n for t in themes for n in t["sharing"]]
+    assert {"manchester", "nottingham"} <= {n["id"] for n in sharing}
+    for first in (n for n in sharing if "/compare/" not in n["url"]):  # asked in its first inspection: its timeline
+        assert first["url"] == f"/-/ofsted/{first['id']}#{first['inspection_id']}"
+    neighbour = next(n for n in sharing if "/compare/" in n["url"])
+    theme = next(t for t in themes if neighbour in t["sharing"])
+    # The link opens the comparison in which the neighbour's inspection asked for the same, filtered to the theme.
+    response = await ds.client.get(neighbour["url"].replace("?", ".json?"))
+    assert response.status_code == 200
+    compared = response.json()
+    assert compared["to"]["id"] == neighbour["inspection_id"]
+    assert any(f["role"] == "improvement" and theme["id"] in f["themes"] for row in compared["rows"] for f in row["to"])
+    html = (await ds.client.get("/-/ofsted/birmingham")).text
+    assert "Do my neighbours share this issue?" in html
+    assert f'<a href="{neighbour["url"].replace("&", "&amp;")}">{neighbour["name"]}</a>' in html
+
+
+@pytest.mark.asyncio
+async def test_ungraded_inspections_are_not_drawn_on_the_grade_scale(ds):
+    html = (await ds.client.get("/-/ofsted/sutton")).text
+    start = html.index('<svg class="grade-chart"')
+    chart = html[start : html.index("</svg>", start)]
+    # 2010 and 2018 have no overall grade: a dashed line and "no grade", no point below Inadequate.
+    assert chart.count('class="ungraded"') == 2 and chart.count("no grade</text>") == 2
+    assert chart.count("<circle") == 1  # 2013's adequate only
+    inadequate_y = float(chart.split(">Inadequate<")[0].rsplit('y="', 1)[1].split('"')[0]) - 4
+    for circle in chart.split("<circle")[1:]:
+        assert float(circle.split('cy="')[1].split('"')[0]) <= inadequate_y
+
+
+@pytest.mark.asyncio
+async def test_documents_are_links_to_their_source(ds):
+    html = (await ds.client.get("/-/ofsted/kent")).text
+    assert '<a class="source" href="https://files.ofsted.gov.uk/v1/file/50294428">' in html

@@ -61,11 +61,11 @@ def server(bundled_db):
 
 
 @pytest.fixture(scope="module")
-def page():
+def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
+        launched = p.chromium.launch(
             executable_path=CHROMIUM,
             args=[
                 "--no-sandbox",
@@ -75,9 +75,15 @@ def page():
                 "--no-first-run",
             ],
         )
-        page = browser.new_page(viewport={"width": 1300, "height": 900})
-        yield page
-        browser.close()
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser):
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    yield page
+    page.close()
 
 
 def follow(page, selector: str) -> None:
@@ -97,7 +103,7 @@ def test_menu_to_authority_to_comparison_to_a_finding_and_back(server, page):
     page.locator("svg.grade-chart").wait_for(state="visible")
     follow(page, "a[href='/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26']")
     assert "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26" in page.url
-    badges = page.locator(".compare-grid .badge")
+    badges = page.locator(".compare-grid td.status .badge")
     assert badges.count() > 5 and badges.first.is_visible()
     assert page.locator(".compare-grid mark").first.is_visible()
     page.screenshot(path=str(SCREENSHOTS / "compare.png"), full_page=False)
@@ -110,9 +116,11 @@ def test_menu_to_authority_to_comparison_to_a_finding_and_back(server, page):
     page.screenshot(path=str(SCREENSHOTS / "compare-recurring.png"))
 
     with page.expect_navigation():
-        page.locator(".compare-grid .where a").first.click()
+        page.locator(".compare-grid .where a:text-is('row')").first.click()
     assert "/ofsted/findings/" in page.url
-    assert page.locator("text=recurring").count() >= 0
+    # Datasette's row page of the finding: its inspection id links back to the timeline (render_cell).
+    assert page.locator("a:text-is('timeline')").count() >= 1
+    assert page.locator("td.col-kind").inner_text().strip() in {"improvement", "finding", "strength"}
     page.go_back(wait_until="load")
     assert "status=recurring" in page.url
     follow(page, ".crumbs a:text-is('Sutton')")
@@ -145,3 +153,78 @@ def test_vega_chart_draws(server, page):
     )
     page.wait_for_selector(".vega-embed canvas, .vega-embed svg", timeout=15000)
     page.screenshot(path=str(SCREENSHOTS / "grades-chart.png"))
+
+
+PAGES = [
+    "/-/ofsted",
+    "/-/ofsted/national",
+    "/-/ofsted/search?q=return+home+interviews",
+    "/-/ofsted/sutton",
+    "/-/ofsted/manchester",
+    "/-/ofsted/birmingham",
+    "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26",
+    "/-/ofsted/compare/manchester-2017-10-09...manchester-2022-03-21",
+]
+# The Manchester 2017 -> 2022 comparison was 11,034 px tall at 1366 px before the page was made compact.
+MANCHESTER_MAX_HEIGHT = 6500
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_no_page_scrolls_sideways(server, browser, width):
+    """Tables scroll inside their own box; the page itself is never wider than the screen."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        for path in PAGES:
+            page.goto(server + path)
+            page_width = page.evaluate("document.documentElement.scrollWidth")
+            assert page_width <= width, (path, page_width)
+    finally:
+        page.close()
+
+
+def test_the_manchester_comparison_is_compact(server, browser):
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    try:
+        page.goto(server + "/-/ofsted/compare/manchester-2017-10-09...manchester-2022-03-21")
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert 1500 < height < MANCHESTER_MAX_HEIGHT, height
+        # Template whitespace is not shown: Datasette's td { white-space: pre-wrap } does not reach the plugin.
+        assert page.locator(".compare-grid td").first.evaluate("e => getComputedStyle(e).whiteSpace") == "normal"
+        # Badges inside links are not underlined.
+        badge = page.locator(".counts a .badge").first
+        assert badge.evaluate("e => getComputedStyle(e.parentElement).textDecorationLine") == "none"
+        # The "source" links stand out from the page: their contrast is at least 4.5:1.
+        color = page.locator(".where a").first.evaluate("e => getComputedStyle(e).color")
+        assert contrast(color, "rgb(255, 255, 255)") >= 4.5, color
+        # So do the plugin's buttons (Datasette's default blue is 3.97:1), and the content is the page's main landmark.
+        button = page.locator("form.ofsted-form input[type=submit]").first
+        text, background = button.evaluate("e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
+        assert contrast(text, background) >= 4.5, (text, background)
+        assert page.locator("main.ofsted h1").count() == 1
+        assert page.locator("table th:empty").count() == 0
+    finally:
+        page.close()
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG contrast ratio of two CSS rgb() colours."""
+
+    def luminance(css: str) -> float:
+        channels = [int(v) / 255 for v in css[css.index("(") + 1 : css.index(")")].split(",")[:3]]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_readme_screenshot_of_the_comparison(server, browser):
+    """docs/compare.png: the Sutton 2013 -> 2018 comparison at 1366 px, as the README shows it."""
+    page = browser.new_page(viewport={"width": 1366, "height": 1100})
+    try:
+        page.goto(server + "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26")
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "compare-1366.png"))
+        assert page.locator("h1").inner_text().startswith("Sutton")
+    finally:
+        page.close()

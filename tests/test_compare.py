@@ -119,3 +119,108 @@ async def test_bad_ids_answer_with_a_message(ds, pair, status):
 @pytest.mark.asyncio
 async def test_bad_status_filter_is_400(ds):
     assert (await ds.client.get(SUTTON + "?status=<script>")).status_code == 400
+
+
+MANCHESTER = "/-/ofsted/compare/manchester-2017-10-09...manchester-2022-03-21"
+
+
+def section(html: str, start: str, end: str) -> str:
+    return html[html.index(start) : html.index(end, html.index(start))]
+
+
+@pytest.mark.asyncio
+async def test_rows_are_grouped_by_status_recurring_first(ds):
+    html = (await ds.client.get(MANCHESTER)).text
+    data = (await ds.client.get(MANCHESTER + ".json")).json()
+    present = [s for s in ("recurring", "resolved", "new", "not_revisited") if data["counts"][s]]
+    positions = [html.index(f'<h2 id="{s}">') for s in present]
+    assert positions == sorted(positions) and len(present) >= 3
+    for status in present:
+        group = html[html.index(f'<h2 id="{status}">') :]
+        group = group[: group.index("</table>")]
+        assert group.count(f'<tr class="row-{status}">') == data["counts"][status]
+        assert '<tr class="row-' not in group.replace(f'<tr class="row-{status}">', "")
+
+
+@pytest.mark.asyncio
+async def test_summary_counts_statuses_by_theme_with_filter_links(ds):
+    html = (await ds.client.get(SUTTON)).text
+    data = (await ds.client.get(SUTTON + ".json")).json()
+    summary = section(html, '<table class="summary">', "</table>")
+    theme = next(t for row in data["rows"] if row["status"] == "recurring" for t in row["themes"])
+    expected = sum(1 for row in data["rows"] if row["status"] == "recurring" and theme in row["themes"])
+    link = f'href="{SUTTON}?status=recurring&amp;theme={theme}"'
+    assert link in summary
+    cell = summary[summary.index(link) :]
+    assert cell[cell.index(">") + 1 : cell.index("</a>")] == str(expected)
+    filtered = (await ds.client.get(f"{SUTTON}.json?status=recurring&theme={theme}")).json()
+    assert len(filtered["rows"]) == expected
+
+
+@pytest.mark.asyncio
+async def test_deciding_evidence_first_marked_the_rest_folded(ds):
+    html = (await ds.client.get(MANCHESTER)).text
+    data = (await ds.client.get(MANCHESTER + ".json")).json()
+    recurring = section(html, '<h2 id="recurring">', "</table>")
+    row_html = recurring[recurring.index('<tr class="row-recurring">') :]
+    row_html = row_html[: row_html.index("</tr>")]
+    row = next(r for r in data["rows"] if r["status"] == "recurring")
+    later = row_html[row_html.index('data-label="Later') :]
+    evidence = [f for f in row["to"] if f["role"] == "evidence"]
+    assert len(evidence) >= 2
+    shown, folded = later.split('<details class="more">', 1)
+    assert "stance stance-for" in shown or "stance stance-against" in shown  # the deciding finding, marked
+    assert f"{len(evidence) - 1} more finding" in folded
+    assert f'href="/ofsted/findings/{evidence[0]["id"]}"' in shown
+    assert f'href="/ofsted/findings/{evidence[1]["id"]}"' in folded
+    assert recurring.count('class="stance stance-for') > recurring.count('class="stance stance-against')
+
+
+@pytest.mark.asyncio
+async def test_the_score_in_plain_words(ds):
+    html = (await ds.client.get(MANCHESTER)).text
+    calls = [w for w in ("a clear call", "a fair call", "a close call: worth a second look") if w in html]
+    assert len(calls) >= 2
+    assert "score 0." not in html
+
+
+def test_confidence_words_follow_the_engine_when_it_gives_them():
+    from datasette_ofsted.views.compare import confidence_words, stance
+
+    assert confidence_words({"score": 0.7}) == "a clear call"
+    assert confidence_words({"score": 0.33}).startswith("a close call")
+    assert confidence_words({"score": 0.33, "confidence": 0.9}) == "a clear call"
+    assert confidence_words({"score": 0.7, "confidence": 0.9, "needs_review": True}).endswith("worth a second look")
+    evidence = {"id": "x", "role": "evidence", "polarity": "negative"}
+    assert stance(evidence, "recurring") == "for" and stance(evidence, "resolved") == "against"
+    assert stance({**evidence, "stance": "praises"}, "resolved") == "for"
+    assert stance({**evidence, "stance": "neutral"}, "recurring") is None
+
+
+@pytest.mark.asyncio
+async def test_page_references_open_the_source_pdf_at_that_page(ds):
+    html = (await ds.client.get(MANCHESTER)).text
+    data = (await ds.client.get(MANCHESTER + ".json")).json()
+    finding = data["rows"][0]["from"][0]
+    assert finding["page"]
+    assert (
+        f'<a href="https://files.ofsted.gov.uk/v1/file/50004408#page={finding["page"]}">p. {finding["page"]}</a>'
+        in html
+    )
+    assert f'<a href="/ofsted/findings/{finding["id"]}">row</a>' in html  # Datasette's row, one click away
+
+
+@pytest.mark.asyncio
+async def test_no_empty_table_header(ds):
+    for path in (SUTTON, MANCHESTER):
+        html = (await ds.client.get(path)).text
+        assert "<th></th>" not in html and '<th scope="col"></th>' not in html
+
+
+def test_each_row_has_one_review_include_point():
+    from pathlib import Path
+
+    import datasette_ofsted
+
+    template = (Path(datasette_ofsted.__file__).parent / "templates" / "ofsted_compare.html").read_text()
+    assert template.count("{% if row_review_template %}{% include row_review_template %}{% endif %}") == 1

@@ -12,8 +12,12 @@ from datasette.app import Datasette
 # Every route and format the plugin serves, with a request that would answer 200 when allowed.
 ROUTES = [
     "/-/ofsted",
+    "/-/ofsted.json",
     "/-/ofsted/sutton",
     "/-/ofsted/sutton.json",
+    "/-/ofsted/national",
+    "/-/ofsted/national.json",
+    "/-/ofsted/search.json?q=return+home+interviews",
     "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26",
     "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26.json",
     "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26.csv",

@@ -33,6 +33,25 @@ def hostile_db(tmp_path_factory, bundled_db):
     return path
 
 
+@pytest.fixture(scope="module")
+def hostile_url_db(tmp_path_factory, bundled_db):
+    """The hostile report listed in a MANIFEST.csv whose source_url is a javascript: URL."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("hostile-url")
+    path = folder / "ofsted.db"
+    shutil.copy(bundled_db, path)
+    reports = folder / "reports"
+    reports.mkdir()
+    (reports / "hostile.txt").write_text(hostile_report_text())
+    (reports / "MANIFEST.csv").write_text(
+        "file,source_url,local_authority,published\nhostile.txt,javascript:alert(document.cookie),sutton,01/07/31\n"
+    )
+    result = run_ingest(str(reports / "hostile.txt"), "--db", str(path))
+    assert result.returncode == 0, result.stderr
+    return path
+
+
 @pytest_asyncio.fixture
 async def hostile_ds(hostile_db):
     ds = make_datasette(hostile_db)
@@ -109,3 +128,52 @@ async def test_server_sees_new_data_after_an_ingest(bundled_copy, tmp_path):
     report.write_text(hostile_report_text())
     assert run_ingest(str(report), "--db", str(path)).returncode == 0
     assert "sutton-2026-06-26" in (await ds.client.get("/-/ofsted/sutton")).text
+
+
+@pytest.mark.asyncio
+async def test_a_javascript_url_is_never_a_link(hostile_url_db):
+    ds = make_datasette(hostile_url_db)
+    await ds.invoke_startup()
+    stored = (await ds.client.get("/ofsted/documents.json?_shape=array&inspection_id=sutton-2026-06-26")).json()
+    assert stored and stored[0]["source_url"].startswith("javascript:")  # the database keeps what it was given
+    for path in [
+        "/-/ofsted/sutton",
+        "/-/ofsted/compare/sutton-2018-06-26...sutton-2026-06-26",
+        "/-/ofsted/compare/sutton-2013-05-13...sutton-2026-06-26",
+    ]:
+        response = await ds.client.get(path)
+        assert response.status_code == 200
+        assert 'href="javascript:' not in response.text.lower()
+        assert "#page=" not in response.text  # no page links into a source that is not a web address
+
+
+def test_only_http_urls_are_links():
+    from datasette_ofsted.views.common import http_url, page_url
+
+    for url in ["https://files.ofsted.gov.uk/v1/file/1", "http://example.org/a.pdf", "HTTPS://EXAMPLE.ORG/x"]:
+        assert http_url(url) == url
+    for url in [
+        "javascript:alert(1)",
+        " JavaScript:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html,<script>",
+        "vbscript:x",
+        "file:///etc/passwd",
+        "//evil.example/x",
+        "/relative",
+        "https:///no-host",
+        "https://exa mple.org",
+        None,
+        42,
+    ]:
+        assert http_url(url) is None, url
+    assert page_url("https://files.ofsted.gov.uk/v1/file/1", 4) == "https://files.ofsted.gov.uk/v1/file/1#page=4"
+    assert page_url("javascript:alert(1)", 4) is None and page_url("https://x.org/a", None) is None
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("q", ['"', '""', '"""', "\x00", "plans\x00", '"\x00"', "NEAR(", "a:b", "-x", "{x}"])
+async def test_every_search_answers_200_or_400(ds, q):
+    for path in ("/-/ofsted/search", "/-/ofsted/search.json"):
+        response = await ds.client.get(path, params={"q": q})
+        assert response.status_code in (200, 400), (q, response.status_code)

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from datasette.database import Database
-from datasette.utils.asgi import NotFound, Response
+from datasette.utils.asgi import NotFound
 from markupsafe import Markup, escape
 
 from ..comparisons import comparison, threads_judged
-from .common import AUTHORITY, GRADE_RANK, MAX_ID, _inspection, _render, _rows, ofsted_database
+from .common import (
+    AUTHORITY,
+    GRADE_RANK,
+    MAX_ID,
+    _inspection,
+    _render,
+    _rows,
+    json_response,
+    ofsted_database,
+    ofsted_trail,
+    with_links,
+)
 
 
 def threads(
@@ -64,7 +77,7 @@ async def _improvement_themes(db: Database, ids: list[str]) -> dict[str, set[str
 
 
 def grade_chart(inspections: list[dict]) -> Markup:
-    """An SVG line of overall grades over time; inspections with no overall grade are marked as such."""
+    """An SVG line of overall grades over time; an inspection with no overall grade is a dashed line, off the scale."""
     width, height, left, top = 700, 180, 215, 16
     if not inspections:
         return Markup("")
@@ -91,9 +104,13 @@ def grade_chart(inspections: list[dict]) -> Markup:
                 f"{escape(inspection['overall_grade'])}</title></circle>"
             )
         else:
+            # No overall grade is not a grade: a dashed line through the scale, never a point on it.
             parts.append(
-                f'<circle cx="{x:.0f}" cy="{height - 28}" r="5" class="ungraded"><title>{escape(inspection["id"])}: '
-                f"{escape(inspection['inspection_type'])}, no overall grade</title></circle>"
+                f'<line x1="{x:.0f}" x2="{x:.0f}" y1="{top}" y2="{y[1]}" class="ungraded"><title>{escape(inspection["id"])}: '
+                f"{escape(inspection['inspection_type'])}, no overall grade</title></line>"
+            )
+            parts.append(
+                f'<text x="{x:.0f}" y="{height - 18}" text-anchor="middle" class="ungraded-label">no grade</text>'
             )
     if len(points) > 1:
         path = " ".join(f"{x:.0f},{yy}" for x, yy in points)
@@ -119,36 +136,127 @@ async def authority(datasette, request):
         )
     ]
     inspections = [await _inspection(db, i) for i in ids]
+    for inspection in inspections:
+        inspection["documents"] = with_links(inspection["documents"])
+    # The one definition of a comparison (stored at ingest, else computed): counts and threads read it.
     consecutive = list(zip(ids, ids[1:]))
     results = await db.execute_fn(lambda conn: [comparison(conn, earlier, later) for earlier, later in consecutive])
     pairs = [
-        {"from": earlier, "to": later, "counts": result["counts"]}
+        {
+            "from": earlier,
+            "to": later,
+            "counts": result["counts"],
+            "url": datasette.urls.path(f"/-/ofsted/compare/{earlier['id']}...{later['id']}"),
+        }
         for earlier, later, result in zip(inspections, inspections[1:], results)
     ]
     names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
     judged = threads_judged((later, result) for (_, later), result in zip(consecutive, results))
     thread_rows = threads(await _improvement_themes(db, ids), judged, names, ids)
+    page = {
+        "authority": found[0],
+        "inspections": inspections,
+        "pairs": pairs,
+        "threads": thread_rows,
+        "neighbours": await neighbours(datasette, db, found[0], inspections, names),
+    }
     if request.url_vars.get("format") == ".json":
-        return Response.json(
+        return json_response(
             {
-                "authority": found[0],
-                "inspections": inspections,
-                "pairs": [{"from": p["from"]["id"], "to": p["to"]["id"], "counts": p["counts"]} for p in pairs],
-                "threads": thread_rows,
+                **page,
+                "pairs": [
+                    {"from": p["from"]["id"], "to": p["to"]["id"], "counts": p["counts"], "url": p["url"]}
+                    for p in pairs
+                ],
             }
         )
-    return Response.html(
-        await _render(
-            datasette,
-            request,
-            "ofsted_authority.html",
-            {
-                "authority": found[0],
-                "inspections": inspections,
-                "pairs": pairs,
-                "threads": thread_rows,
-                "chart": grade_chart(inspections),
-                "database": db.name,
-            },
-        )
+    json_url = datasette.urls.path(f"/-/ofsted/{authority_id}.json")
+    return await _render(
+        datasette,
+        request,
+        "ofsted_authority.html",
+        {
+            **page,
+            "chart": grade_chart(inspections),
+            "database": db.name,
+            "json_url": json_url,
+            "ofsted_json_url": json_url,
+        },
+        trail=ofsted_trail(datasette),
     )
+
+
+async def improvement_themes(db: Database, inspection_ids: list[str]) -> dict[str, set[str]]:
+    """The themes each inspection asked the authority to improve on (the report's own, not its summary's)."""
+    if not inspection_ids:
+        return {}
+    placeholders = ",".join("?" for _ in inspection_ids)
+    out: dict[str, set[str]] = {i: set() for i in inspection_ids}
+    for row in await _rows(
+        db,
+        f"""
+        select distinct f.inspection_id, ft.theme_id from findings f
+        join finding_themes ft on ft.finding_id = f.id join documents d on d.id = f.document_id
+        where f.inspection_id in ({placeholders}) and f.kind = 'improvement' and f.about = 'authority'
+          and d.kind != 'summary for children' and ft.theme_id not like 'nf-%'
+        """,
+        inspection_ids,
+    ):
+        out[row["inspection_id"]].add(row["theme_id"])
+    return out
+
+
+async def neighbours(datasette, db: Database, authority: dict, inspections: list[dict], names: dict[str, str]) -> dict:
+    """Do my statistical neighbours share this issue? For each theme of the latest inspection's improvements,
+    the neighbours (as the DfE lists them in la_lookup.csv) whose inspections asked for the same, with links
+    to the comparison that shows it."""
+    codes = [c.strip() for c in (authority.get("statistical_neighbours") or "").split(",") if c.strip()]
+    held = []
+    if codes:
+        placeholders = ",".join("?" for _ in codes)
+        held = await _rows(
+            db,
+            f"select id, name, la_code from authorities where la_code in ({placeholders}) "
+            "and id in (select authority_id from inspections) order by name",
+            codes,
+        )
+    latest = inspections[-1]["id"] if inspections else None
+    own = (await improvement_themes(db, [latest])).get(latest, set()) if latest else set()
+    themes = {t: {"id": t, "name": names.get(t, t), "sharing": [], "not_sharing": []} for t in own}
+    for neighbour in held:
+        ids = [
+            r["id"]
+            for r in await _rows(
+                db, "select id from inspections where authority_id = ? order by start_date", [neighbour["id"]]
+            )
+        ]
+        raised = await improvement_themes(db, ids)
+        for theme, entry in themes.items():
+            where = [i for i in ids if theme in raised[i]]
+            if not where:
+                entry["not_sharing"].append({"id": neighbour["id"], "name": neighbour["name"]})
+                continue
+            last = where[-1]
+            position = ids.index(last)
+            if position > 0:  # the comparison in which the neighbour's inspection asked for it
+                url = datasette.urls.path(f"/-/ofsted/compare/{ids[position - 1]}...{last}?") + urlencode(
+                    {"theme": theme}
+                )
+            else:
+                url = datasette.urls.path(f"/-/ofsted/{neighbour['id']}#{last}")
+            entry["sharing"].append(
+                {
+                    "id": neighbour["id"],
+                    "name": neighbour["name"],
+                    "inspection_id": last,
+                    "inspections": len(where),
+                    "url": url,
+                }
+            )
+    ordered = sorted(themes.values(), key=lambda t: (-len(t["sharing"]), t["name"]))
+    return {
+        "listed": len(codes),
+        "held": [{"id": n["id"], "name": n["name"]} for n in held],
+        "latest_inspection_id": latest,
+        "themes": ordered,
+    }

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from datasette.database import Database
-from datasette.utils.asgi import NotFound
+from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from ..permissions import TABLES, ensure_can_view, ensure_can_view_instance
@@ -85,19 +86,82 @@ async def _inspection(db: Database, inspection_id: str) -> dict | None:
     return inspection
 
 
-def _render(datasette, request, template: str, context: dict):
-    return datasette.render_template(template, {**context, "status_labels": STATUS_LABELS}, request=request)
+# The order a comparison's groups are read in: what needs action first.
+STATUS_ORDER = ("recurring", "resolved", "new", "not_revisited")
+LINKABLE_SCHEMES = ("http", "https")
+
+
+def http_url(value: object) -> str | None:
+    """The address if it is an http(s) URL, else None: only these ever become links.
+
+    A MANIFEST.csv can carry anything (`javascript:`, `data:`, a local path); a link to it would run or leak.
+    """
+    if not isinstance(value, str):
+        return None
+    url = value.strip()
+    if any(ord(c) < 33 for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in LINKABLE_SCHEMES or not parts.netloc:
+        return None
+    return url
+
+
+def page_url(source_url: object, page: object) -> str | None:
+    """The report's page in its source PDF (`#page=N`, which browsers' PDF viewers follow), when the source is http(s)."""
+    url = http_url(source_url)
+    if url is None or not isinstance(page, int) or page < 1:
+        return None
+    return f"{url.split('#', 1)[0]}#page={page}"
+
+
+def with_links(documents: list[dict]) -> list[dict]:
+    """Documents with `href`: their source when it may be a link."""
+    return [{**d, "href": http_url(d.get("source_url"))} for d in documents]
+
+
+async def _render(datasette, request, template: str, context: dict, trail: list[tuple[str, str]] | None = None):
+    """The page's HTML; `trail` is its breadcrumbs after home (label, href)."""
+    return Response.html(
+        await datasette.render_template(
+            template,
+            {**context, "status_labels": STATUS_LABELS, "trail": trail or []},
+            request=request,
+        )
+    )
+
+
+def ofsted_trail(datasette, *more: tuple[str, str]) -> list[tuple[str, str]]:
+    return [("Ofsted inspections", datasette.urls.path("/-/ofsted")), *more]
+
+
+def json_response(body: dict) -> Response:
+    """A page's data as JSON, as Datasette's own .json pages: plain data, markup left out."""
+    return Response.json(body, default=str)
+
+
+WORD_TOKEN = re.compile(r"[A-Za-z][A-Za-z'\u2019]*")
 
 
 def highlight(text: str, stems: set[str] | frozenset[str]) -> Markup:
-    """The text, escaped, with the words whose stems the pair shares marked."""
+    """The text, escaped, with the words whose stems the pair shares marked.
+
+    The text between marked words is escaped in one piece: escaping word by word was most of a
+    large comparison page's time.
+    """
     if not stems:
         return Markup(escape(text))
-    out = []
-    for token in re.split(r"([A-Za-z][A-Za-z'\u2019]*)", text):
+    out: list[str] = []
+    last = 0
+    for match in WORD_TOKEN.finditer(text):
+        token = match.group(0)
         word = token.lower().replace("\u2019", "'").split("'")[0]
-        if token and token[0].isalpha() and len(word) > 2 and word not in STOPWORDS and stem(word) in stems:
+        if len(word) > 2 and word not in STOPWORDS and stem(word) in stems:
+            out.append(escape(text[last : match.start()]))
             out.append(Markup("<mark>{}</mark>").format(token))
-        else:
-            out.append(escape(token))
+            last = match.end()
+    out.append(escape(text[last:]))
     return Markup("").join(out)

@@ -10,7 +10,20 @@ from datasette.utils.asgi import BadRequest, NotFound, Response
 
 from ..align import STATUSES
 from ..comparisons import comparison
-from .common import ID, MAX_ID, STATUS_HELP, _inspection, _render, _rows, highlight, ofsted_database
+from .common import (
+    ID,
+    MAX_ID,
+    STATUS_HELP,
+    STATUS_ORDER,
+    _inspection,
+    _render,
+    _rows,
+    highlight,
+    ofsted_database,
+    ofsted_trail,
+    page_url,
+    with_links,
+)
 
 
 def _parse_pair(pair: str) -> tuple[str, str]:
@@ -124,7 +137,10 @@ async def compare(datasette, request):
         )
 
     theme_names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
+    sources = {d["id"]: d.get("source_url") for i in (earlier, later) for d in i["documents"]}
+    said = await sentence_stances(db, rows)
     for row in rows:
+        present(row, said)
         stems = _row_stems(row)
         for side in ("from", "to"):
             for finding in row[side]:
@@ -133,7 +149,7 @@ async def compare(datasette, request):
                 if finding.get("sentence") and finding["sentence"] != finding["text"]:
                     finding["sentence_html"] = highlight(finding["sentence"], own)
                 finding["url"] = datasette.urls.row(db.name, "findings", finding["id"])
-    row_themes = sorted({t for row in result["rows"] for t in row["themes"]}, key=lambda t: theme_names.get(t, t))
+                finding["page_url"] = page_url(sources.get(finding.get("document_id")), finding.get("page"))
     others = await _rows(
         db,
         "select id, inspection_type, start_date from inspections where authority_id = ? order by start_date",
@@ -141,32 +157,124 @@ async def compare(datasette, request):
     )
     base = datasette.urls.path(f"/-/ofsted/compare/{earlier_id}...{later_id}")
     query = urlencode({k: v for k, v in (("status", status_filter), ("theme", theme_filter)) if v})
-    return Response.html(
-        await _render(
-            datasette,
-            request,
-            "ofsted_compare.html",
-            {
-                "earlier": earlier,
-                "later": later,
-                "rows": rows,
-                "counts": result["counts"],
-                "total": len(result["rows"]),
-                "status_filter": status_filter,
-                "theme_filter": theme_filter,
-                "themes": [(t, theme_names.get(t, t)) for t in row_themes],
-                "theme_names": theme_names,
-                "status_help": STATUS_HELP,
-                "statuses": STATUSES,
-                "inspections": others,
-                "base": base,
-                "json_url": f"{base}.json" + (f"?{query}" if query else ""),
-                "csv_url": f"{base}.csv" + (f"?{query}" if query else ""),
-                "timeline_url": datasette.urls.path(f"/-/ofsted/{earlier['authority_id']}"),
-                "database": db.name,
-            },
-        )
+    for inspection in (earlier, later):
+        inspection["documents"] = with_links(inspection["documents"])
+    timeline_url = datasette.urls.path(f"/-/ofsted/{earlier['authority_id']}")
+    return await _render(
+        datasette,
+        request,
+        "ofsted_compare.html",
+        {
+            "earlier": earlier,
+            "later": later,
+            "rows": rows,
+            "groups": [(s, [r for r in rows if r["status"] == s]) for s in STATUS_ORDER],
+            "summary": summary(result["rows"], theme_names),
+            "counts": result["counts"],
+            "total": len(result["rows"]),
+            "status_filter": status_filter,
+            "theme_filter": theme_filter,
+            "theme_names": theme_names,
+            "status_help": STATUS_HELP,
+            "statuses": STATUS_ORDER,
+            "inspections": others,
+            "base": base,
+            "json_url": f"{base}.json" + (f"?{query}" if query else ""),
+            "csv_url": f"{base}.csv" + (f"?{query}" if query else ""),
+            "ofsted_json_url": f"{base}.json" + (f"?{query}" if query else ""),
+            "timeline_url": timeline_url,
+            "database": db.name,
+            # The reviews feature sets this to a template included once per row (it gets `row`).
+            "row_review_template": None,
+        },
+        trail=ofsted_trail(datasette, (earlier["authority_name"], timeline_url)),
     )
+
+
+SQL_VARIABLES = 500  # ids a query binds at once, under SQLite's oldest limit of 999
+
+# The engine's own confidence (0..1) when it gives one; else its similarity score, where MATCH (0.32) is the line.
+CONFIDENCE_WORDS = ((0.75, "a clear call"), (0.5, "a fair call"), (0.0, "a close call: worth a second look"))
+SCORE_WORDS = ((0.55, "a clear call"), (0.4, "a fair call"), (0.0, "a close call: worth a second look"))
+STANCE_OF_POLARITY = {"negative": "criticises", "positive": "praises"}
+STANCE_OF_SENTENCE = {-1: "criticises", 1: "praises", 0: "neutral"}  # finding_sentences.polarity
+# Which way a finding points for each status: criticism is evidence that a concern recurs, praise that it was resolved.
+SUPPORTS = {"recurring": "criticises", "resolved": "praises"}
+
+
+def confidence_words(row: dict) -> str:
+    """The score in plain words: how sure the comparison is of this row's status."""
+    if row.get("confidence") is not None:
+        scale, value = CONFIDENCE_WORDS, float(row["confidence"])
+    else:
+        scale, value = SCORE_WORDS, float(row.get("score") or 0.0)
+    words = next(text for floor, text in scale if value >= floor)
+    if row.get("needs_review") and "second look" not in words:
+        words += ": worth a second look"
+    return words
+
+
+async def sentence_stances(db, rows: list[dict]) -> dict[tuple[str, str], str]:
+    """What each evidence sentence says (criticises, praises, neutral), as classified at ingest.
+
+    A paragraph can praise one thing and criticise the next: the sentence that matched decides the
+    stance, not the paragraph's overall polarity. Used until the engine gives each finding its stance.
+    """
+    wanted = {(f["id"], f.get("sentence")) for row in rows for side in ("from", "to") for f in row[side]}
+    ids = sorted({finding_id for finding_id, sentence in wanted if sentence})
+    out: dict[tuple[str, str], str] = {}
+    for start in range(0, len(ids), SQL_VARIABLES):
+        chunk = ids[start : start + SQL_VARIABLES]
+        for r in await _rows(
+            db,
+            f"select finding_id, text, polarity from finding_sentences where finding_id in ({','.join('?' for _ in chunk)})",
+            chunk,
+        ):
+            if (r["finding_id"], r["text"]) in wanted:
+                out[(r["finding_id"], r["text"])] = STANCE_OF_SENTENCE.get(r["polarity"], "neutral")
+    return out
+
+
+def stance(finding: dict, status: str, said: dict[tuple[str, str], str] | None = None) -> str | None:
+    """'for' when the evidence supports the row's status, 'against' when it points the other way, None for neither."""
+    wanted = SUPPORTS.get(status)
+    if wanted is None or finding.get("role") != "evidence":
+        return None
+    said_here = finding.get("stance") or (said or {}).get((finding["id"], finding.get("sentence")))
+    said = said_here or STANCE_OF_POLARITY.get(finding.get("polarity") or "", "neutral")
+    if said == "neutral":
+        return None
+    return "for" if said == wanted else "against"
+
+
+def present(row: dict, said: dict[tuple[str, str], str] | None = None) -> None:
+    """Sets row["view"]: per side, the findings shown (improvements, then the deciding evidence) and those folded.
+
+    The engine lists evidence best first (the words shared, then the polarity that decides); the first is
+    the one that decided the status, the rest are shown on request.
+    """
+    row["confidence_words"] = confidence_words(row) if row["status"] in SUPPORTS else None
+    view = {}
+    for side in ("from", "to"):
+        evidence = [f for f in row[side] if f["role"] == "evidence"]
+        for finding in evidence:
+            finding["weighs"] = stance(finding, row["status"], said)
+        shown = [f for f in row[side] if f["role"] != "evidence"] + evidence[:1]
+        view[side] = {"shown": shown, "folded": evidence[1:]}
+    row["view"] = view
+
+
+def summary(rows: list[dict], theme_names: dict[str, str]) -> list[dict]:
+    """Statuses by theme over the whole comparison: a theme a line, most rows first."""
+    by_theme: dict[str, dict[str, int]] = {}
+    for row in rows:
+        for theme in row["themes"]:
+            by_theme.setdefault(theme, dict.fromkeys(STATUS_ORDER, 0))[row["status"]] += 1
+    lines = [
+        {"id": t, "name": theme_names.get(t, t), "counts": c, "total": sum(c.values())} for t, c in by_theme.items()
+    ]
+    lines.sort(key=lambda line: (-line["counts"]["recurring"], -line["total"], line["name"]))
+    return lines
 
 
 def _csv(rows: list[dict]) -> str:

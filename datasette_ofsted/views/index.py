@@ -1,10 +1,21 @@
-"""The index: every authority with its latest inspection."""
+"""The index: every authority with its latest inspection, sortable and filtered by region, latest grade and year."""
 
 from __future__ import annotations
 
-from datasette.utils.asgi import Response
+from urllib.parse import urlencode
 
-from .common import _render, _rows, ofsted_database
+from datasette.utils.asgi import BadRequest
+
+from .common import GRADE_RANK, _render, _rows, json_response, ofsted_database
+
+NO_GRADE = "none"  # the grade filter's value for a latest inspection without an overall grade
+SORTS = {
+    "name": lambda a: a["name"].lower(),
+    "region": lambda a: ((a["region"] or "~").lower(), a["name"].lower()),
+    "inspections": lambda a: (a["inspections"], a["name"].lower()),
+    "latest": lambda a: (a["latest_date"] or "", a["name"].lower()),
+    "grade": lambda a: (GRADE_RANK.get(a["latest_grade"] or "", 0), a["name"].lower()),
+}
 
 
 async def index(datasette, request):
@@ -12,7 +23,8 @@ async def index(datasette, request):
     authorities = await _rows(
         db,
         """
-        select a.id, a.name, a.region, count(i.id) as inspections, max(i.start_date) as latest
+        select a.id, a.name, a.region, count(i.id) as inspections,
+               group_concat(substr(i.start_date, 1, 4)) as years
         from authorities a join inspections i on i.authority_id = a.id
         group by a.id order by a.name
         """,
@@ -22,24 +34,86 @@ async def index(datasette, request):
         for r in await _rows(
             db,
             """
-            select i.* from inspections i
+            select i.id, i.authority_id, i.start_date, i.inspection_type, i.overall_grade from inspections i
             where i.start_date = (select max(start_date) from inspections j where j.authority_id = i.authority_id)
             """,
         )
     }
     for authority in authorities:
-        authority["latest"] = latest.get(authority["id"])
+        newest = latest.get(authority["id"]) or {}
+        authority["years"] = sorted(set((authority["years"] or "").split(",")) - {""})
+        authority["latest_id"] = newest.get("id")
+        authority["latest_date"] = newest.get("start_date")
+        authority["latest_type"] = newest.get("inspection_type")
+        authority["latest_grade"] = newest.get("overall_grade")
+
+    region, grade, year = (request.args.get(k) or "" for k in ("region", "grade", "year"))
+    sort = request.args.get("sort") or "name"
+    if sort.lstrip("-") not in SORTS:
+        raise BadRequest(f"sort must be one of {', '.join(SORTS)} (a leading - sorts descending)")
+    regions = sorted({a["region"] for a in authorities if a["region"]})
+    grades = sorted({a["latest_grade"] for a in authorities if a["latest_grade"]}, key=lambda g: -GRADE_RANK.get(g, 0))
+    years = sorted({y for a in authorities for y in a["years"]}, reverse=True)
+    shown = [
+        a
+        for a in authorities
+        if (not region or a["region"] == region)
+        and (not grade or (a["latest_grade"] or NO_GRADE) == grade)
+        and (not year or year in a["years"])
+    ]
+    shown.sort(key=SORTS[sort.lstrip("-")], reverse=sort.startswith("-"))
+
     counts = (
         await db.execute(
             "select (select count(*) from inspections), (select count(*) from findings), "
             "(select count(*) from findings where kind = 'improvement')"
         )
     ).first()
-    return Response.html(
-        await _render(
-            datasette,
-            request,
-            "ofsted_index.html",
-            {"authorities": authorities, "database": db.name, "totals": list(counts)},
+    filters = {"region": region, "grade": grade, "year": year}
+    if request.url_vars.get("format") == ".json":
+        return json_response(
+            {
+                "authorities": [
+                    {
+                        "id": a["id"],
+                        "name": a["name"],
+                        "region": a["region"],
+                        "inspections": a["inspections"],
+                        "years": a["years"],
+                        "latest": {
+                            "id": a["latest_id"],
+                            "start_date": a["latest_date"],
+                            "inspection_type": a["latest_type"],
+                            "overall_grade": a["latest_grade"],
+                        },
+                        "url": datasette.urls.path(f"/-/ofsted/{a['id']}"),
+                    }
+                    for a in shown
+                ],
+                "filters": {k: v or None for k, v in filters.items()},
+                "sort": sort,
+                "totals": {"inspections": counts[0], "findings": counts[1], "improvements": counts[2]},
+            }
         )
+    filter_query = urlencode({k: v for k, v in filters.items() if v})
+    return await _render(
+        datasette,
+        request,
+        "ofsted_index.html",
+        {
+            "authorities": shown,
+            "all_count": len(authorities),
+            "database": db.name,
+            "totals": list(counts),
+            "regions": regions,
+            "grades": grades,
+            "years": years,
+            "filters": filters,
+            "no_grade": NO_GRADE,
+            "sort": sort,
+            "filter_query": filter_query,
+            "ofsted_json_url": datasette.urls.path("/-/ofsted.json")
+            + (f"?{request.query_string}" if request.query_string else ""),
+        },
+        trail=[(db.name, datasette.urls.database(db.name))],
     )

@@ -1,0 +1,139 @@
+"""England as a whole: the themes Ofsted raised again most often, by region and year, and where they recurred.
+
+A theme "recurs" when a comparison of an authority's consecutive inspections marks a row on it recurring.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+from datasette.database import Database
+from datasette.utils.asgi import BadRequest
+
+from .common import _render, _rows, json_response, ofsted_database, ofsted_trail
+
+YEAR = re.compile(r"\d{4}")
+TOP_THEMES = 25  # themes listed on the page; the JSON has them all
+NATIONAL_FRAMEWORK = "nf-"  # the National Framework tags cut across every theme: they would top every list
+
+
+async def recurring_rows(db: Database) -> list[dict]:
+    """Every comparison row of consecutive inspections marked recurring, with its themes, authority and year."""
+    rows = await _rows(
+        db,
+        """
+        select distinct l.authority_id, a.name as authority_name, a.region, l.from_inspection_id,
+               l.to_inspection_id, substr(i.start_date, 1, 4) as year, l.side, l.row_number, l.themes
+        from issue_links l join authorities a on a.id = l.authority_id join inspections i on i.id = l.to_inspection_id
+        where l.status = 'recurring'
+        """,
+    )
+    seen: dict[tuple, dict] = {}
+    for row in rows:
+        key = (row["from_inspection_id"], row["to_inspection_id"], row["side"], row["row_number"])
+        themes = {t.strip() for t in (row["themes"] or "").split(",") if t.strip()}
+        if key in seen:
+            seen[key]["themes"] |= themes
+        else:
+            seen[key] = {**row, "themes": themes}
+    return list(seen.values())
+
+
+def recurring_themes(rows: list[dict], names: dict[str, str], region: str = "", year: str = "") -> list[dict]:
+    """Themes by the number of recurring rows, with their regions, years and the pairs they recurred in."""
+    themes: dict[str, dict] = {}
+    for row in rows:
+        if (region and row["region"] != region) or (year and row["year"] != year):
+            continue
+        for theme in row["themes"]:
+            if theme.startswith(NATIONAL_FRAMEWORK):
+                continue
+            entry = themes.setdefault(
+                theme,
+                {
+                    "id": theme,
+                    "name": names.get(theme, theme),
+                    "recurring_rows": 0,
+                    "by_region": {},
+                    "by_year": {},
+                    "_pairs": {},
+                },
+            )
+            entry["recurring_rows"] += 1
+            entry["by_region"][row["region"] or "unknown"] = entry["by_region"].get(row["region"] or "unknown", 0) + 1
+            entry["by_year"][row["year"]] = entry["by_year"].get(row["year"], 0) + 1
+            pair = (row["authority_id"], row["from_inspection_id"], row["to_inspection_id"])
+            entry["_pairs"].setdefault(pair, {"authority_name": row["authority_name"], "region": row["region"]})
+    out = []
+    for entry in themes.values():
+        authorities: dict[str, dict] = {}
+        for (authority_id, earlier, later), about in sorted(entry.pop("_pairs").items()):
+            authority = authorities.setdefault(
+                authority_id,
+                {"id": authority_id, "name": about["authority_name"], "region": about["region"], "pairs": []},
+            )
+            authority["pairs"].append({"from": earlier, "to": later})
+        for authority in authorities.values():
+            authority["consecutive_pairs"] = longest_run(authority["pairs"])
+        entry["authorities"] = sorted(authorities.values(), key=lambda a: (-a["consecutive_pairs"], a["name"]))
+        entry["by_region"] = dict(sorted(entry["by_region"].items(), key=lambda kv: (-kv[1], kv[0])))
+        entry["by_year"] = dict(sorted(entry["by_year"].items()))
+        out.append(entry)
+    out.sort(key=lambda t: (-len(t["authorities"]), -t["recurring_rows"], t["name"]))
+    return out
+
+
+def longest_run(pairs: list[dict]) -> int:
+    """The most comparisons in a row (each pair's later inspection the next one's earlier) the theme recurred in.
+
+    2 means the concern was raised in three inspections running; pairs with a gap between them do not chain.
+    """
+    best = run = 0
+    previous_to = None
+    for pair in sorted(pairs, key=lambda p: p["from"]):
+        run = run + 1 if pair["from"] == previous_to else 1
+        best = max(best, run)
+        previous_to = pair["to"]
+    return best
+
+
+async def national(datasette, request):
+    db = await ofsted_database(datasette, request)
+    region, year = request.args.get("region") or "", request.args.get("year") or ""
+    if year and not YEAR.fullmatch(year):
+        raise BadRequest("year must be four digits, such as 2022")
+    rows = await recurring_rows(db)
+    names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
+    themes = recurring_themes(rows, names, region, year)
+    for theme in themes:
+        for authority in theme["authorities"]:
+            for pair in authority["pairs"]:
+                pair["url"] = datasette.urls.path(
+                    f"/-/ofsted/compare/{pair['from']}...{pair['to']}?"
+                    + urlencode({"status": "recurring", "theme": theme["id"]})
+                )
+    regions = sorted({r["region"] for r in rows if r["region"]})
+    years = sorted({r["year"] for r in rows}, reverse=True)
+    filters = {"region": region, "year": year}
+    query = urlencode({k: v for k, v in filters.items() if v})
+    json_url = datasette.urls.path("/-/ofsted/national.json") + (f"?{query}" if query else "")
+    if request.url_vars.get("format") == ".json":
+        return json_response({"filters": {k: v or None for k, v in filters.items()}, "themes": themes})
+    return await _render(
+        datasette,
+        request,
+        "ofsted_national.html",
+        {
+            "themes": themes[:TOP_THEMES],
+            "theme_count": len(themes),
+            "regions": regions,
+            "years": years,
+            "filters": filters,
+            "json_url": json_url,
+            "ofsted_json_url": json_url,
+            "pairs": len({(r["from_inspection_id"], r["to_inspection_id"]) for r in rows}),
+            "database": db.name,
+        },
+        trail=ofsted_trail(datasette),
+    )

@@ -1,0 +1,76 @@
+"""/-/ofsted/national: the themes raised again most across England, by region and year, with where they recurred."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+
+@pytest.mark.asyncio
+async def test_national_json_lists_recurring_themes(ds):
+    response = await ds.client.get("/-/ofsted/national.json")
+    assert response.status_code == 200
+    themes = response.json()["themes"]
+    assert len(themes) >= 5
+    sizes = [(len(t["authorities"]), t["recurring_rows"]) for t in themes]
+    assert sizes == sorted(sizes, reverse=True)
+    assert not any(t["id"].startswith("nf-") for t in themes)
+    for theme in themes:
+        assert sum(theme["by_region"].values()) == theme["recurring_rows"] == sum(theme["by_year"].values())
+
+
+@pytest.mark.asyncio
+async def test_each_place_a_theme_recurred_links_to_its_findings(ds):
+    themes = (await ds.client.get("/-/ofsted/national.json")).json()["themes"]
+    theme = themes[0]
+    authority = theme["authorities"][0]
+    pair = authority["pairs"][0]
+    query = parse_qs(urlsplit(pair["url"]).query)
+    assert query == {"status": ["recurring"], "theme": [theme["id"]]}
+    compared = (await ds.client.get(pair["url"].replace("?", ".json?"))).json()
+    assert compared["rows"] and all(theme["id"] in r["themes"] and r["status"] == "recurring" for r in compared["rows"])
+    assert compared["from"]["authority_id"] == authority["id"]
+
+
+@pytest.mark.asyncio
+async def test_authorities_where_a_theme_recurred_in_consecutive_inspections(ds):
+    themes = (await ds.client.get("/-/ofsted/national.json")).json()["themes"]
+    repeated = [(t["id"], a) for t in themes for a in t["authorities"] if a["consecutive_pairs"] > 1]
+    assert repeated  # Birmingham and Manchester have four inspections each
+    for _theme_id, authority in repeated:
+        pairs = sorted(authority["pairs"], key=lambda p: p["from"])
+        assert any(a["to"] == b["from"] for a, b in zip(pairs, pairs[1:]))  # a chain, not two separate pairs
+    authority = repeated[0][1]
+    html = (await ds.client.get("/-/ofsted/national")).text
+    assert f'title="raised in {authority["consecutive_pairs"] + 1} inspections running"' in html
+
+
+def test_pairs_with_a_gap_do_not_count_as_running():
+    from datasette_ofsted.views.national import longest_run
+
+    kent = [{"from": "kent-2013-07-15", "to": "kent-2017-03-06"}, {"from": "kent-2022-05-09", "to": "kent-2025-11-03"}]
+    assert longest_run(kent) == 1
+    chained = [
+        {"from": "b-2014", "to": "b-2016"},
+        {"from": "b-2016", "to": "b-2018"},
+        {"from": "b-2018", "to": "b-2023"},
+    ]
+    assert longest_run(chained) == 3 and longest_run(chained[:1] + chained[2:]) == 1
+
+
+@pytest.mark.asyncio
+async def test_national_filters_by_region_and_year(ds):
+    everything = (await ds.client.get("/-/ofsted/national.json")).json()["themes"]
+    north_west = (await ds.client.get("/-/ofsted/national.json?region=North+West")).json()["themes"]
+    assert north_west and all(set(t["by_region"]) == {"North West"} for t in north_west)
+    assert sum(t["recurring_rows"] for t in north_west) < sum(t["recurring_rows"] for t in everything)
+    year = next(iter(everything[0]["by_year"]))
+    of_year = (await ds.client.get(f"/-/ofsted/national.json?year={year}")).json()["themes"]
+    assert of_year and all(set(t["by_year"]) == {year} for t in of_year)
+    html = (await ds.client.get("/-/ofsted/national")).text
+    assert "What Ofsted raises again across England" in html and 'href="?region=North%20West' in html
+    assert (await ds.client.get("/-/ofsted/national?year=abcd")).status_code == 400
+
+
+@pytest.mark.asyncio
+async def test_index_links_to_the_national_view(ds):
+    assert 'href="/-/ofsted/national"' in (await ds.client.get("/-/ofsted")).text
