@@ -20,9 +20,10 @@ INSPECTION_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*-\d{4}-\d{2}-\d{2}$")
 
 @hookimpl
 def register_routes():
-    from .views import authority, compare, index, search
+    from .views import authority, compare, index, review, search
 
     return [
+        *review.routes(),
         (r"^/-/ofsted$", index.index),
         (r"^/-/ofsted/search$", search.search),
         (r"^/-/ofsted/compare$", compare.compare_form),
@@ -63,3 +64,34 @@ def render_cell(value, column, table, database, datasette):
     timeline = datasette.urls.path(f"/-/ofsted/{authority}")
     record = datasette.urls.row(database, "inspections", value)
     return Markup('<a href="{}">{}</a> (<a href="{}#{}">timeline</a>)').format(record, value, timeline, value)
+
+
+@hookimpl
+def permission_allowed(datasette, actor, action, resource):
+    """`ofsted-review`: the actors the plugin setting `reviewers` (an allow block) names; nobody when unset.
+
+    Says nothing otherwise, so that another permission plugin can grant it too.
+    """
+    if action != "ofsted-review":
+        return None
+    from datasette.utils import actor_matches_allow
+
+    reviewers = (datasette.plugin_config("datasette-ofsted") or {}).get("reviewers")
+    if reviewers is None or actor is None:
+        return None
+    return True if actor_matches_allow(actor, reviewers) else None
+
+
+@hookimpl
+def startup(datasette):
+    """Give a served, writable ofsted_reviews database its reviews table (ofsted-ingest makes it; a new file may not have it)."""
+
+    async def inner():
+        from .reviews import ensure_reviews_schema
+        from .views.review import reviews_database
+
+        rdb = reviews_database(datasette)
+        if rdb is not None and rdb.is_mutable and not await rdb.table_exists("reviews"):
+            await rdb.execute_write_fn(ensure_reviews_schema, block=True)
+
+    return inner

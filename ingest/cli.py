@@ -275,6 +275,9 @@ def main(paths: tuple[str, ...], db_path: str, workers: int) -> None:
         from .load import holds_file, open_database, record_error, write_document
 
         db = open_database(db_path)
+        from datasette_ofsted.reviews import create_reviews_database
+
+        create_reviews_database(db_path)  # the reviewers' calls, kept apart from what a rebuild replaces
         links = LinkKeeper(db)
         for path, reason in problems:
             click.echo(f"{path}: {reason}", err=True)

@@ -11,6 +11,7 @@ from datasette.utils.asgi import BadRequest, NotFound, Response
 from ..align import STATUSES
 from ..findings import compare_inspections
 from .common import ID, MAX_ID, STATUS_HELP, _inspection, _render, _rows, highlight, ofsted_database
+from .review import overlay_reviews, review_context
 
 
 def _parse_pair(pair: str) -> tuple[str, str]:
@@ -98,6 +99,7 @@ async def compare(datasette, request):
         return Response.redirect(datasette.urls.path(f"/-/ofsted/compare/{later_id}...{earlier_id}{fmt}") + query)
 
     result = await db.execute_fn(lambda conn: compare_inspections(conn, earlier_id, later_id))
+    result = await overlay_reviews(datasette, request, earlier_id, later_id, result)
     status_filter = request.args.get("status") or ""
     theme_filter = request.args.get("theme") or ""
     if status_filter and status_filter not in STATUSES:
@@ -164,6 +166,7 @@ async def compare(datasette, request):
                 "csv_url": f"{base}.csv" + (f"?{query}" if query else ""),
                 "timeline_url": datasette.urls.path(f"/-/ofsted/{earlier['authority_id']}"),
                 "database": db.name,
+                **await review_context(datasette, request, earlier_id, later_id),
             },
         )
     )
@@ -176,6 +179,9 @@ def _csv(rows: list[dict]) -> str:
         [
             "row",
             "status",
+            "auto_status",
+            "reviewed_by",
+            "reviewed_at",
             "score",
             "themes",
             "side",
@@ -198,6 +204,9 @@ def _csv(rows: list[dict]) -> str:
                         for v in (
                             number,
                             row["status"],
+                            row.get("auto_status", row["status"]),
+                            (row.get("review") or {}).get("actor"),
+                            (row.get("review") or {}).get("at"),
                             row["score"],
                             "; ".join(row["themes"]),
                             side,
