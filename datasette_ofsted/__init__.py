@@ -95,3 +95,11 @@ def startup(datasette):
             await rdb.execute_write_fn(ensure_reviews_schema, block=True)
 
     return inner
+
+
+@hookimpl
+def prepare_connection(conn):
+    """`ofsted_review_key(document_id, text)` in SQL: the key reviews are kept under (see reviews.py)."""
+    from .reviews import register_sql_functions
+
+    register_sql_functions(conn)

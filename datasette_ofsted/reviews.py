@@ -117,6 +117,43 @@ def improvement_key(finding: dict) -> str:
     return f"{finding['document_id']}:{digest}"
 
 
+def sql_review_key(document_id: str | None, text: str | None) -> str | None:
+    """improvement_key for SQL: `ofsted_review_key(findings.document_id, findings.text)`."""
+    if document_id is None or text is None:
+        return None
+    return improvement_key({"document_id": document_id, "text": text})
+
+
+def register_sql_functions(conn: sqlite3.Connection) -> None:
+    """Let SQL compute an improvement's review key, to join findings or issue_links to ofsted_reviews.reviews."""
+    conn.create_function("ofsted_review_key", 2, sql_review_key, deterministic=True)
+
+
+def attach_reviews(conn: sqlite3.Connection, reviews_path: str | Path) -> bool:
+    """Attach ofsted_reviews.db, read-only, to a connection as schema `ofsted_reviews` (once).
+
+    So that SQL on ofsted.db (canned queries, charts) can take the reviewed status:
+    `coalesce(r.status, l.status)` joined on REVIEWED_STATUS_JOIN. Whoever may run SQL on that
+    connection can then read the reviews: attach only where the reviews are as public as ofsted.db.
+    """
+    attached = {row[1] for row in conn.execute("pragma database_list")}
+    if REVIEWS_DATABASE in attached:
+        return True
+    path = Path(reviews_path)
+    if not path.is_file():
+        return False
+    conn.execute(f"attach database ? as {REVIEWS_DATABASE}", [f"{path.resolve().as_uri()}?mode=ro"])
+    return True
+
+
+# The join that gives an issue_links row (l) of a finding (f) its current review (r), if any.
+REVIEWED_STATUS_JOIN = """
+left join ofsted_reviews.current_reviews r
+  on r.from_inspection_id = l.from_inspection_id and r.to_inspection_id = l.to_inspection_id
+ and r.item_key = ofsted_review_key(f.document_id, f.text)
+"""
+
+
 def improvements(row: dict) -> list[tuple[str, dict]]:
     """A comparison row's improvements with their side, earlier report first."""
     return [(side, f) for side in ("from", "to") for f in row[side] if f.get("role") == "improvement"]

@@ -23,9 +23,12 @@ from datasette.plugins import pm
 from datasette_ofsted import hookimpl
 from datasette_ofsted.reviews import (
     MAX_NOTE,
+    REVIEWED_STATUS_JOIN,
     apply_reviews,
+    attach_reviews,
     create_reviews_database,
     improvement_key,
+    register_sql_functions,
     reviews_path_beside,
 )
 from ingest.evaluate import evaluate
@@ -455,3 +458,60 @@ async def test_reviews_survive_a_rebuild_of_ofsted_db_from_scratch(ds, reviews_d
     row = next(r for r in (await comparison(served))["rows"] if r["review"])
     assert row["status"] == "resolved" and row["auto_status"] == "not_revisited" and row["review"]["note"] == "kept"
     assert [f["text"] for f in row["from"] if f["role"] == "improvement"] == [finding["text"]]
+
+
+# SQL: the key in Datasette's SQL, and the reviewed status joined onto issue_links
+
+
+@pytest.mark.asyncio
+async def test_sql_gets_the_reviewed_status_of_issue_links(ds, sutton_db, reviews_db):
+    data = await comparison(ds)
+    finding = improvement(data, "not_revisited")
+    sql = "select ofsted_review_key(document_id, text) as k from findings where id = :id"
+    response = await ds.client.get("/ofsted.json", params={"sql": sql, "id": finding["id"], "_shape": "array"})
+    assert response.json() == [{"k": improvement_key(finding)}]
+
+    cookies, headers = await signed_in(ds, "alice")
+    assert (await post_review(ds, cookies, headers, finding["id"], "resolved")).status_code == 200
+    # A connection opened as Datasette opens an immutable database (URI, immutable).
+    conn = sqlite3.connect(f"{sutton_db.resolve().as_uri()}?immutable=1", uri=True)
+    try:
+        register_sql_functions(conn)
+        assert attach_reviews(conn, reviews_db) and attach_reviews(conn, reviews_db)  # once
+        rows = conn.execute(
+            "select l.status, coalesce(r.status, l.status), r.actor_id from issue_links l "
+            "join findings f on f.id = l.from_finding_id and l.side = 'from' "
+            + REVIEWED_STATUS_JOIN
+            + " where l.from_inspection_id = 'sutton-2013-05-13' and l.to_inspection_id = 'sutton-2018-06-26'"
+            " and f.id = ?",
+            [finding["id"]],
+        ).fetchall()
+        assert rows == [("not_revisited", "resolved", "alice")]
+        with pytest.raises(sqlite3.OperationalError):
+            conn.execute("insert into ofsted_reviews.reviews (authority_id) values ('x')")
+    finally:
+        conn.close()
+
+
+@pytest.mark.asyncio
+async def test_an_empty_reviews_file_gets_its_table_when_datasette_starts(sutton_db, tmp_path):
+    empty = tmp_path / "ofsted_reviews.db"
+    sqlite3.connect(empty).close()
+    ds = await serve(sutton_db, empty)
+    finding_id = improvement(await comparison(ds), "recurring")["id"]
+    cookies, headers = await signed_in(ds, "alice")
+    assert (await post_review(ds, cookies, headers, finding_id, "resolved")).status_code == 200
+    assert stored_reviews(empty) == [(finding_id, "resolved", "", "alice")]
+
+
+@pytest.mark.asyncio
+async def test_without_a_reviews_database_the_pages_show_the_engine_calls_and_no_form(sutton_db):
+    ds = Datasette(immutables=[str(sutton_db)], metadata=metadata())
+    await ds.invoke_startup()
+    data = await comparison(ds)
+    assert all(r["review"] is None and r["status"] == r["auto_status"] for r in data["rows"])
+    cookies = actor_cookie(ds, "alice")
+    assert "Review this call" not in (await ds.client.get(PAIR, cookies=cookies)).text
+    finding_id = improvement(data, "recurring")["id"]
+    assert (await post_review(ds, {}, {}, finding_id, "resolved")).status_code == 403
+    assert (await ds.client.get("/-/ofsted/reviews.json")).status_code == 404
