@@ -74,12 +74,33 @@ def permission_allowed(datasette, actor, action, resource):
     """
     if action != "ofsted-review":
         return None
+    return True if _named_reviewer(datasette, actor) else None
+
+
+def _named_reviewer(datasette, actor) -> bool:
+    """Whether the plugin setting `reviewers` (an allow block) names the actor; nobody when unset."""
     from datasette.utils import actor_matches_allow
 
     reviewers = (datasette.plugin_config("datasette-ofsted") or {}).get("reviewers")
-    if reviewers is None or actor is None:
+    return reviewers is not None and actor is not None and bool(actor_matches_allow(actor, reviewers))
+
+
+@hookimpl
+def register_actions(datasette):
+    """Datasette 1.0a (from 1.0a20): the `ofsted-review` action, so that it can be granted and checked."""
+    from datasette.permissions import Action
+
+    return [Action(name="ofsted-review", abbr=None, description="Confirm or change the calls of an Ofsted comparison")]
+
+
+@hookimpl
+def permission_resources_sql(datasette, actor, action):
+    """Datasette 1.0a (from 1.0a20): the `reviewers` setting answers `ofsted-review`; silent otherwise."""
+    if action != "ofsted-review" or not _named_reviewer(datasette, actor):
         return None
-    return True if actor_matches_allow(actor, reviewers) else None
+    from datasette.permissions import PermissionSQL
+
+    return PermissionSQL.allow(reason="named in the datasette-ofsted reviewers setting")
 
 
 @hookimpl

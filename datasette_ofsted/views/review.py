@@ -47,10 +47,25 @@ def reviews_database(datasette) -> Database | None:
 async def _can_see(datasette, request, rdb: Database) -> bool:
     """Whether the actor may read the reviews (the reviews database and table are visible to them)."""
     actor = request.actor if request is not None else None
+    if hasattr(datasette, "allowed"):  # Datasette 1.0a20 and later: view-table implies the database's check
+        from datasette.resources import TableResource
+
+        return bool(
+            await datasette.allowed(action="view-table", resource=TableResource(rdb.name, "reviews"), actor=actor)
+        )
     visible, _private = await datasette.check_visibility(
         actor, permissions=[("view-table", (rdb.name, "reviews")), ("view-database", rdb.name), "view-instance"]
     )
     return visible
+
+
+async def allowed_to_review(datasette, actor) -> bool:
+    """The `ofsted-review` permission, asked as this Datasette asks (1.0a's allowed(), else permission_allowed)."""
+    if actor is None:
+        return False
+    if hasattr(datasette, "allowed"):  # Datasette 1.0a20 and later
+        return bool(await datasette.allowed(action=ACTION, actor=actor))
+    return bool(await datasette.permission_allowed(actor, ACTION, default=False))
 
 
 async def can_review(datasette, request) -> bool:
@@ -59,7 +74,7 @@ async def can_review(datasette, request) -> bool:
     rdb = reviews_database(datasette)
     if actor is None or rdb is None or not rdb.is_mutable:
         return False
-    return bool(await datasette.permission_allowed(actor, ACTION, default=False))
+    return await allowed_to_review(datasette, actor)
 
 
 async def _visible_reviews_db(datasette, request) -> Database | None:
@@ -165,7 +180,7 @@ async def review(datasette, request):
             status=405,
             headers={"allow": "POST"},
         )
-    if not await datasette.permission_allowed(request.actor, ACTION, default=False):
+    if not await allowed_to_review(datasette, request.actor):
         raise Forbidden("Only reviewers may record a review: the plugin setting `reviewers` names them.")
     rdb = reviews_database(datasette)
     if rdb is None or not rdb.is_mutable:
