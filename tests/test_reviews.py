@@ -398,8 +398,15 @@ async def test_review_pages_answer_to_the_ofsted_database_permissions(sutton_db,
         data["databases"]["ofsted"]["allow"] = False
 
     ds = await serve(sutton_db, reviews_db, change=private)
-    for url in (f"{PAIR}/reviews", f"{PAIR}/reviews.json", "/-/ofsted/reviews", "/-/ofsted/reviews.json"):
+    urls = [f"{PAIR}/reviews", f"{PAIR}/reviews.json", "/-/ofsted/reviews", "/-/ofsted/reviews.json"]
+    for url in [*urls, "/-/ofsted/reviews/sutton-2013-05-13...sutton-2018-06-26.json"]:
         assert (await ds.client.get(url)).status_code == 403, url
+    # A named reviewer who may not see ofsted.db may not review it either.
+    cookies = actor_cookie(ds, "alice")
+    page = await ds.client.get("/-/ofsted/reviews", cookies=cookies)
+    assert page.status_code == 403
+    response = await post_review(ds, {}, {}, "sutton-2013-05-13-report-004", "resolved")
+    assert response.status_code == 403 and stored_reviews(reviews_db) == []
 
 
 # Agreement and the gold export
