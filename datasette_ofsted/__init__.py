@@ -79,10 +79,19 @@ def canned_queries(datasette, database, actor):
 
 @hookimpl
 def startup(datasette):
-    """Datasette 1.0a31 on: store the canned queries once, trusted (they run for anyone who may see
-    the database, as a canned query from configuration does, without execute-sql)."""
-    if not stores_queries(datasette):
-        return None
+    """Give a served, writable ofsted_reviews database its reviews table (ofsted-ingest makes it; a
+    new file may not have it); on Datasette 1.0a31 on, store the canned queries once, trusted (they
+    run for anyone who may see the database, as a canned query from configuration does)."""
+
+    async def inner():
+        from .reviews import ensure_reviews_schema
+        from .views.review import reviews_database
+
+        rdb = reviews_database(datasette)
+        if rdb is not None and rdb.is_mutable and not await rdb.table_exists("reviews"):
+            await rdb.execute_write_fn(ensure_reviews_schema, block=True)
+        if stores_queries(datasette):
+            await add_queries()
 
     async def add_queries():
         database = await ofsted_database_name(datasette)
@@ -103,14 +112,15 @@ def startup(datasette):
                 source=QUERY_SOURCE,
             )
 
-    return add_queries
+    return inner
 
 
 @hookimpl
 def register_routes():
-    from .views import authority, compare, index, national, search
+    from .views import authority, compare, index, national, review, search
 
     return [
+        *review.routes(),
         (r"^/-/ofsted(?P<format>\.json)?$", index.index),
         (r"^/-/ofsted/search(?P<format>\.json)?$", search.search),
         (r"^/-/ofsted/national(?P<format>\.json)?$", national.national),
@@ -152,3 +162,48 @@ def render_cell(value, column, table, database, datasette):
     timeline = datasette.urls.path(f"/-/ofsted/{authority}")
     record = datasette.urls.row(database, "inspections", value)
     return Markup('<a href="{}">{}</a> (<a href="{}#{}">timeline</a>)').format(record, value, timeline, value)
+
+
+@hookimpl
+def permission_allowed(datasette, actor, action, resource):
+    """`ofsted-review`: the actors the plugin setting `reviewers` (an allow block) names; nobody when unset.
+
+    Says nothing otherwise, so that another permission plugin can grant it too.
+    """
+    if action != "ofsted-review":
+        return None
+    return True if _named_reviewer(datasette, actor) else None
+
+
+def _named_reviewer(datasette, actor) -> bool:
+    """Whether the plugin setting `reviewers` (an allow block) names the actor; nobody when unset."""
+    from datasette.utils import actor_matches_allow
+
+    reviewers = (datasette.plugin_config("datasette-ofsted") or {}).get("reviewers")
+    return reviewers is not None and actor is not None and bool(actor_matches_allow(actor, reviewers))
+
+
+@hookimpl
+def register_actions(datasette):
+    """Datasette 1.0a (from 1.0a20): the `ofsted-review` action, so that it can be granted and checked."""
+    from datasette.permissions import Action
+
+    return [Action(name="ofsted-review", abbr=None, description="Confirm or change the calls of an Ofsted comparison")]
+
+
+@hookimpl
+def permission_resources_sql(datasette, actor, action):
+    """Datasette 1.0a (from 1.0a20): the `reviewers` setting answers `ofsted-review`; silent otherwise."""
+    if action != "ofsted-review" or not _named_reviewer(datasette, actor):
+        return None
+    from datasette.permissions import PermissionSQL
+
+    return PermissionSQL.allow(reason="named in the datasette-ofsted reviewers setting")
+
+
+@hookimpl
+def prepare_connection(conn):
+    """`ofsted_review_key(document_id, text)` in SQL: the key reviews are kept under (see reviews.py)."""
+    from .reviews import register_sql_functions
+
+    register_sql_functions(conn)

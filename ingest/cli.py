@@ -427,6 +427,9 @@ def main(paths: tuple[str, ...], db_path: str, workers: int, reclassify: bool, r
 
         db = _open(db_path)
         _bring_up_to_date(db, reclassify, relink)
+        from datasette_ofsted.reviews import create_reviews_database
+
+        create_reviews_database(db_path)  # the reviewers' calls, kept apart from what a rebuild replaces
         links = LinkKeeper(db)
         for path, reason in problems:
             click.echo(f"{shown(path)}: {shown(reason)}", err=True)

@@ -24,6 +24,7 @@ from .common import (
     page_url,
     with_links,
 )
+from .review import overlay_reviews, review_context
 
 
 def _parse_pair(pair: str) -> tuple[str, str]:
@@ -111,6 +112,7 @@ async def compare(datasette, request):
         return Response.redirect(datasette.urls.path(f"/-/ofsted/compare/{later_id}...{earlier_id}{fmt}") + query)
 
     result = await db.execute_fn(lambda conn: comparison(conn, earlier_id, later_id))
+    result = await overlay_reviews(datasette, request, earlier_id, later_id, result)
     status_filter = request.args.get("status") or ""
     theme_filter = request.args.get("theme") or ""
     if status_filter and status_filter not in STATUSES:
@@ -184,8 +186,8 @@ async def compare(datasette, request):
             "ofsted_json_url": f"{base}.json" + (f"?{query}" if query else ""),
             "timeline_url": timeline_url,
             "database": db.name,
-            # The reviews feature sets this to a template included once per row (it gets `row`).
-            "row_review_template": None,
+            # The review block of each row (its template in row_review_template), for reviewers a form.
+            **await review_context(datasette, request, earlier_id, later_id),
         },
         trail=ofsted_trail(datasette, (earlier["authority_name"], timeline_url)),
     )
@@ -284,6 +286,9 @@ def _csv(rows: list[dict]) -> str:
         [
             "row",
             "status",
+            "auto_status",
+            "reviewed_by",
+            "reviewed_at",
             "score",
             "themes",
             "side",
@@ -306,6 +311,9 @@ def _csv(rows: list[dict]) -> str:
                         for v in (
                             number,
                             row["status"],
+                            row.get("auto_status", row["status"]),
+                            (row.get("review") or {}).get("actor"),
+                            (row.get("review") or {}).get("at"),
                             row["score"],
                             "; ".join(row["themes"]),
                             side,

@@ -1,0 +1,338 @@
+"""A reviewer's confirmation or correction of the engine's calls: the domain, free of Datasette.
+
+Reviews live in their own database (ofsted_reviews.db), never in ofsted.db, which ingest may
+rebuild and Datasette may serve immutable. Each review is one new row of an append-only
+`reviews` table; the newest row for an improvement is the current call.
+
+An improvement is keyed by what stays the same when ofsted.db is rebuilt from the same reports:
+its document's id (the authority, the inspection's first day and the document's kind, all read
+from the report's content) and a hash of its normalised text. Finding ids and rowids are not
+used, since they follow the order the parser and the ingest took.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .align import STATUSES
+from .text import normalise
+
+REVIEWS_FILE = "ofsted_reviews.db"
+REVIEWS_DATABASE = "ofsted_reviews"  # the name Datasette serves ofsted_reviews.db under
+# A review's note says why in a line or two; a longer text belongs in the case file, not here.
+MAX_NOTE = 1000
+# The statuses a reviewer may give each side's improvement (gold/README.md): an earlier
+# report's item is raised again, resolved or not revisited; a later report's is raised again or new.
+SIDE_STATUSES = {"from": ("recurring", "resolved", "not_revisited"), "to": ("recurring", "new")}
+# Hex digits of the text's SHA-256 kept in the key: 64 bits, no collision among an archive's findings.
+KEY_DIGITS = 16
+# Evidence kept with a review, as the gold format's quotes: the other side's improvements and
+# the engine's first evidence findings (the evaluation reads no more than four).
+EVIDENCE_KEPT = 4
+
+SCHEMA = """
+create table if not exists reviews (
+    id integer primary key,
+    authority_id text not null,
+    from_inspection_id text not null,
+    to_inspection_id text not null,
+    item_key text not null,
+    side text not null,
+    finding_id text,
+    finding_text text,
+    status text not null,
+    auto_status text,
+    themes text,
+    evidence text,
+    note text not null default '',
+    actor_id text not null,
+    at text not null
+);
+create index if not exists reviews_pair on reviews (from_inspection_id, to_inspection_id, item_key);
+create index if not exists reviews_authority on reviews (authority_id);
+create trigger if not exists reviews_no_update before update on reviews
+begin select raise(abort, 'reviews are append-only: record a new review instead'); end;
+create trigger if not exists reviews_no_delete before delete on reviews
+begin select raise(abort, 'reviews are append-only: record a new review instead'); end;
+create view if not exists current_reviews as
+    select * from reviews r where r.id = (
+        select max(id) from reviews x
+        where x.from_inspection_id = r.from_inspection_id and x.to_inspection_id = r.to_inspection_id
+          and x.item_key = r.item_key
+    );
+"""
+COLUMNS = (
+    "id",
+    "authority_id",
+    "from_inspection_id",
+    "to_inspection_id",
+    "item_key",
+    "side",
+    "finding_id",
+    "finding_text",
+    "status",
+    "auto_status",
+    "themes",
+    "evidence",
+    "note",
+    "actor_id",
+    "at",
+)
+
+
+def reviews_path_beside(db_path: str | Path) -> Path:
+    """Where the reviews of an ofsted.db are kept: ofsted_reviews.db in the same folder."""
+    return Path(db_path).with_name(REVIEWS_FILE)
+
+
+def ensure_reviews_schema(conn: sqlite3.Connection) -> None:
+    """Create the reviews table, its indexes, its append-only guards and the current_reviews view."""
+    conn.executescript(SCHEMA)
+
+
+def create_reviews_database(db_path: str | Path) -> Path:
+    """Create ofsted_reviews.db beside ofsted.db when it is missing (a held one is left as it is)."""
+    path = reviews_path_beside(db_path)
+    if not path.exists():
+        conn = sqlite3.connect(path)
+        try:
+            ensure_reviews_schema(conn)
+            conn.commit()
+        finally:
+            conn.close()
+    return path
+
+
+def improvement_key(finding: dict) -> str:
+    """The key of an improvement that survives a rerun, a new engine and a rebuild of ofsted.db.
+
+    Two identical items in one document share a key, and so a review: they say the same thing.
+    """
+    digest = hashlib.sha256(normalise(finding["text"]).encode("utf-8")).hexdigest()[:KEY_DIGITS]
+    return f"{finding['document_id']}:{digest}"
+
+
+def sql_review_key(document_id: str | None, text: str | None) -> str | None:
+    """improvement_key for SQL: `ofsted_review_key(findings.document_id, findings.text)`."""
+    if document_id is None or text is None:
+        return None
+    return improvement_key({"document_id": document_id, "text": text})
+
+
+def register_sql_functions(conn: sqlite3.Connection) -> None:
+    """Let SQL compute an improvement's review key, to join findings or issue_links to ofsted_reviews.reviews."""
+    conn.create_function("ofsted_review_key", 2, sql_review_key, deterministic=True)
+
+
+def attach_reviews(conn: sqlite3.Connection, reviews_path: str | Path) -> bool:
+    """Attach ofsted_reviews.db, read-only, to a connection as schema `ofsted_reviews` (once).
+
+    So that SQL on ofsted.db (canned queries, charts) can take the reviewed status:
+    `coalesce(r.status, l.status)` joined on REVIEWED_STATUS_JOIN. Whoever may run SQL on that
+    connection can then read the reviews: attach only where the reviews are as public as ofsted.db.
+    """
+    attached = {row[1] for row in conn.execute("pragma database_list")}
+    if REVIEWS_DATABASE in attached:
+        return True
+    path = Path(reviews_path)
+    if not path.is_file():
+        return False
+    conn.execute(f"attach database ? as {REVIEWS_DATABASE}", [f"{path.resolve().as_uri()}?mode=ro"])
+    return True
+
+
+# The join that gives an issue_links row (l) of a finding (f) its current review (r), if any.
+REVIEWED_STATUS_JOIN = """
+left join ofsted_reviews.current_reviews r
+  on r.from_inspection_id = l.from_inspection_id and r.to_inspection_id = l.to_inspection_id
+ and r.item_key = ofsted_review_key(f.document_id, f.text)
+"""
+
+
+def improvements(row: dict) -> list[tuple[str, dict]]:
+    """A comparison row's improvements with their side, earlier report first."""
+    return [(side, f) for side in ("from", "to") for f in row[side] if f.get("role") == "improvement"]
+
+
+def find_improvement(result: dict, finding_id: str) -> tuple[dict, str, dict] | None:
+    """The row, side and finding of an improvement in a comparison, or None if it is not one of its improvements."""
+    for row in result["rows"]:
+        for side, finding in improvements(row):
+            if finding["id"] == finding_id:
+                return row, side, finding
+    return None
+
+
+def evidence_of(row: dict, side: str) -> list[str]:
+    """The texts of the other side of a row that show its call, as the gold format quotes them."""
+    other = row["to" if side == "from" else "from"]
+    found = [f["text"] for f in other if f.get("role") == "improvement"]
+    found += [f["text"] for f in other if f.get("role") != "improvement"][:EVIDENCE_KEPT]
+    return found
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def validate(status: object, note: object) -> tuple[str, str]:
+    """The status and note of a review, or ValueError saying what is wrong."""
+    if not isinstance(status, str) or status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+    if note is None:
+        note = ""
+    if not isinstance(note, str):
+        raise ValueError("note must be text")
+    note = note.strip()
+    if len(note) > MAX_NOTE:
+        raise ValueError(f"a note is at most {MAX_NOTE} characters")
+    return status, note
+
+
+def review_row(
+    authority_id: str,
+    from_id: str,
+    to_id: str,
+    row: dict,
+    side: str,
+    finding: dict,
+    status: str,
+    note: str,
+    actor_id: str,
+    at: str,
+) -> dict:
+    """The row a review adds to the reviews table: the call, and what the engine said then."""
+    return {
+        "authority_id": authority_id,
+        "from_inspection_id": from_id,
+        "to_inspection_id": to_id,
+        "item_key": improvement_key(finding),
+        "side": side,
+        "finding_id": finding["id"],
+        "finding_text": finding["text"],
+        "status": status,
+        "auto_status": row.get("auto_status", row["status"]),
+        "themes": " ".join(row.get("themes") or ()),
+        "evidence": json.dumps(evidence_of(row, side)),
+        "note": note,
+        "actor_id": actor_id,
+        "at": at,
+    }
+
+
+def insert_review(conn: sqlite3.Connection, review: dict) -> dict:
+    """Append a review (bound parameters only) and return it as stored."""
+    columns = [c for c in COLUMNS if c != "id"]
+    cursor = conn.execute(
+        f"insert into reviews ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})",
+        [review[c] for c in columns],
+    )
+    conn.commit()
+    return {**review, "id": cursor.lastrowid}
+
+
+def as_rows(cursor: sqlite3.Cursor) -> list[dict]:
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, r)) for r in cursor.fetchall()]
+
+
+def latest_reviews(reviews: list[dict]) -> dict[str, dict]:
+    """The current review of each improvement: the newest row for its key (rows in any order)."""
+    latest: dict[str, dict] = {}
+    for review in sorted(reviews, key=lambda r: r["id"]):
+        latest[review["item_key"]] = review
+    return latest
+
+
+def public_review(review: dict) -> dict:
+    """What a comparison row shows of its review."""
+    return {"status": review["status"], "note": review["note"], "actor": review["actor_id"], "at": review["at"]}
+
+
+def apply_reviews(result: dict, latest: dict[str, dict]) -> dict:
+    """The comparison with reviewed statuses laid over the engine's, and counts recomputed.
+
+    Every row gains `auto_status` (the engine's call) and `review` (None, or the newest review
+    of its improvements: a row holding one concern raised in both reports has two). A row with a
+    review takes the reviewed status. The result given is not changed: it may be cached.
+    """
+    rows = []
+    for row in result["rows"]:
+        row = {**row, "from": [dict(f) for f in row["from"]], "to": [dict(f) for f in row["to"]]}
+        auto = row.get("auto_status", row["status"])
+        found = []
+        for _side, finding in improvements(row):
+            finding["item_key"] = improvement_key(finding)
+            if finding["item_key"] in latest:
+                found.append(latest[finding["item_key"]])
+        review = max(found, key=lambda r: (r["at"], r["id"])) if found else None
+        row["auto_status"] = auto
+        row["status"] = review["status"] if review else auto
+        row["review"] = public_review(review) if review else None
+        rows.append(row)
+    counts = Counter(row["status"] for row in rows)
+    return {**result, "counts": {s: counts.get(s, 0) for s in STATUSES}, "rows": rows}
+
+
+def agreement(current: list[dict]) -> dict:
+    """How often reviewers confirmed the engine's call and how often they changed it, by status and theme.
+
+    `current` holds the current review of each improvement (current_reviews); a call is judged
+    against what the engine said when it was reviewed.
+    """
+
+    def tally() -> dict:
+        return {"reviewed": 0, "confirmed": 0, "changed": 0, "became": Counter()}
+
+    total, by_status, by_theme = tally(), {s: tally() for s in STATUSES}, {}
+    for review in current:
+        auto = review["auto_status"] or review["status"]
+        confirmed = review["status"] == auto
+        buckets = [total, by_status.setdefault(auto, tally())]
+        buckets += [by_theme.setdefault(t, tally()) for t in (review["themes"] or "").split()]
+        for bucket in buckets:
+            bucket["reviewed"] += 1
+            bucket["confirmed" if confirmed else "changed"] += 1
+            bucket["became"][review["status"]] += 1
+
+    def out(bucket: dict) -> dict:
+        reviewed = bucket["reviewed"]
+        return {
+            "reviewed": reviewed,
+            "confirmed": bucket["confirmed"],
+            "changed": bucket["changed"],
+            "agreement": round(bucket["confirmed"] / reviewed, 3) if reviewed else None,
+            "became": {s: bucket["became"][s] for s in STATUSES if bucket["became"][s]},
+        }
+
+    return {
+        **out(total),
+        "by_status": [{"auto_status": s, **out(b)} for s, b in by_status.items()],
+        "by_theme": [{"theme": t, **out(b)} for t, b in sorted(by_theme.items(), key=lambda tb: -tb[1]["reviewed"])],
+    }
+
+
+def gold_pair(authority_id: str, earlier: dict, later: dict, current: list[dict]) -> dict:
+    """The current reviews of one comparison in the gold format (gold/README.md), for `ingest.evaluate --gold`.
+
+    `earlier` and `later` give each report's `source` (its file name), `start_date` and `type`.
+    The quote is the improvement's whole text, which identifies it in its report; the evidence is
+    what the comparison showed on the other side when it was reviewed.
+    """
+    out: dict = {"authority": authority_id, "from": earlier, "to": later, "from_issues": [], "to_issues": []}
+    for review in sorted(current, key=lambda r: r["id"]):
+        evidence_key = "to_quotes" if review["side"] == "from" else "from_quotes"
+        issue = {
+            "quote": review["finding_text"],
+            "status": review["status"],
+            evidence_key: json.loads(review["evidence"] or "[]"),
+            "theme": ", ".join((review["themes"] or "").split()),
+            "note": f"{review['note']} (reviewed by {review['actor_id']} at {review['at']}; engine: {review['auto_status']})".strip(),
+        }
+        out[f"{review['side']}_issues"].append(issue)
+    return out

@@ -1,0 +1,344 @@
+"""Reviews: a reviewer confirms or changes the engine's call on an improvement; everyone sees the result.
+
+The reviews are in the database `ofsted_reviews` (ofsted_reviews.db, served beside ofsted.db).
+Writing one needs the `ofsted-review` permission; reading them needs leave to view that
+database, as Datasette's own pages do. GET never writes.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qsl
+
+from datasette.database import Database
+from datasette.utils.asgi import BadRequest, Forbidden, NotFound, Response
+
+from ..findings import compare_inspections
+from ..permissions import ensure_can_view
+from ..reviews import (
+    MAX_NOTE,
+    REVIEWS_DATABASE,
+    SIDE_STATUSES,
+    agreement,
+    apply_reviews,
+    find_improvement,
+    gold_pair,
+    improvement_key,
+    insert_review,
+    latest_reviews,
+    now,
+    review_row,
+    validate,
+)
+from .common import STATUS_LABELS, _inspection, _render, _rows, ofsted_database
+
+ACTION = "ofsted-review"
+REVIEW_TEMPLATE = "_ofsted_review.html"
+MAX_BODY = 16 * 1024  # a review is a status and a short note: a larger body is not one
+
+
+def reviews_database(datasette) -> Database | None:
+    """The database the reviews are kept in: the plugin setting `reviews_database`, else ofsted_reviews."""
+    config = datasette.plugin_config("datasette-ofsted") or {}
+    name = config.get("reviews_database") or REVIEWS_DATABASE
+    return datasette.databases.get(name)
+
+
+async def _can_see(datasette, request, rdb: Database) -> bool:
+    """Whether the actor may read the reviews (the reviews database and table are visible to them)."""
+    actor = request.actor if request is not None else None
+    if hasattr(datasette, "allowed"):  # Datasette 1.0a20 and later: view-table implies the database's check
+        from datasette.resources import TableResource
+
+        return bool(
+            await datasette.allowed(action="view-table", resource=TableResource(rdb.name, "reviews"), actor=actor)
+        )
+    visible, _private = await datasette.check_visibility(
+        actor, permissions=[("view-table", (rdb.name, "reviews")), ("view-database", rdb.name), "view-instance"]
+    )
+    return visible
+
+
+async def allowed_to_review(datasette, actor) -> bool:
+    """The `ofsted-review` permission, asked as this Datasette asks (1.0a's allowed(), else permission_allowed)."""
+    if actor is None:
+        return False
+    if hasattr(datasette, "allowed"):  # Datasette 1.0a20 and later
+        return bool(await datasette.allowed(action=ACTION, actor=actor))
+    return bool(await datasette.permission_allowed(actor, ACTION, default=False))
+
+
+async def can_review(datasette, request) -> bool:
+    """Whether the actor may record reviews here: the permission, and a reviews database that takes writes."""
+    actor = request.actor if request is not None else None
+    rdb = reviews_database(datasette)
+    if actor is None or rdb is None or not rdb.is_mutable:
+        return False
+    return await allowed_to_review(datasette, actor)
+
+
+async def _visible_reviews_db(datasette, request) -> Database | None:
+    rdb = reviews_database(datasette)
+    if rdb is None or not await rdb.table_exists("reviews") or not await _can_see(datasette, request, rdb):
+        return None
+    return rdb
+
+
+async def current_reviews(datasette, request, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, dict]]:
+    """The current review of each reviewed improvement of each (earlier, later) pair the actor may see."""
+    rdb = await _visible_reviews_db(datasette, request)
+    out: dict[tuple[str, str], dict[str, dict]] = {pair: {} for pair in pairs}
+    if rdb is None or not pairs:
+        return out
+    for earlier_id, later_id in pairs:
+        rows = await _rows(
+            rdb,
+            "select * from reviews where from_inspection_id = ? and to_inspection_id = ? order by id",
+            [earlier_id, later_id],
+        )
+        out[(earlier_id, later_id)] = latest_reviews(rows)
+    return out
+
+
+async def overlay_reviews(datasette, request, earlier_id: str, later_id: str, result: dict) -> dict:
+    """The engine's comparison of two inspections with the reviewers' calls laid over it (see apply_reviews)."""
+    latest = (await current_reviews(datasette, request, [(earlier_id, later_id)]))[(earlier_id, later_id)]
+    return apply_reviews(result, latest)
+
+
+async def review_context(datasette, request, earlier_id: str, later_id: str) -> dict:
+    """What the compare page's template needs to show reviews and, to a reviewer, the review form."""
+    rdb = await _visible_reviews_db(datasette, request)
+    allowed = await can_review(datasette, request)
+    base = datasette.urls.path(f"/-/ofsted/compare/{earlier_id}...{later_id}")
+    return {
+        "row_review_template": REVIEW_TEMPLATE if rdb is not None or allowed else None,
+        "can_review": allowed,
+        "review_csrftoken": request.scope["csrftoken"]() if allowed and "csrftoken" in request.scope else None,
+        "review_url": f"{base}/review",
+        "review_history_url": f"{base}/reviews",
+        "review_side_statuses": SIDE_STATUSES,
+        "review_max_note": MAX_NOTE,
+    }
+
+
+async def _pair(datasette, request, db: Database) -> tuple[dict, dict]:
+    from .compare import _parse_pair  # the compare page's reading of <from>...<to>
+
+    earlier_id, later_id = _parse_pair(request.url_vars["pair"])
+    earlier, later = await _inspection(db, earlier_id), await _inspection(db, later_id)
+    for inspection_id, inspection in ((earlier_id, earlier), (later_id, later)):
+        if inspection is None:
+            raise NotFound(f"No inspection '{inspection_id}' in this database: see /-/ofsted for the inspections held.")
+    if earlier["authority_id"] != later["authority_id"] or earlier_id == later_id:
+        raise BadRequest("A comparison follows one authority over time: name two of its inspections, earlier first.")
+    if earlier["start_date"] > later["start_date"]:
+        raise BadRequest(f"Name the earlier inspection first: {later_id}...{earlier_id}.")
+    return earlier, later
+
+
+async def _body(request) -> tuple[dict, bool]:
+    """The posted review, from JSON or from the page's form, and whether it came as JSON."""
+    body = await request.post_body()
+    if len(body) > MAX_BODY:
+        raise BadRequest(f"A review is a status and a note of at most {MAX_NOTE} characters.")
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    if content_type == "application/x-www-form-urlencoded":
+        return dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)), False
+    try:
+        data = json.loads(body or b"null")
+    except ValueError:
+        raise BadRequest('Send JSON: {"finding_id": ..., "status": ..., "note": ...}') from None
+    if not isinstance(data, dict):
+        raise BadRequest('Send a JSON object: {"finding_id": ..., "status": ..., "note": ...}')
+    return data, True
+
+
+def _stored(review: dict) -> dict:
+    return {
+        "id": review["id"],
+        "authority_id": review["authority_id"],
+        "from_inspection_id": review["from_inspection_id"],
+        "to_inspection_id": review["to_inspection_id"],
+        "finding_id": review["finding_id"],
+        "item_key": review["item_key"],
+        "side": review["side"],
+        "status": review["status"],
+        "auto_status": review["auto_status"],
+        "note": review["note"],
+        "actor": review["actor_id"],
+        "at": review["at"],
+    }
+
+
+async def review(datasette, request):
+    """POST /-/ofsted/compare/<from>...<to>/review: record a reviewer's call on one improvement."""
+    db = await ofsted_database(datasette, request)
+    if request.method != "POST":
+        return Response.json(
+            {"ok": False, "error": "POST a review here; its history is at …/reviews"},
+            status=405,
+            headers={"allow": "POST"},
+        )
+    if not await allowed_to_review(datasette, request.actor):
+        raise Forbidden("Only reviewers may record a review: the plugin setting `reviewers` names them.")
+    rdb = reviews_database(datasette)
+    if rdb is None or not rdb.is_mutable:
+        raise Forbidden("Reviews cannot be recorded: serve ofsted_reviews.db (not immutable) beside ofsted.db.")
+    earlier, later = await _pair(datasette, request, db)
+    data, as_json = await _body(request)
+    try:
+        status, note = validate(data.get("status"), data.get("note"))
+    except ValueError as error:
+        raise BadRequest(str(error)) from None
+    finding_id = data.get("finding_id")
+    if not isinstance(finding_id, str) or not finding_id:
+        raise BadRequest("finding_id must name an improvement of either inspection (a findings id).")
+    result = await db.execute_fn(lambda conn: compare_inspections(conn, earlier["id"], later["id"]))
+    found = find_improvement(result, finding_id)
+    if found is None:
+        raise BadRequest(f"{finding_id[:120]!r} is not an improvement of {earlier['id']} or {later['id']}.")
+    row, side, finding = found
+    new = review_row(
+        earlier["authority_id"],
+        earlier["id"],
+        later["id"],
+        row,
+        side,
+        finding,
+        status,
+        note,
+        str(request.actor.get("id", "")),
+        now(),
+    )
+    stored = await rdb.execute_write_fn(lambda conn: insert_review(conn, new), block=True)
+    if as_json:
+        return Response.json(_stored(stored))
+    page = datasette.urls.path(f"/-/ofsted/compare/{earlier['id']}...{later['id']}")
+    return Response.redirect(f"{page}#review-{finding_id}")
+
+
+async def history(datasette, request):
+    """Every review of a comparison, newest first, or of one improvement (?finding_id=), in HTML or JSON."""
+    db = await ofsted_database(datasette, request)
+    earlier, later = await _pair(datasette, request, db)
+    rdb = reviews_database(datasette)
+    if rdb is None:
+        raise NotFound("No reviews are kept here: serve ofsted_reviews.db beside ofsted.db.")
+    await ensure_can_view(datasette, request, rdb.name, ["reviews"])
+    finding_id = request.args.get("finding_id") or ""
+    finding = None
+    sql, params = (
+        "select * from reviews where from_inspection_id = ? and to_inspection_id = ?",
+        [earlier["id"], later["id"]],
+    )
+    if finding_id:
+        found = await _rows(db, "select id, document_id, text from findings where id = ?", [finding_id])
+        if not found:
+            raise NotFound(f"No finding {finding_id[:120]!r} in this database.")
+        finding = found[0]
+        sql += " and item_key = ?"
+        params.append(improvement_key(finding))
+    reviews = await _rows(rdb, sql + " order by id desc", params) if await rdb.table_exists("reviews") else []
+    entries = [_stored(r) | {"finding_text": r["finding_text"], "themes": (r["themes"] or "").split()} for r in reviews]
+    if request.url_vars.get("format") == ".json":
+        return Response.json(
+            {"from": earlier["id"], "to": later["id"], "finding_id": finding_id or None, "reviews": entries}
+        )
+    return await _render(
+        datasette,
+        request,
+        "ofsted_review_history.html",
+        {
+            "earlier": earlier,
+            "later": later,
+            "finding": finding,
+            "reviews": entries,
+            "compare_url": datasette.urls.path(f"/-/ofsted/compare/{earlier['id']}...{later['id']}"),
+            "json_url": datasette.urls.path(f"/-/ofsted/compare/{earlier['id']}...{later['id']}/reviews.json")
+            + (f"?finding_id={finding_id}" if finding_id else ""),
+        },
+    )
+
+
+async def agreement_page(datasette, request):
+    """/-/ofsted/reviews: how often reviewers confirmed the engine's calls and how often they changed them."""
+    db = await ofsted_database(datasette, request)
+    rdb = reviews_database(datasette)
+    if rdb is None:
+        raise NotFound("No reviews are kept here: serve ofsted_reviews.db beside ofsted.db.")
+    await ensure_can_view(datasette, request, rdb.name, ["reviews"])
+    current = await _rows(rdb, "select * from current_reviews order by id") if await rdb.table_exists("reviews") else []
+    summary = agreement(current)
+    theme_names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
+    for entry in summary["by_theme"]:
+        entry["name"] = theme_names.get(entry["theme"], entry["theme"])
+    pairs: dict[tuple[str, str], dict] = {}
+    for r in current:
+        pair = pairs.setdefault(
+            (r["from_inspection_id"], r["to_inspection_id"]),
+            {
+                "authority_id": r["authority_id"],
+                "from": r["from_inspection_id"],
+                "to": r["to_inspection_id"],
+                "reviewed": 0,
+                "confirmed": 0,
+            },
+        )
+        pair["reviewed"] += 1
+        pair["confirmed"] += r["status"] == (r["auto_status"] or r["status"])
+    for pair in pairs.values():
+        pair["changed"] = pair["reviewed"] - pair["confirmed"]
+        pair["compare_url"] = datasette.urls.path(f"/-/ofsted/compare/{pair['from']}...{pair['to']}")
+        pair["gold_url"] = datasette.urls.path(f"/-/ofsted/reviews/{pair['from']}...{pair['to']}.json")
+    summary["pairs"] = sorted(pairs.values(), key=lambda p: (p["authority_id"], p["from"]))
+    if request.url_vars.get("format") == ".json":
+        return Response.json(summary)
+    return await _render(
+        datasette,
+        request,
+        "ofsted_reviews.html",
+        {"summary": summary, "json_url": datasette.urls.path("/-/ofsted/reviews.json"), "labels": STATUS_LABELS},
+    )
+
+
+async def gold_export(datasette, request):
+    """/-/ofsted/reviews/<from>...<to>.json: a comparison's current reviews as a gold file for ingest.evaluate."""
+    db = await ofsted_database(datasette, request)
+    earlier, later = await _pair(datasette, request, db)
+    rdb = reviews_database(datasette)
+    if rdb is None:
+        raise NotFound("No reviews are kept here: serve ofsted_reviews.db beside ofsted.db.")
+    await ensure_can_view(datasette, request, rdb.name, ["reviews"])
+    current = (
+        await _rows(
+            rdb,
+            "select * from current_reviews where from_inspection_id = ? and to_inspection_id = ? order by id",
+            [earlier["id"], later["id"]],
+        )
+        if await rdb.table_exists("reviews")
+        else []
+    )
+
+    def described(inspection: dict) -> dict:
+        main = [d for d in inspection["documents"] if d["kind"] != "summary for children"] or inspection["documents"]
+        return {
+            "source": main[0]["file_name"] if main else None,
+            "start_date": inspection["start_date"],
+            "type": inspection["inspection_type"],
+        }
+
+    gold = gold_pair(earlier["authority_id"], described(earlier), described(later), current)
+    name = f"{earlier['authority_id']}_{earlier['start_date']}_{later['start_date']}.json"
+    return Response.json(gold, headers={"content-disposition": f'inline; filename="{name}"'})
+
+
+def routes() -> list[tuple[str, object]]:
+    """The routes of the review pages, registered before the authority page's catch-all."""
+    pair = r"(?P<pair>[^/]*?)"
+    return [
+        (rf"^/-/ofsted/compare/{pair}/review$", review),
+        (rf"^/-/ofsted/compare/{pair}/reviews(?P<format>\.json)?$", history),
+        (r"^/-/ofsted/reviews(?P<format>\.json)?$", agreement_page),
+        (rf"^/-/ofsted/reviews/{pair}\.json$", gold_export),
+    ]

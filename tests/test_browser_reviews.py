@@ -1,0 +1,103 @@
+"""A reviewer overrides a call in a real Chromium against a real `datasette` server; a visitor only reads it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+import yaml
+from conftest import METADATA, REPORTS, run_ingest
+from datasette.app import Datasette
+from test_browser import CHROMIUM, SCREENSHOTS, free_port
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="no Chromium here: install Debian's chromium (apt-get install chromium)"
+)
+
+SECRET = "a-test-secret-shared-by-the-server-and-the-signed-cookie"
+SUTTON = ["002_ac07fc03e2f7f600.txt", "003_6185718e885c3be8.txt", "000_aacd069290608c33.txt"]
+PAIR = "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`datasette serve -i ofsted.db ofsted_reviews.db` as the README says, with alice named a reviewer."""
+    folder = tmp_path_factory.mktemp("browser-reviews")
+    result = run_ingest(*(str(REPORTS / n) for n in SUTTON), "--db", str(folder / "ofsted.db"), "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+    metadata.setdefault("plugins", {})["datasette-ofsted"] = {"reviewers": {"id": ["alice"]}}
+    (folder / "metadata.yml").write_text(yaml.safe_dump(metadata), encoding="utf-8")
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "datasette", "serve", "-i", str(folder / "ofsted.db"), str(folder / "ofsted_reviews.db")]
+        + ["-m", str(folder / "metadata.yml"), "-p", str(port), "-h", "127.0.0.1", "--secret", SECRET],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+def test_a_reviewer_overrides_a_call_with_a_note_and_a_visitor_sees_it_read_only(server, browser):
+    data = json.load(urllib.request.urlopen(server + PAIR + ".json", timeout=30))
+    row = next(r for r in data["rows"] if r["status"] == "not_revisited" and r["from"])
+    finding_id = next(f["id"] for f in row["from"] if f["role"] == "improvement")
+
+    visitor = browser.new_context().new_page()
+    visitor.goto(server + PAIR)
+    assert visitor.locator(".compare-grid").is_visible()
+    assert visitor.locator("form[action$='/review']").count() == 0
+    assert visitor.locator("text=Review this call").count() == 0
+
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    cookie = Datasette(secret=SECRET).sign({"a": {"id": "alice"}}, "actor")
+    context.add_cookies([{"name": "ds_actor", "value": cookie, "url": server}])
+    page = context.new_page()
+    page.goto(server + PAIR)
+    item = page.locator(f"[id='review-{finding_id}']")
+    item.locator("summary").click()
+    item.locator("select").select_option("resolved")
+    item.locator("textarea").fill("The 2018 letter <b>praises</b> strategy discussions")
+    with page.expect_navigation():
+        item.locator("input[type=submit]").click()
+    item = page.locator(f"[id='review-{finding_id}']")
+    item.scroll_into_view_if_needed()
+    assert "changed from" in item.inner_text() and "by alice on" in item.inner_text()
+    assert "The 2018 letter <b>praises</b> strategy discussions" in item.locator(".review-note").inner_text()
+    status_cell = page.locator("td.status", has=item)
+    assert status_cell.locator(".badge").first.inner_text().strip() == "Resolved"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "compare-reviewed.png"))
+
+    visitor.reload()
+    seen = visitor.locator(f"[id='review-{finding_id}']")
+    assert "by alice on" in seen.inner_text() and seen.locator("form").count() == 0
+    with visitor.expect_navigation():
+        seen.locator("text=history").click()
+    assert "finding_id=" in visitor.url and "alice" in visitor.locator("table").inner_text()

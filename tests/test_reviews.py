@@ -1,0 +1,524 @@
+"""Reviews: a reviewer confirms or changes a call; everyone sees it; it survives a rebuild of ofsted.db.
+
+Real files throughout: Sutton's three text reports ingested by the real `ofsted-ingest`, a real
+ofsted_reviews.db, a real Datasette answering through its client with its own CSRF protection.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+import yaml
+from conftest import METADATA, REPORTS, run_ingest
+from datasette.app import Datasette
+from datasette.plugins import pm
+
+from datasette_ofsted import hookimpl
+from datasette_ofsted.reviews import (
+    MAX_NOTE,
+    REVIEWED_STATUS_JOIN,
+    apply_reviews,
+    attach_reviews,
+    create_reviews_database,
+    improvement_key,
+    register_sql_functions,
+    reviews_path_beside,
+)
+from ingest.evaluate import evaluate
+
+# Sutton's reports, in the order the archive lists them: 2010, 2013, 2018.
+SUTTON = ["002_ac07fc03e2f7f600.txt", "003_6185718e885c3be8.txt", "000_aacd069290608c33.txt"]
+PAIR = "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26"
+REVIEWERS = {"id": ["alice", "bob"]}
+
+
+@pytest.fixture(scope="module")
+def sutton_db(tmp_path_factory) -> Path:
+    """Sutton's reports ingested by the real command into a fresh ofsted.db."""
+    path = tmp_path_factory.mktemp("sutton") / "ofsted.db"
+    result = run_ingest(*(str(REPORTS / name) for name in SUTTON), "--db", str(path), "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+@pytest.fixture
+def reviews_db(tmp_path) -> Path:
+    """An empty reviews database of this test's own."""
+    return create_reviews_database(tmp_path / "ofsted.db")
+
+
+def metadata(reviewers=REVIEWERS, change=None) -> dict:
+    data = copy.deepcopy(yaml.safe_load(METADATA.read_text(encoding="utf-8")))
+    if reviewers is not None:
+        data.setdefault("plugins", {})["datasette-ofsted"] = {"reviewers": reviewers}
+    if change:
+        change(data)
+    return data
+
+
+async def serve(ofsted_db: Path, reviews_db: Path, **kwargs) -> Datasette:
+    """ofsted.db immutable and ofsted_reviews.db writable, as the README's serve command does."""
+    datasette = Datasette([str(reviews_db)], immutables=[str(ofsted_db)], metadata=metadata(**kwargs))
+    await datasette.invoke_startup()
+    return datasette
+
+
+@pytest_asyncio.fixture
+async def ds(sutton_db, reviews_db):
+    return await serve(sutton_db, reviews_db)
+
+
+def actor_cookie(datasette: Datasette, actor_id: str) -> dict:
+    return {"ds_actor": datasette.sign({"a": {"id": actor_id}}, "actor")}
+
+
+async def signed_in(datasette: Datasette, actor_id: str) -> tuple[dict, dict]:
+    """Cookies and headers of a signed-in actor who has opened the compare page (which hands the CSRF token)."""
+    cookies = actor_cookie(datasette, actor_id)
+    page = await datasette.client.get(PAIR, cookies=cookies)
+    assert page.status_code == 200
+    token = page.cookies.get("ds_csrftoken")
+    assert token, "the compare page hands a reviewer Datasette's CSRF token"
+    return {**cookies, "ds_csrftoken": token}, {"x-csrftoken": token}
+
+
+async def comparison(datasette: Datasette, cookies: dict | None = None) -> dict:
+    response = await datasette.client.get(PAIR + ".json", cookies=cookies or {})
+    assert response.status_code == 200
+    return response.json()
+
+
+def improvement(data: dict, status: str, side: str = "from") -> dict:
+    """The first improvement on `side` of a row the engine called `status`."""
+    for row in data["rows"]:
+        if row["auto_status"] == status:
+            for finding in row[side]:
+                if finding["role"] == "improvement":
+                    return finding
+    raise AssertionError(f"no {status} row with an improvement on the {side} side")
+
+
+async def post_review(datasette, cookies, headers, finding_id, status, note=""):
+    return await datasette.client.post(
+        PAIR + "/review",
+        json={"finding_id": finding_id, "status": status, "note": note},
+        cookies=cookies,
+        headers=headers,
+    )
+
+
+def stored_reviews(path: Path) -> list[tuple]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("select finding_id, status, note, actor_id from reviews order by id").fetchall()
+
+
+# The key of an improvement
+
+
+def test_the_key_ignores_case_white_space_and_quote_marks_but_not_the_document():
+    finding = {"document_id": "sutton-2013-05-13-report", "text": "Ensure that the child\u2019s  plan is  reviewed."}
+    same = {"document_id": "sutton-2013-05-13-report", "text": "ensure that the child's plan is reviewed."}
+    assert improvement_key(finding) == improvement_key(same)
+    assert improvement_key(finding) != improvement_key({**finding, "document_id": "sutton-2018-06-26-report"})
+    assert improvement_key(finding) != improvement_key({**finding, "text": "Ensure that the plan is reviewed."})
+
+
+def test_apply_reviews_recounts_and_leaves_the_engine_result_alone():
+    result = {
+        "counts": {"recurring": 1, "resolved": 0, "not_revisited": 1, "new": 0},
+        "rows": [
+            {
+                "status": "recurring",
+                "from": [{"id": "a", "role": "improvement", "document_id": "x-report", "text": "One."}],
+                "to": [],
+            },
+            {
+                "status": "not_revisited",
+                "from": [{"id": "b", "role": "improvement", "document_id": "x-report", "text": "Two."}],
+                "to": [],
+            },
+        ],
+    }
+    before = json.dumps(result, sort_keys=True)
+    key = improvement_key({"document_id": "x-report", "text": "Two."})
+    review = {"id": 1, "item_key": key, "status": "resolved", "note": "n", "actor_id": "alice", "at": "2026-01-01"}
+    out = apply_reviews(result, {key: review})
+    assert json.dumps(result, sort_keys=True) == before
+    assert out["counts"] == {"recurring": 1, "resolved": 1, "not_revisited": 0, "new": 0}
+    assert [r["status"] for r in out["rows"]] == ["recurring", "resolved"]
+    assert out["rows"][1]["auto_status"] == "not_revisited"
+    assert out["rows"][1]["review"] == {"status": "resolved", "note": "n", "actor": "alice", "at": "2026-01-01"}
+    assert out["rows"][0]["review"] is None and out["rows"][0]["auto_status"] == "recurring"
+
+
+# Storage
+
+
+def test_ingest_creates_the_reviews_database_beside_ofsted_db_and_a_rerun_keeps_it(sutton_db, tmp_path):
+    path = reviews_path_beside(sutton_db)
+    assert path.name == "ofsted_reviews.db" and path.is_file()
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "insert into reviews (authority_id, from_inspection_id, to_inspection_id, item_key, side, status, "
+            "note, actor_id, at) values ('sutton', 'a', 'b', 'k', 'from', 'resolved', '', 'alice', 'now')"
+        )
+    result = run_ingest(str(REPORTS / SUTTON[0]), "--db", str(sutton_db), "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("select count(*) from reviews where item_key = 'k'").fetchone()[0] == 1
+
+
+def test_reviews_are_append_only(reviews_db):
+    with sqlite3.connect(reviews_db) as conn:
+        conn.execute(
+            "insert into reviews (authority_id, from_inspection_id, to_inspection_id, item_key, side, status, "
+            "note, actor_id, at) values ('sutton', 'a', 'b', 'k', 'from', 'resolved', '', 'alice', 'now')"
+        )
+    for sql in ("update reviews set status = 'new'", "delete from reviews"):
+        with sqlite3.connect(reviews_db) as conn, pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute(sql)
+
+
+# Permission and CSRF
+
+
+@pytest.mark.asyncio
+async def test_a_reviewer_overrides_a_call_and_everyone_sees_it(ds, reviews_db):
+    before = await comparison(ds)
+    finding = improvement(before, "not_revisited")
+    cookies, headers = await signed_in(ds, "alice")
+    response = await post_review(ds, cookies, headers, finding["id"], "resolved", "Seen in the 2018 letter")
+    assert response.status_code == 200, response.text
+    stored = response.json()
+    assert stored["status"] == "resolved" and stored["auto_status"] == "not_revisited"
+    assert stored["actor"] == "alice" and stored["finding_id"] == finding["id"] and stored["at"]
+
+    after = await comparison(ds)  # an anonymous reader
+    row = next(r for r in after["rows"] if any(f["id"] == finding["id"] for f in r["from"]))
+    assert row["status"] == "resolved" and row["auto_status"] == "not_revisited"
+    assert row["review"]["actor"] == "alice" and row["review"]["note"] == "Seen in the 2018 letter"
+    assert after["counts"]["resolved"] == before["counts"]["resolved"] + 1
+    assert after["counts"]["not_revisited"] == before["counts"]["not_revisited"] - 1
+    filtered = (await ds.client.get(PAIR + ".json?status=resolved")).json()
+    assert any(r["review"] for r in filtered["rows"])
+    assert stored_reviews(reviews_db) == [(finding["id"], "resolved", "Seen in the 2018 letter", "alice")]
+
+
+@pytest.mark.asyncio
+async def test_csv_has_the_engine_call_and_the_reviewer(ds):
+    finding = improvement(await comparison(ds), "recurring")
+    cookies, headers = await signed_in(ds, "bob")
+    assert (await post_review(ds, cookies, headers, finding["id"], "recurring")).status_code == 200
+    text = (await ds.client.get(PAIR + ".csv")).text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {"auto_status", "reviewed_by", "reviewed_at"} <= set(rows[0])
+    mine = [r for r in rows if r["finding_id"] == finding["id"]]
+    assert mine and mine[0]["status"] == mine[0]["auto_status"] == "recurring" and mine[0]["reviewed_by"] == "bob"
+    others = [r for r in rows if r["reviewed_by"] == ""]
+    assert others and all(r["status"] == r["auto_status"] for r in others)
+
+
+@pytest.mark.asyncio
+async def test_the_page_form_with_its_csrf_field_records_a_review(ds, reviews_db):
+    finding = improvement(await comparison(ds), "new", side="to")
+    cookies, _headers = await signed_in(ds, "alice")
+    response = await ds.client.post(
+        PAIR + "/review",
+        data={"csrftoken": cookies["ds_csrftoken"], "finding_id": finding["id"], "status": "recurring", "note": "x"},
+        cookies=cookies,
+    )
+    assert response.status_code == 302 and response.headers["location"].endswith(f"#review-{finding['id']}")
+    assert stored_reviews(reviews_db) == [(finding["id"], "recurring", "x", "alice")]
+
+
+@pytest.mark.asyncio
+async def test_without_the_csrf_token_a_signed_in_reviewer_is_refused(ds, reviews_db):
+    finding = improvement(await comparison(ds), "recurring")
+    cookies = actor_cookie(ds, "alice")
+    response = await post_review(ds, cookies, {}, finding["id"], "resolved")
+    assert response.status_code == 403
+    wrong = await post_review(
+        ds, {**cookies, "ds_csrftoken": "forged"}, {"x-csrftoken": "forged"}, finding["id"], "new"
+    )
+    assert wrong.status_code == 403
+    assert stored_reviews(reviews_db) == []
+
+
+@pytest.mark.asyncio
+async def test_who_may_review(sutton_db, reviews_db):
+    finding_id = improvement(await comparison(await serve(sutton_db, reviews_db)), "recurring")["id"]
+    # Not among the reviewers, anonymous, or a bearer token on a Datasette without API tokens: 403.
+    ds = await serve(sutton_db, reviews_db)
+    cookies, headers = await signed_in(ds, "mallory")
+    assert (await post_review(ds, cookies, headers, finding_id, "resolved")).status_code == 403
+    assert (await post_review(ds, {}, {}, finding_id, "resolved")).status_code == 403
+    bearer = {"authorization": "Bearer dstok_not-a-token"}
+    assert (await post_review(ds, {}, bearer, finding_id, "resolved")).status_code == 403
+    page = (await ds.client.get(PAIR, cookies=actor_cookie(ds, "mallory"))).text
+    assert "Review this call" not in page
+    # With no `reviewers` setting nobody may review, the root actor included.
+    unset = await serve(sutton_db, reviews_db, reviewers=None)
+    for actor in ("alice", "root"):
+        cookies, headers = await signed_in(unset, actor)
+        assert (await post_review(unset, cookies, headers, finding_id, "resolved")).status_code == 403
+    assert stored_reviews(reviews_db) == []
+
+
+class GrantsCarol:
+    """Another permission plugin, granting the action to an actor the setting does not name."""
+
+    __name__ = "grants_carol"  # Datasette lists plugins by their module's name
+
+    @hookimpl
+    def permission_allowed(self, actor, action):
+        if action == "ofsted-review" and actor and actor.get("id") == "carol":
+            return True
+        return None
+
+
+@pytest.mark.asyncio
+async def test_another_permission_plugin_can_grant_the_review_action(sutton_db, reviews_db):
+    plugin = GrantsCarol()
+    pm.register(plugin, name="grants-carol")
+    try:
+        ds = await serve(sutton_db, reviews_db, reviewers=None)
+        finding_id = improvement(await comparison(ds), "recurring")["id"]
+        cookies, headers = await signed_in(ds, "carol")
+        assert (await post_review(ds, cookies, headers, finding_id, "resolved")).status_code == 200
+    finally:
+        pm.unregister(name="grants-carol")
+
+
+@pytest.mark.asyncio
+async def test_bad_reviews_are_refused_with_400(ds, sutton_db, reviews_db):
+    data = await comparison(ds)
+    finding = improvement(data, "recurring")
+    evidence = next(f for r in data["rows"] for f in r["to"] + r["from"] if f["role"] != "improvement")
+    with sqlite3.connect(sutton_db) as conn:
+        earlier_visit = conn.execute(
+            "select id from findings where inspection_id = 'sutton-2010-03-09' and kind = 'improvement' limit 1"
+        ).fetchone()[0]
+        strength = conn.execute(
+            "select id from findings where inspection_id = 'sutton-2018-06-26' and kind != 'improvement' limit 1"
+        ).fetchone()[0]
+    cookies, headers = await signed_in(ds, "alice")
+    for finding_id, status, note in [
+        (finding["id"], "fixed", ""),  # not a status
+        (finding["id"], None, ""),
+        (finding["id"], "resolved", "x" * (MAX_NOTE + 1)),  # a note too long
+        (evidence["id"], "resolved", ""),  # evidence, not an improvement
+        (strength, "resolved", ""),
+        (earlier_visit, "resolved", ""),  # an improvement of another inspection
+        ("sutton-2013-05-13-report-999", "resolved", ""),
+        ("'; drop table reviews; --", "resolved", ""),
+    ]:
+        response = await post_review(ds, cookies, headers, finding_id, status, note)
+        assert response.status_code == 400, (finding_id, status, response.status_code)
+    not_json = await ds.client.post(PAIR + "/review", content=b"status=new", cookies=cookies, headers=headers)
+    assert not_json.status_code == 400
+    assert stored_reviews(reviews_db) == []
+
+
+@pytest.mark.asyncio
+async def test_get_never_writes(ds, reviews_db):
+    finding_id = improvement(await comparison(ds), "recurring")["id"]
+    cookies, _ = await signed_in(ds, "alice")
+    response = await ds.client.get(f"{PAIR}/review?finding_id={finding_id}&status=resolved", cookies=cookies)
+    assert response.status_code == 405
+    assert stored_reviews(reviews_db) == []
+
+
+# History, escaping, privacy
+
+
+@pytest.mark.asyncio
+async def test_history_keeps_every_change_newest_first(ds, reviews_db):
+    finding = improvement(await comparison(ds), "not_revisited")
+    alice, alice_headers = await signed_in(ds, "alice")
+    bob, bob_headers = await signed_in(ds, "bob")
+    assert (await post_review(ds, alice, alice_headers, finding["id"], "resolved", "first")).status_code == 200
+    assert (await post_review(ds, bob, bob_headers, finding["id"], "not_revisited", "second")).status_code == 200
+    history = (await ds.client.get(f"{PAIR}/reviews.json?finding_id={finding['id']}")).json()["reviews"]
+    assert [(h["actor"], h["status"], h["note"]) for h in history] == [
+        ("bob", "not_revisited", "second"),
+        ("alice", "resolved", "first"),
+    ]
+    row = next(r for r in (await comparison(ds))["rows"] if any(f["id"] == finding["id"] for f in r["from"]))
+    assert row["status"] == "not_revisited" and row["review"]["actor"] == "bob"
+    page = await ds.client.get(PAIR)
+    assert f"reviews?finding_id={finding['id']}" in page.text and "by bob on" in page.text
+    assert (await ds.client.get(f"{PAIR}/reviews?finding_id={finding['id']}")).status_code == 200
+
+
+@pytest.mark.asyncio
+async def test_notes_are_escaped_everywhere(ds):
+    finding = improvement(await comparison(ds), "recurring")
+    cookies, headers = await signed_in(ds, "alice")
+    note = "<script>alert('x')</script>"
+    assert (await post_review(ds, cookies, headers, finding["id"], "resolved", note)).status_code == 200
+    for url in (PAIR, f"{PAIR}/reviews", f"{PAIR}/reviews?finding_id={finding['id']}"):
+        text = (await ds.client.get(url)).text
+        assert "<script>alert(" not in text and "&lt;script&gt;" in text, url
+
+
+@pytest.mark.asyncio
+async def test_reviews_in_a_private_reviews_database_stay_private(sutton_db, reviews_db):
+    writer = await serve(sutton_db, reviews_db)
+    finding_id = improvement(await comparison(writer), "recurring")["id"]
+    cookies, headers = await signed_in(writer, "alice")
+    assert (await post_review(writer, cookies, headers, finding_id, "resolved", "secret")).status_code == 200
+
+    def private(data: dict) -> None:
+        data["databases"]["ofsted_reviews"] = {"allow": {"id": "alice"}}
+
+    ds = await serve(sutton_db, reviews_db, change=private)
+    hidden = await comparison(ds)
+    assert all(r["review"] is None and r["status"] == r["auto_status"] for r in hidden["rows"])
+    assert "secret" not in (await ds.client.get(PAIR)).text
+    for url in (
+        "/-/ofsted/reviews.json",
+        f"{PAIR}/reviews.json",
+        "/-/ofsted/reviews/sutton-2013-05-13...sutton-2018-06-26.json",
+    ):
+        assert (await ds.client.get(url)).status_code == 403, url
+    shown = await comparison(ds, actor_cookie(ds, "alice"))
+    assert any(r["review"] for r in shown["rows"])
+
+
+@pytest.mark.asyncio
+async def test_review_pages_answer_to_the_ofsted_database_permissions(sutton_db, reviews_db):
+    def private(data: dict) -> None:
+        data["databases"]["ofsted"]["allow"] = False
+
+    ds = await serve(sutton_db, reviews_db, change=private)
+    urls = [f"{PAIR}/reviews", f"{PAIR}/reviews.json", "/-/ofsted/reviews", "/-/ofsted/reviews.json"]
+    for url in [*urls, "/-/ofsted/reviews/sutton-2013-05-13...sutton-2018-06-26.json"]:
+        assert (await ds.client.get(url)).status_code == 403, url
+    # A named reviewer who may not see ofsted.db may not review it either.
+    cookies = actor_cookie(ds, "alice")
+    page = await ds.client.get("/-/ofsted/reviews", cookies=cookies)
+    assert page.status_code == 403
+    response = await post_review(ds, {}, {}, "sutton-2013-05-13-report-004", "resolved")
+    assert response.status_code == 403 and stored_reviews(reviews_db) == []
+
+
+# Agreement and the gold export
+
+
+@pytest.mark.asyncio
+async def test_agreement_counts_confirmed_and_changed_calls(ds):
+    data = await comparison(ds)
+    confirmed, changed = improvement(data, "recurring"), improvement(data, "not_revisited")
+    cookies, headers = await signed_in(ds, "alice")
+    assert (await post_review(ds, cookies, headers, confirmed["id"], "recurring")).status_code == 200
+    assert (await post_review(ds, cookies, headers, changed["id"], "resolved")).status_code == 200
+    assert (await post_review(ds, cookies, headers, changed["id"], "recurring")).status_code == 200  # counted once
+    summary = (await ds.client.get("/-/ofsted/reviews.json")).json()
+    assert (summary["reviewed"], summary["confirmed"], summary["changed"]) == (2, 1, 1)
+    by_status = {s["auto_status"]: s for s in summary["by_status"]}
+    assert by_status["recurring"]["confirmed"] == 1 and by_status["not_revisited"]["changed"] == 1
+    assert by_status["not_revisited"]["became"] == {"recurring": 1}
+    assert summary["by_theme"] and all(t["reviewed"] == t["confirmed"] + t["changed"] for t in summary["by_theme"])
+    assert summary["pairs"][0]["reviewed"] == 2
+    page = await ds.client.get("/-/ofsted/reviews")
+    assert page.status_code == 200 and "2 calls reviewed: 1 confirmed, 1 changed" in page.text
+
+
+@pytest.mark.asyncio
+async def test_exported_reviews_score_the_engine_with_the_evaluation(ds, tmp_path):
+    data = await comparison(ds)
+    confirmed, changed = improvement(data, "recurring"), improvement(data, "not_revisited")
+    cookies, headers = await signed_in(ds, "alice")
+    assert (await post_review(ds, cookies, headers, confirmed["id"], "recurring", "right")).status_code == 200
+    assert (await post_review(ds, cookies, headers, changed["id"], "resolved", "wrong")).status_code == 200
+    gold = (await ds.client.get("/-/ofsted/reviews/sutton-2013-05-13...sutton-2018-06-26.json")).json()
+    assert gold["from"]["source"] == SUTTON[1] and gold["to"]["source"] == SUTTON[2]
+    assert [i["status"] for i in gold["from_issues"]] == ["recurring", "resolved"] and gold["to_issues"] == []
+    folder = tmp_path / "gold"
+    folder.mkdir()
+    (folder / "sutton_2013-05-13_2018-06-26.json").write_text(json.dumps(gold), encoding="utf-8")
+    [score] = evaluate(folder, REPORTS)
+    assert (score.right, score.total) == (1, 2), score.misses
+
+
+# Surviving a rebuild
+
+
+@pytest.mark.asyncio
+async def test_reviews_survive_a_rebuild_of_ofsted_db_from_scratch(ds, reviews_db, tmp_path):
+    finding = improvement(await comparison(ds), "not_revisited")
+    cookies, headers = await signed_in(ds, "alice")
+    assert (await post_review(ds, cookies, headers, finding["id"], "resolved", "kept")).status_code == 200
+
+    rebuilt = tmp_path / "rebuilt" / "ofsted.db"
+    # The same reports, in another order, by the real command into a new file.
+    result = run_ingest(*(str(REPORTS / name) for name in reversed(SUTTON)), "--db", str(rebuilt), "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    served = await serve(rebuilt, reviews_db)
+    row = next(r for r in (await comparison(served))["rows"] if r["review"])
+    assert row["status"] == "resolved" and row["auto_status"] == "not_revisited" and row["review"]["note"] == "kept"
+    assert [f["text"] for f in row["from"] if f["role"] == "improvement"] == [finding["text"]]
+
+
+# SQL: the key in Datasette's SQL, and the reviewed status joined onto issue_links
+
+
+@pytest.mark.asyncio
+async def test_sql_gets_the_reviewed_status_of_issue_links(ds, sutton_db, reviews_db):
+    data = await comparison(ds)
+    finding = improvement(data, "not_revisited")
+    sql = "select ofsted_review_key(document_id, text) as k from findings where id = :id"
+    response = await ds.client.get("/ofsted.json", params={"sql": sql, "id": finding["id"], "_shape": "array"})
+    assert response.json() == [{"k": improvement_key(finding)}]
+
+    cookies, headers = await signed_in(ds, "alice")
+    assert (await post_review(ds, cookies, headers, finding["id"], "resolved")).status_code == 200
+    # A connection opened as Datasette opens an immutable database (URI, immutable).
+    conn = sqlite3.connect(f"{sutton_db.resolve().as_uri()}?immutable=1", uri=True)
+    try:
+        register_sql_functions(conn)
+        assert attach_reviews(conn, reviews_db) and attach_reviews(conn, reviews_db)  # once
+        rows = conn.execute(
+            "select l.status, coalesce(r.status, l.status), r.actor_id from issue_links l "
+            "join findings f on f.id = l.from_finding_id and l.side = 'from' "
+            + REVIEWED_STATUS_JOIN
+            + " where l.from_inspection_id = 'sutton-2013-05-13' and l.to_inspection_id = 'sutton-2018-06-26'"
+            " and f.id = ?",
+            [finding["id"]],
+        ).fetchall()
+        assert rows == [("not_revisited", "resolved", "alice")]
+        with pytest.raises(sqlite3.OperationalError):
+            conn.execute("insert into ofsted_reviews.reviews (authority_id) values ('x')")
+    finally:
+        conn.close()
+
+
+@pytest.mark.asyncio
+async def test_an_empty_reviews_file_gets_its_table_when_datasette_starts(sutton_db, tmp_path):
+    empty = tmp_path / "ofsted_reviews.db"
+    sqlite3.connect(empty).close()
+    ds = await serve(sutton_db, empty)
+    finding_id = improvement(await comparison(ds), "recurring")["id"]
+    cookies, headers = await signed_in(ds, "alice")
+    assert (await post_review(ds, cookies, headers, finding_id, "resolved")).status_code == 200
+    assert stored_reviews(empty) == [(finding_id, "resolved", "", "alice")]
+
+
+@pytest.mark.asyncio
+async def test_without_a_reviews_database_the_pages_show_the_engine_calls_and_no_form(sutton_db):
+    ds = Datasette(immutables=[str(sutton_db)], metadata=metadata())
+    await ds.invoke_startup()
+    data = await comparison(ds)
+    assert all(r["review"] is None and r["status"] == r["auto_status"] for r in data["rows"])
+    cookies = actor_cookie(ds, "alice")
+    assert "Review this call" not in (await ds.client.get(PAIR, cookies=cookies)).text
+    finding_id = improvement(data, "recurring")["id"]
+    assert (await post_review(ds, {}, {}, finding_id, "resolved")).status_code == 403
+    assert (await ds.client.get("/-/ofsted/reviews.json")).status_code == 404
