@@ -71,7 +71,7 @@ def test_a_reviewer_overrides_a_call_with_a_note_and_a_visitor_sees_it_read_only
 
     visitor = browser.new_context().new_page()
     visitor.goto(server + PAIR)
-    assert visitor.locator(".compare-grid").is_visible()
+    assert visitor.locator(".compare-grid").first.is_visible()
     assert visitor.locator("form[action$='/review']").count() == 0
     assert visitor.locator("text=Review this call").count() == 0
 
