@@ -613,7 +613,10 @@ def write_document(
             "framework": (report.framework if is_main else None) or existing.get("framework") or report.framework,
             "start_date": report.start_date,
             "end_date": (report.end_date if is_main else None) or existing.get("end_date") or report.end_date,
-            "published_date": (report.published_date if is_main else None)
+            # Ofsted's own listing (MANIFEST.csv) names the publication date; the date printed on
+            # the report comes next, the summary's only when nothing else says.
+            "published_date": (listed_published if is_main else None)
+            or (report.published_date if is_main else None)
             or existing.get("published_date")
             or listed_published
             or report.published_date,
@@ -651,7 +654,7 @@ def write_document(
                 "sha256": sha256,
                 "source_url": source_url,
                 "pages": report.pages,
-                "published_date": report.published_date,
+                "published_date": listed_published or report.published_date,
                 "findings": len(report.findings),
                 "ingested_at": _now(),
             },

@@ -386,3 +386,15 @@ def test_a_worker_process_that_dies_costs_only_its_file(tmp_path, workers):
     assert [o.path for o in outcomes] == files
     assert outcomes[1].error == WORKER_DIED
     assert all(o.report is not None and o.classified for n, o in enumerate(outcomes) if n != 1)
+
+
+def test_the_published_date_comes_from_the_manifest_first(bundled_db):
+    """Ofsted's listing gives the publication date; the printed date is the fallback, for documents and inspections."""
+    db = sqlite_utils.Database(bundled_db)
+    for file_name, inspection_id, published in (
+        ("50294428.pdf", "kent-2025-11-03", "2026-02-02"),
+        ("50192198.pdf", "nottingham-2022-07-11", "2022-09-05"),
+    ):
+        document = next(db.query("select published_date from documents where file_name = ?", [file_name]))
+        assert document["published_date"] == published
+        assert db["inspections"].get(inspection_id)["published_date"] == published
