@@ -57,23 +57,12 @@ def threads(
 
 
 async def _improvement_themes(db: Database, ids: list[str]) -> dict[str, set[str]]:
-    """The inspections whose own improvements (the report's, not the summary's) speak of each theme."""
-    improvements: dict[str, set[str]] = {}
-    if not ids:
-        return improvements
-    placeholders = ",".join("?" for _ in ids)
-    for row in await _rows(
-        db,
-        f"""
-        select distinct f.inspection_id, ft.theme_id from findings f
-        join finding_themes ft on ft.finding_id = f.id join documents d on d.id = f.document_id
-        where f.inspection_id in ({placeholders}) and f.kind = 'improvement' and f.about = 'authority'
-          and d.kind != 'summary for children' and ft.theme_id not like 'nf-%'
-        """,
-        ids,
-    ):
-        improvements.setdefault(row["theme_id"], set()).add(row["inspection_id"])
-    return improvements
+    """The inspections whose own improvements speak of each theme (improvement_themes, turned round)."""
+    by_theme: dict[str, set[str]] = {}
+    for inspection_id, themes in (await improvement_themes(db, ids)).items():
+        for theme in themes:
+            by_theme.setdefault(theme, set()).add(inspection_id)
+    return by_theme
 
 
 def grade_chart(inspections: list[dict]) -> Markup:
