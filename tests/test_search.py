@@ -1,5 +1,6 @@
 """/-/ofsted/search: full-text search over the findings, paged and filtered, in HTML and JSON."""
 
+import sqlite3
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -31,7 +32,7 @@ async def test_a_query_without_words_says_so(ds):
 
 
 @pytest.mark.asyncio
-async def test_search_pages_through_every_result(ds):
+async def test_search_pages_through_every_result(ds, bundled_db):
     first = (await ds.client.get("/-/ofsted/search.json?q=children")).json()
     assert len(first["rows"]) == 50 and first["next_url"]
     assert first["next_url"].startswith("/-/ofsted/search.json?")
@@ -43,9 +44,8 @@ async def test_search_pages_through_every_result(ds):
         page = (await ds.client.get(url)).json()
         seen |= {r["id"] for r in page["rows"]}
         url = page["next_url"]
-    everything = (
-        await ds.client.get("/ofsted.json?sql=select+count(*)+from+findings_fts+where+findings_fts+match+'children'")
-    ).json()["rows"][0][0]
+    with sqlite3.connect(bundled_db) as conn:  # counted in SQLite itself, whatever Datasette's JSON shape
+        everything = conn.execute("select count(*) from findings_fts where findings_fts match 'children'").fetchone()[0]
     assert len(seen) == everything
     html = (await ds.client.get("/-/ofsted/search?q=children")).text
     assert 'rel="next"' in html and "_next=50" in html
