@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -86,3 +90,71 @@ def json_facets(data: dict) -> dict:
     """Facet name -> facet of a table's JSON: 0.65 gives them directly, 1.0a under `results`."""
     facets = data["facet_results"]
     return facets["results"] if "results" in facets and "timed_out" in facets else facets
+
+
+# The browser tests: one `datasette serve` of the bundled database and one Chromium for the whole session.
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+NO_CHROMIUM = "no Chromium here: install Debian's chromium (apt-get install chromium)"
+# How long a fresh `datasette serve` may take to answer before the fixture gives up on it.
+SERVER_START_SECONDS = 30
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def datasette_server(*arguments: str):
+    """`datasette serve ARGUMENTS` on a free local port, as a user runs it; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "datasette", "serve", *arguments, "-p", str(port), "-h", "127.0.0.1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while True:
+            try:
+                urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"datasette serve {' '.join(arguments)} did not start") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(bundled_db):
+    """`datasette serve -i ofsted.db -m metadata.yml`, as the README serves it, shared by every browser test."""
+    with datasette_server("-i", str(bundled_db), "-m", str(METADATA)) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright, launched once for the session."""
+    if CHROMIUM is None:
+        pytest.skip(NO_CHROMIUM)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        yield launched
+        launched.close()

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
 import urllib.request
 
 import pytest
 import yaml
-from conftest import METADATA, REPORTS, run_ingest
+from conftest import CHROMIUM, METADATA, NO_CHROMIUM, REPORTS, datasette_server, run_ingest
 from datasette.app import Datasette
-from test_browser import CHROMIUM, SCREENSHOTS, free_port
+from test_browser import SCREENSHOTS
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="no Chromium here: install Debian's chromium (apt-get install chromium)"
-)
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
 SECRET = "a-test-secret-shared-by-the-server-and-the-signed-cookie"
 SUTTON = ["002_ac07fc03e2f7f600.txt", "003_6185718e885c3be8.txt", "000_aacd069290608c33.txt"]
@@ -32,36 +27,11 @@ def server(tmp_path_factory):
     metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
     metadata.setdefault("plugins", {})["datasette-ofsted"] = {"reviewers": {"id": ["alice"]}}
     (folder / "metadata.yml").write_text(yaml.safe_dump(metadata), encoding="utf-8")
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "datasette", "serve", "-i", str(folder / "ofsted.db"), str(folder / "ofsted_reviews.db")]
-        + ["-m", str(folder / "metadata.yml"), "-p", str(port), "-h", "127.0.0.1", "--secret", SECRET],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-        )
-        yield browser
-        browser.close()
+    with datasette_server(
+        "-i", str(folder / "ofsted.db"), str(folder / "ofsted_reviews.db"), "-m", str(folder / "metadata.yml"),
+        "--secret", SECRET,
+    ) as base:  # fmt: skip
+        yield base
 
 
 def test_a_reviewer_overrides_a_call_with_a_note_and_a_visitor_sees_it_read_only(server, browser):

@@ -74,3 +74,44 @@ async def test_national_filters_by_region_and_year(ds):
 @pytest.mark.asyncio
 async def test_index_links_to_the_national_view(ds):
     assert 'href="/-/ofsted/national"' in (await ds.client.get("/-/ofsted")).text
+
+
+async def _compare_counts(ds, themes: list[dict]) -> dict[str, int]:
+    """Recurring rows on each theme as the compare pages count them, over every pair the national view names."""
+    pairs = {(p["from"], p["to"]) for t in themes for a in t["authorities"] for p in a["pairs"]}
+    counts: dict[str, int] = {}
+    for earlier, later in sorted(pairs):
+        rows = (await ds.client.get(f"/-/ofsted/compare/{earlier}...{later}.json?status=recurring")).json()["rows"]
+        for row in rows:
+            for theme in row["themes"]:
+                counts[theme] = counts.get(theme, 0) + 1
+    return counts
+
+
+@pytest.mark.asyncio
+async def test_national_counts_equal_the_compare_pages(ds):
+    """One definition of a comparison: each theme's recurring rows are those the compare pages show."""
+    themes = (await ds.client.get("/-/ofsted/national.json")).json()["themes"]
+    counts = await _compare_counts(ds, themes)
+    assert {t["id"]: t["recurring_rows"] for t in themes} == {
+        k: v for k, v in counts.items() if not k.startswith("nf-")
+    }
+
+
+@pytest.mark.asyncio
+async def test_out_of_date_stored_comparisons_are_compared_again_not_counted(bundled_copy):
+    """A stored comparison made by another engine is not read: the pair is compared as the compare page would."""
+    import sqlite3
+
+    from conftest import make_datasette
+
+    path = bundled_copy()
+    fresh = make_datasette(path)
+    before = (await fresh.client.get("/-/ofsted/national.json")).json()["themes"]
+    with sqlite3.connect(path) as conn:
+        stale = conn.execute("update comparisons set engine_version = 'an-older-engine'").rowcount
+        conn.execute("delete from comparison_rows where status = 'recurring'")  # what an old engine might have said
+    assert stale > 0
+    ds = make_datasette(path)
+    after = (await ds.client.get("/-/ofsted/national.json")).json()["themes"]
+    assert [(t["id"], t["recurring_rows"]) for t in after] == [(t["id"], t["recurring_rows"]) for t in before]

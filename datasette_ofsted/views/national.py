@@ -1,6 +1,7 @@
 """England as a whole: the themes Ofsted raised again most often, by region and year, and where they recurred.
 
-A theme "recurs" when a comparison of an authority's consecutive inspections marks a row on it recurring.
+A theme "recurs" when the comparison of an authority's consecutive inspections (`comparisons.comparison`, the one
+the compare pages show) marks a row on it recurring.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from urllib.parse import urlencode
 from datasette.database import Database
 from datasette.utils.asgi import BadRequest
 
+from ..classify import taxonomy_version
+from ..comparisons import comparison, consecutive_pairs, engine_version
 from .common import _render, _rows, json_response, ofsted_database, ofsted_trail
 
 YEAR = re.compile(r"\d{4}")
@@ -18,26 +21,70 @@ TOP_THEMES = 25  # themes listed on the page; the JSON has them all
 NATIONAL_FRAMEWORK = "nf-"  # the National Framework tags cut across every theme: they would top every list
 
 
+def _recurring(conn) -> list[dict]:
+    """The recurring rows of every consecutive pair, as `comparisons.comparison` defines them (sync, on a connection).
+
+    A stored comparison made by the running engine and taxonomy is read from `comparison_rows` in one query (the
+    rows `comparison` would return); a pair with no current stored comparison is compared through `comparison`.
+    """
+    tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    stored = "comparisons" in tables and "comparison_rows" in tables
+    rows: list[dict] = []
+    current: set[tuple[str, str]] = set()
+    if stored:
+        cursor = conn.execute(
+            """
+            select c.from_inspection_id, c.to_inspection_id, r.row_number, r.status, r.themes
+            from comparisons c left join comparison_rows r on r.comparison_id = c.id
+            where c.engine_version = ? and c.taxonomy_version = ?
+            order by c.id, r.row_number
+            """,
+            [engine_version(), taxonomy_version()],
+        )
+        for earlier, later, number, status, themes in cursor:
+            current.add((earlier, later))
+            if status == "recurring":
+                rows.append({"from": earlier, "to": later, "row_number": number, "themes": _split(themes)})
+    authorities = [r[0] for r in conn.execute("select distinct authority_id from inspections order by authority_id")]
+    for authority_id in authorities:
+        for earlier, later in consecutive_pairs(conn, authority_id):
+            if (earlier, later) in current:
+                continue
+            for number, row in enumerate(comparison(conn, earlier, later)["rows"], 1):
+                if row["status"] == "recurring":
+                    rows.append({"from": earlier, "to": later, "row_number": number, "themes": set(row["themes"])})
+    return rows
+
+
+def _split(themes: str | None) -> set[str]:
+    return {t.strip() for t in (themes or "").split(",") if t.strip()}
+
+
 async def recurring_rows(db: Database) -> list[dict]:
     """Every comparison row of consecutive inspections marked recurring, with its themes, authority and year."""
-    rows = await _rows(
-        db,
-        """
-        select distinct l.authority_id, a.name as authority_name, a.region, l.from_inspection_id,
-               l.to_inspection_id, substr(i.start_date, 1, 4) as year, l.side, l.row_number, l.themes
-        from issue_links l join authorities a on a.id = l.authority_id join inspections i on i.id = l.to_inspection_id
-        where l.status = 'recurring'
-        """,
-    )
-    seen: dict[tuple, dict] = {}
-    for row in rows:
-        key = (row["from_inspection_id"], row["to_inspection_id"], row["side"], row["row_number"])
-        themes = {t.strip() for t in (row["themes"] or "").split(",") if t.strip()}
-        if key in seen:
-            seen[key]["themes"] |= themes
-        else:
-            seen[key] = {**row, "themes": themes}
-    return list(seen.values())
+    rows = await db.execute_fn(_recurring)
+    about = {
+        r["id"]: r
+        for r in await _rows(
+            db,
+            "select i.id, i.authority_id, a.name as authority_name, a.region, substr(i.start_date, 1, 4) as year "
+            "from inspections i join authorities a on a.id = i.authority_id",
+        )
+    }
+    return [
+        {
+            "authority_id": about[row["to"]]["authority_id"],
+            "authority_name": about[row["to"]]["authority_name"],
+            "region": about[row["to"]]["region"],
+            "from_inspection_id": row["from"],
+            "to_inspection_id": row["to"],
+            "year": about[row["to"]]["year"],
+            "row_number": row["row_number"],
+            "themes": row["themes"],
+        }
+        for row in rows
+        if row["to"] in about
+    ]
 
 
 def recurring_themes(rows: list[dict], names: dict[str, str], region: str = "", year: str = "") -> list[dict]:
