@@ -14,7 +14,7 @@ import sqlite_utils
 from datasette_ofsted.classify import classify_findings, taxonomy_version, themes
 from datasette_ofsted.text import slugify
 
-from .reference import Authority
+from .reference import Authority, authorities
 
 # How long the end-of-ingest checkpoint waits for a reader (a server) to finish what it
 # is reading before leaving the rest of the log for later.
@@ -371,6 +371,14 @@ def m002_stored_comparisons(db: sqlite_utils.Database) -> None:
     # indexes a document's findings in one statement instead. The triggers that keep the index
     # right when findings are deleted or updated stay.
     db.execute("drop trigger if exists [findings_ai]")
+
+
+@migration
+def m003_every_authority(db: sqlite_utils.Database) -> None:
+    """Every authority of la_lookup.csv, with its codes, region and statistical neighbours, inspected here or not:
+    the timeline names all of an authority's neighbours, and says which have no inspection in this database."""
+    for authority in authorities().values():
+        upsert_row(db, "authorities", authority.__dict__)
 
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -144,3 +144,50 @@ async def test_ungraded_inspections_are_not_drawn_on_the_grade_scale(ds):
 async def test_documents_are_links_to_their_source(ds):
     html = (await ds.client.get("/-/ofsted/kent")).text
     assert '<a class="source" href="https://files.ofsted.gov.uk/v1/file/50294428">' in html
+
+
+@pytest.mark.asyncio
+async def test_every_neighbour_is_named_and_those_not_inspected_here_said_plainly(ds, bundled_db):
+    """la_lookup.csv lists ten neighbours for Sutton; most have no inspection in the bundled reports."""
+    import sqlite3
+
+    from ingest.reference import authorities
+
+    data = (await ds.client.get("/-/ofsted/sutton.json")).json()["neighbours"]
+    codes = [c.strip() for c in authorities()["sutton"].statistical_neighbours.split(",")]
+    by_code = {a.la_code: a.id for a in authorities().values()}
+    assert [n["id"] for n in data["neighbours"]] == [by_code[c] for c in codes]  # all ten, closest first
+    with sqlite3.connect(bundled_db) as conn:
+        inspected = {r[0] for r in conn.execute("select distinct authority_id from inspections")}
+    assert {n["id"] for n in data["not_inspected"]} == {by_code[c] for c in codes} - inspected
+    assert data["not_inspected"] and {n["id"] for n in data["held"]} == {by_code[c] for c in codes} & inspected
+    html = (await ds.client.get("/-/ofsted/sutton")).text
+    section = html[html.index("Do my neighbours share this issue?") : html.index("<h2>Inspections</h2>")]
+    assert f"No inspection of {len(data['not_inspected'])} of them is in this database" in section
+    for neighbour in data["neighbours"]:
+        assert neighbour["name"] in section
+    # A neighbour with no inspection is named, never linked to a timeline that would be empty.
+    missing = data["not_inspected"][0]
+    assert f'href="/-/ofsted/{missing["id"]}"' not in section
+    assert (await ds.client.get(f"/-/ofsted/{missing['id']}.json")).status_code == 404
+
+
+def test_a_database_made_before_every_authority_was_loaded_gets_them(bundled_copy):
+    """The migration m003_every_authority brings an existing database the authorities it never inspected."""
+    import sqlite3
+
+    from ingest.load import open_database
+    from ingest.reference import authorities
+
+    path = bundled_copy()
+    with sqlite3.connect(path) as conn:
+        conn.execute("delete from authorities where id not in (select authority_id from inspections)")
+        conn.execute("delete from _sqlite_migrations where name = 'm003_every_authority'")
+        before = conn.execute("select count(*) from authorities").fetchone()[0]
+    assert before <= 25  # the bundled reports inspect 20 authorities; la_lookup.csv lists 156
+    db = open_database(str(path))
+    held = {r["id"]: r for r in db["authorities"].rows}
+    assert set(held) == set(authorities())
+    hartlepool = held["hartlepool"]
+    assert hartlepool["la_code"] == "805" and hartlepool["region"] == "North East"
+    assert len(hartlepool["statistical_neighbours"].split(",")) == 10

@@ -337,7 +337,7 @@ def test_a_document_held_under_another_authority_is_not_replaced(tmp_path):
     letter.write_text(visit_letter())
     report = process(str(letter)).report
     db = fixture_database(tmp_path / "ofsted.db")
-    db["authorities"].insert({"id": "merton", "name": "Merton"})
+    # merton is in `authorities` already: ensure_schema loads every authority of la_lookup.csv
     db["inspections"].insert({"id": "sutton-2026-06-26", "authority_id": "merton", "inspection_type": "focused visit"})
     db["documents"].insert(
         {

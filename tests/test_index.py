@@ -85,3 +85,17 @@ async def test_index_uses_the_plugin_stylesheet_and_datasette_forms(ds):
     assert css.status_code == 200
     assert ".ofsted td, .ofsted th { white-space: normal; }" in css.text  # Datasette's pre-wrap kept out
     assert ".ofsted .table-wrap { overflow-x: auto;" in css.text
+
+
+@pytest.mark.asyncio
+async def test_the_index_lists_only_authorities_with_inspections(ds, bundled_db):
+    """`authorities` holds every English authority (their neighbours are named); the index those inspected here."""
+    import sqlite3
+
+    with sqlite3.connect(bundled_db) as conn:
+        every = conn.execute("select count(*) from authorities").fetchone()[0]
+        inspected = {r[0] for r in conn.execute("select distinct authority_id from inspections")}
+    listed = {a["id"] for a in (await ds.client.get("/-/ofsted.json")).json()["authorities"]}
+    assert every > 140 and listed == inspected
+    search = (await ds.client.get("/-/ofsted/search")).text
+    assert 'value="hartlepool"' not in search and 'value="sutton"' in search

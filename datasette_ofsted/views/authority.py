@@ -124,6 +124,10 @@ async def authority(datasette, request):
             db, "select id from inspections where authority_id = ? order by start_date", [authority_id]
         )
     ]
+    if not ids:  # a known English authority (every one of la_lookup.csv is in `authorities`), never inspected here
+        raise NotFound(
+            f"No inspections of {found[0]['name']} are in this database. See /-/ofsted for the authorities that have some."
+        )
     inspections = [await _inspection(db, i) for i in ids]
     for inspection in inspections:
         inspection["documents"] = with_links(inspection["documents"])
@@ -197,18 +201,23 @@ async def improvement_themes(db: Database, inspection_ids: list[str]) -> dict[st
 
 async def neighbours(datasette, db: Database, authority: dict, inspections: list[dict], names: dict[str, str]) -> dict:
     """Do my statistical neighbours share this issue? For each theme of the latest inspection's improvements,
-    the neighbours (as the DfE lists them in la_lookup.csv) whose inspections asked for the same, with links
-    to the comparison that shows it."""
+    the neighbours (as the DfE lists them in la_lookup.csv, every one of which ofsted-ingest loads into
+    `authorities`) whose inspections asked for the same, with links to the comparison that shows it; and,
+    plainly, the neighbours with no inspection in this database."""
     codes = [c.strip() for c in (authority.get("statistical_neighbours") or "").split(",") if c.strip()]
-    held = []
+    listed: list[dict] = []
     if codes:
         placeholders = ",".join("?" for _ in codes)
-        held = await _rows(
+        found = await _rows(
             db,
-            f"select id, name, la_code from authorities where la_code in ({placeholders}) "
-            "and id in (select authority_id from inspections) order by name",
+            f"select id, name, la_code, exists (select 1 from inspections i where i.authority_id = a.id) as inspected "
+            f"from authorities a where la_code in ({placeholders})",
             codes,
         )
+        by_code = {n["la_code"]: n for n in found}
+        # In the DfE's order, closest first; a code the lookup does not name (an old code) is left out.
+        listed = [by_code[c] for c in dict.fromkeys(codes) if c in by_code]
+    held = [n for n in listed if n["inspected"]]
     latest = inspections[-1]["id"] if inspections else None
     own = (await improvement_themes(db, [latest])).get(latest, set()) if latest else set()
     themes = {t: {"id": t, "name": names.get(t, t), "sharing": [], "not_sharing": []} for t in own}
@@ -245,7 +254,9 @@ async def neighbours(datasette, db: Database, authority: dict, inspections: list
     ordered = sorted(themes.values(), key=lambda t: (-len(t["sharing"]), t["name"]))
     return {
         "listed": len(codes),
+        "neighbours": [{"id": n["id"], "name": n["name"], "inspected": bool(n["inspected"])} for n in listed],
         "held": [{"id": n["id"], "name": n["name"]} for n in held],
+        "not_inspected": [{"id": n["id"], "name": n["name"]} for n in listed if not n["inspected"]],
         "latest_inspection_id": latest,
         "themes": ordered,
     }
