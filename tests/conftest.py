@@ -138,9 +138,12 @@ def server(bundled_db):
         yield base
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium through Playwright, launched once for the session."""
+    """Debian's Chromium through Playwright, launched once for each browser test module (about a second).
+
+    Not once a session: while Playwright's sync API is open its event loop counts as running, and every
+    asyncio test after it would fail ("Runner.run() cannot be called from a running event loop")."""
     if CHROMIUM is None:
         pytest.skip(NO_CHROMIUM)
     from playwright.sync_api import sync_playwright

@@ -1,23 +1,16 @@
-"""The canned queries' datasette-vega charts draw in a real Chromium, from their own fragment links."""
+"""The charts in a real Chromium: the plugin's own (national themes, the timeline's grades) are readable at 1366 and
+390 px, and the canned queries' datasette-vega charts still draw from their fragment links."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.parse
-import urllib.request
-from pathlib import Path
 
 import pytest
-from conftest import METADATA, ROOT
+from conftest import CHROMIUM, NO_CHROMIUM, ROOT
 from test_metadata import EXAMPLES
 
 from datasette_ofsted import canned_queries_definitions
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 SCREENSHOTS = ROOT / "tests" / "screenshots"
 CHARTS = sorted(name for name, query in canned_queries_definitions().items() if query.get("fragment"))
 # Axes and labels are grey; the marks (bars, the line) are in colour. A chart whose query returned no
@@ -25,49 +18,22 @@ CHARTS = sorted(name for name, query in canned_queries_definitions().items() if 
 MIN_MARK_PIXELS = 300
 # How far apart a pixel's red, green and blue must be for it to count as coloured, not grey.
 COLOURED = 60
+# Readable: no letter under 11 px (WCAG sets no minimum; 11 px is about the smallest print a phone user reads),
+# a bar at least 12 px tall, a chart at least 600 px wide on a laptop.
+MIN_TEXT_PX = 11
+MIN_BAR_HEIGHT_PX = 12
+MIN_WIDE_CHART_PX = 600
+WIDTHS = [1366, 390]
+RECURRING_COLOUR = "rgb(180, 35, 24)"  # ofsted.css's recurring red (#b42318), the badges' border
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="no Chromium here: install Debian's chromium (apt-get install chromium)"
-)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(bundled_db):
-    """`datasette -i ofsted.db -m metadata.yml`, as the README serves it."""
-    port = free_port()
-    command = [sys.executable, "-m", "datasette", "serve", "-i", str(bundled_db), "-m", str(METADATA)]
-    process = subprocess.Popen(
-        [*command, "-p", str(port), "-h", "127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
 
 @pytest.fixture(scope="module")
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-        )
-        yield browser.new_page(viewport={"width": 1366, "height": 900})
-        browser.close()
+def page(browser):
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    yield page
+    page.close()
 
 
 MARK_PIXELS = f"""canvas => {{
@@ -97,3 +63,82 @@ def test_chart_draws_from_its_fragment(server, page, name):
     )
     SCREENSHOTS.mkdir(exist_ok=True)
     canvas.screenshot(path=str(SCREENSHOTS / f"chart-{name}.png"))
+
+
+BOXES = """root => Array.from(root.querySelectorAll(arguments_selector)).map(e => {
+  const r = e.getBoundingClientRect();
+  return {text: e.textContent.trim(), left: r.left, right: r.right, top: r.top, bottom: r.bottom,
+          width: r.width, height: r.height, font: parseFloat(getComputedStyle(e).fontSize),
+          cut: e.scrollWidth > e.clientWidth + 1};
+})"""
+
+
+def boxes(locator, selector: str) -> list[dict]:
+    return locator.evaluate(BOXES.replace("arguments_selector", repr(selector)))
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_national_chart_is_readable(server, browser, width):
+    """Bars sorted by count, every theme named in full beside or above its bar, in the plugin's red."""
+    import json
+    import urllib.request
+
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        page.goto(server + "/-/ofsted/national")
+        chart = page.locator("figure.bar-chart#recurring-chart")
+        chart.wait_for(state="visible")
+        figure = chart.bounding_box()
+        assert figure["width"] >= (MIN_WIDE_CHART_PX if width > 1000 else width * 0.8), figure
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        values = [int(v) for v in chart.locator("li").evaluate_all("ls => ls.map(l => l.dataset.value)")]
+        assert len(values) >= 5 and values == sorted(values, reverse=True)
+        themes = json.load(urllib.request.urlopen(server + "/-/ofsted/national.json", timeout=30))["themes"]
+        # The same themes in the same order as the table under it (most authorities, then most recurring rows).
+        expected = [(len(t["authorities"]), t["name"]) for t in themes]
+        labels = boxes(chart, ".bar-label")
+        assert [(v, label["text"]) for v, label in zip(values, labels)] == expected[: len(values)]
+        for label in labels:  # named in full, inside the screen, in readable print
+            assert not label["cut"] and label["left"] >= 0 and label["right"] <= width, label
+            assert label["font"] >= MIN_TEXT_PX, label
+        bars = boxes(chart, ".bar")
+        counts = boxes(chart, ".bar-value")
+        assert [int(c["text"].split()[0]) for c in counts] == values  # each count written at its bar
+        for bar, count in zip(bars, counts):
+            assert bar["height"] >= MIN_BAR_HEIGHT_PX and bar["right"] <= count["left"] + 1 and count["right"] <= width
+        # Lengths follow the counts: the first bar is the longest and a bar of half the count is about half as long.
+        for bar, value in zip(bars, values):
+            assert bar["width"] == pytest.approx(bars[0]["width"] * value / values[0], abs=3), (bar, value)
+        colour = chart.locator(".bar").first.evaluate("e => getComputedStyle(e).borderTopColor")
+        assert colour == RECURRING_COLOUR
+        SCREENSHOTS.mkdir(exist_ok=True)
+        chart.screenshot(path=str(SCREENSHOTS / f"chart-national-{width}.png"))
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_grade_chart_names_the_grades_best_first_and_is_not_cut(server, browser, width):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        page.goto(server + "/-/ofsted/birmingham")
+        chart = page.locator("svg.grade-chart")
+        chart.wait_for(state="visible")
+        frame = chart.bounding_box()
+        assert frame["width"] >= 340, frame
+        assert page.evaluate("document.documentElement.scrollWidth") <= width  # it scrolls in its own box
+        axis = boxes(chart, "text.axis-label")
+        names = [a["text"] for a in axis]
+        assert names == ["Outstanding", "Good", "Requires improvementor adequate", "Inadequate"]
+        assert [a["top"] for a in axis] == sorted(a["top"] for a in axis)  # best at the top
+        years = boxes(chart, "text.axis-year")
+        assert [y["text"] for y in years] == ["2014", "2016", "2018", "2023"]
+        for text in axis + years + boxes(chart, "text.ungraded-label"):
+            assert text["height"] >= MIN_TEXT_PX, text  # rendered size, after the SVG is scaled
+            inside = frame["x"] - 1 <= text["left"] and text["right"] <= frame["x"] + frame["width"] + 1
+            assert inside and frame["y"] - 1 <= text["top"] and text["bottom"] <= frame["y"] + frame["height"] + 1, text
+        assert chart.locator("circle.graded").count() == 4
+        SCREENSHOTS.mkdir(exist_ok=True)
+        chart.screenshot(path=str(SCREENSHOTS / f"chart-grades-{width}.png"))
+    finally:
+        page.close()

@@ -65,27 +65,45 @@ async def _improvement_themes(db: Database, ids: list[str]) -> dict[str, set[str
     return by_theme
 
 
+# Room for each inspection along the time axis, in px: a year label and a point with space between.
+CHART_STEP = 80
+# The grade chart may shrink to this share of its size (14 px letters to 11 px) before it scrolls in its box.
+MIN_CHART_SCALE = 11 / 14
+
+
 def grade_chart(inspections: list[dict]) -> Markup:
     """An SVG line of overall grades over time; an inspection with no overall grade is a dashed line, off the scale."""
-    width, height, left, top = 700, 180, 215, 16
     if not inspections:
         return Markup("")
-    step = (width - left - 30) / max(1, len(inspections) - 1)
-    levels = [(4, "Outstanding"), (3, "Good"), (2, "Requires improvement / adequate"), (1, "Inadequate")]
-    y = {rank: top + (4 - rank) * 40 for rank, _ in levels}
+    # One unit a pixel at 14 units a letter, as wide as its inspections need; on a narrow screen it shrinks to
+    # MIN_CHART_SCALE (letters of 11 px), and past that scrolls inside its box.
+    height, left, top, gap, step, right = 210, 170, 18, 44, CHART_STEP, 40
+    width = left + right + step * max(1, len(inspections) - 1)
+    levels = [(4, "Outstanding"), (3, "Good"), (2, "Requires improvement|or adequate"), (1, "Inadequate")]
+    y = {rank: top + (4 - rank) * gap for rank, _ in levels}
     parts = [
-        f'<svg class="grade-chart" viewBox="0 0 {width} {height}" role="img" '
+        f'<svg class="grade-chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'style="min-width: {width * MIN_CHART_SCALE:.0f}px" role="img" '
         'aria-label="Overall grade of each inspection over time" xmlns="http://www.w3.org/2000/svg">'
     ]
     for rank, label in levels:
         parts.append(f'<line x1="{left}" x2="{width - 20}" y1="{y[rank]}" y2="{y[rank]}" class="gridline"/>')
-        parts.append(f'<text x="{left - 8}" y="{y[rank] + 4}" text-anchor="end">{escape(label)}</text>')
+        first, _, second = label.partition("|")
+        if second:  # two lines, so that the names take less width than the years
+            parts.append(
+                f'<text x="{left - 8}" y="{y[rank] - 3}" text-anchor="end" class="axis-label">{escape(first)}'
+                f'<tspan x="{left - 8}" dy="15">{escape(second)}</tspan></text>'
+            )
+        else:
+            parts.append(
+                f'<text x="{left - 8}" y="{y[rank] + 5}" text-anchor="end" class="axis-label">{escape(first)}</text>'
+            )
     points = []
     for n, inspection in enumerate(inspections):
         x = left + (n * step if len(inspections) > 1 else (width - left) / 2)
         rank = GRADE_RANK.get(inspection.get("overall_grade") or "")
         year = escape(inspection["start_date"][:4])
-        parts.append(f'<text x="{x:.0f}" y="{height - 4}" text-anchor="middle">{year}</text>')
+        parts.append(f'<text x="{x:.0f}" y="{height - 4}" text-anchor="middle" class="axis-year">{year}</text>')
         if rank:
             points.append((x, y[rank]))
             parts.append(
@@ -99,7 +117,7 @@ def grade_chart(inspections: list[dict]) -> Markup:
                 f"{escape(inspection['inspection_type'])}, no overall grade</title></line>"
             )
             parts.append(
-                f'<text x="{x:.0f}" y="{height - 18}" text-anchor="middle" class="ungraded-label">no grade</text>'
+                f'<text x="{x:.0f}" y="{height - 22}" text-anchor="middle" class="ungraded-label">no grade</text>'
             )
     if len(points) > 1:
         path = " ".join(f"{x:.0f},{yy}" for x, yy in points)

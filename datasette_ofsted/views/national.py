@@ -11,13 +11,16 @@ from urllib.parse import urlencode
 
 from datasette.database import Database
 from datasette.utils.asgi import BadRequest
+from markupsafe import Markup
 
 from ..classify import taxonomy_version
 from ..comparisons import comparison, consecutive_pairs, engine_version
+from .charts import Bar, bar_chart
 from .common import _render, _rows, json_response, ofsted_database, ofsted_trail
 
 YEAR = re.compile(r"\d{4}")
 TOP_THEMES = 25  # themes listed on the page; the JSON has them all
+CHART_THEMES = 15  # bars in the chart: enough to see the order, few enough to read at a glance
 NATIONAL_FRAMEWORK = "nf-"  # the National Framework tags cut across every theme: they would top every list
 
 
@@ -131,6 +134,26 @@ def recurring_themes(rows: list[dict], names: dict[str, str], region: str = "", 
     return out
 
 
+def theme_chart(themes: list[dict], filters: dict[str, str]) -> Markup:
+    """The themes raised again in most authorities, as bars; each name links to its row of the table below."""
+    where = " and ".join(v for v in (filters.get("region"), filters.get("year") and f"in {filters['year']}") if v)
+    return bar_chart(
+        [
+            Bar(
+                label=t["name"],
+                value=len(t["authorities"]),
+                href=f"#theme-{t['id']}",
+                title=f"raised again in {len(t['authorities'])} authorities ({t['recurring_rows']} recurring rows)",
+            )
+            for t in themes
+        ],
+        caption=f"Authorities where each theme was raised again{' (' + where + ')' if where else ''}",
+        unit="authorities",
+        colour="recurring",
+        chart_id="recurring-chart",
+    )
+
+
 def longest_run(pairs: list[dict]) -> int:
     """The most comparisons in a row (each pair's later inspection the next one's earlier) the theme recurred in.
 
@@ -173,6 +196,7 @@ async def national(datasette, request):
         "ofsted_national.html",
         {
             "themes": themes[:TOP_THEMES],
+            "chart": theme_chart(themes[:CHART_THEMES], filters),
             "theme_count": len(themes),
             "regions": regions,
             "years": years,
