@@ -77,8 +77,8 @@ def grade_chart(inspections: list[dict]) -> Markup:
         return Markup("")
     # One unit a pixel at 14 units a letter, as wide as its inspections need; on a narrow screen it shrinks to
     # MIN_CHART_SCALE (letters of 11 px), and past that scrolls inside its box.
-    height, left, top, gap, step, right = 210, 170, 18, 44, CHART_STEP, 40
-    width = left + right + step * max(1, len(inspections) - 1)
+    height, left, top, gap, step, right, inset = 210, 170, 18, 44, CHART_STEP, 40, 24
+    width = left + inset + right + step * max(1, len(inspections) - 1)
     levels = [(4, "Outstanding"), (3, "Good"), (2, "Requires improvement|or adequate"), (1, "Inadequate")]
     y = {rank: top + (4 - rank) * gap for rank, _ in levels}
     parts = [
@@ -100,7 +100,7 @@ def grade_chart(inspections: list[dict]) -> Markup:
             )
     points = []
     for n, inspection in enumerate(inspections):
-        x = left + (n * step if len(inspections) > 1 else (width - left) / 2)
+        x = left + (inset + n * step if len(inspections) > 1 else (width - left) / 2)
         rank = GRADE_RANK.get(inspection.get("overall_grade") or "")
         year = escape(inspection["start_date"][:4])
         parts.append(f'<text x="{x:.0f}" y="{height - 4}" text-anchor="middle" class="axis-year">{year}</text>')
