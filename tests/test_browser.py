@@ -177,9 +177,18 @@ OUTSIDE_PLUGIN = """targets => targets.every(t => {
 })"""
 
 
+# Datasette 1.0a's <navigation-search> keeps its results in an own property `matches` (an array), which hides
+# Element.prototype.matches: axe-core calls it to build selectors and throws "e[to] is not a function". The
+# element stays on the page and is audited; only that property is set aside first.
+UNSHADOW_MATCHES = """() => document.querySelectorAll('navigation-search').forEach(e => {
+  if (Object.prototype.hasOwnProperty.call(e, 'matches')) delete e.matches;
+})"""
+
+
 def axe_violations(page) -> list[dict]:
     from axe_playwright_python.sync_playwright import Axe
 
+    page.evaluate(UNSHADOW_MATCHES)
     return Axe().run(page).response["violations"]
 
 
