@@ -86,6 +86,14 @@ async def _inspection(db: Database, inspection_id: str) -> dict | None:
     return inspection
 
 
+async def held_inspection(db: Database, inspection_id: str) -> dict:
+    """The inspection with its judgements and documents; NotFound, saying where to look, when it is not held."""
+    inspection = await _inspection(db, inspection_id)
+    if inspection is None:
+        raise NotFound(f"No inspection '{inspection_id}' in this database: see /-/ofsted for the inspections held.")
+    return inspection
+
+
 # The order a comparison's groups are read in: what needs action first.
 STATUS_ORDER = ("recurring", "resolved", "new", "not_revisited")
 LINKABLE_SCHEMES = ("http", "https")
