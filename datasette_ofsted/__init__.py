@@ -38,19 +38,11 @@ def stores_queries(datasette) -> bool:
 
 
 async def ofsted_database_name(datasette) -> str | None:
-    """The database the queries belong to, found as the pages find it: the plugin setting
-    `database`, else one named ofsted, else the first with inspections and findings."""
-    config = datasette.plugin_config("datasette-ofsted") or {}
-    if config.get("database"):
-        return config["database"] if config["database"] in datasette.databases else None
-    if "ofsted" in datasette.databases:
-        return "ofsted"
-    for name, candidate in datasette.databases.items():
-        if name.startswith("_"):
-            continue
-        if await candidate.table_exists("inspections") and await candidate.table_exists("findings"):
-            return name
-    return None
+    """The name of the database the canned queries belong to: the one the pages read (views.common)."""
+    from .views.common import find_ofsted_database  # the pages load Datasette; the ingester need not
+
+    db = await find_ofsted_database(datasette)
+    return db.name if db is not None else None
 
 
 async def database_metadata(datasette, database: str) -> dict:

@@ -550,6 +550,7 @@ def decide(ev: Evidence, cal: Calibration = DEFAULT_CALIBRATION) -> dict:
     earlier, later = ev.earlier, ev.later
     links = _links(ev, cal)
     linked_earlier: dict[int, list[tuple[int, float, Match]]] = {}
+    m: Match | None  # the match that decided a row, if one did
     for j, (i, score, m) in links.items():
         linked_earlier.setdefault(i, []).append((j, score, m))
 

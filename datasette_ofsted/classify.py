@@ -334,7 +334,7 @@ def _index() -> _Index:
     by_prefix: dict[str, list[_Cue]] = {}
     by_pair: dict[tuple[str, str], list[_Cue]] = {}
     by_first: dict[str, list[_Cue]] = {}
-    one_word_prefixes = []
+    one_word_prefixes: list[_Cue] = []
     for theme in themes():
         for cue in theme.cues:
             folded = normalise(cue)
@@ -351,9 +351,9 @@ def _index() -> _Index:
             else:
                 for form in _forms(words[1]) if len(words) == 2 else {words[1]}:
                     by_pair.setdefault((words[0], form), []).append(entry)
-    length = min((len(cue.parts[0]) for cue in one_word_prefixes), default=1)
-    for cue in one_word_prefixes:
-        by_prefix.setdefault(cue.parts[0][:length], []).append(cue)
+    length = min((len(entry.parts[0]) for entry in one_word_prefixes), default=1)
+    for entry in one_word_prefixes:
+        by_prefix.setdefault(entry.parts[0][:length], []).append(entry)
 
     def frozen(index: dict) -> dict:
         return {key: tuple(cues) for key, cues in index.items()}
@@ -420,6 +420,7 @@ def _cue_themes_raw(folded: str) -> set[str]:
     words = parts[0::2]
     distinct = set(words)
     found: set[str] = set().union(*map(_ONE_WORD_THEMES.__getitem__, distinct))
+    candidates: list[tuple[tuple[str, str | None], tuple[_Cue, ...]]]
     candidates = [(pair, index.by_pair[pair]) for pair in index.pairs.intersection(zip(words, words[1:]))]
     candidates += [((first, None), index.by_first[first]) for first in index.by_first.keys() & distinct]
     for (first, second), cues in candidates:

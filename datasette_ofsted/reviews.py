@@ -289,7 +289,8 @@ def agreement(current: list[dict]) -> dict:
     def tally() -> dict:
         return {"reviewed": 0, "confirmed": 0, "changed": 0, "became": Counter()}
 
-    total, by_status, by_theme = tally(), {s: tally() for s in STATUSES}, {}
+    by_theme: dict[str, dict] = {}
+    total, by_status = tally(), {s: tally() for s in STATUSES}
     for review in current:
         auto = review["auto_status"] or review["status"]
         confirmed = review["status"] == auto

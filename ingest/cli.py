@@ -18,6 +18,7 @@ import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -26,6 +27,9 @@ from datasette_ofsted.classify import classify_findings
 from .extract import Refused, extract, read_file, sha256_of, size_limit
 from .parse import ParsedReport, parse_pages
 from .reference import authorities, find_authority
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 REPORT_SUFFIXES = {".pdf", ".txt"}
 BUNDLED_REPORTS = Path("data/reports")
@@ -167,7 +171,7 @@ class Readers:
     def __init__(self, files: list[str], workers: int, classify: bool, reader=None):
         self.files, self.workers, self.classify = files, workers, classify
         self.reader = reader or process
-        self.pool = None
+        self.pool: ProcessPoolExecutor | None = None
         self.pending = self._start(files, workers)
 
     def _start(self, files: list[str], workers: int):
@@ -442,11 +446,13 @@ def main(paths: tuple[str, ...], db_path: str, workers: int, reclassify: bool, r
                 record_error(db, shown(outcome.path), outcome.error or "unknown error")
                 reporter.step(outcome.path, outcome.error, error=True)
                 continue
+            assert outcome.sha256 is not None  # a file that was read has its digest
             if holds_file(db, outcome.sha256):  # a byte-identical copy earlier in this batch
                 skipped += 1
                 reporter.step(outcome.path, "already ingested")
                 continue
             report = outcome.report
+            assert report.authority_name is not None  # classified() refuses a report that names none
             authority = authorities()[report.authority_name]
             row = listed.get(str(Path(outcome.path)), {})
             try:

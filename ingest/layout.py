@@ -457,6 +457,7 @@ class NumberedLine(LineRule):
 
     def run(self, at, line, index):
         numbered = NUMBERED.match(line.text)
+        assert numbered is not None  # test() matched it
         at.start(line, "number", line.text[numbered.end() :], int(numbered.group(1)))
         at.closed = False
 

@@ -73,7 +73,7 @@ def repair(db: sqlite_utils.Database) -> int:
             [engine_version(), taxonomy_version()],
         ).fetchall()
     }
-    computed, wanted = 0, set()
+    computed, wanted = 0, set[str]()
     for (authority_id,) in db.execute("select distinct authority_id from inspections order by 1").fetchall():
         pairs = consecutive_pairs(db, authority_id)
         wanted.update(comparison_id(*pair) for pair in pairs)

@@ -109,8 +109,10 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                     "use a newer version"
                 )
             if MIGRATIONS_TABLE not in db.table_names():
-                db[MIGRATIONS_TABLE].create({"id": int, "migration_set": str, "name": str, "applied_at": str}, pk="id")
-                db[MIGRATIONS_TABLE].create_index(["migration_set", "name"], unique=True)
+                db.table(MIGRATIONS_TABLE).create(
+                    {"id": int, "migration_set": str, "name": str, "applied_at": str}, pk="id"
+                )
+                db.table(MIGRATIONS_TABLE).create_index(["migration_set", "name"], unique=True)
                 for name in applied:  # recorded before the table existed
                     _record_migration(db, name)
             for step in MIGRATIONS[len(applied) :]:
@@ -127,10 +129,29 @@ def _record_migration(db: sqlite_utils.Database, name: str) -> None:
     )
 
 
+# Columns that several tables share, defined once. A migration that has run never runs again, so
+# these name only what never changes: a change of a column is a new migration, not an edit here.
+# A part of one report: judgements and findings.
+DOCUMENT_PART_COLUMNS: dict[str, type] = {"id": str, "inspection_id": str, "document_id": str}
+DOCUMENT_PART_KEYS = [("inspection_id", "inspections", "id"), ("document_id", "documents", "id")]
+# A comparison's pair, earlier inspection first: issue_links, comparisons and comparison_rows.
+PAIR_COLUMNS: dict[str, type] = {"authority_id": str, "from_inspection_id": str, "to_inspection_id": str}
+PAIR_KEYS = [
+    ("authority_id", "authorities", "id"),
+    ("from_inspection_id", "inspections", "id"),
+    ("to_inspection_id", "inspections", "id"),
+]
+
+
+def _create_indexes(db: sqlite_utils.Database, indexes: list[tuple[str, list[str]]]) -> None:
+    for table, columns in indexes:
+        db.table(table).create_index(columns, if_not_exists=True)
+
+
 @migration
 def m001_initial_schema(db: sqlite_utils.Database) -> None:
     """Reports, inspections, findings, their themes and sentences, and issue_links."""
-    db["authorities"].create(
+    db.table("authorities").create(
         {
             "id": str,
             "name": str,
@@ -145,7 +166,7 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
         pk="id",
         if_not_exists=True,
     )
-    db["inspections"].create(
+    db.table("inspections").create(
         {
             "id": str,
             "authority_id": str,
@@ -162,7 +183,7 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
         foreign_keys=[("authority_id", "authorities", "id")],
         if_not_exists=True,
     )
-    db["documents"].create(
+    db.table("documents").create(
         {
             "id": str,
             "inspection_id": str,
@@ -181,25 +202,21 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
         foreign_keys=[("inspection_id", "inspections", "id")],
         if_not_exists=True,
     )
-    db["judgements"].create(
+    db.table("judgements").create(
         {
-            "id": str,
-            "inspection_id": str,
-            "document_id": str,
+            **DOCUMENT_PART_COLUMNS,
             "area": str,
             "grade": str,
             "about": str,
             "ordinal": int,
         },
         pk="id",
-        foreign_keys=[("inspection_id", "inspections", "id"), ("document_id", "documents", "id")],
+        foreign_keys=DOCUMENT_PART_KEYS,
         if_not_exists=True,
     )
-    db["findings"].create(
+    db.table("findings").create(
         {
-            "id": str,
-            "inspection_id": str,
-            "document_id": str,
+            **DOCUMENT_PART_COLUMNS,
             "section": str,
             "kind": str,
             "polarity": str,
@@ -212,30 +229,28 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
             "national_framework": str,
         },
         pk="id",
-        foreign_keys=[("inspection_id", "inspections", "id"), ("document_id", "documents", "id")],
+        foreign_keys=DOCUMENT_PART_KEYS,
         if_not_exists=True,
     )
-    db["finding_sentences"].create(
+    db.table("finding_sentences").create(
         {"finding_id": str, "ordinal": int, "text": str, "polarity": int, "themes": str, "stems": str},
         pk=("finding_id", "ordinal"),
         foreign_keys=[("finding_id", "findings", "id")],
         if_not_exists=True,
     )
-    db["themes"].create(
+    db.table("themes").create(
         {"id": str, "name": str, "description": str, "theme_group": str, "cues": str}, pk="id", if_not_exists=True
     )
-    db["finding_themes"].create(
+    db.table("finding_themes").create(
         {"finding_id": str, "theme_id": str},
         pk=("finding_id", "theme_id"),
         foreign_keys=[("finding_id", "findings", "id"), ("theme_id", "themes", "id")],
         if_not_exists=True,
     )
-    db["issue_links"].create(
+    db.table("issue_links").create(
         {
             "id": int,
-            "authority_id": str,
-            "from_inspection_id": str,
-            "to_inspection_id": str,
+            **PAIR_COLUMNS,
             "from_finding_id": str,
             "to_finding_id": str,
             "side": str,
@@ -246,36 +261,36 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
         },
         pk="id",
         foreign_keys=[
-            ("authority_id", "authorities", "id"),
-            ("from_inspection_id", "inspections", "id"),
-            ("to_inspection_id", "inspections", "id"),
+            *PAIR_KEYS,
             ("from_finding_id", "findings", "id"),
             ("to_finding_id", "findings", "id"),
         ],
         if_not_exists=True,
     )
-    db["ingest_errors"].create({"id": int, "path": str, "reason": str, "at": str}, pk="id", if_not_exists=True)
-    for table, columns in [
-        ("inspections", ["authority_id"]),
-        ("inspections", ["start_date"]),
-        ("documents", ["inspection_id"]),
-        ("documents", ["sha256"]),
-        ("judgements", ["inspection_id"]),
-        ("judgements", ["document_id"]),
-        ("findings", ["inspection_id"]),
-        ("findings", ["document_id"]),
-        ("findings", ["kind"]),
-        ("finding_themes", ["theme_id"]),
-        ("issue_links", ["authority_id"]),
-        ("finding_sentences", ["finding_id"]),
-        ("issue_links", ["from_inspection_id"]),
-        ("issue_links", ["to_inspection_id"]),
-        ("issue_links", ["from_finding_id"]),
-        ("issue_links", ["to_finding_id"]),
-    ]:
-        db[table].create_index(columns, if_not_exists=True)
-    db["findings"].enable_fts(["text", "section"], create_triggers=True, tokenize="porter")
-    db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    db.table("ingest_errors").create({"id": int, "path": str, "reason": str, "at": str}, pk="id", if_not_exists=True)
+    _create_indexes(
+        db,
+        [
+            ("inspections", ["authority_id"]),
+            ("inspections", ["start_date"]),
+            ("documents", ["inspection_id"]),
+            ("documents", ["sha256"]),
+            ("judgements", ["inspection_id"]),
+            ("judgements", ["document_id"]),
+            ("findings", ["inspection_id"]),
+            ("findings", ["document_id"]),
+            ("findings", ["kind"]),
+            ("finding_themes", ["theme_id"]),
+            ("issue_links", ["authority_id"]),
+            ("finding_sentences", ["finding_id"]),
+            ("issue_links", ["from_inspection_id"]),
+            ("issue_links", ["to_inspection_id"]),
+            ("issue_links", ["from_finding_id"]),
+            ("issue_links", ["to_finding_id"]),
+        ],
+    )
+    db.table("findings").enable_fts(["text", "section"], create_triggers=True, tokenize="porter")
+    db.table("meta").create({"key": str, "value": str}, pk="key", if_not_exists=True)
 
 
 # Statements, run for an inspection whose documents change, that delete the comparisons it is part of.
@@ -294,17 +309,10 @@ def m002_stored_comparisons(db: sqlite_utils.Database) -> None:
     Triggers delete an inspection's comparisons in the transaction that writes or deletes one of
     its documents: a stored comparison is never older than the findings it compares.
     """
-    pair_keys = [
-        ("authority_id", "authorities", "id"),
-        ("from_inspection_id", "inspections", "id"),
-        ("to_inspection_id", "inspections", "id"),
-    ]
-    db["comparisons"].create(
+    db.table("comparisons").create(
         {
             "id": str,
-            "authority_id": str,
-            "from_inspection_id": str,
-            "to_inspection_id": str,
+            **PAIR_COLUMNS,
             "engine_version": str,
             "taxonomy_version": str,
             "recurring": int,
@@ -316,15 +324,13 @@ def m002_stored_comparisons(db: sqlite_utils.Database) -> None:
             "computed_at": str,
         },
         pk="id",
-        foreign_keys=pair_keys,
+        foreign_keys=PAIR_KEYS,
     )
-    db["comparison_rows"].create(
+    db.table("comparison_rows").create(
         {
             "id": str,
             "comparison_id": str,
-            "authority_id": str,
-            "from_inspection_id": str,
-            "to_inspection_id": str,
+            **PAIR_COLUMNS,
             "row_number": int,
             "row_key": str,
             "improvement_id": str,
@@ -337,22 +343,24 @@ def m002_stored_comparisons(db: sqlite_utils.Database) -> None:
             "to_evidence": int,
         },
         pk="id",
-        foreign_keys=[("comparison_id", "comparisons", "id"), *pair_keys, ("improvement_id", "findings", "id")],
+        foreign_keys=[("comparison_id", "comparisons", "id"), *PAIR_KEYS, ("improvement_id", "findings", "id")],
     )
-    db["issue_links"].add_column("comparison_row_id", str)
+    db.table("issue_links").add_column("comparison_row_id", str)
     db.execute("delete from issue_links")
-    for table, columns in [
-        ("comparisons", ["authority_id"]),
-        ("comparisons", ["from_inspection_id"]),
-        ("comparisons", ["to_inspection_id"]),
-        ("comparison_rows", ["comparison_id"]),
-        ("comparison_rows", ["authority_id"]),
-        ("comparison_rows", ["from_inspection_id"]),
-        ("comparison_rows", ["to_inspection_id"]),
-        ("comparison_rows", ["improvement_id"]),
-        ("issue_links", ["comparison_row_id"]),
-    ]:
-        db[table].create_index(columns, if_not_exists=True)
+    _create_indexes(
+        db,
+        [
+            ("comparisons", ["authority_id"]),
+            ("comparisons", ["from_inspection_id"]),
+            ("comparisons", ["to_inspection_id"]),
+            ("comparison_rows", ["comparison_id"]),
+            ("comparison_rows", ["authority_id"]),
+            ("comparison_rows", ["from_inspection_id"]),
+            ("comparison_rows", ["to_inspection_id"]),
+            ("comparison_rows", ["improvement_id"]),
+            ("issue_links", ["comparison_row_id"]),
+        ],
+    )
     for event, rows in (("insert", ["new"]), ("update", ["old", "new"]), ("delete", ["old"])):
         statements = "\n".join(f"  {s.format(f'{r}.inspection_id')}" for r in rows for s in _FORGET_COMPARISONS)
         db.execute(
@@ -553,7 +561,7 @@ def holds_file(db: sqlite_utils.Database, sha256: str) -> bool:
 
 def record_error(db: sqlite_utils.Database, path: str, reason: str) -> None:
     with write_transaction(db):
-        db["ingest_errors"].insert({"path": path, "reason": reason, "at": _now()})
+        db.table("ingest_errors").insert({"path": path, "reason": reason, "at": _now()})
 
 
 def _now() -> str:
@@ -683,7 +691,9 @@ def write_document(
                 for n, j in enumerate(report.judgements, 1)
             ],
         )
-        rows, links, sentence_rows = [], [], []
+        rows: list[dict] = []
+        links: list[dict] = []
+        sentence_rows: list[dict] = []
         for f in report.findings:
             finding_id = f"{document_id}-{f.ordinal:03d}"
             rows.append(

@@ -174,14 +174,15 @@ def dates_in(span: str) -> list[str]:
                     bool(match.group(6)),
                 ]
             )
-    month = year = None
+    # "12 to 14 March 2016": a day without its month or year takes those of the date after it.
+    later_month, later_year = None, None
     for part in reversed(parts):
         if part[1] is None:
-            part[1] = month
-        month = part[1]
+            part[1] = later_month
+        later_month = part[1]
         if part[2] is None:
-            part[2] = year
-        year = part[2]
+            part[2] = later_year
+        later_year = part[2]
     found: list[tuple[str, bool]] = []  # (ISO date, was its year printed with it)
     for day, month_name, year_number, given in parts:
         iso = _iso(str(day), month_name, str(year_number)) if month_name and year_number else None
@@ -242,8 +243,9 @@ def find_published(head: str, full: str = "") -> str | None:
         return _iso(*match.groups())
     for line in head.split("\n")[:30]:  # a letter's own date
         line = line.strip()
-        if _DATE_ONLY.match(line) and len(re.findall(rf"(?m)^{re.escape(line)}\b", full or head)) < 2:
-            return _iso(*_SINGLE.match(line).groups())
+        single = _SINGLE.match(line)
+        if single and _DATE_ONLY.match(line) and len(re.findall(rf"(?m)^{re.escape(line)}\b", full or head)) < 2:
+            return _iso(*single.groups())
     return None
 
 
@@ -589,7 +591,9 @@ class Timescale(Rule):
         )
 
     def run(self, r, block, index):
-        r.timescale = (TIMESCALE.match(block.text) or PRIORITY.match(block.text)).group(1).capitalize()
+        named = TIMESCALE.match(block.text) or PRIORITY.match(block.text)
+        assert named is not None  # test() matched one
+        r.timescale = named.group(1).capitalize()
 
 
 def _continues_list(r: Reading, following: Block | None) -> bool:

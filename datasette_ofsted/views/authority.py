@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from datasette.database import Database
@@ -13,9 +14,9 @@ from .common import (
     AUTHORITY,
     GRADE_RANK,
     MAX_ID,
-    _inspection,
     _render,
     _rows,
+    held_inspection,
     json_response,
     ofsted_database,
     ofsted_trail,
@@ -34,7 +35,7 @@ def threads(
     """
     if len(ids) < 2:
         return []
-    result = []
+    result: list[dict[str, Any]] = []
     for theme_id, raised_in in improvements.items():
         cells, earlier = [], False
         for inspection_id in ids:
@@ -101,13 +102,13 @@ def grade_chart(inspections: list[dict]) -> Markup:
     points = []
     for n, inspection in enumerate(inspections):
         x = left + (inset + n * step if len(inspections) > 1 else (width - left) / 2)
-        rank = GRADE_RANK.get(inspection.get("overall_grade") or "")
+        grade = GRADE_RANK.get(inspection.get("overall_grade") or "")
         year = escape(inspection["start_date"][:4])
         parts.append(f'<text x="{x:.0f}" y="{height - 4}" text-anchor="middle" class="axis-year">{year}</text>')
-        if rank:
-            points.append((x, y[rank]))
+        if grade:
+            points.append((x, y[grade]))
             parts.append(
-                f'<circle cx="{x:.0f}" cy="{y[rank]}" r="6" class="graded"><title>{escape(inspection["id"])}: '
+                f'<circle cx="{x:.0f}" cy="{y[grade]}" r="6" class="graded"><title>{escape(inspection["id"])}: '
                 f"{escape(inspection['overall_grade'])}</title></circle>"
             )
         else:
@@ -146,7 +147,7 @@ async def authority(datasette, request):
         raise NotFound(
             f"No inspections of {found[0]['name']} are in this database. See /-/ofsted for the authorities that have some."
         )
-    inspections = [await _inspection(db, i) for i in ids]
+    inspections = [await held_inspection(db, i) for i in ids]
     for inspection in inspections:
         inspection["documents"] = with_links(inspection["documents"])
     # The one definition of a comparison (stored at ingest, else computed): counts and threads read it.
@@ -238,7 +239,9 @@ async def neighbours(datasette, db: Database, authority: dict, inspections: list
     held = [n for n in listed if n["inspected"]]
     latest = inspections[-1]["id"] if inspections else None
     own = (await improvement_themes(db, [latest])).get(latest, set()) if latest else set()
-    themes = {t: {"id": t, "name": names.get(t, t), "sharing": [], "not_sharing": []} for t in own}
+    themes: dict[str, dict[str, Any]] = {
+        t: {"id": t, "name": names.get(t, t), "sharing": [], "not_sharing": []} for t in own
+    }
     for neighbour in held:
         ids = [
             r["id"]

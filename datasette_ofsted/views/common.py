@@ -34,26 +34,30 @@ STATUS_HELP = {
 }
 
 
+async def find_ofsted_database(datasette) -> Database | None:
+    """The database ofsted-ingest built, as the pages and the canned queries find it: the plugin setting
+    `database` (None when that one is not attached), else one named ofsted, else the first with
+    inspections and findings. No permission check: ofsted_database adds it for a page."""
+    config = datasette.plugin_config("datasette-ofsted") or {}
+    if config.get("database"):
+        return datasette.databases.get(config["database"])
+    if "ofsted" in datasette.databases:
+        return datasette.databases["ofsted"]
+    for name, candidate in datasette.databases.items():
+        if name.startswith("_"):
+            continue
+        if await candidate.table_exists("inspections") and await candidate.table_exists("findings"):
+            return candidate
+    return None
+
+
 async def ofsted_database(datasette, request, tables: Iterable[str] = TABLES) -> Database:
     """The database ofsted-ingest built, once the actor is allowed to see it and the tables the page reads.
 
-    The plugin setting `database`, else one named ofsted, else the first that fits. Every
-    page calls this first: the permission check comes before any read.
+    Every page calls this first: the permission check comes before any read.
     """
     await ensure_can_view_instance(datasette, request)
-    config = datasette.plugin_config("datasette-ofsted") or {}
-    db = None
-    if config.get("database"):
-        db = datasette.get_database(config["database"])
-    elif "ofsted" in datasette.databases:
-        db = datasette.get_database("ofsted")
-    else:
-        for name, candidate in datasette.databases.items():
-            if name.startswith("_"):
-                continue
-            if await candidate.table_exists("inspections") and await candidate.table_exists("findings"):
-                db = candidate
-                break
+    db = await find_ofsted_database(datasette)
     if db is None:
         raise NotFound("No Ofsted database is attached: run ofsted-ingest, then serve data/ofsted.db with Datasette.")
     await ensure_can_view(datasette, request, db.name, tables)
@@ -83,6 +87,14 @@ async def _inspection(db: Database, inspection_id: str) -> dict | None:
         "select id, kind, title, file_name, source_url, pages from documents where inspection_id = ? order by kind",
         [inspection_id],
     )
+    return inspection
+
+
+async def held_inspection(db: Database, inspection_id: str) -> dict:
+    """The inspection with its judgements and documents; NotFound, saying where to look, when it is not held."""
+    inspection = await _inspection(db, inspection_id)
+    if inspection is None:
+        raise NotFound(f"No inspection '{inspection_id}' in this database: see /-/ofsted for the inspections held.")
     return inspection
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 from urllib.parse import urlencode
 
 from datasette.utils.asgi import BadRequest, NotFound, Response
@@ -15,9 +16,9 @@ from .common import (
     MAX_ID,
     STATUS_HELP,
     STATUS_ORDER,
-    _inspection,
     _render,
     _rows,
+    held_inspection,
     highlight,
     ofsted_database,
     ofsted_trail,
@@ -96,10 +97,7 @@ async def compare(datasette, request):
     db = await ofsted_database(datasette, request)
     pair, fmt = request.url_vars["pair"], request.url_vars.get("format") or ""
     earlier_id, later_id = _parse_pair(pair)
-    earlier, later = await _inspection(db, earlier_id), await _inspection(db, later_id)
-    for inspection_id, inspection in ((earlier_id, earlier), (later_id, later)):
-        if inspection is None:
-            raise NotFound(f"No inspection '{inspection_id}' in this database: see /-/ofsted for the inspections held.")
+    earlier, later = await held_inspection(db, earlier_id), await held_inspection(db, later_id)
     if earlier["authority_id"] != later["authority_id"]:
         raise BadRequest(
             f"{earlier_id} and {later_id} are inspections of different authorities: a comparison follows one "
@@ -242,11 +240,11 @@ def stance(finding: dict, status: str, said: dict[tuple[str, str], str] | None =
     wanted = SUPPORTS.get(status)
     if wanted is None or finding.get("role") != "evidence":
         return None
-    said_here = finding.get("stance") or (said or {}).get((finding["id"], finding.get("sentence")))
-    said = said_here or STANCE_OF_POLARITY.get(finding.get("polarity") or "", "neutral")
-    if said == "neutral":
+    said_here = finding.get("stance") or (said or {}).get((finding["id"], finding.get("sentence") or ""))
+    its_stance = said_here or STANCE_OF_POLARITY.get(finding.get("polarity") or "", "neutral")
+    if its_stance == "neutral":
         return None
-    return "for" if said == wanted else "against"
+    return "for" if its_stance == wanted else "against"
 
 
 def present(row: dict, said: dict[tuple[str, str], str] | None = None) -> None:
@@ -272,7 +270,7 @@ def summary(rows: list[dict], theme_names: dict[str, str]) -> list[dict]:
     for row in rows:
         for theme in row["themes"]:
             by_theme.setdefault(theme, dict.fromkeys(STATUS_ORDER, 0))[row["status"]] += 1
-    lines = [
+    lines: list[dict[str, Any]] = [
         {"id": t, "name": theme_names.get(t, t), "counts": c, "total": sum(c.values())} for t, c in by_theme.items()
     ]
     lines.sort(key=lambda line: (-line["counts"]["recurring"], -line["total"], line["name"]))

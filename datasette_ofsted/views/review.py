@@ -30,7 +30,7 @@ from ..reviews import (
     review_row,
     validate,
 )
-from .common import STATUS_LABELS, _inspection, _render, _rows, ofsted_database
+from .common import STATUS_LABELS, _render, _rows, held_inspection, ofsted_database
 
 ACTION = "ofsted-review"
 REVIEW_TEMPLATE = "_ofsted_review.html"
@@ -126,10 +126,7 @@ async def _pair(datasette, request, db: Database) -> tuple[dict, dict]:
     from .compare import _parse_pair  # the compare page's reading of <from>...<to>
 
     earlier_id, later_id = _parse_pair(request.url_vars["pair"])
-    earlier, later = await _inspection(db, earlier_id), await _inspection(db, later_id)
-    for inspection_id, inspection in ((earlier_id, earlier), (later_id, later)):
-        if inspection is None:
-            raise NotFound(f"No inspection '{inspection_id}' in this database: see /-/ofsted for the inspections held.")
+    earlier, later = await held_inspection(db, earlier_id), await held_inspection(db, later_id)
     if earlier["authority_id"] != later["authority_id"] or earlier_id == later_id:
         raise BadRequest("A comparison follows one authority over time: name two of its inspections, earlier first.")
     if earlier["start_date"] > later["start_date"]:
