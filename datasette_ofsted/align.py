@@ -37,7 +37,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any, TypedDict
 
-from .classify import clause_themes, clauses, progress, sentence_features
+from .classify import clause_themes, clauses, cross_cutting_themes, progress, sentence_features
 from .text import normalise, stem, stems_of_normalised, words
 
 STATUSES = ("recurring", "resolved", "not_revisited", "new")
@@ -115,6 +115,32 @@ _ASPECTS = frozenset(
 )
 
 
+# Generic heads: words that name a kind of work every service does ("plans", "assessments", "visits", "oversight"),
+# mapped to the theme the bare word stands for (None when the bare word has none). A shared generic head says
+# little: a "pathway plan" and a "child in need plan" are different matters. Who does the work ("managers",
+# "leaders") is not the matter either, as who it is for is not (_POPULATION).
+_GENERIC_HEADS: dict[str, str | None] = {
+    stem(word): theme
+    for word, theme in (
+        ("plans", "planning"),
+        ("assessments", "assessments"),
+        ("visits", "visits"),
+        ("reviews", None),
+        ("meetings", None),
+        ("interviews", None),
+        ("conferences", None),
+        ("records", "recording"),
+        ("oversight", "management-oversight"),
+        ("audits", "quality-assurance"),
+        ("checks", None),
+    )
+}
+_GENERIC_THEMES = frozenset(t for t in _GENERIC_HEADS.values() if t)
+_ACTORS = frozenset(stem(w) for w in "management managers leaders senior staff practitioners professionals".split())
+# Words that alone do not make two sentences speak of one matter: generic heads, aspects and actors.
+_GENERIC = frozenset(_GENERIC_HEADS) | _ASPECTS | _ACTORS
+
+
 def _names_a_matter(element: str) -> bool:
     return bool(set(stems_of_normalised(normalise(element))) - _ASPECTS)
 
@@ -157,6 +183,7 @@ class Unit:
     matter: frozenset[str] = frozenset()  # for a concern, its stems without the population it is for
     matter_weight: float = 0.0  # for a concern, the idf of its matter
     practice_themes: frozenset[str] = frozenset()  # for a concern, its themes without National Framework tags
+    specific: frozenset[str] = frozenset()  # for a concern, its matter without generic words (_GENERIC)
 
 
 def _features(stems: list[str]) -> Counter:
@@ -232,6 +259,9 @@ def _weigh(units: list[Unit]) -> dict[str, float]:
         unit.norm = math.sqrt(sum(map(operator.mul, weights, weights))) or 1.0
         if unit.is_concern:
             unit.vector = {f: w / unit.norm for f, w in zip(unit.features, weights)}
+            specific = unit.matter - _GENERIC
+            # A part made of nothing but generic words ("management oversight") is specific in all of them.
+            unit.specific = specific or unit.matter
             unit.matter_weight = sum(idf[s] for s in unit.matter)
             unit.practice_themes = frozenset(t for t in unit.themes if not t.startswith("nf-"))
     return idf
@@ -292,6 +322,50 @@ def coverage(concern: Unit, other: Unit, idf: dict[str, float]) -> float:
     return sum(idf[s] for s in concern.matter & other.stems) / total if total else 0.0
 
 
+def _kinds(text: str, head: str) -> frozenset[str]:
+    """The themes the words before each occurrence of a generic head add to it ("child in need" to "plans",
+    "health" to "assessments"): what kind of plan or assessment the sentence speaks of. Empty when any
+    occurrence is bare ("the plans")."""
+    tokens = words(text)
+    found: set[str] = set()
+    for n, token in enumerate(tokens):
+        if stem(token) != head:
+            continue
+        start = n
+        while start > max(0, n - _KIND_WINDOW) and tokens[start - 1] not in _NOT_A_MODIFIER:
+            start -= 1
+        own = clause_themes(token) | {_GENERIC_HEADS[head]}
+        added = clause_themes(" ".join(tokens[start : n + 1])) - own
+        if not added:
+            return frozenset()
+        found |= added
+    return frozenset(found)
+
+
+_KIND_WINDOW = 3  # words before a head that may say its kind ("child in need plans", "initial health assessments")
+# Words that end the run of a head's modifiers: "supervision and management oversight" is management oversight.
+_NOT_A_MODIFIER = frozenset("and or of the a an to for with their its his her this these that on by from".split())
+
+
+# Themes of work another agency leads: a "health assessment" or a "personal education plan" is not the social
+# worker's assessment or plan, though it shares the word.
+_OTHER_AGENCY = frozenset({"health-children-in-care", "education-children-in-care", "mental-health"})
+
+
+def different_kind(concern: Unit, other: Unit, shared: frozenset[str]) -> bool:
+    """The other sentence speaks of another kind of the generic thing the two share: "child in need plans do
+    not reflect needs" is not on "pathway plans", "initial health assessments" not on "assessments". A kind
+    counts against a concern that names its own kind, or when another agency's work is meant; a concern on
+    plans in general meets plans of every social-work kind."""
+    for head in shared & _GENERIC_HEADS.keys():
+        kinds = _kinds(other.text, head)
+        if not kinds or kinds & concern.themes:
+            continue
+        if kinds & _OTHER_AGENCY or _kinds(concern.part or concern.text, head):
+            return True
+    return False
+
+
 @dataclass
 class Match:
     """A sentence of the other report against the part of an improvement it matches best: the raw evidence."""
@@ -304,6 +378,7 @@ class Match:
     concern: Unit  # the part it matched
     polarity: int = 0  # of the clause that speaks of the part
     progress: int = 0
+    other_kind: bool = False  # speaks of another kind of the generic thing it shares (different_kind)
 
     def score(self, cal: Calibration) -> float:
         """Word overlap plus theme credit; themes count only where words are shared."""
@@ -313,7 +388,7 @@ class Match:
 
     def decides(self, cal: Calibration) -> bool:
         """Shares specific content with the part: words, not only a theme."""
-        return self.cosine >= cal.min_shared and self.coverage >= cal.min_coverage
+        return self.cosine >= cal.min_shared and self.coverage >= cal.min_coverage and not self.other_kind
 
 
 @lru_cache(maxsize=65536)
@@ -362,6 +437,7 @@ def _matches(concern: list[Unit], other: Side) -> list[Match]:
     for m in ranked:
         m.polarity = _clause_polarity(m.unit.text, m.concern, m.shared, m.unit.polarity)
         m.progress = progress(m.unit.text)
+        m.other_kind = different_kind(m.concern, m.unit, m.shared)
     return ranked
 
 
@@ -411,6 +487,19 @@ def _is_improvement(findings: list[dict], match: Match) -> bool:
     return findings[match.unit.finding]["kind"] == "improvement"
 
 
+def _specific_themes(themes: frozenset[str]) -> frozenset[str]:
+    return frozenset(t for t in themes if not t.startswith("nf-")) - _GENERIC_THEMES - cross_cutting_themes()
+
+
+def _same_matter(m: Match) -> bool:
+    """Two list items raise one matter when they share a specific word of each: "management oversight of
+    private fostering" and "management oversight of the LADO" share only the kind of work. Items that are both
+    about work in general ("the quality of assessments", no practice theme beyond the generic) may share only it."""
+    if m.shared & m.concern.specific and m.shared & m.unit.specific:
+        return True
+    return not _specific_themes(m.concern.themes) or not _specific_themes(m.unit.themes)
+
+
 def _links(ev: Evidence, cal: Calibration) -> dict[int, tuple[int, float, Match]]:
     """Each later improvement linked to the earlier one that raises the same matter, judged both ways.
 
@@ -425,7 +514,7 @@ def _links(ev: Evidence, cal: Calibration) -> dict[int, tuple[int, float, Match]
                 if not _is_improvement(other_findings, m):
                     continue
                 key = (item, m.unit.finding) if forward == 0 else (m.unit.finding, item)
-                if m.decides(cal) and (key not in link or m.score(cal) > link[key][0]):
+                if m.decides(cal) and _same_matter(m) and (key not in link or m.score(cal) > link[key][0]):
                     link[key] = (m.score(cal), m)
     best: dict[int, tuple[int, float, Match]] = {}
     for (i, j), (score, m) in link.items():
