@@ -38,7 +38,7 @@ from itertools import chain
 from typing import Any, TypedDict
 
 from .classify import clause_themes, clauses, cross_cutting_themes, progress, sentence_features
-from .text import normalise, stem, stems_of_normalised, words
+from .text import normalise, stem, stem_of_word, stems_of_normalised, words
 
 STATUSES = ("recurring", "resolved", "not_revisited", "new")
 STANCES = {-1: "criticises", 1: "praises", 0: "neutral"}
@@ -310,10 +310,20 @@ _POPULATION = re.compile(
 )
 
 
+# Who does the work is not the matter either: "the environment in which care leavers meet their personal advisers"
+# is not raised again by "most children are allocated a personal adviser" (social workers are stop words already).
+_WORKERS = re.compile(
+    r"\b(?:personal advis[eo]rs?|pas?|advis[eo]rs?|(?:team |senior |service )?managers?|leaders?|practitioners?|staff)\b"
+)
+
+
 def _matter(part: str) -> frozenset[str]:
-    """The stems of a part without the words that name the children it is for (all of them if nothing else)."""
+    """The stems of a part without the words that name the children it is for or who works with them (all of
+    them if nothing else)."""
     folded = normalise(part)
-    return frozenset(stems_of_normalised(_POPULATION.sub(" ", folded))) or frozenset(stems_of_normalised(folded))
+    return frozenset(stems_of_normalised(_WORKERS.sub(" ", _POPULATION.sub(" ", folded)))) or frozenset(
+        stems_of_normalised(folded)
+    )
 
 
 def coverage(concern: Unit, other: Unit, idf: dict[str, float]) -> float:
@@ -580,7 +590,7 @@ def _described(
     out["score"] = round(score, 3) if score is not None else None
     out["sentence"] = sentence
     out["matched_stems"] = sorted(shared)
-    out["matched_words"] = sorted({w for w in words(sentence or "") if stem(w) in shared})
+    out["matched_words"] = sorted({w for w in words(sentence or "") if stem_of_word(w) in shared})
     out["stance"] = STANCES[polarity] if role == "evidence" else "criticises"
     return out
 
@@ -628,7 +638,7 @@ def _why(match: Match | None, linked: str | None) -> dict:
     return {
         "sentence": match.unit.text,
         "polarity": STANCES[match.polarity],
-        "matched_words": sorted({w for w in words(match.unit.text) if stem(w) in match.shared}),
+        "matched_words": sorted({w for w in words(match.unit.text) if stem_of_word(w) in match.shared}),
         "part": match.concern.part or None,
         "linked_item": linked,
     }
