@@ -88,7 +88,11 @@ class Calibration:
     show: float = 0.22  # the least score for evidence to be listed
     min_shared: float = 0.05  # the least word overlap (cosine) before themes count
     progress_bonus: float = 0.05  # praise that says the matter improved since the last inspection
-    review_margin: float = 0.06  # a decision this close to its threshold, or to the opposite evidence, is checked
+    review_margin: float = 0.06  # opposite evidence this close to the threshold makes a decided row mixed: checked
+    # Logistic weights of the row's confidence over CONFIDENCE_FEATURES (bias, margin, opposite, decided, linked,
+    # words), fitted by benchmarks/fit_calibration.py (ridge 0.1; its reliability table is held-out by authority).
+    confidence_weights: tuple[float, ...] = (1.47, 2.45, -0.93, 1.55, -0.73, 0.42)
+    review_below: float = 0.85  # a row less likely than this to be right is checked (weak evidence)
 
 
 DEFAULT_CALIBRATION = Calibration()
@@ -541,7 +545,8 @@ def _judge(matches: list[Match], cal: Calibration, earlier_side: bool) -> tuple[
     Raised again "even partly" is recurring; resolved needs praise on the matter and no criticism of it. A
     later improvement recurs when the earlier report stated it as a weakness; otherwise it is new.
     """
-    deciding = [m for m in matches if m.decides(cal)]
+    # The other report's list items decide only on the terms of a link (_same_matter).
+    deciding = [m for m in matches if m.decides(cal) and (not m.unit.is_concern or _same_matter(m))]
     critical = max((m for m in deciding if m.polarity < 0), key=lambda m: m.score(cal), default=None)
     praising = max(
         (m for m in deciding if m.polarity > 0),
@@ -559,22 +564,44 @@ def _judge(matches: list[Match], cal: Calibration, earlier_side: bool) -> tuple[
     return silent, max(negative, positive if earlier_side else 0.0), strongest, 0.0
 
 
-def _confidence(status: str, score: float, opposite: float, cal: Calibration) -> tuple[float, bool]:
-    """How clearly the evidence decides (0..1), and whether a reader should check the row.
+CONFIDENCE_FEATURES = ("bias", "margin", "opposite", "decided", "linked", "words")
 
-    A status is checked when its score is within the review margin of the threshold, or when evidence
-    for the other reading is nearly as strong (mixed evidence).
+
+def confidence_features(
+    status: str, score: float, opposite: float, linked: bool, cal: Calibration, words_shared: float = 0.0
+) -> dict:
+    """What the confidence of a row is read from, each a quantity a reader can check in the row: how far the
+    deciding score is past its threshold (or, for a silent row, short of it), how strong the evidence for the
+    other reading is, whether the report spoke of the matter at all, whether two list items were linked, and
+    how much of the deciding score is shared words rather than theme credit (`words`, the cosine)."""
+    decided = status in ("recurring", "resolved")
+    threshold = cal.same_improvement if linked else cal.match
+    return {
+        "bias": 1.0,
+        "margin": round(score - threshold if decided else cal.match - score, 4),
+        # The contrary evidence against the deciding evidence: 1 when praise and criticism are equally strong.
+        "opposite": round(min(opposite / score, 1.5) if decided and score > 0 else 0.0, 4),
+        "decided": 1.0 if decided else 0.0,
+        "linked": 1.0 if linked else 0.0,
+        "words": round(words_shared, 4),
+    }
+
+
+def _confidence(
+    status: str, score: float, opposite: float, cal: Calibration, linked: bool = False, match: Match | None = None
+) -> tuple[float, bool, dict]:
+    """How likely the row's status is right (0..1), whether a reader should check it, and the features.
+
+    The confidence is a logistic function of `confidence_features`, its weights fitted on the gold pairs by
+    benchmarks/fit_calibration.py so that rows at confidence 0.8 are right about 8 times in 10. A row is checked
+    when evidence for the other reading is nearly as strong as the deciding evidence (mixed) or when its
+    confidence is low (weak).
     """
-    if status in ("recurring", "resolved"):
-        margin = score - cal.match
-        mixed = opposite >= cal.match - cal.review_margin
-        confidence = 0.5 + min(0.5, margin * 2) - (0.25 if mixed else 0.0)
-        review = margin < cal.review_margin or mixed
-    else:
-        margin = cal.match - score
-        confidence = 0.5 + min(0.5, margin * 2)
-        review = margin < cal.review_margin
-    return round(max(0.0, min(1.0, confidence)), 3), review
+    features = confidence_features(status, score, opposite, linked, cal, match.cosine if match else 0.0)
+    z = sum(w * features[name] for name, w in zip(CONFIDENCE_FEATURES, cal.confidence_weights))
+    confidence = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+    mixed = status in ("recurring", "resolved") and opposite >= cal.match - cal.review_margin
+    return round(confidence, 3), mixed or confidence < cal.review_below, features
 
 
 def _described(
@@ -631,11 +658,19 @@ def _merged(matches_by_item: dict[int, list[Match]], items: list[int]) -> list[M
     return sorted(chain.from_iterable(matches_by_item[i] for i in items), key=lambda m: -(m.cosine + 0.2 * m.themes))
 
 
-def _why(match: Match | None, linked: str | None) -> dict:
-    """What decided a row, in words a reader can check."""
+def _why(match: Match | None, linked: str | None, features: dict) -> dict:
+    """What decided a row, in words a reader can check, and what its confidence was read from."""
     if match is None:
-        return {"sentence": None, "polarity": None, "matched_words": [], "part": None, "linked_item": linked}
+        return {
+            "sentence": None,
+            "polarity": None,
+            "matched_words": [],
+            "part": None,
+            "linked_item": linked,
+            "confidence_from": features,
+        }
     return {
+        "confidence_from": features,
         "sentence": match.unit.text,
         "polarity": STANCES[match.polarity],
         "matched_words": sorted({w for w in words(match.unit.text) if stem_of_word(w) in match.shared}),
@@ -666,7 +701,7 @@ def decide(ev: Evidence, cal: Calibration = DEFAULT_CALIBRATION) -> dict:
             ]
             others = _judge(matches, cal, True)
             opposite = others[3] if others[0] == "recurring" else others[1] if others[0] == "resolved" else 0.0
-            confidence, review = _confidence("recurring", score, opposite, cal)
+            confidence, review, features = _confidence("recurring", score, opposite, cal, linked=True, match=m)
             themes = ev.earlier_themes[i].union(*(ev.later_themes[jj] for jj, _, _ in pairs))
             row = {
                 "status": "recurring",
@@ -674,7 +709,7 @@ def decide(ev: Evidence, cal: Calibration = DEFAULT_CALIBRATION) -> dict:
                 "themes": sorted(themes),
                 "confidence": confidence,
                 "needs_review": review,
-                "why": _why(m, linked),
+                "why": _why(m, linked, features),
                 "linked_item": linked,
                 # Both sides carry evidence: the later report's on the earlier item, the earlier report's on
                 # the later items (criticism first), each after the list items themselves.
@@ -684,14 +719,14 @@ def decide(ev: Evidence, cal: Calibration = DEFAULT_CALIBRATION) -> dict:
             }
         else:
             status, score, m, opposite = _judge(matches, cal, True)
-            confidence, review = _confidence(status, score, opposite, cal)
+            confidence, review, features = _confidence(status, score, opposite, cal, match=m)
             row = {
                 "status": status,
                 "score": round(score, 3),
                 "themes": sorted(ev.earlier_themes[i]),
                 "confidence": confidence,
                 "needs_review": review,
-                "why": _why(m, None),
+                "why": _why(m, None, features),
                 "linked_item": None,
                 "from": [described],
                 "to": _evidence(matches, later, status, cal),
@@ -702,7 +737,7 @@ def decide(ev: Evidence, cal: Calibration = DEFAULT_CALIBRATION) -> dict:
         if j in links:
             continue
         status, score, m, opposite = _judge(matches, cal, False)
-        confidence, review = _confidence(status, score, opposite, cal)
+        confidence, review, features = _confidence(status, score, opposite, cal, match=m)
         rows.append(
             {
                 "status": status,
@@ -710,7 +745,7 @@ def decide(ev: Evidence, cal: Calibration = DEFAULT_CALIBRATION) -> dict:
                 "themes": sorted(ev.later_themes[j]),
                 "confidence": confidence,
                 "needs_review": review,
-                "why": _why(m, None),
+                "why": _why(m, None, features),
                 "linked_item": None,
                 "from": _evidence(matches, earlier, status, cal),
                 "to": [

@@ -64,6 +64,8 @@ class PairScore:
     right: int = 0
     total: int = 0
     misses: list[str] = field(default_factory=list)
+    # Each gold issue: whether it is right, and the first row holding its quote (None when no row does).
+    issues: list[tuple[bool, dict | None]] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -90,6 +92,7 @@ def score_pair(gold: dict, result: dict, name: str = "") -> PairScore:
                 why = f"{status} right but none of the gold evidence among the row's {other} side"
             pair.total += 1
             pair.right += right
+            pair.issues.append((bool(right), rows[0] if rows else None))
             if not right:
                 pair.misses.append(f"{side.upper()} {issue['quote'][:70]!r}: {why}")
     return pair
