@@ -23,6 +23,7 @@ import sys
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from datasette_ofsted.align import DEFAULT_CALIBRATION, Calibration, Evidence, decide, gather
 from datasette_ofsted.classify import classify_findings
@@ -110,7 +111,8 @@ GRID_VALUES = {
 
 def grid(base: Calibration = DEFAULT_CALIBRATION) -> list[Calibration]:
     names = list(GRID_VALUES)
-    return [replace(base, **dict(zip(names, values))) for values in itertools.product(*GRID_VALUES.values())]
+    points: list[dict[str, Any]] = [dict(zip(names, values)) for values in itertools.product(*GRID_VALUES.values())]
+    return [replace(base, **point) for point in points]
 
 
 @dataclass
