@@ -1,19 +1,23 @@
 """Reviews: a reviewer confirms or changes a call; everyone sees it; it survives a rebuild of ofsted.db.
 
 Real files throughout: Sutton's three text reports ingested by the real `ofsted-ingest`, a real
-ofsted_reviews.db, a real Datasette answering through its client with its own CSRF protection.
+ofsted_reviews.db, a real Datasette answering through its client with its own CSRF protection:
+on 0.65 asgi-csrf's token (the ds_csrftoken cookie and the page's field or the x-csrftoken
+header), on 1.0a41 the check of a request's origin (Sec-Fetch-Site, else Origin) that replaced it.
 """
 
 from __future__ import annotations
 
 import copy
 import csv
+import importlib.util
+import inspect
 import io
 import json
+import re
 import sqlite3
 from pathlib import Path
 
-import datasette as datasette_package
 import pytest
 import pytest_asyncio
 import yaml
@@ -24,21 +28,21 @@ from datasette.plugins import pm
 from datasette_ofsted import hookimpl
 from datasette_ofsted.reviews import (
     MAX_NOTE,
-    REVIEWED_STATUS_JOIN,
     apply_reviews,
-    attach_reviews,
     create_reviews_database,
     improvement_key,
+    register_reviewed_status,
     register_sql_functions,
     reviews_path_beside,
 )
 from ingest.evaluate import evaluate
 
-# Datasette 1.0a41 no longer hands out the asgi-csrf token these tests drive (it checks a request's
-# origin instead); the review endpoint is tested end to end on 0.65 only (issue 13 stays open for 1.0a).
-pytestmark = pytest.mark.skipif(
-    datasette_package.__version__.startswith("1.0"),
-    reason="reviews' CSRF flow is tested on Datasette 0.65; 1.0a replaced the CSRF token",
+# Datasette 1.0a41 checks a write's origin (datasette/csrf.py) where 0.65 checked asgi-csrf's token.
+ORIGIN_CHECKED = importlib.util.find_spec("datasette.csrf") is not None
+only_with_csrf_tokens = pytest.mark.skipif(ORIGIN_CHECKED, reason="this Datasette hands out no CSRF token")
+only_with_origin_checks = pytest.mark.skipif(not ORIGIN_CHECKED, reason="this Datasette checks a CSRF token")
+only_with_api_tokens = pytest.mark.skipif(
+    not callable(getattr(Datasette, "create_token", None)), reason="this Datasette has no API tokens"
 )
 
 # Sutton's reports, in the order the archive lists them: 2010, 2013, 2018.
@@ -87,14 +91,34 @@ def actor_cookie(datasette: Datasette, actor_id: str) -> dict:
     return {"ds_actor": datasette.sign({"a": {"id": actor_id}}, "actor")}
 
 
+# What a browser says of a request a page of the same site makes (1.0a's check reads it).
+SAME_ORIGIN = {"sec-fetch-site": "same-origin"}
+
+
 async def signed_in(datasette: Datasette, actor_id: str) -> tuple[dict, dict]:
-    """Cookies and headers of a signed-in actor who has opened the compare page (which hands the CSRF token)."""
+    """Cookies and headers of a signed-in actor who has opened the compare page and posts from it:
+    on 0.65 with the CSRF token the page hands a reviewer, on 1.0a as a same-origin request."""
     cookies = actor_cookie(datasette, actor_id)
     page = await datasette.client.get(PAIR, cookies=cookies)
     assert page.status_code == 200
+    if ORIGIN_CHECKED:
+        return cookies, dict(SAME_ORIGIN)
     token = page.cookies.get("ds_csrftoken")
     assert token, "the compare page hands a reviewer Datasette's CSRF token"
     return {**cookies, "ds_csrftoken": token}, {"x-csrftoken": token}
+
+
+async def run_sql(datasette: Datasette, sql: str, **params):
+    """Datasette's own SQL page on ofsted.db (1.0a moved it to /ofsted/-/query and redirects there)."""
+    return await datasette.client.get(
+        "/ofsted.json", params={"sql": sql, "_shape": "array", **params}, follow_redirects=True
+    )
+
+
+async def api_token(datasette: Datasette, actor_id: str) -> str:
+    """An API token for an actor, as `datasette create-token` makes it (async from 1.0a41 on)."""
+    token = datasette.create_token(actor_id)
+    return await token if inspect.isawaitable(token) else token
 
 
 async def comparison(datasette: Datasette, cookies: dict | None = None) -> dict:
@@ -236,16 +260,21 @@ async def test_csv_has_the_engine_call_and_the_reviewer(ds):
 @pytest.mark.asyncio
 async def test_the_page_form_with_its_csrf_field_records_a_review(ds, reviews_db):
     finding = improvement(await comparison(ds), "new", side="to")
-    cookies, _headers = await signed_in(ds, "alice")
+    cookies, headers = await signed_in(ds, "alice")
+    page = (await ds.client.get(PAIR, cookies=cookies)).text
+    field = re.search(r'<input type="hidden" name="csrftoken" value="([^"]+)">', page)
+    assert field, "the review form carries Datasette's CSRF field"
     response = await ds.client.post(
         PAIR + "/review",
-        data={"csrftoken": cookies["ds_csrftoken"], "finding_id": finding["id"], "status": "recurring", "note": "x"},
+        data={"csrftoken": field.group(1), "finding_id": finding["id"], "status": "recurring", "note": "x"},
         cookies=cookies,
+        headers={k: v for k, v in headers.items() if k != "x-csrftoken"},
     )
     assert response.status_code == 302 and response.headers["location"].endswith(f"#review-{finding['id']}")
     assert stored_reviews(reviews_db) == [(finding["id"], "recurring", "x", "alice")]
 
 
+@only_with_csrf_tokens
 @pytest.mark.asyncio
 async def test_without_the_csrf_token_a_signed_in_reviewer_is_refused(ds, reviews_db):
     finding = improvement(await comparison(ds), "recurring")
@@ -268,7 +297,7 @@ async def test_who_may_review(sutton_db, reviews_db):
     assert (await post_review(ds, cookies, headers, finding_id, "resolved")).status_code == 403
     assert (await post_review(ds, {}, {}, finding_id, "resolved")).status_code == 403
     bearer = {"authorization": "Bearer dstok_not-a-token"}
-    assert (await post_review(ds, {}, bearer, finding_id, "resolved")).status_code == 403
+    assert (await post_review(ds, {}, bearer, finding_id, "resolved")).status_code in (401, 403)
     page = (await ds.client.get(PAIR, cookies=actor_cookie(ds, "mallory"))).text
     assert "Review this call" not in page
     # With no `reviewers` setting nobody may review, the root actor included.
@@ -285,9 +314,17 @@ class GrantsCarol:
     __name__ = "grants_carol"  # Datasette lists plugins by their module's name
 
     @hookimpl
-    def permission_allowed(self, actor, action):
+    def permission_allowed(self, actor, action):  # Datasette 0.65
         if action == "ofsted-review" and actor and actor.get("id") == "carol":
             return True
+        return None
+
+    @hookimpl
+    def permission_resources_sql(self, actor, action):  # Datasette 1.0a
+        if action == "ofsted-review" and actor and actor.get("id") == "carol":
+            from datasette.permissions import PermissionSQL
+
+            return PermissionSQL.allow(reason="carol, granted by another plugin")
         return None
 
 
@@ -388,8 +425,13 @@ async def test_reviews_in_a_private_reviews_database_stay_private(sutton_db, rev
 
     ds = await serve(sutton_db, reviews_db, change=private)
     hidden = await comparison(ds)
-    assert all(r["review"] is None and r["status"] == r["auto_status"] for r in hidden["rows"])
-    assert "secret" not in (await ds.client.get(PAIR)).text
+    # The reviewed call is public; who made it, when and why are not.
+    [reviewed] = [r for r in hidden["rows"] if r["review"]]
+    assert reviewed["status"] == "resolved" and reviewed["auto_status"] == "recurring"
+    assert reviewed["review"] == {"status": "resolved", "note": None, "actor": None, "at": None}
+    assert all(r["status"] == r["auto_status"] for r in hidden["rows"] if r is not reviewed)
+    page = (await ds.client.get(PAIR)).text
+    assert "secret" not in page and "by alice" not in page and "by a reviewer" in page
     for url in (
         "/-/ofsted/reviews.json",
         f"{PAIR}/reviews.json",
@@ -397,7 +439,16 @@ async def test_reviews_in_a_private_reviews_database_stay_private(sutton_db, rev
     ):
         assert (await ds.client.get(url)).status_code == 403, url
     shown = await comparison(ds, actor_cookie(ds, "alice"))
-    assert any(r["review"] for r in shown["rows"])
+    assert [r["review"]["note"] for r in shown["rows"] if r["review"]] == ["secret"]
+    # SQL on ofsted.db gives anyone the status alone: the reviews database is not attached to it.
+    sql = (
+        "select distinct ofsted_reviewed_status(comparison_row_id, status) as s from issue_links"
+        " where side = 'from' and from_finding_id = :id"
+    )
+    answer = await run_sql(ds, sql, id=finding_id)
+    assert answer.json() == [{"s": "resolved"}]
+    attached = await run_sql(ds, "select note from ofsted_reviews.reviews")
+    assert attached.status_code == 400 and "secret" not in attached.text
 
 
 @pytest.mark.asyncio
@@ -475,35 +526,64 @@ async def test_reviews_survive_a_rebuild_of_ofsted_db_from_scratch(ds, reviews_d
     assert [f["text"] for f in row["from"] if f["role"] == "improvement"] == [finding["text"]]
 
 
-# SQL: the key in Datasette's SQL, and the reviewed status joined onto issue_links
+# SQL: the key, and the reviewed status of stored comparison rows, in Datasette's SQL
 
 
 @pytest.mark.asyncio
-async def test_sql_gets_the_reviewed_status_of_issue_links(ds, sutton_db, reviews_db):
+async def test_sql_gets_the_review_key_and_the_reviewed_status(ds, reviews_db):
     data = await comparison(ds)
     finding = improvement(data, "not_revisited")
     sql = "select ofsted_review_key(document_id, text) as k from findings where id = :id"
-    response = await ds.client.get("/ofsted.json", params={"sql": sql, "id": finding["id"], "_shape": "array"})
+    response = await run_sql(ds, sql, id=finding["id"])
     assert response.json() == [{"k": improvement_key(finding)}]
 
+    status_sql = (
+        "select distinct status, ofsted_reviewed_status(comparison_row_id, status) as reviewed from issue_links"
+        " where side = 'from' and from_finding_id = :id"
+    )
+
+    async def statuses() -> list[dict]:
+        answer = await run_sql(ds, status_sql, id=finding["id"])
+        return answer.json()
+
+    assert await statuses() == [{"status": "not_revisited", "reviewed": "not_revisited"}]
     cookies, headers = await signed_in(ds, "alice")
     assert (await post_review(ds, cookies, headers, finding["id"], "resolved")).status_code == 200
-    # A connection opened as Datasette opens an immutable database (URI, immutable).
+    assert await statuses() == [{"status": "not_revisited", "reviewed": "resolved"}]  # not a stale answer
+    assert (await post_review(ds, cookies, headers, finding["id"], "recurring")).status_code == 200
+    assert await statuses() == [{"status": "not_revisited", "reviewed": "recurring"}]
+    # Not a row id, or no reviews file: the status given comes back.
+    plain = await run_sql(ds, "select ofsted_reviewed_status('x', 'new') as s")
+    assert plain.json() == [{"s": "new"}]
+
+
+def test_the_reviewed_status_function_on_a_plain_connection(sutton_db, reviews_db):
+    """On a connection opened as Datasette opens an immutable file, outside Datasette: one pair's rows read once."""
     conn = sqlite3.connect(f"{sutton_db.resolve().as_uri()}?immutable=1", uri=True)
     try:
         register_sql_functions(conn)
-        assert attach_reviews(conn, reviews_db) and attach_reviews(conn, reviews_db)  # once
-        rows = conn.execute(
-            "select l.status, coalesce(r.status, l.status), r.actor_id from issue_links l "
-            "join findings f on f.id = l.from_finding_id and l.side = 'from' "
-            + REVIEWED_STATUS_JOIN
-            + " where l.from_inspection_id = 'sutton-2013-05-13' and l.to_inspection_id = 'sutton-2018-06-26'"
-            " and f.id = ?",
-            [finding["id"]],
-        ).fetchall()
-        assert rows == [("not_revisited", "resolved", "alice")]
-        with pytest.raises(sqlite3.OperationalError):
-            conn.execute("insert into ofsted_reviews.reviews (authority_id) values ('x')")
+        lookup = register_reviewed_status(conn, reviews_db)
+        row_id, status, finding_id = conn.execute(
+            "select comparison_row_id, status, from_finding_id from issue_links where side = 'from' "
+            "and status = 'recurring' limit 1"
+        ).fetchone()
+        document_id, text = conn.execute("select document_id, text from findings where id = ?", [finding_id]).fetchone()
+        earlier, later = row_id.split(":")[0].split("...")
+        query = "select ofsted_reviewed_status(?, ?)"
+        assert conn.execute(query, [row_id, status]).fetchone() == ("recurring",)
+        with sqlite3.connect(reviews_db) as writer:
+            writer.execute(
+                "insert into reviews (authority_id, from_inspection_id, to_inspection_id, item_key, side, status, "
+                "note, actor_id, at) values ('sutton', ?, ?, ?, 'from', 'resolved', '', 'alice', '2026-01-01')",
+                [earlier, later, improvement_key({"document_id": document_id, "text": text})],
+            )
+        assert conn.execute(query, [row_id, status]).fetchone() == ("resolved",)
+        assert list(lookup.pairs) == [(earlier, later)]
+        with pytest.raises(sqlite3.OperationalError):  # it reads, never writes
+            lookup.reviews.execute("insert into reviews (authority_id) values ('x')")
+        nothing = sqlite3.connect(":memory:")
+        register_reviewed_status(nothing, None)
+        assert nothing.execute(query, [row_id, "recurring"]).fetchone() == ("recurring",)
     finally:
         conn.close()
 
