@@ -308,6 +308,48 @@ async def test_who_may_review(sutton_db, reviews_db):
     assert stored_reviews(reviews_db) == []
 
 
+@only_with_origin_checks
+@pytest.mark.asyncio
+async def test_on_1a_a_cross_site_post_is_refused_and_a_same_site_one_is_taken(ds, reviews_db):
+    """1.0a checks where a write comes from: a page of another site cannot post with the reviewer's cookie."""
+    finding_id = improvement(await comparison(ds), "recurring")["id"]
+    cookies = actor_cookie(ds, "alice")
+    for headers in (
+        {"sec-fetch-site": "cross-site"},
+        {"sec-fetch-site": "same-site"},  # a sibling subdomain is another origin
+        {"origin": "http://evil.example"},  # an older browser, without Sec-Fetch-Site
+    ):
+        response = await post_review(ds, cookies, headers, finding_id, "resolved", "forged")
+        assert response.status_code == 403, headers
+    assert stored_reviews(reviews_db) == []
+    for note, headers in (("from the page", SAME_ORIGIN), ("older browser", {"origin": "http://localhost"})):
+        response = await post_review(ds, cookies, headers, finding_id, "resolved", note)
+        assert response.status_code == 200, (headers, response.text)
+    assert stored_reviews(reviews_db) == [
+        (finding_id, "resolved", "from the page", "alice"),
+        (finding_id, "resolved", "older browser", "alice"),
+    ]
+
+
+@only_with_api_tokens
+@pytest.mark.asyncio
+async def test_an_api_token_reviews_for_a_reviewer_and_is_refused_for_anyone_else(ds, reviews_db):
+    finding_id = improvement(await comparison(ds), "not_revisited")["id"]
+    alice = {"authorization": f"Bearer {await api_token(ds, 'alice')}"}
+    mallory = {"authorization": f"Bearer {await api_token(ds, 'mallory')}"}
+    assert (await post_review(ds, {}, mallory, finding_id, "resolved", "not mine")).status_code == 403
+    response = await post_review(ds, {}, alice, finding_id, "resolved", "by script")
+    assert response.status_code == 200, response.text
+    assert response.json()["actor"] == "alice" and response.json()["status"] == "resolved"
+    # GET never writes, whoever asks.
+    for headers in (alice, mallory):
+        url = f"{PAIR}/review?finding_id={finding_id}&status=new&note=get"
+        assert (await ds.client.get(url, headers=headers)).status_code == 405
+    assert stored_reviews(reviews_db) == [(finding_id, "resolved", "by script", "alice")]
+    row = next(r for r in (await comparison(ds))["rows"] if r["review"])
+    assert row["status"] == "resolved" and row["review"]["actor"] == "alice"
+
+
 class GrantsCarol:
     """Another permission plugin, granting the action to an actor the setting does not name."""
 
@@ -378,6 +420,67 @@ async def test_get_never_writes(ds, reviews_db):
     response = await ds.client.get(f"{PAIR}/review?finding_id={finding_id}&status=resolved", cookies=cookies)
     assert response.status_code == 405
     assert stored_reviews(reviews_db) == []
+
+
+# Everywhere: the timeline's counts and threads, the canned queries read the reviewed status
+
+
+def thread_states(data: dict) -> dict[str, list[str]]:
+    return {t["id"]: [c["state"] for c in t["cells"]] for t in data["threads"]}
+
+
+@pytest.mark.asyncio
+async def test_the_timeline_counts_and_threads_follow_a_review(ds):
+    data = await comparison(ds)
+    finding = improvement(data, "not_revisited")
+    before = (await ds.client.get("/-/ofsted/sutton.json")).json()
+    cookies, headers = await signed_in(ds, "alice")
+    assert (await post_review(ds, cookies, headers, finding["id"], "resolved")).status_code == 200
+    after = (await ds.client.get("/-/ofsted/sutton.json")).json()
+    for timeline in (before, after):
+        assert len(timeline["pairs"]) == 2
+    # Every pair's counts on the timeline are the compare page's, as reviewed.
+    for pair in after["pairs"]:
+        compared = (await ds.client.get(f"/-/ofsted/compare/{pair['from']}...{pair['to']}.json")).json()
+        assert pair["counts"] == compared["counts"], pair
+    reviewed = next(p for p in after["pairs"] if f"{p['from']}...{p['to']}" in PAIR)
+    earlier = next(p for p in before["pairs"] if p["from"] == reviewed["from"])
+    assert reviewed["counts"]["resolved"] == earlier["counts"]["resolved"] + 1
+    assert reviewed["counts"]["not_revisited"] == earlier["counts"]["not_revisited"] - 1
+    html = (await ds.client.get("/-/ofsted/sutton")).text
+    item = html[html.index(PAIR) :]
+    item = item[: item.index("</li>")]
+    assert f'<span class="badge badge-resolved">Resolved {reviewed["counts"]["resolved"]}</span>' in item
+    # The threads: the later inspection's cell of the finding's themes now says resolved where it said nothing.
+    themes = set(finding["themes"])
+    old, new = thread_states(before), thread_states(after)
+    changed = {t for t in new if old.get(t) != new[t]}
+    assert changed and changed <= themes
+    assert all(new[t][-1] == "resolved" and old.get(t, ["not assessed"] * 3)[-1] == "not assessed" for t in changed)
+
+
+@pytest.mark.asyncio
+async def test_canned_queries_and_charts_count_the_reviewed_status(ds):
+    data = await comparison(ds)
+    finding = improvement(data, "not_revisited")
+    earlier, later = PAIR.rsplit("/", 1)[1].split("...")
+
+    async def canned(name: str) -> list[dict]:
+        response = await ds.client.get(f"/ofsted/{name}.json?authority=sutton&_shape=array")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    assert finding["id"] not in {r["from_finding_id"] for r in await canned("what_recurs")}
+    themes_before = {r["theme"][3:]: r["n"] for r in await canned("recurring_themes")}
+    cookies, headers = await signed_in(ds, "alice")
+    assert (await post_review(ds, cookies, headers, finding["id"], "recurring", "raised again")).status_code == 200
+
+    counted = {(r["pair"], r["status"]): r["n"] for r in await canned("status_counts")}
+    reviewed = (await comparison(ds))["counts"]
+    assert {s: counted.get((f"{earlier} → {later}", s), 0) for s in reviewed} == reviewed
+    assert finding["id"] in {r["from_finding_id"] for r in await canned("what_recurs")}
+    themes_after = {r["theme"][3:]: r["n"] for r in await canned("recurring_themes")}
+    assert sum(themes_after.values()) > sum(themes_before.values())
 
 
 # History, escaping, privacy
