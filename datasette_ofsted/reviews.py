@@ -16,6 +16,7 @@ import hashlib
 import json
 import sqlite3
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -144,6 +145,22 @@ CURRENT_REVIEWS_SQL = (
 )
 # A stored row's id is "<earlier>...<later>:<row key>" (comparisons.records); inspection ids hold neither mark.
 PAIR_MARK, KEY_MARK = "...", ":"
+# How long a connection's lookup trusts what it read before it asks SQLite whether either database
+# changed. Asking (`pragma data_version`, which takes a file lock) costs ~25 µs, twenty times the
+# function itself: asked on every row it made a query over issue_links 15 times slower. Reviews
+# written by this process are seen at once (`reviews_written`); another process's within this time.
+REVALIDATE_SECONDS = 0.2
+
+
+class _Writes:
+    """How many reviews this process has written: every lookup starts afresh when it moves."""
+
+    count = 0
+
+
+def reviews_written() -> None:
+    """Tell every connection's ofsted_reviewed_status that a review was just written here."""
+    _Writes.count += 1
 
 
 class ReviewedStatus:
@@ -157,7 +174,9 @@ class ReviewedStatus:
     ofsted_reviews database's own view permission (attaching that database instead would have
     opened them to anyone who may run SQL). A pair's reviewed rows are kept in memory until either
     database changes (`pragma data_version`, which moves when another connection commits, and the
-    connection's own writes), so a query over thousands of links looks them up once a pair.
+    connection's own writes), so a query over thousands of links looks them up once a pair. A
+    review written by this process is seen at once; one written by another process within
+    REVALIDATE_SECONDS, the interval at which the lookup asks SQLite whether anything changed.
     """
 
     def __init__(self, conn: sqlite3.Connection, reviews_path: str | Path | None):
@@ -165,8 +184,24 @@ class ReviewedStatus:
         self.reviews_path = Path(reviews_path) if reviews_path else None
         self.reviews: sqlite3.Connection | None = None
         self.version: tuple | None = None
+        self.checked = -REVALIDATE_SECONDS  # when the databases' versions were last read (monotonic)
+        self.writes = -1  # _Writes.count then
         self.pairs: dict[tuple[str, str], dict[str, str]] = {}
         self.lock = threading.Lock()
+
+    def _check(self, reviews: sqlite3.Connection) -> None:
+        """Forget what was read if either database may have changed since."""
+        now = time.monotonic()
+        if self.writes == _Writes.count and now - self.checked < REVALIDATE_SECONDS:
+            return
+        version = (
+            reviews.execute("pragma data_version").fetchone()[0],
+            self.conn.execute("pragma data_version").fetchone()[0],
+            self.conn.total_changes,
+        )
+        if version != self.version or self.writes != _Writes.count:
+            self.pairs.clear()
+        self.version, self.checked, self.writes = version, now, _Writes.count
 
     def _open(self) -> sqlite3.Connection | None:
         if self.reviews is None and self.reviews_path is not None and self.reviews_path.is_file():
@@ -203,14 +238,7 @@ class ReviewedStatus:
             reviews = self._open()
             if reviews is None:
                 return status
-            version = (
-                reviews.execute("pragma data_version").fetchone()[0],
-                self.conn.execute("pragma data_version").fetchone()[0],
-                self.conn.total_changes,
-            )
-            if version != self.version:
-                self.pairs.clear()
-                self.version = version
+            self._check(reviews)
             pair = (earlier, later)
             if pair not in self.pairs:
                 self.pairs[pair] = self._reviewed_rows(reviews, pair)
@@ -306,6 +334,7 @@ def insert_review(conn: sqlite3.Connection, review: dict) -> dict:
         [review[c] for c in columns],
     )
     conn.commit()
+    reviews_written()
     return {**review, "id": cursor.lastrowid}
 
 

@@ -16,6 +16,7 @@ import io
 import json
 import re
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ from datasette.plugins import pm
 from datasette_ofsted import hookimpl
 from datasette_ofsted.reviews import (
     MAX_NOTE,
+    REVALIDATE_SECONDS,
     apply_reviews,
     create_reviews_database,
     improvement_key,
@@ -680,6 +682,8 @@ def test_the_reviewed_status_function_on_a_plain_connection(sutton_db, reviews_d
                 "note, actor_id, at) values ('sutton', ?, ?, ?, 'from', 'resolved', '', 'alice', '2026-01-01')",
                 [earlier, later, improvement_key({"document_id": document_id, "text": text})],
             )
+        # Written by another process: seen once the lookup asks SQLite again, within REVALIDATE_SECONDS.
+        time.sleep(REVALIDATE_SECONDS)
         assert conn.execute(query, [row_id, status]).fetchone() == ("resolved",)
         assert list(lookup.pairs) == [(earlier, later)]
         with pytest.raises(sqlite3.OperationalError):  # it reads, never writes
