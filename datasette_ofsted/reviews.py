@@ -8,6 +8,10 @@ An improvement is keyed by what stays the same when ofsted.db is rebuilt from th
 its document's id (the authority, the inspection's first day and the document's kind, all read
 from the report's content) and a hash of its normalised text. Finding ids and rowids are not
 used, since they follow the order the parser and the ingest took.
+
+The status of an improvement in a pair, reviewed if reviewed, has one definition, `row_review`:
+`apply_reviews` lays it over a comparison for the pages, and `ofsted_reviewed_status` gives it
+to SQL (canned queries, charts) from the stored comparison rows.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Reviews: a reviewer confirms or changes the engine's call on an improvement; everyone sees the result.
 
 The reviews are in the database `ofsted_reviews` (ofsted_reviews.db, served beside ofsted.db).
-Writing one needs the `ofsted-review` permission; reading them needs leave to view that
-database, as Datasette's own pages do. GET never writes.
+Writing one needs the `ofsted-review` permission. The reviewed status of a call is public: every
+page, count and canned query shows it to whoever may see ofsted.db. Who reviewed, when and why
+(the note, the history, the agreement page, the gold export) need leave to view the reviews table
+of ofsted_reviews, as Datasette's own pages do. GET never writes.
 """
 
 from __future__ import annotations
