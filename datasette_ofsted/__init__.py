@@ -194,8 +194,13 @@ def permission_resources_sql(datasette, actor, action):
 
 
 @hookimpl
-def prepare_connection(conn):
-    """`ofsted_review_key(document_id, text)` in SQL: the key reviews are kept under (see reviews.py)."""
-    from .reviews import register_sql_functions
+def prepare_connection(conn, database, datasette):
+    """SQL functions on every connection: `ofsted_review_key(document_id, text)`, the key reviews are
+    kept under, and `ofsted_reviewed_status(comparison_row_id, status)`, a stored comparison row's
+    status reviewed if reviewed (read-only, the status alone: see reviews.ReviewedStatus)."""
+    from .reviews import register_reviewed_status, register_sql_functions
+    from .views.review import reviews_database
 
     register_sql_functions(conn)
+    rdb = reviews_database(datasette) if datasette is not None else None
+    register_reviewed_status(conn, rdb.path if rdb is not None and not rdb.is_memory else None)

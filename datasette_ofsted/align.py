@@ -37,8 +37,8 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any, TypedDict
 
-from .classify import clause_themes, clauses, progress, sentence_features
-from .text import normalise, stem, stems_of_normalised, words
+from .classify import clause_themes, clauses, cross_cutting_themes, progress, sentence_features
+from .text import normalise, stem, stem_of_word, stems_of_normalised, words
 
 STATUSES = ("recurring", "resolved", "not_revisited", "new")
 STANCES = {-1: "criticises", 1: "praises", 0: "neutral"}
@@ -88,7 +88,11 @@ class Calibration:
     show: float = 0.22  # the least score for evidence to be listed
     min_shared: float = 0.05  # the least word overlap (cosine) before themes count
     progress_bonus: float = 0.05  # praise that says the matter improved since the last inspection
-    review_margin: float = 0.06  # a decision this close to its threshold, or to the opposite evidence, is checked
+    review_margin: float = 0.06  # opposite evidence this close to the threshold makes a decided row mixed: checked
+    # Logistic weights of the row's confidence over CONFIDENCE_FEATURES (bias, margin, opposite, decided, linked,
+    # words), fitted by benchmarks/fit_calibration.py (ridge 0.1; its reliability table is held-out by authority).
+    confidence_weights: tuple[float, ...] = (1.47, 2.45, -0.93, 1.55, -0.73, 0.42)
+    review_below: float = 0.85  # a row less likely than this to be right is checked (weak evidence)
 
 
 DEFAULT_CALIBRATION = Calibration()
@@ -113,6 +117,32 @@ _ASPECTS = frozenset(
     for w in """quality impact effectiveness timeliness consistency pace availability range use rigour robustness
     extent level progress application understanding""".split()
 )
+
+
+# Generic heads: words that name a kind of work every service does ("plans", "assessments", "visits", "oversight"),
+# mapped to the theme the bare word stands for (None when the bare word has none). A shared generic head says
+# little: a "pathway plan" and a "child in need plan" are different matters. Who does the work ("managers",
+# "leaders") is not the matter either, as who it is for is not (_POPULATION).
+_GENERIC_HEADS: dict[str, str | None] = {
+    stem(word): theme
+    for word, theme in (
+        ("plans", "planning"),
+        ("assessments", "assessments"),
+        ("visits", "visits"),
+        ("reviews", None),
+        ("meetings", None),
+        ("interviews", None),
+        ("conferences", None),
+        ("records", "recording"),
+        ("oversight", "management-oversight"),
+        ("audits", "quality-assurance"),
+        ("checks", None),
+    )
+}
+_GENERIC_THEMES = frozenset(t for t in _GENERIC_HEADS.values() if t)
+_ACTORS = frozenset(stem(w) for w in "management managers leaders senior staff practitioners professionals".split())
+# Words that alone do not make two sentences speak of one matter: generic heads, aspects and actors.
+_GENERIC = frozenset(_GENERIC_HEADS) | _ASPECTS | _ACTORS
 
 
 def _names_a_matter(element: str) -> bool:
@@ -157,6 +187,7 @@ class Unit:
     matter: frozenset[str] = frozenset()  # for a concern, its stems without the population it is for
     matter_weight: float = 0.0  # for a concern, the idf of its matter
     practice_themes: frozenset[str] = frozenset()  # for a concern, its themes without National Framework tags
+    specific: frozenset[str] = frozenset()  # for a concern, its matter without generic words (_GENERIC)
 
 
 def _features(stems: list[str]) -> Counter:
@@ -232,6 +263,9 @@ def _weigh(units: list[Unit]) -> dict[str, float]:
         unit.norm = math.sqrt(sum(map(operator.mul, weights, weights))) or 1.0
         if unit.is_concern:
             unit.vector = {f: w / unit.norm for f, w in zip(unit.features, weights)}
+            specific = unit.matter - _GENERIC
+            # A part made of nothing but generic words ("management oversight") is specific in all of them.
+            unit.specific = specific or unit.matter
             unit.matter_weight = sum(idf[s] for s in unit.matter)
             unit.practice_themes = frozenset(t for t in unit.themes if not t.startswith("nf-"))
     return idf
@@ -280,16 +314,70 @@ _POPULATION = re.compile(
 )
 
 
+# Who does the work is not the matter either: "the environment in which care leavers meet their personal advisers"
+# is not raised again by "most children are allocated a personal adviser" (social workers are stop words already).
+_WORKERS = re.compile(
+    r"\b(?:personal advis[eo]rs?|pas?|advis[eo]rs?|(?:team |senior |service )?managers?|leaders?|practitioners?|staff)\b"
+)
+
+
 def _matter(part: str) -> frozenset[str]:
-    """The stems of a part without the words that name the children it is for (all of them if nothing else)."""
+    """The stems of a part without the words that name the children it is for or who works with them (all of
+    them if nothing else)."""
     folded = normalise(part)
-    return frozenset(stems_of_normalised(_POPULATION.sub(" ", folded))) or frozenset(stems_of_normalised(folded))
+    return frozenset(stems_of_normalised(_WORKERS.sub(" ", _POPULATION.sub(" ", folded)))) or frozenset(
+        stems_of_normalised(folded)
+    )
 
 
 def coverage(concern: Unit, other: Unit, idf: dict[str, float]) -> float:
     """The share of the concern's matter (its specific words, weighted by idf) that the other sentence uses."""
     total = concern.matter_weight
     return sum(idf[s] for s in concern.matter & other.stems) / total if total else 0.0
+
+
+def _kinds(text: str, head: str) -> frozenset[str]:
+    """The themes the words before each occurrence of a generic head add to it ("child in need" to "plans",
+    "health" to "assessments"): what kind of plan or assessment the sentence speaks of. Empty when any
+    occurrence is bare ("the plans")."""
+    tokens = words(text)
+    found: set[str] = set()
+    for n, token in enumerate(tokens):
+        if stem(token) != head:
+            continue
+        start = n
+        while start > max(0, n - _KIND_WINDOW) and tokens[start - 1] not in _NOT_A_MODIFIER:
+            start -= 1
+        own = clause_themes(token) | {_GENERIC_HEADS[head]}
+        added = clause_themes(" ".join(tokens[start : n + 1])) - own
+        if not added:
+            return frozenset()
+        found |= added
+    return frozenset(found)
+
+
+_KIND_WINDOW = 3  # words before a head that may say its kind ("child in need plans", "initial health assessments")
+# Words that end the run of a head's modifiers: "supervision and management oversight" is management oversight.
+_NOT_A_MODIFIER = frozenset("and or of the a an to for with their its his her this these that on by from".split())
+
+
+# Themes of work another agency leads: a "health assessment" or a "personal education plan" is not the social
+# worker's assessment or plan, though it shares the word.
+_OTHER_AGENCY = frozenset({"health-children-in-care", "education-children-in-care", "mental-health"})
+
+
+def different_kind(concern: Unit, other: Unit, shared: frozenset[str]) -> bool:
+    """The other sentence speaks of another kind of the generic thing the two share: "child in need plans do
+    not reflect needs" is not on "pathway plans", "initial health assessments" not on "assessments". A kind
+    counts against a concern that names its own kind, or when another agency's work is meant; a concern on
+    plans in general meets plans of every social-work kind."""
+    for head in shared & _GENERIC_HEADS.keys():
+        kinds = _kinds(other.text, head)
+        if not kinds or kinds & concern.themes:
+            continue
+        if kinds & _OTHER_AGENCY or _kinds(concern.part or concern.text, head):
+            return True
+    return False
 
 
 @dataclass
@@ -304,6 +392,7 @@ class Match:
     concern: Unit  # the part it matched
     polarity: int = 0  # of the clause that speaks of the part
     progress: int = 0
+    other_kind: bool = False  # speaks of another kind of the generic thing it shares (different_kind)
 
     def score(self, cal: Calibration) -> float:
         """Word overlap plus theme credit; themes count only where words are shared."""
@@ -313,7 +402,7 @@ class Match:
 
     def decides(self, cal: Calibration) -> bool:
         """Shares specific content with the part: words, not only a theme."""
-        return self.cosine >= cal.min_shared and self.coverage >= cal.min_coverage
+        return self.cosine >= cal.min_shared and self.coverage >= cal.min_coverage and not self.other_kind
 
 
 @lru_cache(maxsize=65536)
@@ -362,6 +451,7 @@ def _matches(concern: list[Unit], other: Side) -> list[Match]:
     for m in ranked:
         m.polarity = _clause_polarity(m.unit.text, m.concern, m.shared, m.unit.polarity)
         m.progress = progress(m.unit.text)
+        m.other_kind = different_kind(m.concern, m.unit, m.shared)
     return ranked
 
 
@@ -411,6 +501,19 @@ def _is_improvement(findings: list[dict], match: Match) -> bool:
     return findings[match.unit.finding]["kind"] == "improvement"
 
 
+def _specific_themes(themes: frozenset[str]) -> frozenset[str]:
+    return frozenset(t for t in themes if not t.startswith("nf-")) - _GENERIC_THEMES - cross_cutting_themes()
+
+
+def _same_matter(m: Match) -> bool:
+    """Two list items raise one matter when they share a specific word of each: "management oversight of
+    private fostering" and "management oversight of the LADO" share only the kind of work. Items that are both
+    about work in general ("the quality of assessments", no practice theme beyond the generic) may share only it."""
+    if m.shared & m.concern.specific and m.shared & m.unit.specific:
+        return True
+    return not _specific_themes(m.concern.themes) or not _specific_themes(m.unit.themes)
+
+
 def _links(ev: Evidence, cal: Calibration) -> dict[int, tuple[int, float, Match]]:
     """Each later improvement linked to the earlier one that raises the same matter, judged both ways.
 
@@ -425,7 +528,7 @@ def _links(ev: Evidence, cal: Calibration) -> dict[int, tuple[int, float, Match]
                 if not _is_improvement(other_findings, m):
                     continue
                 key = (item, m.unit.finding) if forward == 0 else (m.unit.finding, item)
-                if m.decides(cal) and (key not in link or m.score(cal) > link[key][0]):
+                if m.decides(cal) and _same_matter(m) and (key not in link or m.score(cal) > link[key][0]):
                     link[key] = (m.score(cal), m)
     best: dict[int, tuple[int, float, Match]] = {}
     for (i, j), (score, m) in link.items():
@@ -442,7 +545,8 @@ def _judge(matches: list[Match], cal: Calibration, earlier_side: bool) -> tuple[
     Raised again "even partly" is recurring; resolved needs praise on the matter and no criticism of it. A
     later improvement recurs when the earlier report stated it as a weakness; otherwise it is new.
     """
-    deciding = [m for m in matches if m.decides(cal)]
+    # The other report's list items decide only on the terms of a link (_same_matter).
+    deciding = [m for m in matches if m.decides(cal) and (not m.unit.is_concern or _same_matter(m))]
     critical = max((m for m in deciding if m.polarity < 0), key=lambda m: m.score(cal), default=None)
     praising = max(
         (m for m in deciding if m.polarity > 0),
@@ -460,22 +564,44 @@ def _judge(matches: list[Match], cal: Calibration, earlier_side: bool) -> tuple[
     return silent, max(negative, positive if earlier_side else 0.0), strongest, 0.0
 
 
-def _confidence(status: str, score: float, opposite: float, cal: Calibration) -> tuple[float, bool]:
-    """How clearly the evidence decides (0..1), and whether a reader should check the row.
+CONFIDENCE_FEATURES = ("bias", "margin", "opposite", "decided", "linked", "words")
 
-    A status is checked when its score is within the review margin of the threshold, or when evidence
-    for the other reading is nearly as strong (mixed evidence).
+
+def confidence_features(
+    status: str, score: float, opposite: float, linked: bool, cal: Calibration, words_shared: float = 0.0
+) -> dict:
+    """What the confidence of a row is read from, each a quantity a reader can check in the row: how far the
+    deciding score is past its threshold (or, for a silent row, short of it), how strong the evidence for the
+    other reading is, whether the report spoke of the matter at all, whether two list items were linked, and
+    how much of the deciding score is shared words rather than theme credit (`words`, the cosine)."""
+    decided = status in ("recurring", "resolved")
+    threshold = cal.same_improvement if linked else cal.match
+    return {
+        "bias": 1.0,
+        "margin": round(score - threshold if decided else cal.match - score, 4),
+        # The contrary evidence against the deciding evidence: 1 when praise and criticism are equally strong.
+        "opposite": round(min(opposite / score, 1.5) if decided and score > 0 else 0.0, 4),
+        "decided": 1.0 if decided else 0.0,
+        "linked": 1.0 if linked else 0.0,
+        "words": round(words_shared, 4),
+    }
+
+
+def _confidence(
+    status: str, score: float, opposite: float, cal: Calibration, linked: bool = False, match: Match | None = None
+) -> tuple[float, bool, dict]:
+    """How likely the row's status is right (0..1), whether a reader should check it, and the features.
+
+    The confidence is a logistic function of `confidence_features`, its weights fitted on the gold pairs by
+    benchmarks/fit_calibration.py so that rows at confidence 0.8 are right about 8 times in 10. A row is checked
+    when evidence for the other reading is nearly as strong as the deciding evidence (mixed) or when its
+    confidence is low (weak).
     """
-    if status in ("recurring", "resolved"):
-        margin = score - cal.match
-        mixed = opposite >= cal.match - cal.review_margin
-        confidence = 0.5 + min(0.5, margin * 2) - (0.25 if mixed else 0.0)
-        review = margin < cal.review_margin or mixed
-    else:
-        margin = cal.match - score
-        confidence = 0.5 + min(0.5, margin * 2)
-        review = margin < cal.review_margin
-    return round(max(0.0, min(1.0, confidence)), 3), review
+    features = confidence_features(status, score, opposite, linked, cal, match.cosine if match else 0.0)
+    z = sum(w * features[name] for name, w in zip(CONFIDENCE_FEATURES, cal.confidence_weights))
+    confidence = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+    mixed = status in ("recurring", "resolved") and opposite >= cal.match - cal.review_margin
+    return round(confidence, 3), mixed or confidence < cal.review_below, features
 
 
 def _described(
@@ -491,7 +617,7 @@ def _described(
     out["score"] = round(score, 3) if score is not None else None
     out["sentence"] = sentence
     out["matched_stems"] = sorted(shared)
-    out["matched_words"] = sorted({w for w in words(sentence or "") if stem(w) in shared})
+    out["matched_words"] = sorted({w for w in words(sentence or "") if stem_of_word(w) in shared})
     out["stance"] = STANCES[polarity] if role == "evidence" else "criticises"
     return out
 
@@ -532,14 +658,22 @@ def _merged(matches_by_item: dict[int, list[Match]], items: list[int]) -> list[M
     return sorted(chain.from_iterable(matches_by_item[i] for i in items), key=lambda m: -(m.cosine + 0.2 * m.themes))
 
 
-def _why(match: Match | None, linked: str | None) -> dict:
-    """What decided a row, in words a reader can check."""
+def _why(match: Match | None, linked: str | None, features: dict) -> dict:
+    """What decided a row, in words a reader can check, and what its confidence was read from."""
     if match is None:
-        return {"sentence": None, "polarity": None, "matched_words": [], "part": None, "linked_item": linked}
+        return {
+            "sentence": None,
+            "polarity": None,
+            "matched_words": [],
+            "part": None,
+            "linked_item": linked,
+            "confidence_from": features,
+        }
     return {
+        "confidence_from": features,
         "sentence": match.unit.text,
         "polarity": STANCES[match.polarity],
-        "matched_words": sorted({w for w in words(match.unit.text) if stem(w) in match.shared}),
+        "matched_words": sorted({w for w in words(match.unit.text) if stem_of_word(w) in match.shared}),
         "part": match.concern.part or None,
         "linked_item": linked,
     }
@@ -568,7 +702,7 @@ def decide(ev: Evidence, cal: Calibration = DEFAULT_CALIBRATION) -> dict:
             ]
             others = _judge(matches, cal, True)
             opposite = others[3] if others[0] == "recurring" else others[1] if others[0] == "resolved" else 0.0
-            confidence, review = _confidence("recurring", score, opposite, cal)
+            confidence, review, features = _confidence("recurring", score, opposite, cal, linked=True, match=m)
             themes = ev.earlier_themes[i].union(*(ev.later_themes[jj] for jj, _, _ in pairs))
             row = {
                 "status": "recurring",
@@ -576,7 +710,7 @@ def decide(ev: Evidence, cal: Calibration = DEFAULT_CALIBRATION) -> dict:
                 "themes": sorted(themes),
                 "confidence": confidence,
                 "needs_review": review,
-                "why": _why(m, linked),
+                "why": _why(m, linked, features),
                 "linked_item": linked,
                 # Both sides carry evidence: the later report's on the earlier item, the earlier report's on
                 # the later items (criticism first), each after the list items themselves.
@@ -586,14 +720,14 @@ def decide(ev: Evidence, cal: Calibration = DEFAULT_CALIBRATION) -> dict:
             }
         else:
             status, score, m, opposite = _judge(matches, cal, True)
-            confidence, review = _confidence(status, score, opposite, cal)
+            confidence, review, features = _confidence(status, score, opposite, cal, match=m)
             row = {
                 "status": status,
                 "score": round(score, 3),
                 "themes": sorted(ev.earlier_themes[i]),
                 "confidence": confidence,
                 "needs_review": review,
-                "why": _why(m, None),
+                "why": _why(m, None, features),
                 "linked_item": None,
                 "from": [described],
                 "to": _evidence(matches, later, status, cal),
@@ -604,7 +738,7 @@ def decide(ev: Evidence, cal: Calibration = DEFAULT_CALIBRATION) -> dict:
         if j in links:
             continue
         status, score, m, opposite = _judge(matches, cal, False)
-        confidence, review = _confidence(status, score, opposite, cal)
+        confidence, review, features = _confidence(status, score, opposite, cal, match=m)
         rows.append(
             {
                 "status": status,
@@ -612,7 +746,7 @@ def decide(ev: Evidence, cal: Calibration = DEFAULT_CALIBRATION) -> dict:
                 "themes": sorted(ev.later_themes[j]),
                 "confidence": confidence,
                 "needs_review": review,
-                "why": _why(m, None),
+                "why": _why(m, None, features),
                 "linked_item": None,
                 "from": _evidence(matches, earlier, status, cal),
                 "to": [

@@ -8,6 +8,10 @@ An improvement is keyed by what stays the same when ofsted.db is rebuilt from th
 its document's id (the authority, the inspection's first day and the document's kind, all read
 from the report's content) and a hash of its normalised text. Finding ids and rowids are not
 used, since they follow the order the parser and the ingest took.
+
+The status of an improvement in a pair, reviewed if reviewed, has one definition, `row_review`:
+`apply_reviews` lays it over a comparison for the pages, and `ofsted_reviewed_status` gives it
+to SQL (canned queries, charts) from the stored comparison rows.
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import threading
+import time
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -129,29 +136,127 @@ def register_sql_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("ofsted_review_key", 2, sql_review_key, deterministic=True)
 
 
-def attach_reviews(conn: sqlite3.Connection, reviews_path: str | Path) -> bool:
-    """Attach ofsted_reviews.db, read-only, to a connection as schema `ofsted_reviews` (once).
-
-    So that SQL on ofsted.db (canned queries, charts) can take the reviewed status:
-    `coalesce(r.status, l.status)` joined on REVIEWED_STATUS_JOIN. Whoever may run SQL on that
-    connection can then read the reviews: attach only where the reviews are as public as ofsted.db.
-    """
-    attached = {row[1] for row in conn.execute("pragma database_list")}
-    if REVIEWS_DATABASE in attached:
-        return True
-    path = Path(reviews_path)
-    if not path.is_file():
-        return False
-    conn.execute(f"attach database ? as {REVIEWS_DATABASE}", [f"{path.resolve().as_uri()}?mode=ro"])
-    return True
-
-
-# The join that gives an issue_links row (l) of a finding (f) its current review (r), if any.
-REVIEWED_STATUS_JOIN = """
-left join ofsted_reviews.current_reviews r
-  on r.from_inspection_id = l.from_inspection_id and r.to_inspection_id = l.to_inspection_id
- and r.item_key = ofsted_review_key(f.document_id, f.text)
+# SQL's reviewed status. Which findings each stored comparison row holds as its improvements, with
+# what their review keys are made of: issue_links has one link per improvement and partner.
+ROW_IMPROVEMENTS_SQL = """
+select distinct l.comparison_row_id, f.document_id, f.text
+from issue_links l
+join findings f on f.id = case l.side when 'from' then l.from_finding_id else l.to_finding_id end
+where l.from_inspection_id = ? and l.to_inspection_id = ?
 """
+CURRENT_REVIEWS_SQL = (
+    "select id, item_key, status, at from reviews where from_inspection_id = ? and to_inspection_id = ? order by id"
+)
+# A stored row's id is "<earlier>...<later>:<row key>" (comparisons.records); inspection ids hold neither mark.
+PAIR_MARK, KEY_MARK = "...", ":"
+# How long a connection's lookup trusts what it read before it asks SQLite whether either database
+# changed. Asking (`pragma data_version`, which takes a file lock) costs ~25 µs, twenty times the
+# function itself: asked on every row it made a query over issue_links 15 times slower. Reviews
+# written by this process are seen at once (`reviews_written`); another process's within this time.
+REVALIDATE_SECONDS = 0.2
+
+
+class _Writes:
+    """How many reviews this process has written: every lookup starts afresh when it moves."""
+
+    count = 0
+
+
+def reviews_written() -> None:
+    """Tell every connection's ofsted_reviewed_status that a review was just written here."""
+    _Writes.count += 1
+
+
+class ReviewedStatus:
+    """`ofsted_reviewed_status(comparison_row_id, status)`: the status of a stored comparison row,
+    reviewed if reviewed (`row_review`, as the pages apply it), else the engine's `status` given.
+
+    Registered on each of Datasette's connections (prepare_connection), so that canned queries and
+    charts over issue_links and comparison_rows count as the pages do. It reads ofsted_reviews.db
+    through a read-only connection of its own and returns a status and nothing else: the status is
+    public, as the pages show it to everyone, while notes and reviewers' names stay behind the
+    ofsted_reviews database's own view permission (attaching that database instead would have
+    opened them to anyone who may run SQL). A pair's reviewed rows are kept in memory until either
+    database changes (`pragma data_version`, which moves when another connection commits, and the
+    connection's own writes), so a query over thousands of links looks them up once a pair. A
+    review written by this process is seen at once; one written by another process within
+    REVALIDATE_SECONDS, the interval at which the lookup asks SQLite whether anything changed.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, reviews_path: str | Path | None):
+        self.conn = conn
+        self.reviews_path = Path(reviews_path) if reviews_path else None
+        self.reviews: sqlite3.Connection | None = None
+        self.version: tuple | None = None
+        self.checked = -REVALIDATE_SECONDS  # when the databases' versions were last read (monotonic)
+        self.writes = -1  # _Writes.count then
+        self.pairs: dict[tuple[str, str], dict[str, str]] = {}
+        self.lock = threading.Lock()
+
+    def _check(self, reviews: sqlite3.Connection) -> None:
+        """Forget what was read if either database may have changed since."""
+        now = time.monotonic()
+        if self.writes == _Writes.count and now - self.checked < REVALIDATE_SECONDS:
+            return
+        version = (
+            reviews.execute("pragma data_version").fetchone()[0],
+            self.conn.execute("pragma data_version").fetchone()[0],
+            self.conn.total_changes,
+        )
+        if version != self.version or self.writes != _Writes.count:
+            self.pairs.clear()
+        self.version, self.checked, self.writes = version, now, _Writes.count
+
+    def _open(self) -> sqlite3.Connection | None:
+        if self.reviews is None and self.reviews_path is not None and self.reviews_path.is_file():
+            uri = f"{self.reviews_path.resolve().as_uri()}?mode=ro"
+            self.reviews = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        return self.reviews
+
+    def _reviewed_rows(self, reviews: sqlite3.Connection, pair: tuple[str, str]) -> dict[str, str]:
+        """Row id -> reviewed status, for the rows of a pair that hold a reviewed improvement."""
+        try:
+            found = reviews.execute(CURRENT_REVIEWS_SQL, pair).fetchall()
+        except sqlite3.OperationalError:  # a reviews file without its table yet
+            return {}
+        latest = latest_reviews([{"id": i, "item_key": k, "status": s, "at": a} for i, k, s, a in found])
+        if not latest:
+            return {}
+        keys: dict[str, list[str]] = {}
+        for row_id, document_id, text in self.conn.execute(ROW_IMPROVEMENTS_SQL, pair).fetchall():
+            keys.setdefault(row_id, []).append(improvement_key({"document_id": document_id, "text": text}))
+        out = {}
+        for row_id, row_keys in keys.items():
+            review = row_review(row_keys, latest)
+            if review is not None:
+                out[row_id] = review["status"]
+        return out
+
+    def __call__(self, row_id: str | None, status: str | None) -> str | None:
+        if not isinstance(row_id, str) or KEY_MARK not in row_id:
+            return status
+        earlier, mark, later = row_id.split(KEY_MARK, 1)[0].partition(PAIR_MARK)
+        if not mark:
+            return status
+        with self.lock:
+            reviews = self._open()
+            if reviews is None:
+                return status
+            self._check(reviews)
+            pair = (earlier, later)
+            if pair not in self.pairs:
+                self.pairs[pair] = self._reviewed_rows(reviews, pair)
+            return self.pairs[pair].get(row_id, status)
+
+
+def register_reviewed_status(conn: sqlite3.Connection, reviews_path: str | Path | None) -> ReviewedStatus:
+    """Give a connection `ofsted_reviewed_status(comparison_row_id, status)` (see ReviewedStatus).
+
+    Without a reviews file it returns the status given, so the queries that use it run anywhere.
+    """
+    function = ReviewedStatus(conn, reviews_path)
+    conn.create_function("ofsted_reviewed_status", 2, function)
+    return function
 
 
 def improvements(row: dict) -> list[tuple[str, dict]]:
@@ -233,6 +338,7 @@ def insert_review(conn: sqlite3.Connection, review: dict) -> dict:
         [review[c] for c in columns],
     )
     conn.commit()
+    reviews_written()
     return {**review, "id": cursor.lastrowid}
 
 
@@ -249,31 +355,43 @@ def latest_reviews(reviews: list[dict]) -> dict[str, dict]:
     return latest
 
 
-def public_review(review: dict) -> dict:
-    """What a comparison row shows of its review."""
+def row_review(keys: Iterable[str], latest: dict[str, dict]) -> dict | None:
+    """The review that decides a comparison row's status: the newest current review of any of its
+    improvements (a row holding one concern raised in both reports has two), or None.
+
+    This, with `apply_reviews` in Python and `ofsted_reviewed_status` in SQL, is the one definition
+    of "the status of an improvement in a pair, reviewed if reviewed" that every page, count,
+    thread, canned query and chart reads.
+    """
+    found = [latest[key] for key in keys if key in latest]
+    return max(found, key=lambda r: (r["at"], r["id"])) if found else None
+
+
+def public_review(review: dict, details: bool = True) -> dict:
+    """What a comparison row shows of its review. The status is public (everyone sees the reviewed
+    calls); the note, the reviewer and the time only to those who may read ofsted_reviews."""
+    if not details:
+        return {"status": review["status"], "note": None, "actor": None, "at": None}
     return {"status": review["status"], "note": review["note"], "actor": review["actor_id"], "at": review["at"]}
 
 
-def apply_reviews(result: dict, latest: dict[str, dict]) -> dict:
+def apply_reviews(result: dict, latest: dict[str, dict], details: bool = True) -> dict:
     """The comparison with reviewed statuses laid over the engine's, and counts recomputed.
 
-    Every row gains `auto_status` (the engine's call) and `review` (None, or the newest review
-    of its improvements: a row holding one concern raised in both reports has two). A row with a
-    review takes the reviewed status. The result given is not changed: it may be cached.
+    Every row gains `auto_status` (the engine's call) and `review` (None, or its `row_review`;
+    with `details` False only that review's status). A row with a review takes the reviewed
+    status. The result given is not changed: it may be cached.
     """
     rows = []
     for row in result["rows"]:
         row = {**row, "from": [dict(f) for f in row["from"]], "to": [dict(f) for f in row["to"]]}
         auto = row.get("auto_status", row["status"])
-        found = []
         for _side, finding in improvements(row):
             finding["item_key"] = improvement_key(finding)
-            if finding["item_key"] in latest:
-                found.append(latest[finding["item_key"]])
-        review = max(found, key=lambda r: (r["at"], r["id"])) if found else None
+        review = row_review((f["item_key"] for _side, f in improvements(row)), latest)
         row["auto_status"] = auto
         row["status"] = review["status"] if review else auto
-        row["review"] = public_review(review) if review else None
+        row["review"] = public_review(review, details) if review else None
         rows.append(row)
     counts = Counter(row["status"] for row in rows)
     return {**result, "counts": {s: counts.get(s, 0) for s in STATUSES}, "rows": rows}

@@ -66,14 +66,32 @@ def words(text: str) -> list[str]:
     return [word for token in _WORD.findall(normalise(text)) for word in _token_words(token)]
 
 
+# Words reports use for one matter, each with the word it is compared as, and why. Kept small: a synonym
+# joins two matters everywhere, so each must hold across the whole archive.
+SYNONYMS = {
+    # A child's home in care is a placement in older reports and accommodation or a home in newer ones
+    # ("the quality of accommodation for young people" / "the quality of these placements varies").
+    "accommodation": "placement",
+    "accommodations": "placement",
+    # A shortage is named by the noun with its prefix ("an insufficiency of homes"): the matter is sufficiency;
+    # whether it is criticised is polarity's business.
+    "insufficiency": "sufficiency",
+}
+
+
 class _TokenStems(dict):
     """The content stems of a token, worked out once per token of the vocabulary."""
 
     def __missing__(self, token: str) -> tuple[str, ...]:
         if len(self) > 200_000:
             self.clear()
-        self[token] = tuple(stem(w) for w in _token_words(token) if w not in STOPWORDS and len(w) > 2)
+        self[token] = tuple(stem(SYNONYMS.get(w, w)) for w in _token_words(token) if w not in STOPWORDS and len(w) > 2)
         return self[token]
+
+
+def stem_of_word(word: str) -> str:
+    """The stem a word is compared as (its synonym's, if it has one)."""
+    return stem(SYNONYMS.get(word, word))
 
 
 _TOKEN_STEMS = _TokenStems()

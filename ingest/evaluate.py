@@ -23,6 +23,7 @@ import sys
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from datasette_ofsted.align import DEFAULT_CALIBRATION, Calibration, Evidence, decide, gather
 from datasette_ofsted.classify import classify_findings
@@ -64,6 +65,8 @@ class PairScore:
     right: int = 0
     total: int = 0
     misses: list[str] = field(default_factory=list)
+    # Each gold issue: whether it is right, and the first row holding its quote (None when no row does).
+    issues: list[tuple[bool, dict | None]] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -90,6 +93,7 @@ def score_pair(gold: dict, result: dict, name: str = "") -> PairScore:
                 why = f"{status} right but none of the gold evidence among the row's {other} side"
             pair.total += 1
             pair.right += right
+            pair.issues.append((bool(right), rows[0] if rows else None))
             if not right:
                 pair.misses.append(f"{side.upper()} {issue['quote'][:70]!r}: {why}")
     return pair
@@ -107,7 +111,8 @@ GRID_VALUES = {
 
 def grid(base: Calibration = DEFAULT_CALIBRATION) -> list[Calibration]:
     names = list(GRID_VALUES)
-    return [replace(base, **dict(zip(names, values))) for values in itertools.product(*GRID_VALUES.values())]
+    points: list[dict[str, Any]] = [dict(zip(names, values)) for values in itertools.product(*GRID_VALUES.values())]
+    return [replace(base, **point) for point in points]
 
 
 @dataclass

@@ -186,7 +186,12 @@ def test_mixed_evidence_needs_review():
     ]
     row = rows_by_improvement(compare(earlier, later))["e1"]
     assert row["status"] == "recurring"  # raised again, even partly
-    assert row["needs_review"] and row["confidence"] <= 0.75
+    assert row["needs_review"]
+    assert row["why"]["confidence_from"]["opposite"] > 0.8  # the praise is nearly as strong as the criticism
+    # The same criticism without the praise: less doubt, and no reason to check.
+    plain = rows_by_improvement(compare(earlier, later[1:]))["e1"]
+    assert plain["status"] == "recurring" and not plain["needs_review"]
+    assert plain["confidence"] > row["confidence"]
 
 
 def test_calibration_is_passed_not_patched():
@@ -200,8 +205,8 @@ def test_calibration_is_passed_not_patched():
 
 # Measured by `python -m ingest.evaluate` (in-sample with the shipped calibration, and leave-one-authority-out);
 # the floors sit one issue under the measured figures.
-IN_SAMPLE_RIGHT = 112
-HELD_OUT_RIGHT = 110
+IN_SAMPLE_RIGHT = 120
+HELD_OUT_RIGHT = 118
 
 
 def test_gold_floor():

@@ -50,6 +50,13 @@ PRAISE, CRITICISM, NEITHER = 1, -1, 0
         ),
         ("a problem not being addressed stays criticism", "Delays are not being addressed.", CRITICISM),
         ("criticism wins inside a clause", "Assessments are thorough and timely and plans lack detail.", CRITICISM),
+        ("'yet to' is work not done", "Leaders have yet to make sure that reviews are held on time.", CRITICISM),
+        (
+            "work under way is work not done",
+            "Work is under way to improve how decisions about contact are recorded.",
+            CRITICISM,
+        ),
+        ("a shortage named as a noun is criticism", "There is an insufficiency of foster homes locally.", CRITICISM),
     ],
 )
 def test_polarity_rule(rule, sentence, polarity):
@@ -103,3 +110,22 @@ def test_sufficiency_alone_is_not_placements():
 def test_words_that_carry_meaning_are_kept():
     stems = stems_of_normalised(normalise("Consistent, quality support for the family."))
     assert {"consist", "qualiti", "famili"} <= set(stems)
+
+
+def test_children_missing_education_is_not_missing_from_home():
+    """'Children missing education' is a duty to every child of the area, not the response to children who run
+    away: a theme of its own, so a list item on it does not meet return home interviews by theme."""
+    themes = _cue_themes(normalise("Tracking of children missing from education and of those educated at home."))
+    assert "children-missing-education" in themes and "missing-children" not in themes
+    assert "missing-children" in _cue_themes(normalise("Children who go missing from home are offered interviews."))
+
+
+def test_a_shortage_of_homes_is_placement_sufficiency():
+    for text in ("There is an insufficiency of homes for children.", "Improve the range of placement options."):
+        assert "placement-sufficiency-stability" in _cue_themes(normalise(text)), text
+
+
+def test_synonyms_are_compared_as_one_word():
+    """'Accommodation' and 'placement', 'insufficiency' and 'sufficiency' are compared as one word (text.SYNONYMS)."""
+    assert set(stems_of_normalised(normalise("suitable accommodation"))) == {"suitabl", "placement"}
+    assert stems_of_normalised(normalise("insufficiency")) == stems_of_normalised(normalise("sufficiency"))

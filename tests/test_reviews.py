@@ -1,19 +1,24 @@
 """Reviews: a reviewer confirms or changes a call; everyone sees it; it survives a rebuild of ofsted.db.
 
 Real files throughout: Sutton's three text reports ingested by the real `ofsted-ingest`, a real
-ofsted_reviews.db, a real Datasette answering through its client with its own CSRF protection.
+ofsted_reviews.db, a real Datasette answering through its client with its own CSRF protection:
+on 0.65 asgi-csrf's token (the ds_csrftoken cookie and the page's field or the x-csrftoken
+header), on 1.0a41 the check of a request's origin (Sec-Fetch-Site, else Origin) that replaced it.
 """
 
 from __future__ import annotations
 
 import copy
 import csv
+import importlib.util
+import inspect
 import io
 import json
+import re
 import sqlite3
+import time
 from pathlib import Path
 
-import datasette as datasette_package
 import pytest
 import pytest_asyncio
 import yaml
@@ -24,21 +29,22 @@ from datasette.plugins import pm
 from datasette_ofsted import hookimpl
 from datasette_ofsted.reviews import (
     MAX_NOTE,
-    REVIEWED_STATUS_JOIN,
+    REVALIDATE_SECONDS,
     apply_reviews,
-    attach_reviews,
     create_reviews_database,
     improvement_key,
+    register_reviewed_status,
     register_sql_functions,
     reviews_path_beside,
 )
 from ingest.evaluate import evaluate
 
-# Datasette 1.0a41 no longer hands out the asgi-csrf token these tests drive (it checks a request's
-# origin instead); the review endpoint is tested end to end on 0.65 only (issue 13 stays open for 1.0a).
-pytestmark = pytest.mark.skipif(
-    datasette_package.__version__.startswith("1.0"),
-    reason="reviews' CSRF flow is tested on Datasette 0.65; 1.0a replaced the CSRF token",
+# Datasette 1.0a41 checks a write's origin (datasette/csrf.py) where 0.65 checked asgi-csrf's token.
+ORIGIN_CHECKED = importlib.util.find_spec("datasette.csrf") is not None
+only_with_csrf_tokens = pytest.mark.skipif(ORIGIN_CHECKED, reason="this Datasette hands out no CSRF token")
+only_with_origin_checks = pytest.mark.skipif(not ORIGIN_CHECKED, reason="this Datasette checks a CSRF token")
+only_with_api_tokens = pytest.mark.skipif(
+    not callable(getattr(Datasette, "create_token", None)), reason="this Datasette has no API tokens"
 )
 
 # Sutton's reports, in the order the archive lists them: 2010, 2013, 2018.
@@ -87,14 +93,34 @@ def actor_cookie(datasette: Datasette, actor_id: str) -> dict:
     return {"ds_actor": datasette.sign({"a": {"id": actor_id}}, "actor")}
 
 
+# What a browser says of a request a page of the same site makes (1.0a's check reads it).
+SAME_ORIGIN = {"sec-fetch-site": "same-origin"}
+
+
 async def signed_in(datasette: Datasette, actor_id: str) -> tuple[dict, dict]:
-    """Cookies and headers of a signed-in actor who has opened the compare page (which hands the CSRF token)."""
+    """Cookies and headers of a signed-in actor who has opened the compare page and posts from it:
+    on 0.65 with the CSRF token the page hands a reviewer, on 1.0a as a same-origin request."""
     cookies = actor_cookie(datasette, actor_id)
     page = await datasette.client.get(PAIR, cookies=cookies)
     assert page.status_code == 200
+    if ORIGIN_CHECKED:
+        return cookies, dict(SAME_ORIGIN)
     token = page.cookies.get("ds_csrftoken")
     assert token, "the compare page hands a reviewer Datasette's CSRF token"
     return {**cookies, "ds_csrftoken": token}, {"x-csrftoken": token}
+
+
+async def run_sql(datasette: Datasette, sql: str, **params):
+    """Datasette's own SQL page on ofsted.db (1.0a moved it to /ofsted/-/query and redirects there)."""
+    return await datasette.client.get(
+        "/ofsted.json", params={"sql": sql, "_shape": "array", **params}, follow_redirects=True
+    )
+
+
+async def api_token(datasette: Datasette, actor_id: str) -> str:
+    """An API token for an actor, as `datasette create-token` makes it (async from 1.0a41 on)."""
+    token = datasette.create_token(actor_id)
+    return await token if inspect.isawaitable(token) else token
 
 
 async def comparison(datasette: Datasette, cookies: dict | None = None) -> dict:
@@ -236,16 +262,21 @@ async def test_csv_has_the_engine_call_and_the_reviewer(ds):
 @pytest.mark.asyncio
 async def test_the_page_form_with_its_csrf_field_records_a_review(ds, reviews_db):
     finding = improvement(await comparison(ds), "new", side="to")
-    cookies, _headers = await signed_in(ds, "alice")
+    cookies, headers = await signed_in(ds, "alice")
+    page = (await ds.client.get(PAIR, cookies=cookies)).text
+    field = re.search(r'<input type="hidden" name="csrftoken" value="([^"]+)">', page)
+    assert field, "the review form carries Datasette's CSRF field"
     response = await ds.client.post(
         PAIR + "/review",
-        data={"csrftoken": cookies["ds_csrftoken"], "finding_id": finding["id"], "status": "recurring", "note": "x"},
+        data={"csrftoken": field.group(1), "finding_id": finding["id"], "status": "recurring", "note": "x"},
         cookies=cookies,
+        headers={k: v for k, v in headers.items() if k != "x-csrftoken"},
     )
     assert response.status_code == 302 and response.headers["location"].endswith(f"#review-{finding['id']}")
     assert stored_reviews(reviews_db) == [(finding["id"], "recurring", "x", "alice")]
 
 
+@only_with_csrf_tokens
 @pytest.mark.asyncio
 async def test_without_the_csrf_token_a_signed_in_reviewer_is_refused(ds, reviews_db):
     finding = improvement(await comparison(ds), "recurring")
@@ -268,7 +299,7 @@ async def test_who_may_review(sutton_db, reviews_db):
     assert (await post_review(ds, cookies, headers, finding_id, "resolved")).status_code == 403
     assert (await post_review(ds, {}, {}, finding_id, "resolved")).status_code == 403
     bearer = {"authorization": "Bearer dstok_not-a-token"}
-    assert (await post_review(ds, {}, bearer, finding_id, "resolved")).status_code == 403
+    assert (await post_review(ds, {}, bearer, finding_id, "resolved")).status_code in (401, 403)
     page = (await ds.client.get(PAIR, cookies=actor_cookie(ds, "mallory"))).text
     assert "Review this call" not in page
     # With no `reviewers` setting nobody may review, the root actor included.
@@ -279,15 +310,65 @@ async def test_who_may_review(sutton_db, reviews_db):
     assert stored_reviews(reviews_db) == []
 
 
+@only_with_origin_checks
+@pytest.mark.asyncio
+async def test_on_1a_a_cross_site_post_is_refused_and_a_same_site_one_is_taken(ds, reviews_db):
+    """1.0a checks where a write comes from: a page of another site cannot post with the reviewer's cookie."""
+    finding_id = improvement(await comparison(ds), "recurring")["id"]
+    cookies = actor_cookie(ds, "alice")
+    for headers in (
+        {"sec-fetch-site": "cross-site"},
+        {"sec-fetch-site": "same-site"},  # a sibling subdomain is another origin
+        {"origin": "http://evil.example"},  # an older browser, without Sec-Fetch-Site
+    ):
+        response = await post_review(ds, cookies, headers, finding_id, "resolved", "forged")
+        assert response.status_code == 403, headers
+    assert stored_reviews(reviews_db) == []
+    for note, headers in (("from the page", SAME_ORIGIN), ("older browser", {"origin": "http://localhost"})):
+        response = await post_review(ds, cookies, headers, finding_id, "resolved", note)
+        assert response.status_code == 200, (headers, response.text)
+    assert stored_reviews(reviews_db) == [
+        (finding_id, "resolved", "from the page", "alice"),
+        (finding_id, "resolved", "older browser", "alice"),
+    ]
+
+
+@only_with_api_tokens
+@pytest.mark.asyncio
+async def test_an_api_token_reviews_for_a_reviewer_and_is_refused_for_anyone_else(ds, reviews_db):
+    finding_id = improvement(await comparison(ds), "not_revisited")["id"]
+    alice = {"authorization": f"Bearer {await api_token(ds, 'alice')}"}
+    mallory = {"authorization": f"Bearer {await api_token(ds, 'mallory')}"}
+    assert (await post_review(ds, {}, mallory, finding_id, "resolved", "not mine")).status_code == 403
+    response = await post_review(ds, {}, alice, finding_id, "resolved", "by script")
+    assert response.status_code == 200, response.text
+    assert response.json()["actor"] == "alice" and response.json()["status"] == "resolved"
+    # GET never writes, whoever asks.
+    for headers in (alice, mallory):
+        url = f"{PAIR}/review?finding_id={finding_id}&status=new&note=get"
+        assert (await ds.client.get(url, headers=headers)).status_code == 405
+    assert stored_reviews(reviews_db) == [(finding_id, "resolved", "by script", "alice")]
+    row = next(r for r in (await comparison(ds))["rows"] if r["review"])
+    assert row["status"] == "resolved" and row["review"]["actor"] == "alice"
+
+
 class GrantsCarol:
     """Another permission plugin, granting the action to an actor the setting does not name."""
 
     __name__ = "grants_carol"  # Datasette lists plugins by their module's name
 
     @hookimpl
-    def permission_allowed(self, actor, action):
+    def permission_allowed(self, actor, action):  # Datasette 0.65
         if action == "ofsted-review" and actor and actor.get("id") == "carol":
             return True
+        return None
+
+    @hookimpl
+    def permission_resources_sql(self, actor, action):  # Datasette 1.0a
+        if action == "ofsted-review" and actor and actor.get("id") == "carol":
+            from datasette.permissions import PermissionSQL
+
+            return PermissionSQL.allow(reason="carol, granted by another plugin")
         return None
 
 
@@ -343,6 +424,67 @@ async def test_get_never_writes(ds, reviews_db):
     assert stored_reviews(reviews_db) == []
 
 
+# Everywhere: the timeline's counts and threads, the canned queries read the reviewed status
+
+
+def thread_states(data: dict) -> dict[str, list[str]]:
+    return {t["id"]: [c["state"] for c in t["cells"]] for t in data["threads"]}
+
+
+@pytest.mark.asyncio
+async def test_the_timeline_counts_and_threads_follow_a_review(ds):
+    data = await comparison(ds)
+    finding = improvement(data, "not_revisited")
+    before = (await ds.client.get("/-/ofsted/sutton.json")).json()
+    cookies, headers = await signed_in(ds, "alice")
+    assert (await post_review(ds, cookies, headers, finding["id"], "resolved")).status_code == 200
+    after = (await ds.client.get("/-/ofsted/sutton.json")).json()
+    for timeline in (before, after):
+        assert len(timeline["pairs"]) == 2
+    # Every pair's counts on the timeline are the compare page's, as reviewed.
+    for pair in after["pairs"]:
+        compared = (await ds.client.get(f"/-/ofsted/compare/{pair['from']}...{pair['to']}.json")).json()
+        assert pair["counts"] == compared["counts"], pair
+    reviewed = next(p for p in after["pairs"] if f"{p['from']}...{p['to']}" in PAIR)
+    earlier = next(p for p in before["pairs"] if p["from"] == reviewed["from"])
+    assert reviewed["counts"]["resolved"] == earlier["counts"]["resolved"] + 1
+    assert reviewed["counts"]["not_revisited"] == earlier["counts"]["not_revisited"] - 1
+    html = (await ds.client.get("/-/ofsted/sutton")).text
+    item = html[html.index(PAIR) :]
+    item = item[: item.index("</li>")]
+    assert f'<span class="badge badge-resolved">Resolved {reviewed["counts"]["resolved"]}</span>' in item
+    # The threads: the later inspection's cell of the finding's themes now says resolved where it said nothing.
+    themes = set(finding["themes"])
+    old, new = thread_states(before), thread_states(after)
+    changed = {t for t in new if old.get(t) != new[t]}
+    assert changed and changed <= themes
+    assert all(new[t][-1] == "resolved" and old.get(t, ["not assessed"] * 3)[-1] == "not assessed" for t in changed)
+
+
+@pytest.mark.asyncio
+async def test_canned_queries_and_charts_count_the_reviewed_status(ds):
+    data = await comparison(ds)
+    finding = improvement(data, "not_revisited")
+    earlier, later = PAIR.rsplit("/", 1)[1].split("...")
+
+    async def canned(name: str) -> list[dict]:
+        response = await ds.client.get(f"/ofsted/{name}.json?authority=sutton&_shape=array")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    assert finding["id"] not in {r["from_finding_id"] for r in await canned("what_recurs")}
+    themes_before = {r["theme"][3:]: r["n"] for r in await canned("recurring_themes")}
+    cookies, headers = await signed_in(ds, "alice")
+    assert (await post_review(ds, cookies, headers, finding["id"], "recurring", "raised again")).status_code == 200
+
+    counted = {(r["pair"], r["status"]): r["n"] for r in await canned("status_counts")}
+    reviewed = (await comparison(ds))["counts"]
+    assert {s: counted.get((f"{earlier} → {later}", s), 0) for s in reviewed} == reviewed
+    assert finding["id"] in {r["from_finding_id"] for r in await canned("what_recurs")}
+    themes_after = {r["theme"][3:]: r["n"] for r in await canned("recurring_themes")}
+    assert sum(themes_after.values()) > sum(themes_before.values())
+
+
 # History, escaping, privacy
 
 
@@ -388,8 +530,13 @@ async def test_reviews_in_a_private_reviews_database_stay_private(sutton_db, rev
 
     ds = await serve(sutton_db, reviews_db, change=private)
     hidden = await comparison(ds)
-    assert all(r["review"] is None and r["status"] == r["auto_status"] for r in hidden["rows"])
-    assert "secret" not in (await ds.client.get(PAIR)).text
+    # The reviewed call is public; who made it, when and why are not.
+    [reviewed] = [r for r in hidden["rows"] if r["review"]]
+    assert reviewed["status"] == "resolved" and reviewed["auto_status"] == "recurring"
+    assert reviewed["review"] == {"status": "resolved", "note": None, "actor": None, "at": None}
+    assert all(r["status"] == r["auto_status"] for r in hidden["rows"] if r is not reviewed)
+    page = (await ds.client.get(PAIR)).text
+    assert "secret" not in page and "by alice" not in page and "by a reviewer" in page
     for url in (
         "/-/ofsted/reviews.json",
         f"{PAIR}/reviews.json",
@@ -397,7 +544,16 @@ async def test_reviews_in_a_private_reviews_database_stay_private(sutton_db, rev
     ):
         assert (await ds.client.get(url)).status_code == 403, url
     shown = await comparison(ds, actor_cookie(ds, "alice"))
-    assert any(r["review"] for r in shown["rows"])
+    assert [r["review"]["note"] for r in shown["rows"] if r["review"]] == ["secret"]
+    # SQL on ofsted.db gives anyone the status alone: the reviews database is not attached to it.
+    sql = (
+        "select distinct ofsted_reviewed_status(comparison_row_id, status) as s from issue_links"
+        " where side = 'from' and from_finding_id = :id"
+    )
+    answer = await run_sql(ds, sql, id=finding_id)
+    assert answer.json() == [{"s": "resolved"}]
+    attached = await run_sql(ds, "select note from ofsted_reviews.reviews")
+    assert attached.status_code == 400 and "secret" not in attached.text
 
 
 @pytest.mark.asyncio
@@ -475,35 +631,66 @@ async def test_reviews_survive_a_rebuild_of_ofsted_db_from_scratch(ds, reviews_d
     assert [f["text"] for f in row["from"] if f["role"] == "improvement"] == [finding["text"]]
 
 
-# SQL: the key in Datasette's SQL, and the reviewed status joined onto issue_links
+# SQL: the key, and the reviewed status of stored comparison rows, in Datasette's SQL
 
 
 @pytest.mark.asyncio
-async def test_sql_gets_the_reviewed_status_of_issue_links(ds, sutton_db, reviews_db):
+async def test_sql_gets_the_review_key_and_the_reviewed_status(ds, reviews_db):
     data = await comparison(ds)
     finding = improvement(data, "not_revisited")
     sql = "select ofsted_review_key(document_id, text) as k from findings where id = :id"
-    response = await ds.client.get("/ofsted.json", params={"sql": sql, "id": finding["id"], "_shape": "array"})
+    response = await run_sql(ds, sql, id=finding["id"])
     assert response.json() == [{"k": improvement_key(finding)}]
 
+    status_sql = (
+        "select distinct status, ofsted_reviewed_status(comparison_row_id, status) as reviewed from issue_links"
+        " where side = 'from' and from_finding_id = :id"
+    )
+
+    async def statuses() -> list[dict]:
+        answer = await run_sql(ds, status_sql, id=finding["id"])
+        return answer.json()
+
+    assert await statuses() == [{"status": "not_revisited", "reviewed": "not_revisited"}]
     cookies, headers = await signed_in(ds, "alice")
     assert (await post_review(ds, cookies, headers, finding["id"], "resolved")).status_code == 200
-    # A connection opened as Datasette opens an immutable database (URI, immutable).
+    assert await statuses() == [{"status": "not_revisited", "reviewed": "resolved"}]  # not a stale answer
+    assert (await post_review(ds, cookies, headers, finding["id"], "recurring")).status_code == 200
+    assert await statuses() == [{"status": "not_revisited", "reviewed": "recurring"}]
+    # Not a row id, or no reviews file: the status given comes back.
+    plain = await run_sql(ds, "select ofsted_reviewed_status('x', 'new') as s")
+    assert plain.json() == [{"s": "new"}]
+
+
+def test_the_reviewed_status_function_on_a_plain_connection(sutton_db, reviews_db):
+    """On a connection opened as Datasette opens an immutable file, outside Datasette: one pair's rows read once."""
     conn = sqlite3.connect(f"{sutton_db.resolve().as_uri()}?immutable=1", uri=True)
     try:
         register_sql_functions(conn)
-        assert attach_reviews(conn, reviews_db) and attach_reviews(conn, reviews_db)  # once
-        rows = conn.execute(
-            "select l.status, coalesce(r.status, l.status), r.actor_id from issue_links l "
-            "join findings f on f.id = l.from_finding_id and l.side = 'from' "
-            + REVIEWED_STATUS_JOIN
-            + " where l.from_inspection_id = 'sutton-2013-05-13' and l.to_inspection_id = 'sutton-2018-06-26'"
-            " and f.id = ?",
-            [finding["id"]],
-        ).fetchall()
-        assert rows == [("not_revisited", "resolved", "alice")]
-        with pytest.raises(sqlite3.OperationalError):
-            conn.execute("insert into ofsted_reviews.reviews (authority_id) values ('x')")
+        lookup = register_reviewed_status(conn, reviews_db)
+        row_id, status, finding_id = conn.execute(
+            "select comparison_row_id, status, from_finding_id from issue_links where side = 'from' "
+            "and status = 'recurring' limit 1"
+        ).fetchone()
+        document_id, text = conn.execute("select document_id, text from findings where id = ?", [finding_id]).fetchone()
+        earlier, later = row_id.split(":")[0].split("...")
+        query = "select ofsted_reviewed_status(?, ?)"
+        assert conn.execute(query, [row_id, status]).fetchone() == ("recurring",)
+        with sqlite3.connect(reviews_db) as writer:
+            writer.execute(
+                "insert into reviews (authority_id, from_inspection_id, to_inspection_id, item_key, side, status, "
+                "note, actor_id, at) values ('sutton', ?, ?, ?, 'from', 'resolved', '', 'alice', '2026-01-01')",
+                [earlier, later, improvement_key({"document_id": document_id, "text": text})],
+            )
+        # Written by another process: seen once the lookup asks SQLite again, within REVALIDATE_SECONDS.
+        time.sleep(REVALIDATE_SECONDS)
+        assert conn.execute(query, [row_id, status]).fetchone() == ("resolved",)
+        assert list(lookup.pairs) == [(earlier, later)]
+        with pytest.raises(sqlite3.OperationalError):  # it reads, never writes
+            lookup.reviews.execute("insert into reviews (authority_id) values ('x')")
+        nothing = sqlite3.connect(":memory:")
+        register_reviewed_status(nothing, None)
+        assert nothing.execute(query, [row_id, "recurring"]).fetchone() == ("recurring",)
     finally:
         conn.close()
 

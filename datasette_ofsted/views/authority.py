@@ -9,7 +9,7 @@ from datasette.database import Database
 from datasette.utils.asgi import NotFound
 from markupsafe import Markup, escape
 
-from ..comparisons import comparison, threads_judged
+from ..comparisons import threads_judged
 from .common import (
     AUTHORITY,
     GRADE_RANK,
@@ -22,6 +22,7 @@ from .common import (
     ofsted_trail,
     with_links,
 )
+from .review import reviewed_comparisons
 
 
 def threads(
@@ -150,9 +151,10 @@ async def authority(datasette, request):
     inspections = [await held_inspection(db, i) for i in ids]
     for inspection in inspections:
         inspection["documents"] = with_links(inspection["documents"])
-    # The one definition of a comparison (stored at ingest, else computed): counts and threads read it.
+    # The one definition of a comparison (stored at ingest, else computed) with the reviewers' calls
+    # over the engine's: counts and threads read it, as the compare page does.
     consecutive = list(zip(ids, ids[1:]))
-    results = await db.execute_fn(lambda conn: [comparison(conn, earlier, later) for earlier, later in consecutive])
+    results = await reviewed_comparisons(datasette, request, db, consecutive)
     pairs = [
         {
             "from": earlier,

@@ -1,8 +1,10 @@
 """Reviews: a reviewer confirms or changes the engine's call on an improvement; everyone sees the result.
 
 The reviews are in the database `ofsted_reviews` (ofsted_reviews.db, served beside ofsted.db).
-Writing one needs the `ofsted-review` permission; reading them needs leave to view that
-database, as Datasette's own pages do. GET never writes.
+Writing one needs the `ofsted-review` permission. The reviewed status of a call is public: every
+page, count and canned query shows it to whoever may see ofsted.db. Who reviewed, when and why
+(the note, the history, the agreement page, the gold export) need leave to view the reviews table
+of ofsted_reviews, as Datasette's own pages do. GET never writes.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from urllib.parse import parse_qsl
 from datasette.database import Database
 from datasette.utils.asgi import BadRequest, Forbidden, NotFound, Response
 
-from ..findings import compare_inspections
+from ..comparisons import comparison
 from ..permissions import ensure_can_view
 from ..reviews import (
     MAX_NOTE,
@@ -77,16 +79,21 @@ async def can_review(datasette, request) -> bool:
     return await allowed_to_review(datasette, actor)
 
 
-async def _visible_reviews_db(datasette, request) -> Database | None:
+async def _reviews_held(datasette) -> Database | None:
+    """The reviews database, if one with its table is served."""
     rdb = reviews_database(datasette)
-    if rdb is None or not await rdb.table_exists("reviews") or not await _can_see(datasette, request, rdb):
+    if rdb is None or not await rdb.table_exists("reviews"):
         return None
     return rdb
 
 
-async def current_reviews(datasette, request, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, dict]]:
-    """The current review of each reviewed improvement of each (earlier, later) pair the actor may see."""
-    rdb = await _visible_reviews_db(datasette, request)
+async def current_reviews(datasette, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, dict]]:
+    """The current review of each reviewed improvement of each (earlier, later) pair.
+
+    Read whatever the actor may see of ofsted_reviews: what a page shows of them (the status
+    alone, or with note and reviewer) is `reviewed_comparisons`'s choice.
+    """
+    rdb = await _reviews_held(datasette)
     out: dict[tuple[str, str], dict[str, dict]] = {pair: {} for pair in pairs}
     if rdb is None or not pairs:
         return out
@@ -100,15 +107,33 @@ async def current_reviews(datasette, request, pairs: list[tuple[str, str]]) -> d
     return out
 
 
+async def reviewed_comparisons(datasette, request, db: Database, pairs: list[tuple[str, str]]) -> list[dict]:
+    """The comparison of each (earlier, later) pair with the reviewers' calls laid over the engine's.
+
+    What every page reads for a status, a count or a thread (`apply_reviews`; SQL has the same in
+    `ofsted_reviewed_status`). The reviewed status is public: everyone sees the calls reviewers
+    made. Who made them, when and why is shown only to an actor who may see the reviews table of
+    ofsted_reviews, as Datasette's own pages would show it.
+    """
+    results = await db.execute_fn(lambda conn: [comparison(conn, earlier, later) for earlier, later in pairs])
+    return await _overlay(datasette, request, pairs, results)
+
+
+async def _overlay(datasette, request, pairs: list[tuple[str, str]], results: list[dict]) -> list[dict]:
+    latest = await current_reviews(datasette, pairs)
+    rdb = await _reviews_held(datasette)
+    details = rdb is not None and any(latest.values()) and await _can_see(datasette, request, rdb)
+    return [apply_reviews(result, latest[pair], details) for pair, result in zip(pairs, results)]
+
+
 async def overlay_reviews(datasette, request, earlier_id: str, later_id: str, result: dict) -> dict:
-    """The engine's comparison of two inspections with the reviewers' calls laid over it (see apply_reviews)."""
-    latest = (await current_reviews(datasette, request, [(earlier_id, later_id)]))[(earlier_id, later_id)]
-    return apply_reviews(result, latest)
+    """One pair's `comparison` (the compare page has read it already) as `reviewed_comparisons` gives it."""
+    return (await _overlay(datasette, request, [(earlier_id, later_id)], [result]))[0]
 
 
 async def review_context(datasette, request, earlier_id: str, later_id: str) -> dict:
     """What the compare page's template needs to show reviews and, to a reviewer, the review form."""
-    rdb = await _visible_reviews_db(datasette, request)
+    rdb = await _reviews_held(datasette)
     allowed = await can_review(datasette, request)
     base = datasette.urls.path(f"/-/ofsted/compare/{earlier_id}...{later_id}")
     return {
@@ -191,7 +216,7 @@ async def review(datasette, request):
     finding_id = data.get("finding_id")
     if not isinstance(finding_id, str) or not finding_id:
         raise BadRequest("finding_id must name an improvement of either inspection (a findings id).")
-    result = await db.execute_fn(lambda conn: compare_inspections(conn, earlier["id"], later["id"]))
+    result = await db.execute_fn(lambda conn: comparison(conn, earlier["id"], later["id"]))
     found = find_improvement(result, finding_id)
     if found is None:
         raise BadRequest(f"{finding_id[:120]!r} is not an improvement of {earlier['id']} or {later['id']}.")

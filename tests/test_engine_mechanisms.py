@@ -1,0 +1,95 @@
+"""The comparison's general mechanisms (issue 11), each on sentences written for the test, not gold quotes."""
+
+from __future__ import annotations
+
+from datasette_ofsted.align import DEFAULT_CALIBRATION, compare
+
+
+def finding(id, text, kind="finding"):
+    return {"id": id, "kind": kind, "polarity": "neutral", "text": text, "section": "s", "themes": []}
+
+
+def row_of(result, id):
+    (row,) = [
+        r for r in result["rows"] if any(f["id"] == id and f["role"] == "improvement" for f in r["from"] + r["to"])
+    ]
+    return row
+
+
+def test_a_plan_of_another_kind_is_another_matter():
+    """Generic heads: criticism of child in need plans does not raise pathway plans again; praise of pathway
+    plans resolves them."""
+    earlier = [
+        finding(
+            "e1",
+            "Improve the quality of pathway plans so that they set out what each care leaver needs.",
+            "improvement",
+        )
+    ]
+    later = [
+        finding("l1", "Child in need plans do not set out what each family needs."),
+        finding("l2", "Pathway plans are clear and written with care leavers, and they are updated regularly."),
+    ]
+    assert row_of(compare(earlier, later), "e1")["status"] == "resolved"
+    # Without the praise, the other kind of plan is no evidence at all.
+    assert row_of(compare(earlier, later[:1]), "e1")["status"] == "not_revisited"
+    # A plan of the same kind decides.
+    same = [finding("l3", "Pathway plans do not set out what each care leaver needs.")]
+    assert row_of(compare(earlier, same), "e1")["status"] == "recurring"
+
+
+def test_another_agencys_assessment_is_not_the_social_workers():
+    """A general item on assessments is not raised by health assessments, which health services carry out."""
+    earlier = [finding("e1", "The depth and analysis of assessments of children's needs.", "improvement")]
+    later = [finding("l1", "Initial health assessments of children entering care are completed late.", "improvement")]
+    result = compare(earlier, later)
+    assert row_of(result, "e1")["status"] == "not_revisited"
+    assert row_of(result, "l1")["status"] == "new"
+    # An assessment of a social-work kind does raise it.
+    later = [finding("l2", "Child and family assessments lack analysis of children's needs.")]
+    assert row_of(compare(earlier, later), "e1")["status"] == "recurring"
+
+
+def test_list_items_sharing_only_the_kind_of_work_are_not_linked():
+    """Two list items on the management oversight of different matters are two rows, not one recurring row."""
+    earlier = [finding("e1", "Management oversight of arrangements for privately fostered children.", "improvement")]
+    later = [finding("l1", "Management oversight of work with children at risk of exploitation.", "improvement")]
+    result = compare(earlier, later)
+    assert result["counts"]["recurring"] == 0
+    assert row_of(result, "l1")["status"] == "new" and row_of(result, "l1")["linked_item"] is None
+    # Items on oversight in general link on the words they share.
+    later = [finding("l2", "The quality and frequency of management oversight and supervision.", "improvement")]
+    earlier = [finding("e2", "Management oversight and supervision are not recorded consistently.", "improvement")]
+    assert row_of(compare(earlier, later), "e2")["status"] == "recurring"
+
+
+def test_who_works_with_the_children_is_not_the_matter():
+    """A sentence that shares only the worker ('personal adviser') is not on the item's matter (the rooms)."""
+    earlier = [finding("e1", "The rooms in which care leavers meet their personal advisers.", "improvement")]
+    later = [finding("l1", "Care leavers are allocated a personal adviser promptly and now value their support.")]
+    assert row_of(compare(earlier, later), "e1")["status"] == "not_revisited"
+    later.append(finding("l2", "The rooms where care leavers meet advisers are cramped and not welcoming."))
+    assert row_of(compare(earlier, later), "e1")["status"] == "recurring"
+
+
+def test_synonyms_join_two_wordings_of_one_matter():
+    """'Accommodation' in one report, 'placements' in the other: the same matter."""
+    earlier = [finding("e1", "Sufficiency of local placements for older children.", "improvement")]
+    later = [finding("l1", "The sufficiency of local accommodation for older children.", "improvement")]
+    result = compare(earlier, later)
+    assert len(result["rows"]) == 1 and result["rows"][0]["status"] == "recurring"
+    assert "accommodation" in result["rows"][0]["to"][0]["matched_words"] or result["rows"][0]["why"]["linked_item"]
+
+
+def test_confidence_is_read_from_features_shown_in_the_row():
+    """The confidence is a logistic function of the features the row shows (why.confidence_from), with the
+    weights fitted by benchmarks/fit_calibration.py: a clearer margin gives more confidence."""
+    earlier = [finding("e1", "Return home interviews are not offered to every child who goes missing.", "improvement")]
+    strong = [finding("l1", "Return home interviews are not offered to every child who goes missing from home.")]
+    weak = [finding("l2", "Some interviews after children go missing are late.")]
+    clear, faint = row_of(compare(earlier, strong), "e1"), row_of(compare(earlier, weak), "e1")
+    assert set(clear["why"]["confidence_from"]) == {"bias", "margin", "opposite", "decided", "linked", "words"}
+    assert clear["status"] == "recurring"
+    if faint["status"] == "recurring":
+        assert clear["confidence"] > faint["confidence"]
+    assert len(DEFAULT_CALIBRATION.confidence_weights) == len(clear["why"]["confidence_from"])
