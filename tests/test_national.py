@@ -3,6 +3,15 @@
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from test_reviews import (  # noqa: F401 (sutton_db and reviews_db are fixtures)
+    comparison,
+    improvement,
+    post_review,
+    reviews_db,
+    serve,
+    signed_in,
+    sutton_db,
+)
 
 
 @pytest.mark.asyncio
@@ -115,3 +124,18 @@ async def test_out_of_date_stored_comparisons_are_compared_again_not_counted(bun
     ds = make_datasette(path)
     after = (await ds.client.get("/-/ofsted/national.json")).json()["themes"]
     assert [(t["id"], t["recurring_rows"]) for t in after] == [(t["id"], t["recurring_rows"]) for t in before]
+
+
+@pytest.mark.asyncio
+async def test_a_reviewer_s_call_counts_nationally_as_on_the_compare_page(sutton_db, reviews_db):  # noqa: F811
+    """A recurring row a reviewer calls resolved leaves the national counts, as it leaves the compare page's."""
+    ds = await serve(sutton_db, reviews_db)
+    before = {t["id"]: t["recurring_rows"] for t in (await ds.client.get("/-/ofsted/national.json")).json()["themes"]}
+    finding = improvement(await comparison(ds), "recurring")
+    cookies, headers = await signed_in(ds, "alice")
+    response = await post_review(ds, cookies, headers, finding["id"], "resolved", "The 2018 letter praises it")
+    assert response.status_code == 200, response.text
+    themes = (await ds.client.get("/-/ofsted/national.json")).json()["themes"]
+    after = {t["id"]: t["recurring_rows"] for t in themes}
+    assert sum(after.values()) < sum(before.values())
+    assert after == {k: v for k, v in (await _compare_counts(ds, themes)).items() if not k.startswith("nf-")}

@@ -7,6 +7,7 @@ the compare pages show) marks a row on it recurring.
 from __future__ import annotations
 
 import re
+import sqlite3
 from urllib.parse import urlencode
 
 from datasette.database import Database
@@ -35,9 +36,16 @@ def _recurring(conn) -> list[dict]:
     rows: list[dict] = []
     current: set[tuple[str, str]] = set()
     if stored:
+        # A reviewer's call replaces the engine's, as on the compare pages: the plugin gives every connection
+        # ofsted_reviewed_status (reviews.py); a bare connection (a script) reads the engine's status.
+        try:
+            conn.execute("select ofsted_reviewed_status(null, 'new')")
+            status = "ofsted_reviewed_status(r.id, r.status)"
+        except sqlite3.OperationalError:
+            status = "r.status"
         cursor = conn.execute(
-            """
-            select c.from_inspection_id, c.to_inspection_id, r.row_number, r.status, r.themes
+            f"""
+            select c.from_inspection_id, c.to_inspection_id, r.row_number, {status}, r.themes
             from comparisons c left join comparison_rows r on r.comparison_id = c.id
             where c.engine_version = ? and c.taxonomy_version = ?
             order by c.id, r.row_number
