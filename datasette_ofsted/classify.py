@@ -29,7 +29,7 @@ PROBLEM = re.compile(
     r"backlog|high turnover|(?:ongoing )?area for development|still to|yet to(?: be)?|var(?:y|ies|ied)|generic|"
     # A shortage named as a noun ("an insufficiency of homes"), and work begun but not done ("work is under way
     # to strengthen the recording of decisions"): the matter is not yet right.
-    r"insufficiency|shortage|under ?way to|to further (?:strengthen|improve|develop)|"
+    r"insufficiency|shortage|under ?way to|"
     r"only (?:just|recently|partially)|partial(?:ly)?|over-reliance|reliance on|requires further|"
     r"further (?:work|development|improvement) (?:is|are)? ?(?:needed|required)|"
     # "concern" is most often the topic ("responds to concerns about a child"); it criticises only as a judgement.

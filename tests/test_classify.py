@@ -22,6 +22,11 @@ PRAISE, CRITICISM, NEITHER = 1, -1, 0
         ("'concern' as a judgement is criticism", "The quality of plans is a significant concern.", CRITICISM),
         ("a preventer denies the problem after it", "Social workers visit regularly to help prevent drift.", PRAISE),
         (
+            "an aim to improve further is not a shortfall",
+            "Leaders have taken decisive action to further strengthen the quality of supervision.",
+            NEITHER,
+        ),
+        (
             "what was true at the last inspection is not a finding now",
             "Planning has improved since the last inspection, when plans were inadequate.",
             PRAISE,
