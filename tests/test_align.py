@@ -12,6 +12,9 @@ from datasette_ofsted.align import DEFAULT_CALIBRATION, compare, decide, parts
 from datasette_ofsted.classify import sentence_features
 from ingest.evaluate import grid, leave_one_authority_out, load_pairs, score_pair
 
+# Reads reports and runs the engine, never serves a page: CI runs it once, not again on each Datasette line.
+pytestmark = pytest.mark.without_datasette
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

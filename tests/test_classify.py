@@ -7,6 +7,9 @@ import pytest
 from datasette_ofsted.classify import _cue_themes, clauses, progress, sentence_features, sentence_polarity
 from datasette_ofsted.text import normalise, stems_of_normalised
 
+# Reads reports and runs the engine, never serves a page: CI runs it once, not again on each Datasette line.
+pytestmark = pytest.mark.without_datasette
+
 PRAISE, CRITICISM, NEITHER = 1, -1, 0
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from datasette_ofsted.align import DEFAULT_CALIBRATION, compare
+
+# Reads reports and runs the engine, never serves a page: CI runs it once, not again on each Datasette line.
+pytestmark = pytest.mark.without_datasette
 
 
 def finding(id, text, kind="finding"):

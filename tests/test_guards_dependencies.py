@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib.metadata
+import re
 from pathlib import Path
 
 from packaging.requirements import Requirement
@@ -40,3 +41,21 @@ def test_every_runtime_dependency_is_used():
         and IMPORT_NAME.get(r.name.lower(), r.name.lower().replace("-", "_")) not in imported
     ]
     assert unused == []
+
+
+# What marks a test as serving pages: Datasette itself, the conftest fixtures that start one, or a browser.
+SERVES_PAGES = re.compile(r"\bDatasette\(|make_datasette|\.client\b|def test_\w+\([^)]*\b(ds|server|browser|page)\b")
+
+
+def test_tests_marked_without_datasette_never_serve_a_page():
+    """.ci/run runs tests marked `without_datasette` on one Datasette line only: a test there that served a
+    page would go untested on the other line."""
+    marked = [
+        p
+        for p in Path(__file__).parent.glob("test_*.py")
+        if "\npytestmark = pytest.mark.without_datasette" in p.read_text()
+    ]
+    assert len(marked) >= 10
+    serving = {p.name: m.group(0) for p in marked if (m := SERVES_PAGES.search(p.read_text()))}
+    assert serving == {}
+    assert SERVES_PAGES.search('async def test_x(ds):\n    await ds.client.get("/")')

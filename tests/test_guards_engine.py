@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from datasette_ofsted.align import compare
 from datasette_ofsted.classify import classify_findings, sentence_polarity
 from datasette_ofsted.findings import comparable_findings
 from datasette_ofsted.text import sentences
 from ingest.parse import Finding
+
+# Reads reports and runs the engine, never serves a page: CI runs it once, not again on each Datasette line.
+pytestmark = pytest.mark.without_datasette
 
 
 def finding(id, text, kind="finding"):

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 import sqlite_utils
 from conftest import REPORTS, run_ingest
+
+# Reads reports and runs the engine, never serves a page: CI runs it once, not again on each Datasette line.
+pytestmark = pytest.mark.without_datasette
 
 
 def test_printed_publication_date_is_read(bundled_db):

@@ -31,6 +31,9 @@ from fixtures import (
 from ingest.cli import WORKER_MEMORY_BYTES
 from ingest.extract import MAX_PAGES, MAX_TEXT_CHARS
 
+# Reads reports and runs the engine, never serves a page: CI runs it once, not again on each Datasette line.
+pytestmark = pytest.mark.without_datasette
+
 GOOD = REPORTS / "000_aacd069290608c33.txt"
 HANG_LIMIT = 60  # seconds: each of these ingests takes a few; a hang would take for ever
 

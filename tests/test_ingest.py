@@ -16,6 +16,9 @@ import sqlite_utils
 from conftest import BUNDLED_FILES, REPORTS, ROOT, run_ingest
 from fixtures import comparison_tables, minimal_pdf
 
+# Reads reports and runs the engine, never serves a page: CI runs it once, not again on each Datasette line.
+pytestmark = pytest.mark.without_datasette
+
 SEEDS = sorted(REPORTS.glob("*.txt"))
 SAVED_WEB_PAGE = ROOT / "tests" / "data" / "bad" / "saved_web_page.pdf"
 

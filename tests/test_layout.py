@@ -1,6 +1,11 @@
 """Each repair of what text extraction leaves behind, pinned by name (pure functions, no files)."""
 
+import pytest
+
 from ingest.layout import build_blocks, pdf_lines, remove_running_lines, repair_broken_words, text_lines
+
+# Reads reports and runs the engine, never serves a page: CI runs it once, not again on each Datasette line.
+pytestmark = pytest.mark.without_datasette
 
 
 def _blocks(pages, fmt="pdf"):

@@ -15,6 +15,9 @@ from datasette_ofsted.classify import THEMES_FILE_ENV, taxonomy_version
 from datasette_ofsted.comparisons import engine_version
 from ingest.load import MIGRATIONS, SCHEMA_VERSION
 
+# Reads reports and runs the engine, never serves a page: CI runs it once, not again on each Datasette line.
+pytestmark = pytest.mark.without_datasette
+
 SUTTON_REPORTS = [str(p) for p in sorted(REPORTS.glob("00[0-3]_*.txt"))]  # three inspections, two pairs
 THEMES = ROOT / "datasette_ofsted" / "themes.json"
 NEW_THEME = {

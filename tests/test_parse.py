@@ -424,6 +424,9 @@ from ingest.parse import (  # noqa: E402
     classify_blocks,
 )
 
+# Reads reports and runs the engine, never serves a page: CI runs it once, not again on each Datasette line.
+pytestmark = pytest.mark.without_datasette
+
 
 def _block(text: str, marker: str = "para", number: int | None = None, page: int = 4) -> Block:
     return Block(text, page, marker, number, [text])

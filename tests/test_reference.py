@@ -4,6 +4,9 @@ import pytest
 
 from ingest.reference import authorities, find_authority
 
+# Reads reports and runs the engine, never serves a page: CI runs it once, not again on each Datasette line.
+pytestmark = pytest.mark.without_datasette
+
 
 @pytest.mark.parametrize(
     "text,expected",
