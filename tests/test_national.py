@@ -1,5 +1,6 @@
 """/-/ofsted/national: the themes raised again most across England, by region and year, with where they recurred."""
 
+from contextlib import closing
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -117,7 +118,8 @@ async def test_out_of_date_stored_comparisons_are_compared_again_not_counted(bun
     path = bundled_copy()
     fresh = make_datasette(path)
     before = (await fresh.client.get("/-/ofsted/national.json")).json()["themes"]
-    with sqlite3.connect(path) as conn:
+    # Closed, not only committed: Datasette opens the file immutable and would not read a write left in the WAL.
+    with closing(sqlite3.connect(path)) as conn, conn:
         stale = conn.execute("update comparisons set engine_version = 'an-older-engine'").rowcount
         conn.execute("delete from comparison_rows where status = 'recurring'")  # what an old engine might have said
     assert stale > 0
@@ -130,6 +132,29 @@ async def test_out_of_date_stored_comparisons_are_compared_again_not_counted(bun
 async def test_a_reviewer_s_call_counts_nationally_as_on_the_compare_page(sutton_db, reviews_db):  # noqa: F811
     """A recurring row a reviewer calls resolved leaves the national counts, as it leaves the compare page's."""
     ds = await serve(sutton_db, reviews_db)
+    before = {t["id"]: t["recurring_rows"] for t in (await ds.client.get("/-/ofsted/national.json")).json()["themes"]}
+    finding = improvement(await comparison(ds), "recurring")
+    cookies, headers = await signed_in(ds, "alice")
+    response = await post_review(ds, cookies, headers, finding["id"], "resolved", "The 2018 letter praises it")
+    assert response.status_code == 200, response.text
+    themes = (await ds.client.get("/-/ofsted/national.json")).json()["themes"]
+    after = {t["id"]: t["recurring_rows"] for t in themes}
+    assert sum(after.values()) < sum(before.values())
+    assert after == {k: v for k, v in (await _compare_counts(ds, themes)).items() if not k.startswith("nf-")}
+
+
+@pytest.mark.asyncio
+async def test_a_reviewer_s_call_counts_nationally_on_a_pair_compared_live(sutton_db, reviews_db, tmp_path):  # noqa: F811
+    """With no current stored comparison (another engine made it), the pairs are compared live, and a reviewer's
+    call still replaces the engine's there, as on the compare page."""
+    import shutil
+    import sqlite3
+
+    path = tmp_path / "ofsted.db"
+    shutil.copy(sutton_db, path)
+    with closing(sqlite3.connect(path)) as conn, conn:
+        assert conn.execute("update comparisons set engine_version = 'an-older-engine'").rowcount > 0
+    ds = await serve(path, reviews_db)
     before = {t["id"]: t["recurring_rows"] for t in (await ds.client.get("/-/ofsted/national.json")).json()["themes"]}
     finding = improvement(await comparison(ds), "recurring")
     cookies, headers = await signed_in(ds, "alice")

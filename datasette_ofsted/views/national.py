@@ -15,9 +15,10 @@ from datasette.utils.asgi import BadRequest
 from markupsafe import Markup
 
 from ..classify import taxonomy_version
-from ..comparisons import comparison, consecutive_pairs, engine_version
+from ..comparisons import consecutive_pairs, engine_version
 from .charts import Bar, bar_chart
 from .common import _render, _rows, json_response, ofsted_database, ofsted_trail
+from .review import reviewed_comparisons
 
 YEAR = re.compile(r"\d{4}")
 TOP_THEMES = 25  # themes listed on the page; the JSON has them all
@@ -25,11 +26,12 @@ CHART_THEMES = 15  # bars in the chart: enough to see the order, few enough to r
 NATIONAL_FRAMEWORK = "nf-"  # the National Framework tags cut across every theme: they would top every list
 
 
-def _recurring(conn) -> list[dict]:
-    """The recurring rows of every consecutive pair, as `comparisons.comparison` defines them (sync, on a connection).
+def _recurring(conn) -> tuple[list[dict], list[tuple[str, str]]]:
+    """The recurring rows of every consecutive pair with a current stored comparison, and the pairs without one.
 
     A stored comparison made by the running engine and taxonomy is read from `comparison_rows` in one query (the
-    rows `comparison` would return); a pair with no current stored comparison is compared through `comparison`.
+    rows `comparison` would return); the other pairs are left to `reviewed_comparisons`, which compares them as the
+    compare page does and lays the reviewers' calls over them.
     """
     tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
     stored = "comparisons" in tables and "comparison_rows" in tables
@@ -57,23 +59,24 @@ def _recurring(conn) -> list[dict]:
             if status == "recurring":
                 rows.append({"from": earlier, "to": later, "row_number": number, "themes": _split(themes)})
     authorities = [r[0] for r in conn.execute("select distinct authority_id from inspections order by authority_id")]
-    for authority_id in authorities:
-        for earlier, later in consecutive_pairs(conn, authority_id):
-            if (earlier, later) in current:
-                continue
-            for number, row in enumerate(comparison(conn, earlier, later)["rows"], 1):
-                if row["status"] == "recurring":
-                    rows.append({"from": earlier, "to": later, "row_number": number, "themes": set(row["themes"])})
-    return rows
+    live = [pair for a in authorities for pair in consecutive_pairs(conn, a) if pair not in current]
+    return rows, live
 
 
 def _split(themes: str | None) -> set[str]:
     return {t.strip() for t in (themes or "").split(",") if t.strip()}
 
 
-async def recurring_rows(db: Database) -> list[dict]:
-    """Every comparison row of consecutive inspections marked recurring, with its themes, authority and year."""
-    rows = await db.execute_fn(_recurring)
+async def recurring_rows(datasette, request, db: Database) -> list[dict]:
+    """Every comparison row of consecutive inspections marked recurring (reviewed if reviewed), with its themes,
+    authority and year."""
+    rows, live = await db.execute_fn(_recurring)
+    for (earlier, later), result in zip(live, await reviewed_comparisons(datasette, request, db, live)):
+        rows += [
+            {"from": earlier, "to": later, "row_number": number, "themes": set(row["themes"])}
+            for number, row in enumerate(result["rows"], 1)
+            if row["status"] == "recurring"
+        ]
     about = {
         r["id"]: r
         for r in await _rows(
@@ -181,7 +184,7 @@ async def national(datasette, request):
     region, year = request.args.get("region") or "", request.args.get("year") or ""
     if year and not YEAR.fullmatch(year):
         raise BadRequest("year must be four digits, such as 2022")
-    rows = await recurring_rows(db)
+    rows = await recurring_rows(datasette, request, db)
     names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
     themes = recurring_themes(rows, names, region, year)
     for theme in themes:
