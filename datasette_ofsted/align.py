@@ -589,8 +589,9 @@ def confidence_features(
 
 def _confidence(
     status: str, score: float, opposite: float, cal: Calibration, linked: bool = False, match: Match | None = None
-) -> tuple[float, bool, dict]:
-    """How likely the row's status is right (0..1), whether a reader should check it, and the features.
+) -> tuple[float, str | None, dict]:
+    """How likely the row's status is right (0..1), why a reader should check it ("mixed", "weak" or None), and the
+    features.
 
     The confidence is a logistic function of `confidence_features`, its weights fitted on the gold pairs by
     benchmarks/fit_calibration.py so that rows at confidence 0.8 are right about 8 times in 10. A row is checked
@@ -601,7 +602,8 @@ def _confidence(
     z = sum(w * features[name] for name, w in zip(CONFIDENCE_FEATURES, cal.confidence_weights))
     confidence = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
     mixed = status in ("recurring", "resolved") and opposite >= cal.match - cal.review_margin
-    return round(confidence, 3), mixed or confidence < cal.review_below, features
+    check = "mixed" if mixed else "weak" if confidence < cal.review_below else None
+    return round(confidence, 3), check, features
 
 
 def _described(
@@ -658,8 +660,9 @@ def _merged(matches_by_item: dict[int, list[Match]], items: list[int]) -> list[M
     return sorted(chain.from_iterable(matches_by_item[i] for i in items), key=lambda m: -(m.cosine + 0.2 * m.themes))
 
 
-def _why(match: Match | None, linked: str | None, features: dict) -> dict:
-    """What decided a row, in words a reader can check, and what its confidence was read from."""
+def _why(match: Match | None, linked: str | None, features: dict, check: str | None) -> dict:
+    """What decided a row, in words a reader can check, what its confidence was read from, and why it needs
+    checking ("mixed": the other reading's evidence is nearly as strong; "weak": a low confidence; or None)."""
     if match is None:
         return {
             "sentence": None,
@@ -668,9 +671,11 @@ def _why(match: Match | None, linked: str | None, features: dict) -> dict:
             "part": None,
             "linked_item": linked,
             "confidence_from": features,
+            "check": check,
         }
     return {
         "confidence_from": features,
+        "check": check,
         "sentence": match.unit.text,
         "polarity": STANCES[match.polarity],
         "matched_words": sorted({w for w in words(match.unit.text) if stem_of_word(w) in match.shared}),
@@ -709,8 +714,8 @@ def decide(ev: Evidence, cal: Calibration = DEFAULT_CALIBRATION) -> dict:
                 "score": round(score, 3),
                 "themes": sorted(themes),
                 "confidence": confidence,
-                "needs_review": review,
-                "why": _why(m, linked, features),
+                "needs_review": review is not None,
+                "why": _why(m, linked, features, review),
                 "linked_item": linked,
                 # Both sides carry evidence: the later report's on the earlier item, the earlier report's on
                 # the later items (criticism first), each after the list items themselves.
@@ -726,8 +731,8 @@ def decide(ev: Evidence, cal: Calibration = DEFAULT_CALIBRATION) -> dict:
                 "score": round(score, 3),
                 "themes": sorted(ev.earlier_themes[i]),
                 "confidence": confidence,
-                "needs_review": review,
-                "why": _why(m, None, features),
+                "needs_review": review is not None,
+                "why": _why(m, None, features, review),
                 "linked_item": None,
                 "from": [described],
                 "to": _evidence(matches, later, status, cal),
@@ -745,8 +750,8 @@ def decide(ev: Evidence, cal: Calibration = DEFAULT_CALIBRATION) -> dict:
                 "score": round(score, 3),
                 "themes": sorted(ev.later_themes[j]),
                 "confidence": confidence,
-                "needs_review": review,
-                "why": _why(m, None, features),
+                "needs_review": review is not None,
+                "why": _why(m, None, features, review),
                 "linked_item": None,
                 "from": _evidence(matches, earlier, status, cal),
                 "to": [

@@ -179,8 +179,13 @@ async def test_deciding_evidence_first_marked_the_rest_folded(ds):
 @pytest.mark.asyncio
 async def test_the_score_in_plain_words(ds):
     html = (await ds.client.get(MANCHESTER)).text
-    calls = [w for w in ("a clear call", "a fair call", "a close call: worth a second look") if w in html]
+    calls = [
+        w
+        for w in ("a clear call", "a fair call", "mixed evidence: check this", "a close call: check this")
+        if w in html
+    ]
     assert len(calls) >= 2
+    assert "a clear call: " not in html  # never clear and to be checked at once
     assert "score 0." not in html
 
 
@@ -190,7 +195,13 @@ def test_confidence_words_follow_the_engine_when_it_gives_them():
     assert confidence_words({"score": 0.7}) == "a clear call"
     assert confidence_words({"score": 0.33}).startswith("a close call")
     assert confidence_words({"score": 0.33, "confidence": 0.9}) == "a clear call"
-    assert confidence_words({"score": 0.7, "confidence": 0.9, "needs_review": True}).endswith("worth a second look")
+    assert confidence_words({"score": 0.33, "confidence": 0.86}) == "a fair call"
+    mixed = {"confidence": 0.96, "needs_review": True, "why": {"check": "mixed"}}
+    assert confidence_words(mixed) == "mixed evidence: check this"
+    assert (
+        confidence_words({"confidence": 0.8, "needs_review": True, "why": {"check": "weak"}})
+        == "a close call: check this"
+    )
     evidence = {"id": "x", "role": "evidence", "polarity": "negative"}
     assert stance(evidence, "recurring") == "for" and stance(evidence, "resolved") == "against"
     assert stance({**evidence, "stance": "praises"}, "resolved") == "for"
