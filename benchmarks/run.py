@@ -118,7 +118,25 @@ def get(url: str) -> float:
     return time.perf_counter() - started
 
 
-def bench_compare(repeat: int, tmp: Path) -> dict:
+# Every page of the plugin, HTML and .json, each timed against Datasette's own 100-row table JSON on the same server.
+PAGES = [
+    ("sutton_2013_2018", "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26.json"),
+    ("birmingham_2018_2023", "/-/ofsted/compare/birmingham-2018-12-03...birmingham-2023-02-20.json"),
+    ("manchester_2014_2017_sif", "/-/ofsted/compare/manchester-2014-06-25...manchester-2017-10-09.json"),
+    ("manchester_2017_2022_page", "/-/ofsted/compare/manchester-2017-10-09...manchester-2022-03-21"),
+    ("index_page", "/-/ofsted"),
+    ("index_json", "/-/ofsted.json"),
+    ("authority_page", "/-/ofsted/manchester"),
+    ("authority_json", "/-/ofsted/birmingham.json"),
+    ("search_page", "/-/ofsted/search?q=return+home+interviews"),
+    ("search_json", "/-/ofsted/search.json?q=return+home+interviews"),
+    ("national_page", "/-/ofsted/national"),
+    ("national_json", "/-/ofsted/national.json"),
+    ("reviews_page", "/-/ofsted/reviews"),
+]
+
+
+def bench_pages(repeat: int, tmp: Path) -> dict:
     db = tmp / "ofsted.db"
     subprocess.run(
         [PY, "-m", "ingest.cli", str(REPORTS), "--db", str(db)],
@@ -129,7 +147,19 @@ def bench_compare(repeat: int, tmp: Path) -> dict:
     )
     port = free_port()
     server = subprocess.Popen(
-        [PY, "-m", "datasette", "serve", "-i", str(db), "-m", str(ROOT / "metadata.yml"), "-p", str(port)],
+        [
+            PY,
+            "-m",
+            "datasette",
+            "serve",
+            "-i",
+            str(db),
+            str(tmp / "ofsted_reviews.db"),
+            "-m",
+            str(ROOT / "metadata.yml"),
+            "-p",
+            str(port),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -143,11 +173,7 @@ def bench_compare(repeat: int, tmp: Path) -> dict:
                 time.sleep(0.1)
         table = base + "/ofsted/findings.json?_size=100"
         results = {}
-        for name, path in [
-            ("sutton_2013_2018", "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26.json"),
-            ("birmingham_2018_2023", "/-/ofsted/compare/birmingham-2018-12-03...birmingham-2023-02-20.json"),
-            ("manchester_2014_2017_sif", "/-/ofsted/compare/manchester-2014-06-25...manchester-2017-10-09.json"),
-        ]:
+        for name, path in PAGES:
             get(table), get(base + path)  # warm both
             results[name] = paired(lambda: get(table), lambda path=path: get(base + path), max(repeat, 10))
         return results
@@ -268,6 +294,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="fewer runs and no 16x growth (for a smoke test)")
+    parser.add_argument("--only", choices=["memory", "ingest", "pages", "growth"], help="one measurement, not all four")
     args = parser.parse_args()
     repeat = 2 if args.quick else args.repeat
     # pip compiles an installed package's bytecode; a sandbox that forbids writing it would
@@ -275,15 +302,18 @@ def main() -> int:
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        report = {
-            "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
-            "memory": bench_memory(tmp),
-            "ingest_vs_extraction": bench_ingest(repeat, tmp),
-            "compare_json_vs_table_json": bench_compare(repeat, tmp),
-            "growth": bench_growth(repeat, tmp, args.quick),
+        measurements = {
+            "memory": ("memory", lambda: bench_memory(tmp)),
+            "ingest": ("ingest_vs_extraction", lambda: bench_ingest(repeat, tmp)),
+            "pages": ("pages_vs_table_json", lambda: bench_pages(repeat, tmp)),
+            "growth": ("growth", lambda: bench_growth(repeat, tmp, args.quick)),
         }
+        report: dict = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]}}
+        for name, (key, measure) in measurements.items():
+            if args.only in (None, name):
+                report[key] = measure()
     print(json.dumps(report, indent=2))
-    out = ROOT / "benchmarks" / "results.json"
+    out = ROOT / "benchmarks" / ("results.json" if args.only is None else f"results-{args.only}.json")
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"written to {out.relative_to(ROOT)}", file=sys.stderr)
     return 0
