@@ -246,6 +246,18 @@ async def test_a_reviewer_overrides_a_call_and_everyone_sees_it(ds, reviews_db):
 
 
 @pytest.mark.asyncio
+async def test_a_reviewed_row_no_longer_shows_the_engine_s_confidence(ds):
+    """The engine's "a clear call" described its own status: once a reviewer changes it, it would describe
+    a call the row no longer shows."""
+    before = (await ds.client.get(PAIR)).text.count('class="confidence')
+    finding = improvement(await comparison(ds), "recurring")
+    cookies, headers = await signed_in(ds, "alice")
+    response = await post_review(ds, cookies, headers, finding["id"], "resolved", "The letter praises it")
+    assert response.status_code == 200, response.text
+    assert (await ds.client.get(PAIR)).text.count('class="confidence') == before - 1
+
+
+@pytest.mark.asyncio
 async def test_csv_has_the_engine_call_and_the_reviewer(ds):
     finding = improvement(await comparison(ds), "recurring")
     cookies, headers = await signed_in(ds, "bob")

@@ -256,7 +256,9 @@ def present(row: dict, said: dict[tuple[str, str], str] | None = None) -> None:
     The engine lists evidence best first (the words shared, then the polarity that decides); the first is
     the one that decided the status, the rest are shown on request.
     """
-    row["confidence_words"] = confidence_words(row) if row["status"] in SUPPORTS else None
+    # A reviewer's call replaces the engine's: the engine's confidence no longer describes the status shown.
+    engine_call = not row.get("review")
+    row["confidence_words"] = confidence_words(row) if engine_call and row["status"] in SUPPORTS else None
     view = {}
     for side in ("from", "to"):
         evidence = [f for f in row[side] if f["role"] == "evidence"]
