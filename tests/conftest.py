@@ -133,8 +133,10 @@ def datasette_server(*arguments: str):
 
 @pytest.fixture(scope="session")
 def server(bundled_db):
-    """`datasette serve -i ofsted.db -m metadata.yml`, as the README serves it, shared by every browser test."""
-    with datasette_server("-i", str(bundled_db), "-m", str(METADATA)) as base:
+    """`datasette serve -i ofsted.db ofsted_reviews.db -m metadata.yml`, as the README serves it, shared by every
+    browser test."""
+    reviews = bundled_db.parent / "ofsted_reviews.db"  # ofsted-ingest made it beside ofsted.db
+    with datasette_server("-i", str(bundled_db), str(reviews), "-m", str(METADATA)) as base:
         yield base
 
 

@@ -95,6 +95,7 @@ PAGES = [
     "/-/ofsted/birmingham",
     "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26",
     "/-/ofsted/compare/manchester-2017-10-09...manchester-2022-03-21",
+    "/-/ofsted/reviews",
 ]
 # The Manchester 2017 -> 2022 comparison was 11,034 px tall at 1366 px before the page was made compact.
 MANCHESTER_MAX_HEIGHT = 6500
@@ -106,7 +107,8 @@ def test_no_page_scrolls_sideways(server, browser, width):
     page = browser.new_page(viewport={"width": width, "height": 900})
     try:
         for path in PAGES:
-            page.goto(server + path)
+            response = page.goto(server + path)
+            assert response is not None and response.ok, path
             page_width = page.evaluate("document.documentElement.scrollWidth")
             assert page_width <= width, (path, page_width)
     finally:

@@ -32,7 +32,7 @@ from ..reviews import (
     review_row,
     validate,
 )
-from .common import STATUS_LABELS, _render, _rows, held_inspection, ofsted_database
+from .common import STATUS_LABELS, _render, _rows, held_inspection, ofsted_database, ofsted_trail
 
 ACTION = "ofsted-review"
 REVIEW_TEMPLATE = "_ofsted_review.html"
@@ -280,6 +280,11 @@ async def history(datasette, request):
             "json_url": datasette.urls.path(f"/-/ofsted/compare/{earlier['id']}...{later['id']}/reviews.json")
             + (f"?finding_id={finding_id}" if finding_id else ""),
         },
+        trail=ofsted_trail(
+            datasette,
+            (earlier["authority_name"], datasette.urls.path(f"/-/ofsted/{earlier['authority_id']}")),
+            ("Comparison", datasette.urls.path(f"/-/ofsted/compare/{earlier['id']}...{later['id']}")),
+        ),
     )
 
 
@@ -321,6 +326,7 @@ async def agreement_page(datasette, request):
         request,
         "ofsted_reviews.html",
         {"summary": summary, "json_url": datasette.urls.path("/-/ofsted/reviews.json"), "labels": STATUS_LABELS},
+        trail=ofsted_trail(datasette),
     )
 
 
