@@ -677,7 +677,9 @@ def _why(match: Match | None, linked: str | None, features: dict, check: str | N
         "confidence_from": features,
         "check": check,
         "sentence": match.unit.text,
-        "polarity": STANCES[match.polarity],
+        # A list item of what must improve criticises by its kind, whatever its wording ("Ensure that managers
+        # continue their good oversight" reads as praise): a row decided by a link says so.
+        "polarity": STANCES[-1] if linked else STANCES[match.polarity],
         "matched_words": sorted({w for w in words(match.unit.text) if stem_of_word(w) in match.shared}),
         "part": match.concern.part or None,
         "linked_item": linked,

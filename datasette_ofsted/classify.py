@@ -26,7 +26,7 @@ PROBLEM = re.compile(
     r"fail(?:s|ed|ure|ures)?|limited|gaps?|inadequate|requires? improvement|needs? to (?:improve|be|ensure)|"
     r"ineffective|shortfalls?|deficit|deteriorat\w*|unclear|vague|missed|remains? (?:a )?(?:challenge|an area)|"
     r"less (?:effective|robust|consistent)|unable|variab(?:le|ility)|absence of|overly|fragmented|slow(?:er)?|worse|"
-    r"backlog|high turnover|(?:ongoing )?area for development|still to|yet to(?: be)?|var(?:y|ies|ied)|generic|"
+    r"backlog|high turnover|(?:ongoing )?area for development|still to|yet to(?: be)?|var(?:y|ies)|generic|"
     # A shortage named as a noun ("an insufficiency of homes"), and work begun but not done ("work is under way
     # to strengthen the recording of decisions"): the matter is not yet right.
     r"insufficiency|shortage|under ?way to|"

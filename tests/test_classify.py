@@ -25,6 +25,12 @@ PRAISE, CRITICISM, NEITHER = 1, -1, 0
         ("'concern' as a judgement is criticism", "The quality of plans is a significant concern.", CRITICISM),
         ("a preventer denies the problem after it", "Social workers visit regularly to help prevent drift.", PRAISE),
         (
+            "'varied' as a range is praise; 'varies' is inconsistency",
+            "Care leavers benefit from a wide and varied range of opportunities.",
+            PRAISE,
+        ),
+        ("'varies' is inconsistency", "The quality of plans varies across teams.", CRITICISM),
+        (
             "an aim to improve further is not a shortfall",
             "Leaders have taken decisive action to further strengthen the quality of supervision.",
             NEITHER,

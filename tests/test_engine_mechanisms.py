@@ -98,3 +98,19 @@ def test_confidence_is_read_from_features_shown_in_the_row():
     if faint["status"] == "recurring":
         assert clear["confidence"] > faint["confidence"]
     assert len(DEFAULT_CALIBRATION.confidence_weights) == len(clear["why"]["confidence_from"])
+
+
+def test_a_linked_list_item_criticises_by_its_kind():
+    """A row decided by the other report's list item says the item criticises, even when its words praise."""
+    earlier = [finding("e1", "Ensure that pre-birth assessments are completed in good time.", "improvement")]
+    later = [
+        finding(
+            "l1",
+            "Build on the good work in pre-birth assessments so that they are completed in good time.",
+            "improvement",
+        ),
+        finding("l2", "Leaders know their services well.", "finding"),
+    ]
+    row = row_of(compare(earlier, later), "e1")
+    assert row["status"] == "recurring" and row["linked_item"]
+    assert row["why"]["polarity"] == "criticises"
