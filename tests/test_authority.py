@@ -112,16 +112,19 @@ async def test_neighbours_share_an_issue_with_links_to_their_comparisons(ds):
         assert {n["id"] for n in theme["sharing"]} | {n["id"] for n in theme["not_sharing"]} == held
     sharing = [n for t in themes for n in t["sharing"]]
     assert {"manchester", "nottingham"} <= {n["id"] for n in sharing}
-    for first in (n for n in sharing if "/compare/" not in n["url"]):  # asked in its first inspection: its timeline
-        assert first["url"] == f"/-/ofsted/{first['id']}#{first['inspection_id']}"
-    neighbour = next(n for n in sharing if "/compare/" in n["url"])
-    theme = next(t for t in themes if neighbour in t["sharing"])
-    # The link opens the comparison in which the neighbour's inspection asked for the same, filtered to the theme.
-    response = await ds.client.get(neighbour["url"].replace("?", ".json?"))
-    assert response.status_code == 200
-    compared = response.json()
-    assert compared["to"]["id"] == neighbour["inspection_id"]
-    assert any(f["role"] == "improvement" and theme["id"] in f["themes"] for row in compared["rows"] for f in row["to"])
+    # Every link opens a comparison holding the neighbour's inspection that asked for the same, filtered to the
+    # theme: with the inspection before it, or, for its first inspection here, with the one after.
+    for theme in themes:
+        for neighbour in theme["sharing"]:
+            assert "/compare/" in neighbour["url"], neighbour
+            response = await ds.client.get(neighbour["url"].replace("?", ".json?"))
+            assert response.status_code == 200
+            compared = response.json()
+            side = "to" if compared["to"]["id"] == neighbour["inspection_id"] else "from"
+            assert compared[side]["id"] == neighbour["inspection_id"]
+            assert any(
+                f["role"] == "improvement" and theme["id"] in f["themes"] for row in compared["rows"] for f in row[side]
+            ), (theme["id"], neighbour)
     html = (await ds.client.get("/-/ofsted/birmingham")).text
     assert "Do my neighbours share this issue?" in html
     assert f'<a href="{neighbour["url"].replace("&", "&amp;")}">{neighbour["name"]}</a>' in html

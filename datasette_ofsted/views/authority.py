@@ -259,10 +259,11 @@ async def neighbours(datasette, db: Database, authority: dict, inspections: list
                 continue
             last = where[-1]
             position = ids.index(last)
-            if position > 0:  # the comparison in which the neighbour's inspection asked for it
-                url = datasette.urls.path(f"/-/ofsted/compare/{ids[position - 1]}...{last}?") + urlencode(
-                    {"theme": theme}
-                )
+            # The comparison that shows the neighbour's inspection asking for it: with the inspection before it,
+            # else (its first inspection here) with the one after; a neighbour inspected once has only its timeline.
+            pair = (ids[position - 1], last) if position > 0 else (last, ids[1]) if len(ids) > 1 else None
+            if pair:
+                url = datasette.urls.path(f"/-/ofsted/compare/{pair[0]}...{pair[1]}?") + urlencode({"theme": theme})
             else:
                 url = datasette.urls.path(f"/-/ofsted/{neighbour['id']}#{last}")
             entry["sharing"].append(
