@@ -121,6 +121,15 @@ async def test_bad_status_filter_is_400(ds):
     assert (await ds.client.get(SUTTON + "?status=<script>")).status_code == 400
 
 
+@pytest.mark.asyncio
+async def test_an_unknown_theme_filter_is_400_not_an_empty_page(ds):
+    """A mistyped theme would otherwise show "0 rows", as if nothing in the pair were on it."""
+    response = await ds.client.get(SUTTON + ".json?theme=<script>no-such-theme")
+    assert response.status_code == 400
+    assert "<script>no-such-theme" not in (await ds.client.get(SUTTON + "?theme=<script>no-such-theme")).text
+    assert (await ds.client.get(SUTTON + ".json?theme=supervision")).status_code == 200
+
+
 MANCHESTER = "/-/ofsted/compare/manchester-2017-10-09...manchester-2022-03-21"
 
 

@@ -115,6 +115,8 @@ async def compare(datasette, request):
     theme_filter = request.args.get("theme") or ""
     if status_filter and status_filter not in STATUSES:
         raise BadRequest(f"status must be one of {', '.join(STATUSES)}")
+    if theme_filter and not (await db.execute("select 1 from themes where id = ?", [theme_filter])).rows:
+        raise BadRequest(f"No theme '{theme_filter}': see the themes table for their ids.")
     rows = [
         row
         for row in result["rows"]
