@@ -484,7 +484,10 @@ def _observe(r: Reading, block: Block) -> None:
         # a table whose grade stands on its own line under the area's name
         r.judgement = Judgement(r.previous.text.strip(" :"), grade_of(text))
         r.judgement.about = "LSCB" if LSCB_HEADING.search(r.judgement.area) else "authority"
-        r.section = r.section_before
+        if block.page <= _JUDGEMENT_PAGES or r.in_record:
+            # the area's name was a cell of the judgements table, not a section; in the body of a SIF report
+            # the area's name over its grade is the heading of the section that explains the grade
+            r.section = r.section_before
     r.previous = block
 
 
@@ -657,7 +660,8 @@ class SectionHeading(Rule):
             r.about = "LSCB"
         r.in_method = bool(_METHOD_SECTION.match(text))
         r.section_before = r.section
-        r.section = text.rstrip(" :?") if len(text) < _LONGEST_SECTION_NAME else r.section
+        names_a_section = len(text) < _LONGEST_SECTION_NAME and not _GRADE_ONLY.match(text)  # not a lone "Good"
+        r.section = text.rstrip(" :?") if names_a_section else r.section
         r.open_list(
             "improvement" if IMPROVEMENT_HEADING.match(text) else "strength" if STRENGTH_HEADING.match(text) else None
         )

@@ -510,3 +510,20 @@ def test_rule_the_method_of_the_inspection_is_skipped():
     findings, _, _ = classify_blocks(blocks, "report")
     assert [f.text for f in findings] == ["Approximately 274,135 children and young people live in Birmingham."]
     assert Skipped().test(Reading(kind="report", blocks=blocks, in_method=True), blocks[1], 1)
+
+
+def test_a_sif_judgement_heading_over_its_grade_starts_its_section():
+    """Quirk: in the body of a SIF report each judged area's name stands over its grade ("The experiences and
+    progress of children who need help and protection" / "Requires improvement to be good"). The lone grade
+    line read like a row of the judgements table, which put the section back to the one before (67 findings of
+    Manchester 2017 were "Summary for children and young people"), and a lone "Good" heading became a section."""
+    report = parse("50004408.pdf")  # Manchester's 2017 SIF inspection
+    sections = {f.section for f in report.findings}
+    assert "Good" not in sections and "Requires improvement to be good" not in sections
+    on_page = {f.page: f.section for f in report.findings}
+    assert on_page[10] == "The experiences and progress of children who need help and protection"
+    assert on_page[24] == "Leadership, management and governance"
+    summary = [f for f in report.findings if f.section == "Summary for children and young people"]
+    assert summary and all(f.page == 9 for f in summary)
+    # The judgements table on the first pages is still read as a table: six areas, each once.
+    assert len(report.judgements) == 6
