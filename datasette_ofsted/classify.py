@@ -22,7 +22,7 @@ from .text import normalise, sentences, stems_of_normalised
 # criticism ("plans are not updated"), but before a problem it denies it ("children do not experience drift").
 PROBLEM = re.compile(
     r"\b(?:lack(?:s|ing)?|insufficient(?:ly)?|inconsistent(?:ly)?|inconsistency|variable|weak(?:ness|nesses|er)?|"
-    r"poor(?:er|ly)?|delay(?:s|ed)?|drift|too (?:long|many|much|slow|few|late|adult|narrow|broad|focused|variable|reliant)\w*|"
+    r"poor(?:er|ly)?|delay(?:s|ed)?|drift|too (?:long|many|much|slow|few|late|adult|narrow|broad|focused|variable|reliant|high|low|short|great|large|heavy|infrequent)\w*|"
     r"fail(?:s|ed|ure|ures)?|limited|gaps?|inadequate|requires? improvement|needs? to (?:improve|be|ensure)|"
     r"ineffective|shortfalls?|deficit|deteriorat\w*|unclear|vague|missed|remains? (?:a )?(?:challenge|an area)|"
     r"less (?:effective|robust|consistent)|unable|variab(?:le|ility)|absence of|overly|fragmented|slow(?:er)?|worse|"
@@ -48,7 +48,9 @@ POSITIVE = re.compile(
 # A negator criticises on its own ("visits are not recorded"), turns praise into criticism ("not always timely")
 # and denies a problem ("no longer wait too long"). Not "in": "in a timely way" is praise.
 NEGATOR = re.compile(
-    r"\b(?:not|never|cannot|can't|isn't|aren't|doesn't|don't|didn't|rarely|seldom|insufficiently|no longer|no|without|less)\b"
+    # "Few" denies what follows ("few children wait too long"); "a few" does not ("a few children wait too long").
+    r"\b(?:not|never|cannot|can't|isn't|aren't|doesn't|don't|didn't|rarely|seldom|insufficiently|no longer|no|without|less|"
+    r"(?<!a )(?<!quite a )few)\b"
 )
 _LONE_NEGATOR = frozenset(
     {

@@ -30,6 +30,10 @@ PRAISE, CRITICISM, NEITHER = 1, -1, 0
             PRAISE,
         ),
         ("'varies' is inconsistency", "The quality of plans varies across teams.", CRITICISM),
+        ("'too high' is a shortfall, as 'too long' is", "Caseloads in the assessment teams are too high.", CRITICISM),
+        ("'few' denies the problem after it", "Few children wait too long for a permanent home.", PRAISE),
+        ("'a few' does not deny it", "A few children wait too long for a permanent home.", CRITICISM),
+        ("'few' before praise is criticism", "Few plans are effective in reducing risk.", CRITICISM),
         (
             "an aim to improve further is not a shortfall",
             "Leaders have taken decisive action to further strengthen the quality of supervision.",
