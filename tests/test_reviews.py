@@ -489,9 +489,11 @@ async def test_canned_queries_and_charts_count_the_reviewed_status(ds):
     cookies, headers = await signed_in(ds, "alice")
     assert (await post_review(ds, cookies, headers, finding["id"], "recurring", "raised again")).status_code == 200
 
-    counted = {(r["pair"], r["status"]): r["n"] for r in await canned("status_counts")}
+    counted = {
+        (r["from_inspection_id"], r["to_inspection_id"], r["status"]): r["n"] for r in await canned("status_counts")
+    }
     reviewed = (await comparison(ds))["counts"]
-    assert {s: counted.get((f"{earlier} → {later}", s), 0) for s in reviewed} == reviewed
+    assert {s: counted.get((earlier, later, s), 0) for s in reviewed} == reviewed
     assert finding["id"] in {r["from_finding_id"] for r in await canned("what_recurs")}
     themes_after = {r["theme"][3:]: r["n"] for r in await canned("recurring_themes")}
     assert sum(themes_after.values()) > sum(themes_before.values())

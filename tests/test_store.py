@@ -74,12 +74,12 @@ async def test_the_timeline_shows_the_compare_pages_counts(ds):
 @pytest.mark.asyncio
 async def test_status_counts_query_counts_the_comparison_rows(ds):
     rows = (await ds.client.get("/ofsted/status_counts.json?authority=birmingham&_shape=array")).json()
-    by_pair: dict[str, dict[str, int]] = {}
+    by_pair: dict[tuple[str, str], dict[str, int]] = {}
     for row in rows:
-        by_pair.setdefault(row["pair"], {})[row["status"]] = row["n"]
+        by_pair.setdefault((row["from_inspection_id"], row["to_inspection_id"]), {})[row["status"]] = row["n"]
+        assert row["pair"] == f"{row['from_inspection_id'][-10:]} → {row['to_inspection_id'][-10:]}"  # the dates
     assert len(by_pair) == 3
-    for pair, counts in by_pair.items():
-        earlier, later = pair.split(" → ")
+    for (earlier, later), counts in by_pair.items():
         compared = (await ds.client.get(f"/-/ofsted/compare/{earlier}...{later}.json")).json()["counts"]
         assert counts == {status: n for status, n in compared.items() if n}
 
