@@ -240,14 +240,21 @@ async def review(datasette, request):
     return Response.redirect(f"{page}#review-{finding_id}")
 
 
-async def history(datasette, request):
-    """Every review of a comparison, newest first, or of one improvement (?finding_id=), in HTML or JSON."""
-    db = await ofsted_database(datasette, request)
-    earlier, later = await _pair(datasette, request, db)
+async def viewable_reviews(datasette, request) -> Database:
+    """The reviews database, for pages that show who reviewed and why: 404 when none is served, 403 when the
+    actor may not see its reviews table."""
     rdb = reviews_database(datasette)
     if rdb is None:
         raise NotFound("No reviews are kept here: serve ofsted_reviews.db beside ofsted.db.")
     await ensure_can_view(datasette, request, rdb.name, ["reviews"])
+    return rdb
+
+
+async def history(datasette, request):
+    """Every review of a comparison, newest first, or of one improvement (?finding_id=), in HTML or JSON."""
+    db = await ofsted_database(datasette, request)
+    earlier, later = await _pair(datasette, request, db)
+    rdb = await viewable_reviews(datasette, request)
     finding_id = request.args.get("finding_id") or ""
     finding = None
     sql, params = (
@@ -291,10 +298,7 @@ async def history(datasette, request):
 async def agreement_page(datasette, request):
     """/-/ofsted/reviews: how often reviewers confirmed the engine's calls and how often they changed them."""
     db = await ofsted_database(datasette, request)
-    rdb = reviews_database(datasette)
-    if rdb is None:
-        raise NotFound("No reviews are kept here: serve ofsted_reviews.db beside ofsted.db.")
-    await ensure_can_view(datasette, request, rdb.name, ["reviews"])
+    rdb = await viewable_reviews(datasette, request)
     current = await _rows(rdb, "select * from current_reviews order by id") if await rdb.table_exists("reviews") else []
     summary = agreement(current)
     theme_names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
@@ -334,10 +338,7 @@ async def gold_export(datasette, request):
     """/-/ofsted/reviews/<from>...<to>.json: a comparison's current reviews as a gold file for ingest.evaluate."""
     db = await ofsted_database(datasette, request)
     earlier, later = await _pair(datasette, request, db)
-    rdb = reviews_database(datasette)
-    if rdb is None:
-        raise NotFound("No reviews are kept here: serve ofsted_reviews.db beside ofsted.db.")
-    await ensure_can_view(datasette, request, rdb.name, ["reviews"])
+    rdb = await viewable_reviews(datasette, request)
     current = (
         await _rows(
             rdb,
