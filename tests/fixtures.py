@@ -23,16 +23,7 @@ def minimal_pdf(lines: list[str]) -> bytes:
         f"<< /Length {len(content.encode('latin-1'))} >>\nstream\n{content}\nendstream",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return out
+    return _assembled([body.encode("latin-1") for body in objects])
 
 
 HOSTILE = '<script>alert(\'x\')</script> & <img src=x onerror=alert(1)> "quoted" =HYPERLINK("http://evil")'
@@ -119,6 +110,12 @@ def pdf_of_stream(stream: bytes, pages: int = 1, filters: str = "/Filter /FlateD
         *[page.format(4 + pages).encode()] * pages,
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
+    return _assembled(bodies)
+
+
+def _assembled(bodies: list[bytes], trailer: str = "") -> bytes:
+    """A PDF file of the numbered objects `bodies` (object 1 the catalog), with its cross-reference table;
+    `trailer` adds entries to the trailer (an /Encrypt dictionary and the file /ID)."""
     out = b"%PDF-1.4\n"
     offsets = []
     for number, body in enumerate(bodies, 1):
@@ -127,7 +124,7 @@ def pdf_of_stream(stream: bytes, pages: int = 1, filters: str = "/Filter /FlateD
     xref = len(out)
     out += f"xref\n0 {len(bodies) + 1}\n0000000000 65535 f \n".encode()
     out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
-    out += f"trailer\n<< /Size {len(bodies) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += f"trailer\n<< /Size {len(bodies) + 1} /Root 1 0 R{trailer} >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return out
 
 
@@ -180,19 +177,7 @@ def encrypted_pdf(lines: list[str], password: str) -> bytes:
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         f"<< /Filter /Standard /V 1 /R 2 /O <{o_entry.hex()}> /U <{u_entry.hex()}> /P {permissions} >>".encode(),
     ]
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for number, body in enumerate(bodies, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(bodies) + 1}\n0000000000 65535 f \n".encode()
-    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
-    out += (
-        f"trailer\n<< /Size {len(bodies) + 1} /Root 1 0 R /Encrypt 6 0 R /ID [<{file_id.hex()}> <{file_id.hex()}>] >>\n"
-        f"startxref\n{xref}\n%%EOF\n"
-    ).encode()
-    return out
+    return _assembled(bodies, f" /Encrypt 6 0 R /ID [<{file_id.hex()}> <{file_id.hex()}>]")
 
 
 def comparison_tables(path: Path) -> dict[str, list[tuple]]:
