@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import yaml
@@ -17,6 +18,11 @@ from pluggy import HookimplMarker
 # importing the comparison engine (align, findings) from this package, as the ingester
 # does, does not load Datasette and the pages: a third of a small ingest's start-up.
 hookimpl = HookimplMarker("datasette")
+
+try:  # the version pyproject.toml gives, as installed: one place to change it
+    __version__ = version("datasette-ofsted")
+except PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
 
 INSPECTION_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*-\d{4}-\d{2}-\d{2}$")
 QUERIES_FILE = Path(__file__).with_name("queries.yml")
@@ -109,17 +115,10 @@ def startup(datasette):
 
 @hookimpl
 def register_routes():
-    from .views import authority, compare, index, national, review, search
+    """Every route of the plugin, as the one registry (routes.py) lists them."""
+    from .routes import served
 
-    return [
-        *review.routes(),
-        (r"^/-/ofsted(?P<format>\.json)?$", index.index),
-        (r"^/-/ofsted/search(?P<format>\.json)?$", search.search),
-        (r"^/-/ofsted/national(?P<format>\.json)?$", national.national),
-        (r"^/-/ofsted/compare$", compare.compare_form),
-        (r"^/-/ofsted/compare/(?P<pair>[^/]*?)(?P<format>\.json|\.csv)?$", compare.compare),
-        (r"^/-/ofsted/(?P<authority>[^/]+?)(?P<format>\.json)?$", authority.authority),
-    ]
+    return served()
 
 
 @hookimpl

@@ -460,7 +460,7 @@ def main(paths: tuple[str, ...], db_path: str, workers: int, reclassify: bool, r
                     db,
                     report,
                     authority,
-                    shown(outcome.path),
+                    shown(str(Path(outcome.path).absolute())),  # the plugin serves the PDF from here
                     shown(Path(outcome.path).name),
                     outcome.sha256,
                     row.get("source_url"),

@@ -150,7 +150,7 @@ async def authority(datasette, request):
         )
     inspections = [await held_inspection(db, i) for i in ids]
     for inspection in inspections:
-        inspection["documents"] = with_links(inspection["documents"])
+        inspection["documents"] = with_links(inspection["documents"], datasette)
     # The one definition of a comparison (stored at ingest, else computed) with the reviewers' calls
     # over the engine's: counts and threads read it, as the compare page does.
     consecutive = list(zip(ids, ids[1:]))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from datasette.database import Database
 from datasette.utils.asgi import NotFound, Response
@@ -130,9 +130,27 @@ def page_url(source_url: object, page: object) -> str | None:
     return f"{url.split('#', 1)[0]}#page={page}"
 
 
-def with_links(documents: list[dict]) -> list[dict]:
-    """Documents with `href`: their source when it may be a link."""
-    return [{**d, "href": http_url(d.get("source_url"))} for d in documents]
+def document_href(datasette, document: dict) -> str | None:
+    """Where a document opens: its Ofsted URL when the manifest gave one, else the PDF the plugin serves
+    (views/document.py: a downloads folder has no manifest); a text report has nowhere to open."""
+    url = http_url(document.get("source_url"))
+    if url is not None:
+        return url
+    if str(document.get("file_name") or "").lower().endswith(".pdf") and document.get("id"):
+        return datasette.urls.path(f"/-/ofsted/document/{quote(document['id'], safe='')}.pdf")
+    return None
+
+
+def page_href(href: str | None, page: object) -> str | None:
+    """A document_href at one page (`#page=N`, which browsers' PDF viewers follow)."""
+    if href is None or not isinstance(page, int) or page < 1:
+        return None
+    return f"{href.split('#', 1)[0]}#page={page}"
+
+
+def with_links(documents: list[dict], datasette) -> list[dict]:
+    """Documents with `href`: where each opens (document_href)."""
+    return [{**d, "href": document_href(datasette, d)} for d in documents]
 
 
 async def _render(datasette, request, template: str, context: dict, trail: list[tuple[str, str]] | None = None):

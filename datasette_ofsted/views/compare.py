@@ -18,11 +18,12 @@ from .common import (
     STATUS_ORDER,
     _render,
     _rows,
+    document_href,
     held_inspection,
     highlight,
     ofsted_database,
     ofsted_trail,
-    page_url,
+    page_href,
     with_links,
 )
 from .review import overlay_reviews, review_context
@@ -139,7 +140,7 @@ async def compare(datasette, request):
         )
 
     theme_names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
-    sources = {d["id"]: d.get("source_url") for i in (earlier, later) for d in i["documents"]}
+    sources = {d["id"]: document_href(datasette, d) for i in (earlier, later) for d in i["documents"]}
     said = await sentence_stances(db, rows)
     for row in rows:
         present(row, said)
@@ -151,7 +152,7 @@ async def compare(datasette, request):
                 if finding.get("sentence") and finding["sentence"] != finding["text"]:
                     finding["sentence_html"] = highlight(finding["sentence"], own)
                 finding["url"] = datasette.urls.row(db.name, "findings", finding["id"])
-                finding["page_url"] = page_url(sources.get(finding.get("document_id")), finding.get("page"))
+                finding["page_url"] = page_href(sources.get(finding.get("document_id")), finding.get("page"))
     others = await _rows(
         db,
         "select id, inspection_type, start_date from inspections where authority_id = ? order by start_date",
@@ -160,7 +161,7 @@ async def compare(datasette, request):
     base = datasette.urls.path(f"/-/ofsted/compare/{earlier_id}...{later_id}")
     query = urlencode({k: v for k, v in (("status", status_filter), ("theme", theme_filter)) if v})
     for inspection in (earlier, later):
-        inspection["documents"] = with_links(inspection["documents"])
+        inspection["documents"] = with_links(inspection["documents"], datasette)
     timeline_url = datasette.urls.path(f"/-/ofsted/{earlier['authority_id']}")
     return await _render(
         datasette,
