@@ -155,23 +155,82 @@ def render_cell(value, column, table, database, datasette):
     return Markup('<a href="{}">{}</a> (<a href="{}#{}">timeline</a>)').format(record, value, timeline, value)
 
 
+# What Datasette's own pages need to read a database's rows: for the reviews database, its tables
+# (`reviews`), its view (`current_reviews`), its queries, its download and `?sql=` are all reads of
+# who reviewed, when and why.
+READ_ACTIONS = frozenset({"view-database", "view-database-download", "view-table", "view-query", "execute-sql"})
+# The database Datasette attaches every database to with --crossdb: its `?sql=` reads the reviews too.
+CROSSDB = "_memory"
+
+
 @hookimpl
 def permission_allowed(datasette, actor, action, resource):
-    """`ofsted-review`: the actors the plugin setting `reviewers` (an allow block) names; nobody when unset.
+    """Datasette 0.65. `ofsted-review`: the actors the plugin setting `reviewers` (an allow block) names.
+    Reading the reviews database (reviewers' names, notes and times): denied to all but the reviewers and
+    the `review_readers`, unless `public_reviews` is set (then Datasette's own rules decide).
 
-    Says nothing otherwise, so that another permission plugin can grant it too.
+    Says nothing otherwise, so that another permission plugin can grant `ofsted-review` too, and
+    Datasette's rules still apply to those who may read the reviews.
     """
-    if action != "ofsted-review":
-        return None
-    return True if _named_reviewer(datasette, actor) else None
+    if action == "ofsted-review":
+        return True if _named_reviewer(datasette, actor) else None
+    if action in READ_ACTIONS:
+        database = resource[0] if isinstance(resource, tuple) else resource
+        if database in _private_databases(datasette) and not _reads_reviews(datasette, actor):
+            return False
+    return None
+
+
+def _settings(datasette) -> dict:
+    return datasette.plugin_config("datasette-ofsted") or {}
+
+
+@functools.cache
+def _allow_block(value: str):
+    """An allow block given as text: `{"$env": ...}` or `{"$file": ...}` resolve to one (YAML or JSON), so
+    that the names need not be in metadata.yml, which /-/metadata.json and /-/config.json publish."""
+    return yaml.safe_load(value)
+
+
+def _matches(datasette, actor, key: str) -> bool:
+    """Whether the plugin setting `key` (an allow block) names the actor; nobody when unset."""
+    from datasette.utils import actor_matches_allow
+
+    allow = _settings(datasette).get(key)
+    if isinstance(allow, str):
+        allow = _allow_block(allow)
+    return allow is not None and actor is not None and bool(actor_matches_allow(actor, allow))
 
 
 def _named_reviewer(datasette, actor) -> bool:
     """Whether the plugin setting `reviewers` (an allow block) names the actor; nobody when unset."""
-    from datasette.utils import actor_matches_allow
+    return _matches(datasette, actor, "reviewers")
 
-    reviewers = (datasette.plugin_config("datasette-ofsted") or {}).get("reviewers")
-    return reviewers is not None and actor is not None and bool(actor_matches_allow(actor, reviewers))
+
+def reviews_are_public(datasette) -> bool:
+    """The setting `public_reviews: true`: who reviewed, when and why, for everyone Datasette lets read them."""
+    return _settings(datasette).get("public_reviews") is True
+
+
+def _reads_reviews(datasette, actor) -> bool:
+    """Whether the actor may read reviewers' names, notes and times: a reviewer, one of the
+    `review_readers`, or anyone when the reviews are public."""
+    return (
+        reviews_are_public(datasette)
+        or _named_reviewer(datasette, actor)
+        or _matches(datasette, actor, "review_readers")
+    )
+
+
+def _private_databases(datasette) -> tuple[str, ...]:
+    """The databases whose reads show reviewers' names, notes and times: the reviews database, and
+    with --crossdb the one every database is attached to."""
+    from .reviews import REVIEWS_DATABASE
+
+    if reviews_are_public(datasette):
+        return ()
+    name = _settings(datasette).get("reviews_database") or REVIEWS_DATABASE
+    return (name, CROSSDB) if getattr(datasette, "crossdb", False) else (name,)
 
 
 @hookimpl
@@ -184,12 +243,27 @@ def register_actions(datasette):
 
 @hookimpl
 def permission_resources_sql(datasette, actor, action):
-    """Datasette 1.0a (from 1.0a20): the `reviewers` setting answers `ofsted-review`; silent otherwise."""
-    if action != "ofsted-review" or not _named_reviewer(datasette, actor):
-        return None
+    """Datasette 1.0a (from 1.0a20): the `reviewers` setting answers `ofsted-review`; a deny on the
+    reviews database for every read by an actor who may not read reviews (a database's rule is more
+    specific than the defaults' instance-wide allow, the root user's included); silent otherwise."""
     from datasette.permissions import PermissionSQL
 
-    return PermissionSQL.allow(reason="named in the datasette-ofsted reviewers setting")
+    if action == "ofsted-review":
+        if not _named_reviewer(datasette, actor):
+            return None
+        return PermissionSQL.allow(reason="named in the datasette-ofsted reviewers setting")
+    private = _private_databases(datasette)
+    if action not in READ_ACTIONS or not private or _reads_reviews(datasette, actor):
+        return None
+    params = {f"ofsted_private_{i}": name for i, name in enumerate(private)}
+    return PermissionSQL(
+        sql=" UNION ALL ".join(
+            f"SELECT :{key} AS parent, NULL AS child, 0 AS allow, "
+            "'reviews are private: datasette-ofsted reviewers and review_readers only' AS reason"
+            for key in params
+        ),
+        params=params,
+    )
 
 
 @hookimpl

@@ -234,9 +234,12 @@ async def test_a_reviewer_overrides_a_call_and_everyone_sees_it(ds, reviews_db):
     assert stored["status"] == "resolved" and stored["auto_status"] == "not_revisited"
     assert stored["actor"] == "alice" and stored["finding_id"] == finding["id"] and stored["at"]
 
-    after = await comparison(ds)  # an anonymous reader
+    after = await comparison(ds)  # an anonymous reader: the status, not who, when or why (test_review_privacy.py)
     row = next(r for r in after["rows"] if any(f["id"] == finding["id"] for f in r["from"]))
     assert row["status"] == "resolved" and row["auto_status"] == "not_revisited"
+    assert row["review"]["actor"] is None and row["review"]["note"] is None
+    seen = await comparison(ds, actor_cookie(ds, "bob"))  # another reviewer
+    row = next(r for r in seen["rows"] if any(f["id"] == finding["id"] for f in r["from"]))
     assert row["review"]["actor"] == "alice" and row["review"]["note"] == "Seen in the 2018 letter"
     assert after["counts"]["resolved"] == before["counts"]["resolved"] + 1
     assert after["counts"]["not_revisited"] == before["counts"]["not_revisited"] - 1
@@ -262,7 +265,7 @@ async def test_csv_has_the_engine_call_and_the_reviewer(ds):
     finding = improvement(await comparison(ds), "recurring")
     cookies, headers = await signed_in(ds, "bob")
     assert (await post_review(ds, cookies, headers, finding["id"], "recurring")).status_code == 200
-    text = (await ds.client.get(PAIR + ".csv")).text
+    text = (await ds.client.get(PAIR + ".csv", cookies=actor_cookie(ds, "alice"))).text
     rows = list(csv.DictReader(io.StringIO(text)))
     assert {"auto_status", "reviewed_by", "reviewed_at"} <= set(rows[0])
     mine = [r for r in rows if r["finding_id"] == finding["id"]]
@@ -360,7 +363,7 @@ async def test_an_api_token_reviews_for_a_reviewer_and_is_refused_for_anyone_els
         url = f"{PAIR}/review?finding_id={finding_id}&status=new&note=get"
         assert (await ds.client.get(url, headers=headers)).status_code == 405
     assert stored_reviews(reviews_db) == [(finding_id, "resolved", "by script", "alice")]
-    row = next(r for r in (await comparison(ds))["rows"] if r["review"])
+    row = next(r for r in (await comparison(ds, actor_cookie(ds, "alice")))["rows"] if r["review"])
     assert row["status"] == "resolved" and row["review"]["actor"] == "alice"
 
 
@@ -509,16 +512,17 @@ async def test_history_keeps_every_change_newest_first(ds, reviews_db):
     bob, bob_headers = await signed_in(ds, "bob")
     assert (await post_review(ds, alice, alice_headers, finding["id"], "resolved", "first")).status_code == 200
     assert (await post_review(ds, bob, bob_headers, finding["id"], "not_revisited", "second")).status_code == 200
-    history = (await ds.client.get(f"{PAIR}/reviews.json?finding_id={finding['id']}")).json()["reviews"]
+    reader = actor_cookie(ds, "alice")
+    history = (await ds.client.get(f"{PAIR}/reviews.json?finding_id={finding['id']}", cookies=reader)).json()["reviews"]
     assert [(h["actor"], h["status"], h["note"]) for h in history] == [
         ("bob", "not_revisited", "second"),
         ("alice", "resolved", "first"),
     ]
-    row = next(r for r in (await comparison(ds))["rows"] if any(f["id"] == finding["id"] for f in r["from"]))
+    row = next(r for r in (await comparison(ds, reader))["rows"] if any(f["id"] == finding["id"] for f in r["from"]))
     assert row["status"] == "not_revisited" and row["review"]["actor"] == "bob"
-    page = await ds.client.get(PAIR)
+    page = await ds.client.get(PAIR, cookies=reader)
     assert f"reviews?finding_id={finding['id']}" in page.text and "by bob on" in page.text
-    assert (await ds.client.get(f"{PAIR}/reviews?finding_id={finding['id']}")).status_code == 200
+    assert (await ds.client.get(f"{PAIR}/reviews?finding_id={finding['id']}", cookies=reader)).status_code == 200
 
 
 @pytest.mark.asyncio
@@ -528,7 +532,7 @@ async def test_notes_are_escaped_everywhere(ds):
     note = "<script>alert('x')</script>"
     assert (await post_review(ds, cookies, headers, finding["id"], "resolved", note)).status_code == 200
     for url in (PAIR, f"{PAIR}/reviews", f"{PAIR}/reviews?finding_id={finding['id']}"):
-        text = (await ds.client.get(url)).text
+        text = (await ds.client.get(url, cookies=cookies)).text
         assert "<script>alert(" not in text and "&lt;script&gt;" in text, url
 
 
@@ -598,14 +602,14 @@ async def test_agreement_counts_confirmed_and_changed_calls(ds):
     assert (await post_review(ds, cookies, headers, confirmed["id"], "recurring")).status_code == 200
     assert (await post_review(ds, cookies, headers, changed["id"], "resolved")).status_code == 200
     assert (await post_review(ds, cookies, headers, changed["id"], "recurring")).status_code == 200  # counted once
-    summary = (await ds.client.get("/-/ofsted/reviews.json")).json()
+    summary = (await ds.client.get("/-/ofsted/reviews.json", cookies=cookies)).json()
     assert (summary["reviewed"], summary["confirmed"], summary["changed"]) == (2, 1, 1)
     by_status = {s["auto_status"]: s for s in summary["by_status"]}
     assert by_status["recurring"]["confirmed"] == 1 and by_status["not_revisited"]["changed"] == 1
     assert by_status["not_revisited"]["became"] == {"recurring": 1}
     assert summary["by_theme"] and all(t["reviewed"] == t["confirmed"] + t["changed"] for t in summary["by_theme"])
     assert summary["pairs"][0]["reviewed"] == 2
-    page = await ds.client.get("/-/ofsted/reviews")
+    page = await ds.client.get("/-/ofsted/reviews", cookies=cookies)
     assert page.status_code == 200 and "2 calls reviewed: 1 confirmed, 1 changed" in page.text
 
 
@@ -616,7 +620,7 @@ async def test_exported_reviews_score_the_engine_with_the_evaluation(ds, tmp_pat
     cookies, headers = await signed_in(ds, "alice")
     assert (await post_review(ds, cookies, headers, confirmed["id"], "recurring", "right")).status_code == 200
     assert (await post_review(ds, cookies, headers, changed["id"], "resolved", "wrong")).status_code == 200
-    gold = (await ds.client.get("/-/ofsted/reviews/sutton-2013-05-13...sutton-2018-06-26.json")).json()
+    gold = (await ds.client.get("/-/ofsted/reviews/sutton-2013-05-13...sutton-2018-06-26.json", cookies=cookies)).json()
     assert gold["from"]["source"] == SUTTON[1] and gold["to"]["source"] == SUTTON[2]
     assert [i["status"] for i in gold["from_issues"]] == ["recurring", "resolved"] and gold["to_issues"] == []
     folder = tmp_path / "gold"
@@ -640,7 +644,7 @@ async def test_reviews_survive_a_rebuild_of_ofsted_db_from_scratch(ds, reviews_d
     result = run_ingest(*(str(REPORTS / name) for name in reversed(SUTTON)), "--db", str(rebuilt), "--workers", "1")
     assert result.returncode == 0, result.stderr
     served = await serve(rebuilt, reviews_db)
-    row = next(r for r in (await comparison(served))["rows"] if r["review"])
+    row = next(r for r in (await comparison(served, actor_cookie(served, "alice")))["rows"] if r["review"])
     assert row["status"] == "resolved" and row["auto_status"] == "not_revisited" and row["review"]["note"] == "kept"
     assert [f["text"] for f in row["from"] if f["role"] == "improvement"] == [finding["text"]]
 

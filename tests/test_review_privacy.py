@@ -1,0 +1,141 @@
+"""Reviews are private by default: who reviewed, when and why are for reviewers (and `review_readers`);
+the reviewed status is for everyone. Checked through every route the plugin registers, Datasette's own
+table, view, download and `?sql=` pages of ofsted_reviews, and its metadata and config pages, on
+whichever Datasette line runs the suite (CI runs it on 0.65.x and 1.0a41).
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_reviews import (  # noqa: F401 (fixtures)
+    PAIR,
+    actor_cookie,
+    comparison,
+    improvement,
+    post_review,
+    reviews_db,
+    serve,
+    signed_in,
+    sutton_db,
+)
+
+from datasette_ofsted.routes import EXAMPLE_PAIR, examples
+
+NOTE = "kept-between-us-7f3a"
+# The reviewers named as the README says: in an environment variable, which Datasette resolves for the
+# plugin and never shows on /-/metadata.json (0.65) or /-/config.json (1.0a).
+REVIEWERS_ENV = "OFSTED_TEST_REVIEWERS"
+# Datasette's own pages of the reviews database: its table and view in each format, the download,
+# and `?sql=` (0.65's /db?sql=, which 1.0a redirects to /db/-/query).
+DATASETTE_PAGES = [
+    "/ofsted_reviews",
+    "/ofsted_reviews.json",
+    "/ofsted_reviews/reviews",
+    "/ofsted_reviews/reviews.json",
+    "/ofsted_reviews/reviews.csv",
+    "/ofsted_reviews/reviews/1.json",
+    "/ofsted_reviews/current_reviews",
+    "/ofsted_reviews/current_reviews.json",
+    "/ofsted_reviews/current_reviews.csv",
+    "/ofsted_reviews.db",
+    "/ofsted_reviews.json?sql=select+note,+actor_id,+at+from+reviews",
+    "/ofsted_reviews/-/query.json?sql=select+note,+actor_id,+at+from+reviews",
+    "/-/metadata.json",
+    "/-/config.json",
+    "/-/databases.json",
+    "/.json",
+]
+
+
+def secret_settings(monkeypatch, **more):
+    """The plugin's settings as the README gives them: the reviewers from the environment."""
+    monkeypatch.setenv(REVIEWERS_ENV, "id: [alice, bob]")
+
+    def change(data: dict) -> None:
+        data["plugins"]["datasette-ofsted"] = {"reviewers": {"$env": REVIEWERS_ENV}, **more}
+
+    return change
+
+
+async def reviewed(sutton_db, reviews_db, monkeypatch, **settings):  # noqa: F811
+    """A Datasette with one review by alice (its note NOTE), and the review as stored."""
+    ds = await serve(sutton_db, reviews_db, change=secret_settings(monkeypatch, **settings))
+    finding = improvement(await comparison(ds, actor_cookie(ds, "alice")), "recurring")
+    cookies, headers = await signed_in(ds, "alice")
+    response = await post_review(ds, cookies, headers, finding["id"], "resolved", NOTE)
+    assert response.status_code == 200, response.text
+    return ds, response.json()
+
+
+def every_page() -> list[str]:
+    pair_pages = [p for p in examples() if EXAMPLE_PAIR in p]
+    return [*examples(), *pair_pages, *DATASETTE_PAGES]
+
+
+async def shown_to(ds, cookies: dict) -> dict[str, str]:
+    """Each page's body (after redirects) as this actor sees it."""
+    out = {}
+    for path in every_page():
+        response = await ds.client.get(path, cookies=cookies, follow_redirects=True)
+        out[path] = response.content.decode("utf-8", "replace")
+    return out
+
+
+@pytest.mark.asyncio
+async def test_anonymous_visitors_see_the_reviewed_status_and_nothing_of_who_when_or_why(
+    sutton_db,  # noqa: F811
+    reviews_db,  # noqa: F811
+    monkeypatch,
+):
+    ds, stored = await reviewed(sutton_db, reviews_db, monkeypatch)
+    pages = await shown_to(ds, {})
+    for path, body in pages.items():
+        assert NOTE not in body, path
+        assert "alice" not in body and "bob" not in body, path
+        assert stored["at"] not in body and stored["at"][:16] not in body, path
+    # The status stays public: the row is resolved for everyone, by a reviewer nobody is told of.
+    data = await comparison(ds)
+    [row] = [r for r in data["rows"] if r["review"]]
+    assert row["status"] == "resolved" and row["review"] == {
+        "status": "resolved",
+        "note": None,
+        "actor": None,
+        "at": None,
+    }
+    assert "by a reviewer" in pages[PAIR]
+    # Datasette's own pages of the reviews database refuse, rather than show an empty table.
+    for path in ("/ofsted_reviews/reviews.json", "/ofsted_reviews/current_reviews.json", "/ofsted_reviews.db"):
+        assert (await ds.client.get(path)).status_code == 403, path
+    # A signed-in actor who is not a reviewer is anonymous here; so is root (--root) unless named.
+    for outsider in ("mallory", "root"):
+        text = (await ds.client.get(PAIR + ".csv", cookies=actor_cookie(ds, outsider))).text
+        assert "alice" not in text and NOTE not in text, outsider
+
+
+@pytest.mark.asyncio
+async def test_a_reviewer_and_the_named_readers_see_them(sutton_db, reviews_db, monkeypatch):  # noqa: F811
+    ds, stored = await reviewed(sutton_db, reviews_db, monkeypatch, review_readers={"id": "quality-team"})
+    for who in ("bob", "quality-team"):
+        cookies = actor_cookie(ds, who)
+        data = await comparison(ds, cookies)
+        [row] = [r for r in data["rows"] if r["review"]]
+        assert (
+            row["review"]["actor"] == "alice" and row["review"]["note"] == NOTE and row["review"]["at"] == stored["at"]
+        )
+        assert "by alice on" in (await ds.client.get(PAIR, cookies=cookies)).text
+        assert NOTE in (await ds.client.get(f"{PAIR}/reviews.json", cookies=cookies)).text
+        table = await ds.client.get("/ofsted_reviews/current_reviews.json?_shape=array", cookies=cookies)
+        assert table.status_code == 200 and [r["note"] for r in table.json()] == [NOTE], who
+
+
+@pytest.mark.asyncio
+async def test_public_reviews_makes_them_public(sutton_db, reviews_db, monkeypatch):  # noqa: F811
+    ds, _stored = await reviewed(sutton_db, reviews_db, monkeypatch, public_reviews=True)
+    data = await comparison(ds)
+    [row] = [r for r in data["rows"] if r["review"]]
+    assert row["review"]["actor"] == "alice" and row["review"]["note"] == NOTE
+    assert (await ds.client.get("/ofsted_reviews/reviews.json")).status_code == 200
+    assert NOTE in (await ds.client.get("/-/ofsted/reviews/sutton-2013-05-13...sutton-2018-06-26.json")).text
+    # ... but the reviewers' list stays out of the metadata and config pages even then.
+    for path in ("/-/metadata.json", "/-/config.json"):
+        assert "alice" not in (await ds.client.get(path)).text, path
