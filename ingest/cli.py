@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import signal
@@ -18,7 +19,7 @@ import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -131,7 +132,9 @@ def classified(outcome: Outcome) -> Outcome:
 def _worker_started(parent: int) -> None:
     """Bound a worker: it ends when the ingest that started it ends, even by `kill -9`, and
     its memory is capped. (Without the first, a killed ingest left its worker running,
-    waiting for work on a pipe that the worker itself holds open.)"""
+    waiting for work on a pipe that the worker itself holds open.) Ctrl-C is the writer's to
+    handle: a worker that took it too would break the pool mid-file."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         import ctypes
 
@@ -322,46 +325,106 @@ def _listed_date(value: str | None) -> str | None:
     return None
 
 
+# The progress bar must stay whole in an 80-column terminal: "ingesting [####    ] 123/490  25%  00:01:05"
+# and the file's name cut to fit, about 76 columns in all.
+BAR_WIDTH = 20
+BAR_NAME = 16
+INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C (128 + SIGINT)
+
+
 class Reporter:
-    """A rich progress bar on a terminal when rich is installed (`.[progress]`), plain lines otherwise."""
+    """What the ingest says, file by file, and at the end.
 
-    def __init__(self, total: int):
-        self.progress = None
-        if sys.stderr.isatty() and total:
-            try:  # the optional `progress` extra: kept out of the server's environment (see pyproject.toml)
-                from rich.console import Console
-                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-            except ImportError:
-                return  # plain lines, through click
-            self.progress = Progress(
-                TextColumn("[bold]ingesting"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                TextColumn("{task.description}"),
-                transient=True,
-                console=Console(stderr=True),
+    `bar`: click's progress bar on a terminal (stderr), a refusal printed above it as it happens;
+    `lines`: one `path: what happened` line a file (stdout, a refusal on stderr), for logs and pipes;
+    `json`: one JSON object a file on stdout, for scripts; `quiet`: nothing until the end. In every
+    mode the refusals are listed again, together, after the summary: among 490 lines they are lost.
+    """
+
+    def __init__(self, mode: str):
+        self.mode = mode
+        self.done = 0  # files finished with: ingested, already held or refused
+        self.counts = {"ingested": 0, "skipped": 0, "failed": 0}
+        self.failures: list[tuple[str, str]] = []
+        self.bar: Any = None
+
+    def start(self, total: int) -> None:
+        """The files to read are known: draw the bar for them."""
+        if self.mode == "bar" and total:
+            self.bar = click.progressbar(
+                length=total,
+                label="ingesting",
+                file=sys.stderr,
+                show_pos=True,
+                show_eta=True,
+                width=BAR_WIDTH,
+                item_show_func=lambda name: name,
             )
-            self.progress.start()
-            self.task = self.progress.add_task("", total=total)
+            self.bar.__enter__()
 
-    def step(self, path: str, message: str | None, error: bool = False) -> None:
-        line = f"{shown(path)}: {shown(message or '')}"
-        if error and self.progress:  # above the bar, which stays at the foot
-            self.progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
-        elif error:
+    def refused(self, path: str, reason: str) -> None:
+        """A file (or a listing) that could not even be handed to a reader: not on the bar."""
+        self._say(path, "failed", reason)
+
+    def held(self, path: str) -> None:
+        """A file already in the database (same checksum), not read again: a line only in --json."""
+        self.done += 1
+        if self.mode == "json":
+            self._say(path, "skipped", "already ingested")
+        else:
+            self.counts["skipped"] += 1
+
+    def step(self, path: str, status: str, message: str, **details) -> None:
+        """One file read: ingested, skipped or failed."""
+        self.done += 1
+        self._say(path, status, message, **details)
+        if self.bar is not None:
+            name = shown(Path(path).name)
+            self.bar.update(1, name if len(name) <= BAR_NAME else name[: BAR_NAME - 1] + "…")
+
+    def _say(self, path: str, status: str, message: str, **details) -> None:
+        self.counts[status] += 1
+        if status == "failed":
+            self.failures.append((path, message))
+        line = f"{shown(path)}: {shown(message)}"
+        if self.mode == "json":
+            record = {"path": shown(path), "status": status, **details}
+            record["reason" if status == "failed" else "message"] = message
+            click.echo(json.dumps(record, ensure_ascii=False))
+        elif self.mode == "quiet":
+            return
+        elif status == "failed" and self.bar is not None:
+            click.echo("\r\x1b[2K" + line, err=True)  # above the bar, which is drawn again below it
+            self.bar.render_progress()
+        elif status == "failed":
             click.echo(line, err=True)
-        elif message and not self.progress:
+        elif self.mode == "lines" or (self.mode == "bar" and self.bar is None):
             click.echo(line)
-        if self.progress:
-            self.progress.update(self.task, advance=1, description=shown(Path(path).name))
 
     def close(self) -> None:
-        if self.progress:
-            self.progress.stop()
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+    def summary(self, db_path: str, inspections: int, findings: int) -> None:
+        """The counts, then every refusal again with its reason (on stdout, with the counts; on stderr
+        for --json and --quiet, whose stdout is for scripts or nothing)."""
+        c = self.counts
+        line = (
+            f"{c['ingested']} ingested, {c['skipped']} skipped (already ingested), {c['failed']} failed; "
+            f"database {db_path}: {inspections} inspections, {findings} findings"
+        )
+        to_stderr = self.mode in ("json", "quiet")
+        if self.mode != "quiet":
+            click.echo(line, err=to_stderr)
+        if self.failures:
+            click.echo(f"not ingested ({len(self.failures)}):", err=to_stderr)
+            for path, reason in self.failures:
+                click.echo(f"  {shown(path)}: {shown(reason)}", err=to_stderr)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="datasette-ofsted", prog_name="ofsted-ingest")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
     "--db",
@@ -385,13 +448,27 @@ class Reporter:
     "taxonomy, then compare again; reads no report.",
 )
 @click.option("--relink", is_flag=True, help="Compare every pair of consecutive inspections again.")
-def main(paths: tuple[str, ...], db_path: str, workers: int, reclassify: bool, relink: bool) -> None:
+@click.option("-q", "--quiet", is_flag=True, help="Say nothing but the files not ingested, at the end.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="One JSON object a file on stdout (path, status: ingested/skipped/failed, reason or message).",
+)
+def main(
+    paths: tuple[str, ...], db_path: str, workers: int, reclassify: bool, relink: bool, quiet: bool, as_json: bool
+) -> None:
     """Ingest Ofsted children's services reports (.pdf, .txt, or folders of them) into SQLite.
 
     With no PATHS, ingests the bundled reports in data/reports/ (unless --reclassify or --relink
     is given: then only the database is brought up to date). Every run also brings an existing
     database to this version's schema, taxonomy and comparison engine.
+
+    Exit codes: 0 every file ingested or already held; 1 some refused (listed at the end); 2 a
+    usage error; 130 interrupted (run again to finish: nothing is half-loaded).
     """
+    if quiet and as_json:
+        raise click.UsageError("--quiet and --json cannot be used together")
     if not paths and (reclassify or relink):
         _bring_up_to_date(db_path, reclassify, relink)
         return
@@ -400,12 +477,28 @@ def main(paths: tuple[str, ...], db_path: str, workers: int, reclassify: bool, r
             raise click.UsageError(f"no PATHS given and no bundled {BUNDLED_REPORTS}/ here")
         paths = (str(BUNDLED_REPORTS),)
     check_database_path(db_path)
-    files, problems = collect(paths)
+    reporter = Reporter("json" if as_json else "quiet" if quiet else "bar" if sys.stderr.isatty() else "lines")
+    files: list[str] = []
+    try:
+        files, problems = collect(paths)
+        _ingest(files, problems, db_path, workers, reclassify, relink, reporter)
+    except KeyboardInterrupt:  # each document is one transaction: what is written is whole
+        reporter.close()
+        click.echo(f"\ninterrupted: {reporter.done} of {len(files)} done; run again to finish", err=True)
+        sys.exit(INTERRUPTED)
+    db = _open(db_path)
+    reporter.summary(db_path, db["inspections"].count, db["findings"].count)
+    sys.exit(1 if reporter.counts["failed"] else 0)
+
+
+def _ingest(files, problems, db_path: str, workers: int, reclassify: bool, relink: bool, reporter: Reporter) -> None:
+    """Read and write every file, saying how each went through `reporter`."""
     listed, manifest_problems = manifest_for(files)
     problems += manifest_problems
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     held = held_checksums(db_path)
-    todo, skipped = [], 0
+    todo: list[str] = []
+    held_paths: list[str] = []
     for path in files:
         try:
             digest = sha256_of(read_file(Path(path), size_limit(Path(path))))
@@ -413,7 +506,7 @@ def main(paths: tuple[str, ...], db_path: str, workers: int, reclassify: bool, r
             todo.append(path)  # the worker reports why it cannot be read
             continue
         if digest in held:
-            skipped += 1
+            held_paths.append(path)
         else:
             todo.append(path)
     # Where findings are classified: a single worker would keep the writer waiting half the
@@ -421,7 +514,6 @@ def main(paths: tuple[str, ...], db_path: str, workers: int, reclassify: bool, r
     # several workers keep the writer busy, so they classify. The results are the same.
     # Even a single file is read in a worker, whose memory is bounded.
     readers = Readers(todo, workers, classify=workers > 1) if todo else None
-    reporter = None
     db = None
     try:
         outcomes = iter(readers) if readers else iter(())
@@ -436,20 +528,19 @@ def main(paths: tuple[str, ...], db_path: str, workers: int, reclassify: bool, r
         create_reviews_database(db_path)  # the reviewers' calls, kept apart from what a rebuild replaces
         links = LinkKeeper(db)
         for path, reason in problems:
-            click.echo(f"{shown(path)}: {shown(reason)}", err=True)
             record_error(db, shown(path), reason)
-        reporter = Reporter(len(todo))
-        ingested, failed = 0, len(problems)
+            reporter.refused(path, reason)
+        for path in held_paths:
+            reporter.held(path)
+        reporter.start(len(todo))
         for outcome in map(classified, outcomes):
             if outcome.error or outcome.report is None:
-                failed += 1
                 record_error(db, shown(outcome.path), outcome.error or "unknown error")
-                reporter.step(outcome.path, outcome.error, error=True)
+                reporter.step(outcome.path, "failed", outcome.error or "unknown error")
                 continue
             assert outcome.sha256 is not None  # a file that was read has its digest
             if holds_file(db, outcome.sha256):  # a byte-identical copy earlier in this batch
-                skipped += 1
-                reporter.step(outcome.path, "already ingested")
+                reporter.step(outcome.path, "skipped", "already ingested")
                 continue
             report = outcome.report
             assert report.authority_name is not None  # classified() refuses a report that names none
@@ -467,17 +558,21 @@ def main(paths: tuple[str, ...], db_path: str, workers: int, reclassify: bool, r
                     _listed_date(row.get("published")),
                 )
             except DocumentConflict as conflict:
-                failed += 1
                 record_error(db, shown(outcome.path), str(conflict))
-                reporter.step(outcome.path, str(conflict), error=True)
+                reporter.step(outcome.path, "failed", str(conflict))
                 continue
             links.document_written(authority.id, inspection_id)
-            ingested += 1
-            reporter.step(outcome.path, f"{inspection_id} ({report.inspection_type}, {len(report.findings)} findings)")
+            reporter.step(
+                outcome.path,
+                "ingested",
+                f"{inspection_id} ({report.inspection_type}, {len(report.findings)} findings)",
+                inspection_id=inspection_id,
+                inspection_type=report.inspection_type,
+                findings=len(report.findings),
+            )
         repair(db)  # the pairs of documents whose comparisons an interrupted run left missing
     finally:
-        if reporter:
-            reporter.close()
+        reporter.close()
         if readers:
             readers.close()
         if db is not None:  # what a server holding the file kept in the log goes into the .db
@@ -488,13 +583,6 @@ def main(paths: tuple[str, ...], db_path: str, workers: int, reclassify: bool, r
                     f"{shown(db_path)}-wal; copy or publish the database after the next ingest or once no one reads it",
                     err=True,
                 )
-    inspections = db["inspections"].count
-    findings = db["findings"].count
-    click.echo(
-        f"{ingested} ingested, {skipped} skipped (already ingested), {failed} failed; "
-        f"database {db_path}: {inspections} inspections, {findings} findings"
-    )
-    sys.exit(1 if failed else 0)
 
 
 def _open(db_path: str):

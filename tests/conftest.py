@@ -106,13 +106,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def datasette_server(*arguments: str):
-    """`datasette serve ARGUMENTS` on a free local port, as a user runs it; yields its base URL."""
+def datasette_server(*arguments: str, python: str = sys.executable, cwd=None, env=None):
+    """`datasette serve ARGUMENTS` on a free local port, as a user runs it (by `python`: another venv's, for
+    the packaging test); yields its base URL."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "datasette", "serve", *arguments, "-p", str(port), "-h", "127.0.0.1"],
+        [python, "-m", "datasette", "serve", *arguments, "-p", str(port), "-h", "127.0.0.1"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        cwd=cwd,
+        env=env,
     )
     base = f"http://127.0.0.1:{port}"
     try:
