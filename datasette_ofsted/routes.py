@@ -11,11 +11,12 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-# What a route needs, beyond the actor seeing the instance:
+# What a route needs:
+INSTANCE = "view-instance"  # only to see the instance (a page that reads no database)
 VIEW = "view"  # Datasette's view permissions on the Ofsted database (and each table the page reads)
 READ_REVIEWS = "read-reviews"  # reviewers' names, notes and dates: reviewers and the `review_readers` named
 REVIEW = "ofsted-review"  # recording a review (POST): the `reviewers` setting
-PERMISSIONS = (VIEW, READ_REVIEWS, REVIEW)
+PERMISSIONS = (INSTANCE, VIEW, READ_REVIEWS, REVIEW)
 
 # The pair every example of a comparison uses: Sutton's 2013 inspection and its 2018 visit (bundled).
 EXAMPLE_PAIR = "sutton-2013-05-13...sutton-2018-06-26"
@@ -34,6 +35,7 @@ class Route:
     query: str = ""  # the example's query string
     method: str = "GET"
     status: int = 200  # what the example answers when allowed (a form's target redirects)
+    content: str = "page"  # "page": HTML, or the format's JSON or CSV; "pdf": a document as ingested
 
     def examples(self) -> list[str]:
         """The example request in each format."""
@@ -89,6 +91,15 @@ ROUTES: tuple[Route, ...] = (
         ("",),
         VIEW,
         f"/-/ofsted/document/{EXAMPLE_DOCUMENT}.pdf",
+        content="pdf",
+    ),
+    Route(
+        "about",
+        r"^/-/ofsted/about(?P<format>\.json)?$",
+        "about:about",
+        ("", ".json"),
+        INSTANCE,
+        "/-/ofsted/about{format}",
     ),
     Route("index", r"^/-/ofsted(?P<format>\.json)?$", "index:index", ("", ".json"), VIEW, "/-/ofsted{format}"),
     Route(
@@ -149,4 +160,19 @@ def examples(permission: str | None = None, method: str | None = "GET") -> list[
         for route in ROUTES
         if (permission is None or route.permission == permission) and (method is None or route.method == method)
         for path in route.examples()
+    ]
+
+
+def pages(formats: tuple[str, ...] = ("", ".json", ".csv"), permissions=(INSTANCE, VIEW)) -> list[tuple[str, str]]:
+    """(name, path) of each page an anonymous visitor may open, in `formats`: the example requests that
+    answer 200 with a page (no redirect, no PDF, no write), for the browser tests and the benchmarks."""
+    return [
+        (
+            f"{route.name}_{fmt.lstrip('.') or 'page'}",
+            route.example.format(format=fmt) + (f"?{route.query}" if route.query else ""),
+        )
+        for route in ROUTES
+        if route.permission in permissions and route.method == "GET" and route.status == 200 and route.content == "page"
+        for fmt in route.formats
+        if fmt in formats
     ]

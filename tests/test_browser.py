@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import CHROMIUM, NO_CHROMIUM, ROOT
 
+from datasette_ofsted.routes import pages
+
 SCREENSHOTS = ROOT / "tests" / "screenshots"
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
@@ -86,16 +88,12 @@ def test_vega_chart_draws(server, page):
     page.screenshot(path=str(SCREENSHOTS / "grades-chart.png"))
 
 
+# Every HTML page an anonymous visitor may open (the route registry's), and the widest of the bundled data.
 PAGES = [
-    "/-/ofsted",
-    "/-/ofsted/national",
-    "/-/ofsted/search?q=return+home+interviews",
-    "/-/ofsted/sutton",
+    *(path for _name, path in pages(formats=("",))),
     "/-/ofsted/manchester",
     "/-/ofsted/birmingham",
-    "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26",
     "/-/ofsted/compare/manchester-2017-10-09...manchester-2022-03-21",
-    "/-/ofsted/reviews",
 ]
 # The Manchester 2017 -> 2022 comparison was 11,034 px tall at 1366 px before the page was made compact.
 MANCHESTER_MAX_HEIGHT = 6500

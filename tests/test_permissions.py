@@ -9,21 +9,11 @@ import yaml
 from conftest import METADATA
 from datasette.app import Datasette
 
-# Every route and format the plugin serves, with a request that would answer 200 when allowed.
-ROUTES = [
-    "/-/ofsted",
-    "/-/ofsted.json",
-    "/-/ofsted/sutton",
-    "/-/ofsted/sutton.json",
-    "/-/ofsted/national",
-    "/-/ofsted/national.json",
-    "/-/ofsted/search.json?q=return+home+interviews",
-    "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26",
-    "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26.json",
-    "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26.csv",
-    "/-/ofsted/compare?from=sutton-2013-05-13&to=sutton-2018-06-26",
-    "/-/ofsted/search?q=return+home+interviews",
-]
+from datasette_ofsted.routes import VIEW, examples
+
+# Every route and format of the plugin that reads the Ofsted database, from the one registry, with a request
+# that answers 200 (or its redirect) when allowed.
+ROUTES = examples(VIEW)
 
 
 # The plugin's canned queries, in each format: Datasette guards them by the database (a canned query
