@@ -88,3 +88,9 @@ def test_any_other_path_is_404(downloads_server):
     # A file changed since it was ingested is not the document any more: 404, saying why.
     (reports / DOWNLOADS[0]).write_bytes(b"%PDF-1.4 something else")
     assert status_of(base + "/-/ofsted/document/birmingham-2018-12-03-report.pdf") == 404
+    # A file gone from where it was ingested (a published copy of the database, say) is not linked at all.
+    (reports / DOWNLOADS[1]).unlink()
+    with urllib.request.urlopen(base + PAIR, timeout=30) as response:
+        page = response.read().decode("utf-8")
+    assert "/-/ofsted/document/birmingham-2023-02-20-report.pdf" not in page
+    assert "/-/ofsted/document/birmingham-2018-12-03-report.pdf#page=" in page

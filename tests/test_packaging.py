@@ -192,3 +192,35 @@ def test_installed_from_the_package_it_ingests_and_serves_every_route(dist, kind
         status, body = get(base + "/-/ofsted/document/stockport-2017-06-12-report.pdf")
         assert body.startswith(b"%PDF")
         assert get(base + "/-/ofsted/document/nothing-2017-06-12-report.pdf")[0] == 404
+
+
+@needs_build
+def test_the_publishing_recipe_s_docker_context_installs_the_wheel(dist, tmp_path, bundled_db):
+    """What `datasette publish cloudrun ... --static wheels:wheels --install wheels/<wheel>` (README) hands to
+    Docker: no Docker daemon here, so the build context is made as Datasette makes it and read. That the
+    wheel installs and serves is the test above; the RUN and CMD lines here are the ones it follows."""
+    from datasette.utils import temporary_docker_directory
+
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    shutil.copy(dist["wheel"], wheels)
+    shutil.copy(bundled_db, tmp_path / "ofsted.db")
+    install = f"wheels/{dist['wheel'].name}"
+    os.chdir(tmp_path)
+    try:
+        with open(ROOT / "metadata.yml", encoding="utf-8") as metadata:
+            context = temporary_docker_directory(
+                ["ofsted.db"], "ofsted", metadata, None, None, None, None,
+                [("wheels", str(wheels))], [install, "datasette-vega"], False, None, None,
+            )  # fmt: skip
+            with context as folder:
+                dockerfile = (Path(folder) / "Dockerfile").read_text(encoding="utf-8")
+                assert (Path(folder) / install).is_file() and (Path(folder) / "ofsted.db").is_file()
+                published = json.loads((Path(folder) / "metadata.json").read_text(encoding="utf-8"))
+    finally:
+        os.chdir(ROOT)
+    run = next(line for line in dockerfile.splitlines() if line.startswith("RUN pip install"))
+    assert install in run.split() and "datasette-vega" in run.split()
+    assert dockerfile.index("COPY . /app") < dockerfile.index(run)  # the wheel is in the image before pip runs
+    assert "--static wheels:wheels" in dockerfile and "-i ofsted.db" in dockerfile
+    assert published["about_url"] == "/-/ofsted/about"

@@ -22,6 +22,7 @@ from .common import (
     ofsted_trail,
     with_links,
 )
+from .document import on_disk
 from .review import reviewed_comparisons
 
 
@@ -149,8 +150,9 @@ async def authority(datasette, request):
             f"No inspections of {found[0]['name']} are in this database. See /-/ofsted for the authorities that have some."
         )
     inspections = [await held_inspection(db, i) for i in ids]
+    served = await on_disk(db, [d for i in inspections for d in i["documents"]])
     for inspection in inspections:
-        inspection["documents"] = with_links(inspection["documents"], datasette)
+        inspection["documents"] = with_links(inspection["documents"], datasette, served)
     # The one definition of a comparison (stored at ingest, else computed) with the reviewers' calls
     # over the engine's: counts and threads read it, as the compare page does.
     consecutive = list(zip(ids, ids[1:]))

@@ -6,7 +6,7 @@ The plugin only reads: it works on a database served with `datasette -i`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from urllib.parse import quote, urlsplit
 
 from datasette.database import Database
@@ -130,13 +130,14 @@ def page_url(source_url: object, page: object) -> str | None:
     return f"{url.split('#', 1)[0]}#page={page}"
 
 
-def document_href(datasette, document: dict) -> str | None:
+def document_href(datasette, document: dict, on_disk: Collection[str] = ()) -> str | None:
     """Where a document opens: its Ofsted URL when the manifest gave one, else the PDF the plugin serves
-    (views/document.py: a downloads folder has no manifest); a text report has nowhere to open."""
+    (views/document.py: a downloads folder has no manifest) if its file is `on_disk` here (a published
+    copy of the database may not have it); a text report has nowhere to open."""
     url = http_url(document.get("source_url"))
     if url is not None:
         return url
-    if str(document.get("file_name") or "").lower().endswith(".pdf") and document.get("id"):
+    if document.get("id") in on_disk:
         return datasette.urls.path(f"/-/ofsted/document/{quote(document['id'], safe='')}.pdf")
     return None
 
@@ -148,9 +149,9 @@ def page_href(href: str | None, page: object) -> str | None:
     return f"{href.split('#', 1)[0]}#page={page}"
 
 
-def with_links(documents: list[dict], datasette) -> list[dict]:
+def with_links(documents: list[dict], datasette, on_disk: Collection[str] = ()) -> list[dict]:
     """Documents with `href`: where each opens (document_href)."""
-    return [{**d, "href": document_href(datasette, d)} for d in documents]
+    return [{**d, "href": document_href(datasette, d, on_disk)} for d in documents]
 
 
 async def _render(datasette, request, template: str, context: dict, trail: list[tuple[str, str]] | None = None):

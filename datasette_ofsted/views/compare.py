@@ -26,6 +26,7 @@ from .common import (
     page_href,
     with_links,
 )
+from .document import on_disk
 from .review import overlay_reviews, review_context
 
 
@@ -140,7 +141,9 @@ async def compare(datasette, request):
         )
 
     theme_names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
-    sources = {d["id"]: document_href(datasette, d) for i in (earlier, later) for d in i["documents"]}
+    documents = [d for i in (earlier, later) for d in i["documents"]]
+    served = await on_disk(db, documents)
+    sources = {d["id"]: document_href(datasette, d, served) for d in documents}
     said = await sentence_stances(db, rows)
     for row in rows:
         present(row, said)
@@ -161,7 +164,7 @@ async def compare(datasette, request):
     base = datasette.urls.path(f"/-/ofsted/compare/{earlier_id}...{later_id}")
     query = urlencode({k: v for k, v in (("status", status_filter), ("theme", theme_filter)) if v})
     for inspection in (earlier, later):
-        inspection["documents"] = with_links(inspection["documents"], datasette)
+        inspection["documents"] = with_links(inspection["documents"], datasette, served)
     timeline_url = datasette.urls.path(f"/-/ofsted/{earlier['authority_id']}")
     return await _render(
         datasette,

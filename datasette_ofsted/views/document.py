@@ -16,7 +16,7 @@ from pathlib import Path
 
 from datasette.utils.asgi import NotFound, Response
 
-from .common import _rows, ofsted_database
+from .common import _rows, http_url, ofsted_database
 
 # ofsted-ingest refuses a PDF over 100 MB (ingest.extract), so no recorded file is larger.
 MAX_BYTES = 100 * 1024 * 1024
@@ -27,6 +27,20 @@ def _candidates(source_path: str) -> list[Path]:
     taken from the folder the server runs in, as the README's commands run both from the project folder."""
     path = Path(source_path)
     return [path] if path.is_absolute() else [Path.cwd() / path]
+
+
+async def on_disk(db, documents: list[dict]) -> set[str]:
+    """The ids of the documents with no Ofsted URL whose PDF is still where ofsted-ingest read it: the ones
+    a served link would open (the checksum is checked when it is opened)."""
+    ids = [d["id"] for d in documents if not http_url(d.get("source_url")) and d.get("id")]
+    if not ids:
+        return set()
+    rows = await _rows(db, f"select id, source_path from documents where id in ({', '.join('?' * len(ids))})", ids)
+    return {
+        r["id"]
+        for r in rows
+        if r["source_path"] and any(p.suffix.lower() == ".pdf" and p.is_file() for p in _candidates(r["source_path"]))
+    }
 
 
 def read_recorded(source_path: str, sha256: str) -> bytes | None:
