@@ -3,8 +3,10 @@ refused listed again at the end with their reasons, and an exit code for each ou
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,6 +16,7 @@ import pytest
 from conftest import BUNDLED_FILES, REPORTS, ROOT, run_ingest
 
 from datasette_ofsted import __version__
+from ingest.cli import Reporter
 
 pytestmark = pytest.mark.without_datasette
 
@@ -118,3 +121,29 @@ def test_ctrl_c_exits_130_saying_how_far_it_got_and_a_rerun_finishes(tmp_path):
     assert rerun.returncode == 0, rerun.stderr
     ingested, skipped = (int(rerun.stdout.splitlines()[-1].split(", ")[i].split()[0]) for i in (0, 1))
     assert ingested + skipped == BUNDLED_FILES and skipped >= done
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_the_progress_bar_fits_80_columns_with_each_refusal_above_it(monkeypatch):
+    """A terminal of 80 columns, 490 reports with long names (the whole archive): every frame of the bar
+    is whole, and a refusal is a line of its own, not mixed into the bar."""
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setenv("COLUMNS", "80")
+    reporter = Reporter("bar")
+    reporter.start(490)
+    for i in range(489):
+        reporter.step(f"/home/qa/Downloads/ofsted/{i:03d}_children_s_services_inspection_report.pdf", "ingested", "x")
+        if i == 200:
+            reporter.step("/home/qa/Downloads/ofsted/saved.pdf", "failed", "not a PDF: it is a saved web page")
+    reporter.close()
+    frames = [re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", f) for f in re.split(r"[\r\n]", terminal.getvalue())]
+    bars = [f for f in frames if f.startswith("ingesting")]
+    assert bars and max(len(f.rstrip()) for f in frames) <= 80, max(frames, key=len)
+    assert any("490/490" in f for f in bars) and any("200/490" in f for f in bars)
+    assert "/home/qa/Downloads/ofsted/saved.pdf: not a PDF: it is a saved web page" in frames
+    assert reporter.counts == {"ingested": 489, "skipped": 0, "failed": 1}

@@ -1,9 +1,7 @@
 """The plugin is installed and answers, on each Datasette line it supports."""
 
 import importlib.metadata
-import io
 import re
-import sys
 
 import datasette
 import pytest
@@ -99,7 +97,7 @@ async def test_links_respect_base_url(bundled_db):
 
 def test_rich_is_not_a_dependency_of_the_server():
     """With rich importable, Datasette pretty-prints every exception with its locals: some 404s become
-    500s and each error response writes 14-28 KB of traceback. rich is the CLI's optional extra."""
+    500s and each error response writes 14-28 KB of traceback. ofsted-ingest's bar is click's (tests/test_cli.py)."""
     for requirement in map(Requirement, importlib.metadata.requires("datasette-ofsted")):
         if requirement.name == "rich":
             assert requirement.marker is not None and "extra" in str(requirement.marker), requirement
@@ -121,22 +119,3 @@ async def test_error_responses_stay_quiet(ds, capfd, path, status):
     assert response.status_code == status, (path, response.status_code)
     out, err = capfd.readouterr()
     assert "Traceback" not in out + err and len(out + err) < 500, (path, len(out), len(err))
-
-
-def test_ingest_progress_falls_back_to_plain_lines_without_rich(monkeypatch, capsys):
-    from ingest.cli import Reporter
-
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
-    monkeypatch.setitem(sys.modules, "rich", None)  # as if the `progress` extra were not installed
-    monkeypatch.setitem(sys.modules, "rich.console", None)
-    monkeypatch.setitem(sys.modules, "rich.progress", None)
-    terminal = Terminal()
-    monkeypatch.setattr(sys, "stderr", terminal)
-    reporter = Reporter(2)
-    assert reporter.progress is None
-    reporter.step("a.pdf", "bad file", error=True)
-    reporter.close()
-    assert "a.pdf: bad file" in terminal.getvalue()
