@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from pathlib import Path
 
 import yaml
@@ -76,12 +77,20 @@ def startup(datasette):
     run for anyone who may see the database, as a canned query from configuration does)."""
 
     async def inner():
-        from .reviews import ensure_reviews_schema
+        from .reviews import ensure_reviews_schema, verify_chain
         from .views.review import reviews_database
 
         rdb = reviews_database(datasette)
-        if rdb is not None and rdb.is_mutable and not await rdb.table_exists("reviews"):
+        if rdb is not None and rdb.is_mutable:
             await rdb.execute_write_fn(ensure_reviews_schema, block=True)
+        if rdb is not None and await rdb.table_exists("reviews"):
+            chain = await rdb.execute_fn(verify_chain)
+            if not chain["intact"]:
+                print(
+                    f"datasette-ofsted: the reviews in {rdb.name} are not as they were written: review "
+                    f"#{chain['broken_at']}: {chain['reason']} (the history pages say so too)",
+                    file=sys.stderr,
+                )
         if stores_queries(datasette):
             await add_queries()
 
@@ -183,14 +192,35 @@ def register_actions(datasette):
     return [Action(name="ofsted-review", abbr=None, description="Confirm or change the calls of an Ofsted comparison")]
 
 
+# Datasette 1.0a's write API: none of it may touch the reviews table, the root actor included (a
+# review is appended by the review page alone, chained to the one before it).
+REVIEWS_WRITE_ACTIONS = ("insert-row", "update-row", "delete-row", "upsert-row", "alter-table", "drop-table")
+
+
 @hookimpl
 def permission_resources_sql(datasette, actor, action):
-    """Datasette 1.0a (from 1.0a20): the `reviewers` setting answers `ofsted-review`; silent otherwise."""
-    if action != "ofsted-review" or not _named_reviewer(datasette, actor):
-        return None
+    """Datasette 1.0a (from 1.0a20): the `reviewers` setting answers `ofsted-review` (the root actor
+    included: `--root` allows everything else, but a review needs a named reviewer); the write API
+    is refused on the reviews table; silent otherwise."""
     from datasette.permissions import PermissionSQL
 
-    return PermissionSQL.allow(reason="named in the datasette-ofsted reviewers setting")
+    if action in REVIEWS_WRITE_ACTIONS:
+        from .views.review import reviews_database
+
+        rdb = reviews_database(datasette)
+        if rdb is None:
+            return None
+        return PermissionSQL(
+            sql="select :ofsted_reviews_db as parent, 'reviews' as child, 0 as allow, :ofsted_reviews_why as reason",
+            params={"ofsted_reviews_db": rdb.name, "ofsted_reviews_why": "reviews are append-only"},
+        )
+    if action != "ofsted-review":
+        return None
+    if _named_reviewer(datasette, actor):
+        return PermissionSQL.allow(reason="named in the datasette-ofsted reviewers setting")
+    if actor is not None and actor.get("id") == "root":
+        return PermissionSQL.deny(reason="the root actor reviews only when the reviewers setting names it")
+    return None
 
 
 @hookimpl
