@@ -24,6 +24,7 @@ import click
 
 from datasette_ofsted.classify import classify_findings
 
+from .errors import explain_open_error, explained, prepare_database_folder
 from .extract import Refused, extract, read_file, sha256_of, size_limit
 from .parse import ParsedReport, parse_pages
 from .reference import authorities, find_authority
@@ -385,6 +386,7 @@ class Reporter:
     "taxonomy, then compare again; reads no report.",
 )
 @click.option("--relink", is_flag=True, help="Compare every pair of consecutive inspections again.")
+@explained(lambda options: shown(options["db_path"]))
 def main(paths: tuple[str, ...], db_path: str, workers: int, reclassify: bool, relink: bool) -> None:
     """Ingest Ofsted children's services reports (.pdf, .txt, or folders of them) into SQLite.
 
@@ -403,7 +405,7 @@ def main(paths: tuple[str, ...], db_path: str, workers: int, reclassify: bool, r
     files, problems = collect(paths)
     listed, manifest_problems = manifest_for(files)
     problems += manifest_problems
-    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    prepare_database_folder(db_path)
     held = held_checksums(db_path)
     todo, skipped = [], 0
     for path in files:
@@ -506,7 +508,7 @@ def _open(db_path: str):
     except SchemaTooNew as error:
         raise click.UsageError(f"{shown(db_path)}: {error}") from None
     except sqlite3.DatabaseError as error:
-        raise click.UsageError(f"--db {shown(db_path)}: not a usable SQLite database ({error})") from None
+        raise explain_open_error(shown(db_path), error) from None
 
 
 def _bring_up_to_date(db, reclassify: bool, relink: bool) -> None:

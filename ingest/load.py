@@ -14,6 +14,7 @@ import sqlite_utils
 from datasette_ofsted.classify import classify_findings, taxonomy_version, themes
 from datasette_ofsted.text import slugify
 
+from .errors import is_disk_full
 from .reference import Authority, authorities
 
 # How long the end-of-ingest checkpoint waits for a reader (a server) to finish what it
@@ -51,7 +52,10 @@ def write_transaction(db: sqlite_utils.Database):
     try:
         yield db
     except BaseException:
-        db.conn.execute("ROLLBACK")
+        # SQLite has rolled back already after some errors (a full disk, SQLITE_FULL): a second
+        # ROLLBACK would fail and hide the error that says what happened.
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
         raise
     db.conn.execute("COMMIT")
 
@@ -496,7 +500,9 @@ def checkpoint(db: sqlite_utils.Database) -> bool:
     db.conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
     try:
         busy, _, _ = db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    except sqlite3.OperationalError:
+    except sqlite3.OperationalError as error:
+        if is_disk_full(error):  # not a reader's doing: the caller says what a full disk means
+            raise
         return False
     return busy == 0
 
@@ -560,7 +566,10 @@ def holds_file(db: sqlite_utils.Database, sha256: str) -> bool:
 
 
 def record_error(db: sqlite_utils.Database, path: str, reason: str) -> None:
+    """Say why a file was not loaded: one row per file and reason, its time moved on by a rerun that
+    finds the same (a file loaded since has its rows removed by write_document)."""
     with write_transaction(db):
+        db.execute("delete from ingest_errors where path = ? and reason = ?", [path, reason])
         db.table("ingest_errors").insert({"path": path, "reason": reason, "at": _now()})
 
 
