@@ -65,9 +65,29 @@ def canned_queries(datasette, database, actor):
             return None
         metadata = await database_metadata(datasette, database)
         attribution = {key: metadata[key] for key in ATTRIBUTION if metadata.get(key)}
-        return {name: {**attribution, **query} for name, query in canned_queries_definitions().items()}
+        missing = await _missing_schema(datasette, database)
+        return {
+            name: {**attribution, **query, "sql": _answerable(query["sql"], missing)}
+            for name, query in canned_queries_definitions().items()
+        }
 
     return queries
+
+
+async def _missing_schema(datasette, database: str) -> list[str]:
+    from .comparisons import missing_schema
+
+    return await datasette.databases[database].execute_fn(missing_schema)
+
+
+def _answerable(sql: str, missing: list[str]) -> str:
+    """A canned query's SQL, or, when it reads what a database built by an older release lacks, a query that
+    says so (and how to update it) instead of Datasette's "no such table"."""
+    if not any(re.search(rf"\b{re.escape(name)}\b", sql) for name in missing):
+        return sql
+    from .comparisons import OLDER_RELEASE
+
+    return "select '{}' as problem".format(OLDER_RELEASE.replace("'", "''"))
 
 
 @hookimpl
@@ -98,6 +118,7 @@ def startup(datasette):
         database = await ofsted_database_name(datasette)
         if database is None:
             return
+        missing = await _missing_schema(datasette, database)  # read once: restart after updating an older database
         for name, query in canned_queries_definitions().items():
             existing = await datasette.get_query(database, name)
             if existing is not None and existing.source != QUERY_SOURCE:
@@ -105,7 +126,7 @@ def startup(datasette):
             await datasette.add_query(
                 database,
                 name,
-                query["sql"],
+                _answerable(query["sql"], missing),
                 title=query.get("title"),
                 description=query.get("description"),
                 fragment=query.get("fragment"),

@@ -28,6 +28,7 @@ from .errors import explain_open_error, explained, prepare_database_folder
 from .extract import Refused, extract, read_file, sha256_of, size_limit
 from .parse import ParsedReport, parse_pages
 from .reference import authorities, find_authority
+from .versions import stale_documents, stale_documents_gone
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -386,27 +387,38 @@ class Reporter:
     "taxonomy, then compare again; reads no report.",
 )
 @click.option("--relink", is_flag=True, help="Compare every pair of consecutive inspections again.")
+@click.option(
+    "--reparse",
+    is_flag=True,
+    help="Read every held document again from its recorded file with this version's parser (documents read by "
+    "an older parser are read again at every ingest anyway, when their file is still there).",
+)
 @explained(lambda options: shown(options["db_path"]))
-def main(paths: tuple[str, ...], db_path: str, workers: int, reclassify: bool, relink: bool) -> None:
+def main(paths: tuple[str, ...], db_path: str, workers: int, reclassify: bool, relink: bool, reparse: bool) -> None:
     """Ingest Ofsted children's services reports (.pdf, .txt, or folders of them) into SQLite.
 
     With no PATHS, ingests the bundled reports in data/reports/ (unless --reclassify or --relink
     is given: then only the database is brought up to date). Every run also brings an existing
     database to this version's schema, taxonomy and comparison engine.
     """
-    if not paths and (reclassify or relink):
+    if not paths and (reclassify or relink) and not reparse:
         _bring_up_to_date(db_path, reclassify, relink)
         return
-    if not paths:
+    if not paths and not reparse:
         if not BUNDLED_REPORTS.is_dir():
             raise click.UsageError(f"no PATHS given and no bundled {BUNDLED_REPORTS}/ here")
         paths = (str(BUNDLED_REPORTS),)
     check_database_path(db_path)
     files, problems = collect(paths)
+    stale = stale_documents(db_path, everything=reparse)  # read by another parser: read again from their files
+    files += [path for path in stale.files if path not in files]
+    reread = set(stale.files)
+    if stale.gone:
+        click.echo(stale_documents_gone(stale.gone), err=True)
     listed, manifest_problems = manifest_for(files)
     problems += manifest_problems
     prepare_database_folder(db_path)
-    held = held_checksums(db_path)
+    held = held_checksums(db_path) - stale.checksums
     todo, skipped = [], 0
     for path in files:
         try:
@@ -449,7 +461,9 @@ def main(paths: tuple[str, ...], db_path: str, workers: int, reclassify: bool, r
                 reporter.step(outcome.path, outcome.error, error=True)
                 continue
             assert outcome.sha256 is not None  # a file that was read has its digest
-            if holds_file(db, outcome.sha256):  # a byte-identical copy earlier in this batch
+            if outcome.path in reread:  # read again on purpose (--reparse): once
+                reread.discard(outcome.path)
+            elif holds_file(db, outcome.sha256):  # a byte-identical copy earlier in this batch
                 skipped += 1
                 reporter.step(outcome.path, "already ingested")
                 continue

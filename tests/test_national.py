@@ -109,8 +109,9 @@ async def test_national_counts_equal_the_compare_pages(ds):
 
 
 @pytest.mark.asyncio
-async def test_out_of_date_stored_comparisons_are_compared_again_not_counted(bundled_copy):
-    """A stored comparison made by another engine is not read: the pair is compared as the compare page would."""
+async def test_out_of_date_stored_comparisons_are_compared_again_one_a_request(bundled_copy):
+    """A stored comparison made by another engine is served as stored, marked as being updated, while the pairs are
+    compared again, one a request (never the whole archive in one), as the compare page would compare them."""
     import sqlite3
 
     from conftest import make_datasette
@@ -124,7 +125,16 @@ async def test_out_of_date_stored_comparisons_are_compared_again_not_counted(bun
         conn.execute("delete from comparison_rows where status = 'recurring'")  # what an old engine might have said
     assert stale > 0
     ds = make_datasette(path)
-    after = (await ds.client.get("/-/ofsted/national.json")).json()["themes"]
+    page = (await ds.client.get("/-/ofsted/national")).text
+    assert f"Being updated: {stale - 1} comparisons" in page
+    waiting = []
+    for _ in range(stale):
+        data = (await ds.client.get("/-/ofsted/national.json")).json()
+        waiting.append(data["being_updated"]["pairs"] if data["being_updated"] else 0)
+        if not data["being_updated"]:
+            break
+    assert waiting == list(range(stale - 2, -1, -1)), "one pair compared again a request, until none is left"
+    after = data["themes"]
     assert [(t["id"], t["recurring_rows"]) for t in after] == [(t["id"], t["recurring_rows"]) for t in before]
 
 

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 from datasette.database import Database
 from datasette.utils.asgi import BadRequest, Forbidden, NotFound, Response
 
-from ..comparisons import comparison
+from ..comparisons import comparison, comparisons_within
 from ..permissions import ensure_can_view
 from ..reviews import (
     MAX_NOTE,
@@ -146,8 +146,27 @@ async def reviewed_comparisons(datasette, request, db: Database, pairs: list[tup
     made. Who made them, when and why is shown only to an actor who may see the reviews table of
     ofsted_reviews, as Datasette's own pages would show it.
     """
-    results = await db.execute_fn(lambda conn: [comparison(conn, earlier, later) for earlier, later in pairs])
+    results = await db.execute_fn(lambda conn: comparisons_within(conn, pairs))
     return await _overlay(datasette, request, pairs, results)
+
+
+def being_updated_notice(pairs: int) -> str:
+    """What a page says while some of its comparisons are being updated."""
+    return (
+        f"Being updated: {pairs} comparison{'s' if pairs != 1 else ''} stored by an older version (or not stored "
+        "yet) are shown as stored until they are compared again, one a request; run ofsted-ingest to update them all."
+    )
+
+
+async def reviewed_comparisons_ready(
+    datasette, request, db: Database, pairs: list[tuple[str, str]]
+) -> list[dict | None]:
+    """As `reviewed_comparisons`, but None for a pair that is neither current, in memory nor computed within
+    this request's budget (comparisons.comparisons_within): the caller serves what is stored its own way."""
+    results = await db.execute_fn(lambda conn: comparisons_within(conn, pairs, fallback=False))
+    ready = [(pair, result) for pair, result in zip(pairs, results) if result is not None]
+    overlaid = iter(await _overlay(datasette, request, [p for p, _ in ready], [r for _, r in ready]))
+    return [next(overlaid) if result is not None else None for result in results]
 
 
 async def _overlay(datasette, request, pairs: list[tuple[str, str]], results: list[dict]) -> list[dict]:
