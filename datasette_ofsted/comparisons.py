@@ -297,13 +297,11 @@ def _state(db, earlier_id: str, later_id: str) -> tuple:
 
 
 # While stored comparisons are missing or out of date (a reclassify under way, a new taxonomy, a plugin upgraded
-# against a database served immutable), how many pairs one request may compare live: comparing the whole archive
-# took 30 s and 300 MB a request. The rest are served as stored, marked as being updated.
-LIVE_PAIRS_PER_REQUEST = 1
-# One live comparison at a time in the process: a request that finds one under way serves what is stored
-# rather than queue behind it, so that under many clients no request waits on another's computation and
-# memory holds one computation's working set (on top of the bounded cache).
-_COMPUTING = threading.Lock()
+# against a database served immutable), no page that shows many pairs compares any of them: comparing the whole
+# archive took 30 s and 300 MB a request, and one long pair alone takes seconds. Those pages serve what is stored,
+# marked as being updated (ofsted-ingest brings it up to date); only the compare page computes, its own one pair,
+# and only when nothing is stored for it at all.
+LIVE_PAIRS_PER_REQUEST = 0
 BEING_UPDATED = "being_updated"
 
 
@@ -314,10 +312,10 @@ def _cache_key(db, earlier_id: str, later_id: str) -> tuple:
 def comparisons_within(db, pairs: list[tuple[str, str]], live: int = LIVE_PAIRS_PER_REQUEST, fallback: bool = True):
     """The comparison of each pair as `comparison` gives it, computing at most `live` of them now.
 
-    A pair that is neither stored by the running engine nor in memory is computed while the budget lasts
-    (and no other request is computing); past it, it is served from its stored comparison made by another
-    engine or taxonomy if its findings are all still held, else as an empty comparison, either one marked
-    `being_updated` (with `fallback` False, None instead: the caller reads what is stored its own way).
+    A pair that is neither stored by the running engine nor in memory is computed while the budget lasts;
+    past it, it is served from its stored comparison made by another engine or taxonomy if its findings are
+    all still held, else as an empty comparison, either one marked `being_updated` (with `fallback` False,
+    None instead: the caller reads what is stored its own way, as the national page does in one query).
     """
     out: list[dict | None] = []
     for earlier_id, later_id in pairs:
@@ -327,11 +325,8 @@ def comparisons_within(db, pairs: list[tuple[str, str]], live: int = LIVE_PAIRS_
             out.append(json.loads(cached))
             continue
         result = stored_comparison(db, earlier_id, later_id)
-        if result is None and live > 0 and _COMPUTING.acquire(blocking=False):
-            try:
-                result = compare_inspections(db, earlier_id, later_id)
-            finally:
-                _COMPUTING.release()
+        if result is None and live > 0:
+            result = compare_inspections(db, earlier_id, later_id)
             live -= 1
         if result is not None:
             _CACHE.put(key, json.dumps(result))
@@ -360,9 +355,10 @@ def out_of_date_comparison(db, earlier_id: str, later_id: str) -> dict | None:
 def comparison(db, earlier_id: str, later_id: str) -> dict:
     """The comparison of two inspections: `{counts, rows}` as the engine gives it.
 
-    The stored one for a consecutive pair (when current), otherwise computed now from the
-    findings; either way kept in memory for the next request while the data stays the same.
-    `db` is a sqlite3 connection or anything with its execute.
+    The stored one for a consecutive pair when current; one stored by another engine or taxonomy while
+    ofsted-ingest has not updated it, marked `being_updated`; otherwise (never stored, or its findings
+    changed) computed now from the findings. Either way kept in memory for the next request while the
+    data stays the same. `db` is a sqlite3 connection or anything with its execute.
     """
     key = _cache_key(db, earlier_id, later_id)
     cached = _CACHE.get(key)
@@ -370,7 +366,8 @@ def comparison(db, earlier_id: str, later_id: str) -> dict:
         return json.loads(cached)
     result = stored_comparison(db, earlier_id, later_id)
     if result is None:
-        result = compare_inspections(db, earlier_id, later_id)
+        stale = out_of_date_comparison(db, earlier_id, later_id)
+        result = {**stale, BEING_UPDATED: True} if stale is not None else compare_inspections(db, earlier_id, later_id)
     _CACHE.put(key, json.dumps(result))
     return result
 

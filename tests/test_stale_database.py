@@ -70,22 +70,36 @@ def counting(monkeypatch) -> list[tuple[str, str]]:
     return calls
 
 
+def never_compared(monkeypatch) -> None:
+    """Fail the test if the engine compares a pair live."""
+
+    def never(*_args):
+        raise AssertionError("a page of many pairs compared a pair live")
+
+    monkeypatch.setattr(comparisons, "compare_inspections", never)
+
+
 @pytest.mark.asyncio
-async def test_no_request_compares_more_than_one_pair_on_an_unmigrated_database(unmigrated, monkeypatch):
-    calls = counting(monkeypatch)
+async def test_pages_of_many_pairs_compare_none_on_an_unmigrated_database(unmigrated, monkeypatch):
     ds = make_datasette(unmigrated)
     await ds.invoke_startup()
-    first = await ds.client.get("/-/ofsted/national.json")
-    assert first.status_code == 200 and len(calls) == 1
-    notice = first.json()["being_updated"]
-    assert notice["pairs"] > 1 and "Being updated" in notice["message"]
-    assert "Being updated" in (await ds.client.get("/-/ofsted/national")).text and len(calls) == 2
-    # A timeline of several pairs: one compared, the others shown as being updated.
-    before = len(calls)
+    never_compared(monkeypatch)
+    national = await ds.client.get("/-/ofsted/national.json")
+    assert national.status_code == 200
+    notice = national.json()["being_updated"]
+    assert notice["pairs"] > 1 and "ofsted-ingest" in notice["message"]
+    assert "Being updated" in (await ds.client.get("/-/ofsted/national")).text
     timeline = (await ds.client.get("/-/ofsted/manchester.json")).json()
-    assert len(calls) - before <= 1 and len(timeline["pairs"]) > 2
-    assert any(p["being_updated"] for p in timeline["pairs"])
+    assert len(timeline["pairs"]) > 2 and all(p["being_updated"] for p in timeline["pairs"])
     assert "being updated" in (await ds.client.get("/-/ofsted/manchester")).text
+
+
+@pytest.mark.asyncio
+async def test_the_compare_page_computes_its_one_pair_when_nothing_is_stored(unmigrated, monkeypatch):
+    calls = counting(monkeypatch)
+    ds = make_datasette(unmigrated)
+    data = (await ds.client.get("/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26.json")).json()
+    assert calls == [("sutton-2013-05-13", "sutton-2018-06-26")] and data["rows"] and data["being_updated"] is None
 
 
 @pytest.mark.asyncio
@@ -93,14 +107,11 @@ async def test_out_of_date_stored_comparisons_are_served_as_stored_while_being_u
     path = bundled_copy()
     with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("update comparisons set engine_version = 'an-older-engine'")
-    calls = counting(monkeypatch)
+    never_compared(monkeypatch)
     ds = make_datasette(path)
     data = (await ds.client.get("/-/ofsted/manchester.json")).json()
-    assert len(calls) == 1
-    stale = [p for p in data["pairs"] if p["being_updated"]]
-    assert stale and all(sum(p["counts"].values()) > 0 for p in stale), "served as stored, not empty"
-    # Each request compares one more pair, until the timeline is current.
-    for _ in range(len(data["pairs"])):
-        data = (await ds.client.get("/-/ofsted/manchester.json")).json()
-    assert not any(p["being_updated"] for p in data["pairs"])
-    assert len(calls) == len(data["pairs"])
+    assert data["pairs"] and all(p["being_updated"] and sum(p["counts"].values()) > 0 for p in data["pairs"])
+    pair = "/-/ofsted/compare/{from}...{to}".format(**data["pairs"][0])
+    compared = (await ds.client.get(pair + ".json")).json()
+    assert compared["rows"] and "Being updated" in compared["being_updated"]
+    assert "Being updated" in (await ds.client.get(pair)).text

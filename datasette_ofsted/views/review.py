@@ -152,9 +152,10 @@ async def reviewed_comparisons(datasette, request, db: Database, pairs: list[tup
 
 def being_updated_notice(pairs: int) -> str:
     """What a page says while some of its comparisons are being updated."""
+    which, it = ("this comparison was", "it") if pairs == 1 else (f"{pairs} comparisons were", "them")
     return (
-        f"Being updated: {pairs} comparison{'s' if pairs != 1 else ''} stored by an older version (or not stored "
-        "yet) are shown as stored until they are compared again, one a request; run ofsted-ingest to update them all."
+        f"Being updated: {which} stored by an older version of the engine or taxonomy (or not stored yet), "
+        f"and shown as stored until ofsted-ingest compares {it} again (it does at its next run)."
     )
 
 
