@@ -153,6 +153,24 @@ def register_routes():
 
 
 @hookimpl
+def extra_template_vars(template, datasette):
+    """Every page of the plugin says so when the database was built by an older release (`ofsted_older_release`):
+    what it shows is what that release stored, and ofsted-ingest brings it up to date."""
+    if not template.startswith("ofsted_"):
+        return None
+
+    async def inner():
+        from .comparisons import OLDER_RELEASE
+
+        database = await ofsted_database_name(datasette)
+        if database is None or not await _missing_schema(datasette, database):
+            return {}
+        return {"ofsted_older_release": OLDER_RELEASE}
+
+    return inner
+
+
+@hookimpl
 def menu_links(datasette):
     return [{"href": datasette.urls.path("/-/ofsted"), "label": "Ofsted inspections"}]
 

@@ -52,9 +52,10 @@ async def test_canned_queries_on_an_unmigrated_database_say_to_run_ofsted_ingest
 
 
 @pytest.mark.asyncio
-async def test_canned_queries_on_a_current_database_are_the_real_ones(ds):
+async def test_canned_queries_and_pages_on_a_current_database_are_the_real_ones(ds):
     response = await ds.client.get("/ofsted/status_counts.json?authority=sutton&_shape=array")
     assert response.status_code == 200 and OLDER_RELEASE not in response.text and response.json()
+    assert "run ofsted-ingest to update it" not in (await ds.client.get("/-/ofsted")).text
 
 
 def counting(monkeypatch) -> list[tuple[str, str]]:
@@ -92,6 +93,9 @@ async def test_pages_of_many_pairs_compare_none_on_an_unmigrated_database(unmigr
     timeline = (await ds.client.get("/-/ofsted/manchester.json")).json()
     assert len(timeline["pairs"]) > 2 and all(p["being_updated"] for p in timeline["pairs"])
     assert "being updated" in (await ds.client.get("/-/ofsted/manchester")).text
+    # Every page of the plugin says what to do.
+    for page in ("/-/ofsted", "/-/ofsted/manchester", "/-/ofsted/national", "/-/ofsted/search?q=plan"):
+        assert "run ofsted-ingest to update it" in (await ds.client.get(page)).text, page
 
 
 @pytest.mark.asyncio
