@@ -96,7 +96,12 @@ def snapshot(db: Path) -> dict[str, list]:
 
 
 def problems(db: Path) -> list[str]:
+    """What is wrong with the file: its integrity, orphans, half-written documents (nothing, before its tables exist)."""
+    if not db.exists():
+        return []
     with closing(sqlite3.connect(db)) as conn:
+        if not conn.execute("select 1 from sqlite_master where name = 'findings'").fetchone():
+            return [] if conn.execute("pragma integrity_check").fetchone()[0] == "ok" else ["integrity_check failed"]
         found = [] if conn.execute("pragma integrity_check").fetchone()[0] == "ok" else ["integrity_check failed"]
         found += [f"{n} {what}" for what, sql in ORPHANS.items() if (n := conn.execute(sql).fetchone()[0])]
     return found
