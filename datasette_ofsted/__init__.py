@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -70,9 +71,29 @@ def canned_queries(datasette, database, actor):
             return None
         metadata = await database_metadata(datasette, database)
         attribution = {key: metadata[key] for key in ATTRIBUTION if metadata.get(key)}
-        return {name: {**attribution, **query} for name, query in canned_queries_definitions().items()}
+        missing = await _missing_schema(datasette, database)
+        return {
+            name: {**attribution, **query, "sql": _answerable(query["sql"], missing)}
+            for name, query in canned_queries_definitions().items()
+        }
 
     return queries
+
+
+async def _missing_schema(datasette, database: str) -> list[str]:
+    from .comparisons import missing_schema
+
+    return await datasette.databases[database].execute_fn(missing_schema)
+
+
+def _answerable(sql: str, missing: list[str]) -> str:
+    """A canned query's SQL, or, when it reads what a database built by an older release lacks, a query that
+    says so (and how to update it) instead of Datasette's "no such table"."""
+    if not any(re.search(rf"\b{re.escape(name)}\b", sql) for name in missing):
+        return sql
+    from .comparisons import OLDER_RELEASE
+
+    return "select '{}' as problem".format(OLDER_RELEASE.replace("'", "''"))
 
 
 @hookimpl
@@ -82,12 +103,20 @@ def startup(datasette):
     run for anyone who may see the database, as a canned query from configuration does)."""
 
     async def inner():
-        from .reviews import ensure_reviews_schema
+        from .reviews import ensure_reviews_schema, verify_chain
         from .views.review import reviews_database
 
         rdb = reviews_database(datasette)
-        if rdb is not None and rdb.is_mutable and not await rdb.table_exists("reviews"):
+        if rdb is not None and rdb.is_mutable:
             await rdb.execute_write_fn(ensure_reviews_schema, block=True)
+        if rdb is not None and await rdb.table_exists("reviews"):
+            chain = await rdb.execute_fn(verify_chain)
+            if not chain["intact"]:
+                print(
+                    f"datasette-ofsted: the reviews in {rdb.name} are not as they were written: review "
+                    f"#{chain['broken_at']}: {chain['reason']} (the history pages say so too)",
+                    file=sys.stderr,
+                )
         if stores_queries(datasette):
             await add_queries()
 
@@ -95,6 +124,7 @@ def startup(datasette):
         database = await ofsted_database_name(datasette)
         if database is None:
             return
+        missing = await _missing_schema(datasette, database)  # read once: restart after updating an older database
         for name, query in canned_queries_definitions().items():
             existing = await datasette.get_query(database, name)
             if existing is not None and existing.source != QUERY_SOURCE:
@@ -102,7 +132,7 @@ def startup(datasette):
             await datasette.add_query(
                 database,
                 name,
-                query["sql"],
+                _answerable(query["sql"], missing),
                 title=query.get("title"),
                 description=query.get("description"),
                 fragment=query.get("fragment"),
@@ -119,6 +149,24 @@ def register_routes():
     from .routes import served
 
     return served()
+
+
+@hookimpl
+def extra_template_vars(template, datasette):
+    """Every page of the plugin says so when the database was built by an older release (`ofsted_older_release`):
+    what it shows is what that release stored, and ofsted-ingest brings it up to date."""
+    if not template.startswith("ofsted_"):
+        return None
+
+    async def inner():
+        from .comparisons import OLDER_RELEASE
+
+        database = await ofsted_database_name(datasette)
+        if database is None or not await _missing_schema(datasette, database):
+            return {}
+        return {"ofsted_older_release": OLDER_RELEASE}
+
+    return inner
 
 
 @hookimpl
@@ -241,17 +289,36 @@ def register_actions(datasette):
     return [Action(name="ofsted-review", abbr=None, description="Confirm or change the calls of an Ofsted comparison")]
 
 
+# Datasette 1.0a's write API: none of it may touch the reviews table, the root actor included (a
+# review is appended by the review page alone, chained to the one before it).
+REVIEWS_WRITE_ACTIONS = ("insert-row", "update-row", "delete-row", "upsert-row", "alter-table", "drop-table")
+
+
 @hookimpl
 def permission_resources_sql(datasette, actor, action):
-    """Datasette 1.0a (from 1.0a20): the `reviewers` setting answers `ofsted-review`; a deny on the
-    reviews database for every read by an actor who may not read reviews (a database's rule is more
-    specific than the defaults' instance-wide allow, the root user's included); silent otherwise."""
+    """Datasette 1.0a (from 1.0a20): the `reviewers` setting answers `ofsted-review` (the root actor
+    included: `--root` allows everything else, but a review needs a named reviewer); the write API is
+    refused on the reviews table; a deny on the reviews database for every read by an actor who may not
+    read reviews (a database's rule is more specific than the defaults' instance-wide allow, the root
+    user's included); silent otherwise."""
     from datasette.permissions import PermissionSQL
 
-    if action == "ofsted-review":
-        if not _named_reviewer(datasette, actor):
+    if action in REVIEWS_WRITE_ACTIONS:
+        from .views.review import reviews_database
+
+        rdb = reviews_database(datasette)
+        if rdb is None:
             return None
-        return PermissionSQL.allow(reason="named in the datasette-ofsted reviewers setting")
+        return PermissionSQL(
+            sql="select :ofsted_reviews_db as parent, 'reviews' as child, 0 as allow, :ofsted_reviews_why as reason",
+            params={"ofsted_reviews_db": rdb.name, "ofsted_reviews_why": "reviews are append-only"},
+        )
+    if action == "ofsted-review":
+        if _named_reviewer(datasette, actor):
+            return PermissionSQL.allow(reason="named in the datasette-ofsted reviewers setting")
+        if actor is not None and actor.get("id") == "root":
+            return PermissionSQL.deny(reason="the root actor reviews only when the reviewers setting names it")
+        return None
     private = _private_databases(datasette)
     if action not in READ_ACTIONS or not private or _reads_reviews(datasette, actor):
         return None

@@ -178,6 +178,28 @@ def records(
     return comparison, rows, links
 
 
+# What a database built by today's ofsted-ingest holds that one built by an older release may not: the stored
+# comparisons (schema step 2). A canned query that reads any of them says what to do instead of an SQL error.
+CURRENT_SCHEMA: dict[str, tuple[str, ...]] = {
+    "comparisons": ("engine_version", "taxonomy_version", "result"),
+    "comparison_rows": ("comparison_id", "status"),
+    "issue_links": ("comparison_row_id",),
+}
+OLDER_RELEASE = "This database was built by an older release of datasette-ofsted: run ofsted-ingest to update it."
+
+
+def missing_schema(db) -> list[str]:
+    """The tables and columns of CURRENT_SCHEMA a database lacks (none when ofsted-ingest has brought it up to date)."""
+    missing: list[str] = []
+    for table, columns in CURRENT_SCHEMA.items():
+        held = {r[1] for r in db.execute(f"pragma table_info([{table}])").fetchall()}
+        if not held:
+            missing.append(table)
+        else:
+            missing += [column for column in columns if column not in held]
+    return missing
+
+
 def _tables(db) -> set[str]:
     return {r[0] for r in db.execute("select name from sqlite_master where type in ('table', 'view')").fetchall()}
 
@@ -192,7 +214,11 @@ def stored_comparison(db, earlier_id: str, later_id: str) -> dict | None:
     ).fetchone()
     if found is None or (found[0], found[1]) != (engine_version(), taxonomy_version()):
         return None
-    result = json.loads(found[2])
+    return _with_findings(db, earlier_id, later_id, json.loads(found[2]))
+
+
+def _with_findings(db, earlier_id: str, later_id: str, result: dict) -> dict | None:
+    """A stored result with each finding's columns read back from `findings`; None if one is no longer held."""
     findings = findings_by_id(db, (earlier_id, later_id))
     try:
         rows = [
@@ -270,20 +296,78 @@ def _state(db, earlier_id: str, later_id: str) -> tuple:
     return (files, documents, classified and tuple(classified), stored and tuple(stored))
 
 
+# While stored comparisons are missing or out of date (a reclassify under way, a new taxonomy, a plugin upgraded
+# against a database served immutable), no page that shows many pairs compares any of them: comparing the whole
+# archive took 30 s and 300 MB a request, and one long pair alone takes seconds. Those pages serve what is stored,
+# marked as being updated (ofsted-ingest brings it up to date); only the compare page computes, its own one pair,
+# and only when nothing is stored for it at all.
+LIVE_PAIRS_PER_REQUEST = 0
+BEING_UPDATED = "being_updated"
+
+
+def _cache_key(db, earlier_id: str, later_id: str) -> tuple:
+    return (earlier_id, later_id, _state(db, earlier_id, later_id), engine_version(), taxonomy_version())
+
+
+def comparisons_within(db, pairs: list[tuple[str, str]], live: int = LIVE_PAIRS_PER_REQUEST, fallback: bool = True):
+    """The comparison of each pair as `comparison` gives it, computing at most `live` of them now.
+
+    A pair that is neither stored by the running engine nor in memory is computed while the budget lasts;
+    past it, it is served from its stored comparison made by another engine or taxonomy if its findings are
+    all still held, else as an empty comparison, either one marked `being_updated` (with `fallback` False,
+    None instead: the caller reads what is stored its own way, as the national page does in one query).
+    """
+    out: list[dict | None] = []
+    for earlier_id, later_id in pairs:
+        key = _cache_key(db, earlier_id, later_id)
+        cached = _CACHE.get(key)
+        if cached is not None:
+            out.append(json.loads(cached))
+            continue
+        result = stored_comparison(db, earlier_id, later_id)
+        if result is None and live > 0:
+            result = compare_inspections(db, earlier_id, later_id)
+            live -= 1
+        if result is not None:
+            _CACHE.put(key, json.dumps(result))
+            out.append(result)
+        elif fallback:
+            out.append(
+                {**(out_of_date_comparison(db, earlier_id, later_id) or empty_comparison()), BEING_UPDATED: True}
+            )
+        else:
+            out.append(None)
+    return out
+
+
+def empty_comparison() -> dict:
+    return {"counts": {status: 0 for status in STATUSES}, "rows": []}
+
+
+def out_of_date_comparison(db, earlier_id: str, later_id: str) -> dict | None:
+    """The stored comparison of a pair whatever engine and taxonomy made it, if every finding it names is held."""
+    if "comparisons" not in _tables(db):
+        return None
+    found = db.execute("select result from comparisons where id = ?", [comparison_id(earlier_id, later_id)]).fetchone()
+    return _with_findings(db, earlier_id, later_id, json.loads(found[0])) if found else None
+
+
 def comparison(db, earlier_id: str, later_id: str) -> dict:
     """The comparison of two inspections: `{counts, rows}` as the engine gives it.
 
-    The stored one for a consecutive pair (when current), otherwise computed now from the
-    findings; either way kept in memory for the next request while the data stays the same.
-    `db` is a sqlite3 connection or anything with its execute.
+    The stored one for a consecutive pair when current; one stored by another engine or taxonomy while
+    ofsted-ingest has not updated it, marked `being_updated`; otherwise (never stored, or its findings
+    changed) computed now from the findings. Either way kept in memory for the next request while the
+    data stays the same. `db` is a sqlite3 connection or anything with its execute.
     """
-    key = (earlier_id, later_id, _state(db, earlier_id, later_id), engine_version(), taxonomy_version())
+    key = _cache_key(db, earlier_id, later_id)
     cached = _CACHE.get(key)
     if cached is not None:
         return json.loads(cached)
     result = stored_comparison(db, earlier_id, later_id)
     if result is None:
-        result = compare_inspections(db, earlier_id, later_id)
+        stale = out_of_date_comparison(db, earlier_id, later_id)
+        result = {**stale, BEING_UPDATED: True} if stale is not None else compare_inspections(db, earlier_id, later_id)
     _CACHE.put(key, json.dumps(result))
     return result
 

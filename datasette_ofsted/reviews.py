@@ -21,6 +21,7 @@ import json
 import sqlite3
 import threading
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -58,13 +59,18 @@ create table if not exists reviews (
     evidence text,
     note text not null default '',
     actor_id text not null,
-    at text not null
+    at text not null,
+    prev_hash text,
+    hash text
 );
 create index if not exists reviews_pair on reviews (from_inspection_id, to_inspection_id, item_key);
 create index if not exists reviews_authority on reviews (authority_id);
 create trigger if not exists reviews_no_update before update on reviews
 begin select raise(abort, 'reviews are append-only: record a new review instead'); end;
 create trigger if not exists reviews_no_delete before delete on reviews
+begin select raise(abort, 'reviews are append-only: record a new review instead'); end;
+create trigger if not exists reviews_no_replace before insert on reviews
+when new.id is not null and exists (select 1 from reviews where id = new.id)
 begin select raise(abort, 'reviews are append-only: record a new review instead'); end;
 create view if not exists current_reviews as
     select * from reviews r where r.id = (
@@ -89,7 +95,16 @@ COLUMNS = (
     "note",
     "actor_id",
     "at",
+    "prev_hash",
+    "hash",
 )
+# What a review's hash covers: every column but the hash itself, its id and the previous row's hash
+# included, so that a row changed, moved, removed or slipped in breaks the chain from there on.
+HASHED = COLUMNS[:-1]
+# The hash the first review is chained to.
+CHAIN_START = "0" * 64
+# The guard before the hash chain: a database made before it is migrated (`ensure_reviews_schema`).
+APPEND_ONLY_TRIGGERS = ("reviews_no_update", "reviews_no_delete")
 
 
 def reviews_path_beside(db_path: str | Path) -> Path:
@@ -98,21 +113,73 @@ def reviews_path_beside(db_path: str | Path) -> Path:
 
 
 def ensure_reviews_schema(conn: sqlite3.Connection) -> None:
-    """Create the reviews table, its indexes, its append-only guards and the current_reviews view."""
+    """Create the reviews table, its indexes, its append-only guards and the current_reviews view; give a
+    table made before the hash chain its two columns and chain its rows (in one transaction)."""
+    columns = [r[1] for r in conn.execute("pragma table_info(reviews)").fetchall()]
+    if columns and "hash" not in columns:
+        _chain_old_reviews(conn)
     conn.executescript(SCHEMA)
 
 
+def _chain_old_reviews(conn: sqlite3.Connection) -> None:
+    """The one time rows are written to: a reviews table made before the chain gains prev_hash and hash,
+    each row chained in id order, with the update guard lifted inside the same transaction."""
+    conn.execute("begin immediate")
+    try:
+        conn.execute("alter table reviews add column prev_hash text")
+        conn.execute("alter table reviews add column hash text")
+        conn.execute("drop trigger if exists reviews_no_update")
+        previous = CHAIN_START
+        for row in as_rows(conn.execute("select * from reviews order by id")):
+            row["prev_hash"] = previous
+            previous = review_hash(row)
+            conn.execute(
+                "update reviews set prev_hash = ?, hash = ? where id = ?", [row["prev_hash"], previous, row["id"]]
+            )
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+
+
 def create_reviews_database(db_path: str | Path) -> Path:
-    """Create ofsted_reviews.db beside ofsted.db when it is missing (a held one is left as it is)."""
+    """Create ofsted_reviews.db beside ofsted.db when it is missing; bring a held one to this schema."""
     path = reviews_path_beside(db_path)
-    if not path.exists():
-        conn = sqlite3.connect(path)
-        try:
-            ensure_reviews_schema(conn)
-            conn.commit()
-        finally:
-            conn.close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        ensure_reviews_schema(conn)
+    finally:
+        conn.close()
     return path
+
+
+def review_hash(review: dict) -> str:
+    """The hash that chains a review to the one before it (its `prev_hash` is part of what is hashed)."""
+    payload = json.dumps([review.get(c) for c in HASHED], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def verify_chain(conn: sqlite3.Connection) -> dict:
+    """Whether the reviews are as they were written: each row's hash is that of its content and the
+    row before it. Says how many rows are chained and the first that is not (changed, slipped in or
+    after a removed one), with why."""
+    previous, count = CHAIN_START, 0
+    try:
+        cursor = conn.execute("select * from reviews order by id")
+    except sqlite3.OperationalError:
+        return {"intact": True, "reviews": 0, "broken_at": None, "reason": None}
+    names = [c[0] for c in cursor.description]
+    for values in cursor:
+        row = dict(zip(names, values))
+        reason = None
+        if row.get("prev_hash") != previous:
+            reason = "it does not follow the review before it (one was removed, changed or slipped in)"
+        elif row.get("hash") != review_hash(row):
+            reason = "its content was changed after it was written"
+        if reason:
+            return {"intact": False, "reviews": count, "broken_at": row["id"], "reason": reason}
+        previous, count = row["hash"], count + 1
+    return {"intact": True, "reviews": count, "broken_at": None, "reason": None}
 
 
 def improvement_key(finding: dict) -> str:
@@ -273,6 +340,20 @@ def find_improvement(result: dict, finding_id: str) -> tuple[dict, str, dict] | 
     return None
 
 
+def find_improvement_by_key(result: dict, item_key: str) -> tuple[dict, str, dict] | None:
+    """The row, side and finding of the improvement a review key names in a comparison, or None."""
+    for row in result["rows"]:
+        for side, finding in improvements(row):
+            if improvement_key(finding) == item_key:
+                return row, side, finding
+    return None
+
+
+def improvement_keys(result: dict) -> set[str]:
+    """The review keys of every improvement of a comparison: a review whose key is not among them is orphaned."""
+    return {improvement_key(finding) for row in result["rows"] for _side, finding in improvements(row)}
+
+
 def evidence_of(row: dict, side: str) -> list[str]:
     """The texts of the other side of a row that show its call, as the gold format quotes them."""
     other = row["to" if side == "from" else "from"]
@@ -285,6 +366,14 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+# Characters a note may hold beyond printable text: line breaks and tabs, as a textarea sends them.
+NOTE_WHITESPACE = "\n\r\t"
+# The first characters with which a spreadsheet reads a cell as a formula (OWASP's CSV injection list):
+# Datasette's own CSV of the reviews table gives notes as stored, so such a note is stored after a
+# quote mark, which a spreadsheet shows as text and hides.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def validate(status: object, note: object) -> tuple[str, str]:
     """The status and note of a review, or ValueError saying what is wrong."""
     if not isinstance(status, str) or status not in STATUSES:
@@ -293,10 +382,48 @@ def validate(status: object, note: object) -> tuple[str, str]:
         note = ""
     if not isinstance(note, str):
         raise ValueError("note must be text")
-    note = note.strip()
+    note = clean_note(note)
     if len(note) > MAX_NOTE:
         raise ValueError(f"a note is at most {MAX_NOTE} characters")
     return status, note
+
+
+def clean_note(note: str) -> str:
+    """A note as it may be stored, or ValueError: text a person can read, the same to everyone who shows it.
+
+    Refused: a lone surrogate (not text: half of a character), control characters (NUL, escape
+    sequences that rewrite a terminal) and the bidirectional controls that make a note read
+    otherwise than it is stored (U+202E). A note a spreadsheet would run as a formula is kept as text.
+    """
+    try:
+        note.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValueError(
+            f"a note must be text: it holds half of a character (U+{ord(note[error.start]):04X}) at {error.start}"
+        ) from None
+    for position, char in enumerate(note):
+        category = unicodedata.category(char)
+        if (category == "Cc" and char not in NOTE_WHITESPACE) or category == "Cf" and _bidirectional(char):
+            raise ValueError(
+                f"a note may not hold the control character U+{ord(char):04X} ({unicodedata.name(char, 'control')}) "
+                f"at {position}: write it as plain text"
+            )
+    note = note.strip()
+    if note.startswith(FORMULA_STARTS):
+        note = "'" + note
+    return note
+
+
+def _bidirectional(char: str) -> bool:
+    """The explicit direction marks, embeddings, overrides and isolates (U+200E-F, U+202A-E, U+2066-9, U+061C)."""
+    return unicodedata.bidirectional(char) in ("LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI") or (
+        char in "\u200e\u200f\u061c"
+    )
+
+
+def status_fits_side(status: str, side: str) -> bool:
+    """Whether a status can apply to an improvement of that side of a pair (SIDE_STATUSES)."""
+    return status in SIDE_STATUSES[side]
 
 
 def review_row(
@@ -331,15 +458,28 @@ def review_row(
 
 
 def insert_review(conn: sqlite3.Connection, review: dict) -> dict:
-    """Append a review (bound parameters only) and return it as stored."""
-    columns = [c for c in COLUMNS if c != "id"]
-    cursor = conn.execute(
-        f"insert into reviews ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})",
-        [review[c] for c in columns],
-    )
-    conn.commit()
+    """Append a review (bound parameters only), chained to the one before it, and return it as stored.
+
+    The id and the previous hash are read inside the write lock (BEGIN IMMEDIATE), so two writers
+    queue and the chain stays a line.
+    """
+    conn.commit()  # nothing of the caller's is pending: the transaction below is this review's alone
+    conn.execute("begin immediate")
+    try:
+        last = conn.execute("select id, hash from reviews order by id desc limit 1").fetchone()
+        # After a row with no hash (written around this code), verify_chain reports that row.
+        stored = {**review, "id": (last[0] + 1) if last else 1, "prev_hash": (last[1] if last else None) or CHAIN_START}
+        stored["hash"] = review_hash(stored)
+        conn.execute(
+            f"insert into reviews ({', '.join(COLUMNS)}) values ({', '.join('?' for _ in COLUMNS)})",
+            [stored[c] for c in COLUMNS],
+        )
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
     reviews_written()
-    return {**review, "id": cursor.lastrowid}
+    return stored
 
 
 def as_rows(cursor: sqlite3.Cursor) -> list[dict]:

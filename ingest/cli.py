@@ -25,9 +25,11 @@ import click
 
 from datasette_ofsted.classify import classify_findings
 
+from .errors import explain_open_error, explained, prepare_database_folder
 from .extract import Refused, extract, read_file, sha256_of, size_limit
 from .parse import ParsedReport, parse_pages
 from .reference import authorities, find_authority
+from .versions import stale_documents, stale_documents_gone
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -455,8 +457,22 @@ class Reporter:
     is_flag=True,
     help="One JSON object a file on stdout (path, status: ingested/skipped/failed, reason or message).",
 )
+@click.option(
+    "--reparse",
+    is_flag=True,
+    help="Read every held document again from its recorded file with this version's parser (documents read by "
+    "an older parser are read again at every ingest anyway, when their file is still there).",
+)
+@explained(lambda options: shown(options["db_path"]))
 def main(
-    paths: tuple[str, ...], db_path: str, workers: int, reclassify: bool, relink: bool, quiet: bool, as_json: bool
+    paths: tuple[str, ...],
+    db_path: str,
+    workers: int,
+    reclassify: bool,
+    relink: bool,
+    quiet: bool,
+    as_json: bool,
+    reparse: bool,
 ) -> None:
     """Ingest Ofsted children's services reports (.pdf, .txt, or folders of them) into SQLite.
 
@@ -469,10 +485,10 @@ def main(
     """
     if quiet and as_json:
         raise click.UsageError("--quiet and --json cannot be used together")
-    if not paths and (reclassify or relink):
+    if not paths and (reclassify or relink) and not reparse:
         _bring_up_to_date(db_path, reclassify, relink)
         return
-    if not paths:
+    if not paths and not reparse:
         if not BUNDLED_REPORTS.is_dir():
             raise click.UsageError(f"no PATHS given and no bundled {BUNDLED_REPORTS}/ here")
         paths = (str(BUNDLED_REPORTS),)
@@ -481,7 +497,7 @@ def main(
     files: list[str] = []
     try:
         files, problems = collect(paths)
-        _ingest(files, problems, db_path, workers, reclassify, relink, reporter)
+        _ingest(files, problems, db_path, workers, reclassify, relink, reparse, reporter)
     except KeyboardInterrupt:  # each document is one transaction: what is written is whole
         reporter.close()
         click.echo(f"\ninterrupted: {reporter.done} of {len(files)} done; run again to finish", err=True)
@@ -491,12 +507,20 @@ def main(
     sys.exit(1 if reporter.counts["failed"] else 0)
 
 
-def _ingest(files, problems, db_path: str, workers: int, reclassify: bool, relink: bool, reporter: Reporter) -> None:
-    """Read and write every file, saying how each went through `reporter`."""
+def _ingest(
+    files, problems, db_path: str, workers: int, reclassify: bool, relink: bool, reparse: bool, reporter: Reporter
+) -> None:
+    """Read and write every file, saying how each went through `reporter`; documents read by another
+    parser (or all, with --reparse) are read again from their recorded files."""
+    stale = stale_documents(db_path, everything=reparse)  # read by another parser: read again from their files
+    files += [path for path in stale.files if path not in files]
+    reread = set(stale.files)
+    if stale.gone:
+        click.echo(stale_documents_gone(stale.gone), err=True)
     listed, manifest_problems = manifest_for(files)
     problems += manifest_problems
-    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-    held = held_checksums(db_path)
+    prepare_database_folder(db_path)
+    held = held_checksums(db_path) - stale.checksums
     todo: list[str] = []
     held_paths: list[str] = []
     for path in files:
@@ -539,7 +563,9 @@ def _ingest(files, problems, db_path: str, workers: int, reclassify: bool, relin
                 reporter.step(outcome.path, "failed", outcome.error or "unknown error")
                 continue
             assert outcome.sha256 is not None  # a file that was read has its digest
-            if holds_file(db, outcome.sha256):  # a byte-identical copy earlier in this batch
+            if outcome.path in reread:  # read again on purpose (--reparse): once
+                reread.discard(outcome.path)
+            elif holds_file(db, outcome.sha256):  # a byte-identical copy earlier in this batch
                 reporter.step(outcome.path, "skipped", "already ingested")
                 continue
             report = outcome.report
@@ -594,7 +620,7 @@ def _open(db_path: str):
     except SchemaTooNew as error:
         raise click.UsageError(f"{shown(db_path)}: {error}") from None
     except sqlite3.DatabaseError as error:
-        raise click.UsageError(f"--db {shown(db_path)}: not a usable SQLite database ({error})") from None
+        raise explain_open_error(shown(db_path), error) from None
 
 
 def _bring_up_to_date(db, reclassify: bool, relink: bool) -> None:

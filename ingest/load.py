@@ -14,7 +14,9 @@ import sqlite_utils
 from datasette_ofsted.classify import classify_findings, taxonomy_version, themes
 from datasette_ofsted.text import slugify
 
+from .errors import is_disk_full
 from .reference import Authority, authorities
+from .versions import parser_version
 
 # How long the end-of-ingest checkpoint waits for a reader (a server) to finish what it
 # is reading before leaving the rest of the log for later.
@@ -51,7 +53,10 @@ def write_transaction(db: sqlite_utils.Database):
     try:
         yield db
     except BaseException:
-        db.conn.execute("ROLLBACK")
+        # SQLite has rolled back already after some errors (a full disk, SQLITE_FULL): a second
+        # ROLLBACK would fail and hide the error that says what happened.
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
         raise
     db.conn.execute("COMMIT")
 
@@ -389,6 +394,16 @@ def m003_every_authority(db: sqlite_utils.Database) -> None:
         upsert_row(db, "authorities", authority.__dict__)
 
 
+@migration
+def m004_documents_record_their_parser(db: sqlite_utils.Database) -> None:
+    """Each document records the version of the code that read it (`parser_version`), so that a document
+    read by an older parser is read again from its file (`stale_documents`). Documents held before are
+    marked unknown (null): they are read again at the next ingest that can find their file."""
+    if "parser_version" not in db.table("documents").columns_dict:  # a database that lost its record of migrations
+        db.table("documents").add_column("parser_version", str)
+    db.table("documents").create_index(["parser_version"], if_not_exists=True)
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -496,7 +511,9 @@ def checkpoint(db: sqlite_utils.Database) -> bool:
     db.conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
     try:
         busy, _, _ = db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    except sqlite3.OperationalError:
+    except sqlite3.OperationalError as error:
+        if is_disk_full(error):  # not a reader's doing: the caller says what a full disk means
+            raise
         return False
     return busy == 0
 
@@ -556,11 +573,18 @@ def conflict_with_held(
 
 
 def holds_file(db: sqlite_utils.Database, sha256: str) -> bool:
-    return bool(db.execute("select 1 from documents where sha256 = ? limit 1", [sha256]).fetchone())
+    """Whether a file (by its checksum) is held as read by the running parser: one read by another is read again."""
+    found = db.execute(
+        "select 1 from documents where sha256 = ? and parser_version = ? limit 1", [sha256, parser_version()]
+    ).fetchone()
+    return bool(found)
 
 
 def record_error(db: sqlite_utils.Database, path: str, reason: str) -> None:
+    """Say why a file was not loaded: one row per file and reason, its time moved on by a rerun that
+    finds the same (a file loaded since has its rows removed by write_document)."""
     with write_transaction(db):
+        db.execute("delete from ingest_errors where path = ? and reason = ?", [path, reason])
         db.table("ingest_errors").insert({"path": path, "reason": reason, "at": _now()})
 
 
@@ -673,6 +697,7 @@ def write_document(
                 "published_date": listed_published or report.published_date,
                 "findings": len(report.findings),
                 "ingested_at": _now(),
+                "parser_version": parser_version(),
             },
         )
         insert_rows(
@@ -741,4 +766,26 @@ def write_document(
             "update inspections set overall_grade = ? where id = ?", [overall[0] if overall else None, inspection_id]
         )
         db.execute("delete from ingest_errors where path = ?", [source_path])
+        _forget_other_readings(db, sha256, document_id)
     return inspection_id
+
+
+def _forget_other_readings(db: sqlite_utils.Database, sha256: str, document_id: str) -> None:
+    """Drop what an older parser read from this same file under other ids (it now reads another date or kind),
+    so that a database read again equals one built from scratch; an inspection left with no document goes too."""
+    others = db.execute("select id, inspection_id from documents where sha256 = ? and id != ?", [sha256, document_id])
+    for other_id, inspection_id in others.fetchall():
+        finding_ids = "select id from findings where document_id = ?"
+        for table in ("finding_themes", "finding_sentences"):
+            db.execute(f"delete from {table} where finding_id in ({finding_ids})", [other_id])
+        db.execute(
+            f"delete from issue_links where from_finding_id in ({finding_ids}) or to_finding_id in ({finding_ids})",
+            [other_id, other_id],
+        )
+        db.execute("delete from findings where document_id = ?", [other_id])
+        db.execute("delete from judgements where document_id = ?", [other_id])
+        db.execute("delete from documents where id = ?", [other_id])  # its trigger forgets its comparisons
+        if not db.execute("select 1 from documents where inspection_id = ? limit 1", [inspection_id]).fetchone():
+            for statement in _FORGET_COMPARISONS:
+                db.execute(statement.format("?"), [inspection_id, inspection_id])
+            db.execute("delete from inspections where id = ?", [inspection_id])

@@ -83,9 +83,13 @@ POST_FROM_THE_PAGE = """async ([url, findingId, note]) => {
   const token = (document.cookie.match(/(?:^|; )ds_csrftoken=([^;]+)/) || [])[1];
   const headers = {"content-type": "application/json"};
   if (token) headers["x-csrftoken"] = decodeURIComponent(token);
+  // What the reviewer sees: the key of the improvement's text and the form's token, from its review form.
+  const form = document.querySelector(`[id="review-${findingId}"] form`);
+  const field = (name) => form ? (form.querySelector(`input[name="${name}"]`) || {}).value : undefined;
   const response = await fetch(url, {
     method: "POST", headers, credentials: "same-origin",
-    body: JSON.stringify({finding_id: findingId, status: "recurring", note: note}),
+    body: JSON.stringify({finding_id: findingId, item_key: field("item_key"), review_token: field("review_token"),
+                          status: "recurring", note: note}),
   });
   return [response.status, await response.text()];
 }"""

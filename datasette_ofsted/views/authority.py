@@ -163,6 +163,7 @@ async def authority(datasette, request):
             "to": later,
             "counts": result["counts"],
             "url": datasette.urls.path(f"/-/ofsted/compare/{earlier['id']}...{later['id']}"),
+            "being_updated": bool(result.get("being_updated")),
         }
         for earlier, later, result in zip(inspections, inspections[1:], results)
     ]
@@ -181,7 +182,13 @@ async def authority(datasette, request):
             {
                 **page,
                 "pairs": [
-                    {"from": p["from"]["id"], "to": p["to"]["id"], "counts": p["counts"], "url": p["url"]}
+                    {
+                        "from": p["from"]["id"],
+                        "to": p["to"]["id"],
+                        "counts": p["counts"],
+                        "url": p["url"],
+                        "being_updated": p["being_updated"],
+                    }
                     for p in pairs
                 ],
             }

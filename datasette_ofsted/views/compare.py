@@ -27,7 +27,7 @@ from .common import (
     with_links,
 )
 from .document import on_disk
-from .review import overlay_reviews, review_context
+from .review import being_updated_notice, overlay_reviews, review_context
 
 
 def _parse_pair(pair: str) -> tuple[str, str]:
@@ -131,6 +131,7 @@ async def compare(datasette, request):
             "counts": result["counts"],
             "filters": {"status": status_filter or None, "theme": theme_filter or None},
             "rows": rows,
+            "being_updated": being_updated_notice(1) if result.get("being_updated") else None,
         }
         return Response.json(body)
     if fmt == ".csv":
@@ -190,6 +191,7 @@ async def compare(datasette, request):
             "ofsted_json_url": f"{base}.json" + (f"?{query}" if query else ""),
             "timeline_url": timeline_url,
             "database": db.name,
+            "being_updated": being_updated_notice(1) if result.get("being_updated") else None,
             # The review block of each row (its template in row_review_template), for reviewers a form.
             **await review_context(datasette, request, earlier_id, later_id),
         },

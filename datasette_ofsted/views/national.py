@@ -18,7 +18,7 @@ from ..classify import taxonomy_version
 from ..comparisons import consecutive_pairs, engine_version
 from .charts import Bar, bar_chart
 from .common import _render, _rows, json_response, ofsted_database, ofsted_trail
-from .review import reviewed_comparisons
+from .review import being_updated_notice, reviewed_comparisons_ready
 
 YEAR = re.compile(r"\d{4}")
 TOP_THEMES = 25  # themes listed on the page; the JSON has them all
@@ -26,7 +26,7 @@ CHART_THEMES = 15  # bars in the chart: enough to see the order, few enough to r
 NATIONAL_FRAMEWORK = "nf-"  # the National Framework tags cut across every theme: they would top every list
 
 
-def _recurring(conn) -> tuple[list[dict], list[tuple[str, str]]]:
+def _recurring(conn) -> tuple[list[dict], list[tuple[str, str]], dict[tuple[str, str], list[dict]]]:
     """The recurring rows of every consecutive pair with a current stored comparison, and the pairs without one.
 
     A stored comparison made by the running engine and taxonomy is read from `comparison_rows` in one query (the
@@ -37,6 +37,7 @@ def _recurring(conn) -> tuple[list[dict], list[tuple[str, str]]]:
     stored = "comparisons" in tables and "comparison_rows" in tables
     rows: list[dict] = []
     current: set[tuple[str, str]] = set()
+    out_of_date: dict[tuple[str, str], list[dict]] = {}  # stored by another engine: served while being updated
     if stored:
         # A reviewer's call replaces the engine's, as on the compare pages: the plugin gives every connection
         # ofsted_reviewed_status (reviews.py); a bare connection (a script) reads the engine's status.
@@ -47,31 +48,39 @@ def _recurring(conn) -> tuple[list[dict], list[tuple[str, str]]]:
             status = "r.status"
         cursor = conn.execute(
             f"""
-            select c.from_inspection_id, c.to_inspection_id, r.row_number, {status}, r.themes
+            select c.from_inspection_id, c.to_inspection_id, r.row_number, {status}, r.themes,
+                   c.engine_version = ? and c.taxonomy_version = ?
             from comparisons c left join comparison_rows r on r.comparison_id = c.id
-            where c.engine_version = ? and c.taxonomy_version = ?
             order by c.id, r.row_number
             """,
             [engine_version(), taxonomy_version()],
         )
-        for earlier, later, number, status, themes in cursor:
-            current.add((earlier, later))
+        for earlier, later, number, status, themes, is_current in cursor:
+            held = rows if is_current else out_of_date.setdefault((earlier, later), [])
+            if is_current:
+                current.add((earlier, later))
             if status == "recurring":
-                rows.append({"from": earlier, "to": later, "row_number": number, "themes": _split(themes)})
+                held.append({"from": earlier, "to": later, "row_number": number, "themes": _split(themes)})
     authorities = [r[0] for r in conn.execute("select distinct authority_id from inspections order by authority_id")]
     live = [pair for a in authorities for pair in consecutive_pairs(conn, a) if pair not in current]
-    return rows, live
+    return rows, live, out_of_date
 
 
 def _split(themes: str | None) -> set[str]:
     return {t.strip() for t in (themes or "").split(",") if t.strip()}
 
 
-async def recurring_rows(datasette, request, db: Database) -> list[dict]:
+async def recurring_rows(datasette, request, db: Database) -> tuple[list[dict], int]:
     """Every comparison row of consecutive inspections marked recurring (reviewed if reviewed), with its themes,
-    authority and year."""
-    rows, live = await db.execute_fn(_recurring)
-    for (earlier, later), result in zip(live, await reviewed_comparisons(datasette, request, db, live)):
+    authority and year; and how many pairs are being updated (served as stored by another engine, or missing:
+    a request compares at most one pair, comparisons.comparisons_within)."""
+    rows, live, out_of_date = await db.execute_fn(_recurring)
+    updating = 0
+    for (earlier, later), result in zip(live, await reviewed_comparisons_ready(datasette, request, db, live)):
+        if result is None:
+            updating += 1
+            rows += out_of_date.get((earlier, later), [])
+            continue
         rows += [
             {"from": earlier, "to": later, "row_number": number, "themes": set(row["themes"])}
             for number, row in enumerate(result["rows"], 1)
@@ -98,7 +107,7 @@ async def recurring_rows(datasette, request, db: Database) -> list[dict]:
         }
         for row in rows
         if row["to"] in about
-    ]
+    ], updating
 
 
 def recurring_themes(rows: list[dict], names: dict[str, str], region: str = "", year: str = "") -> list[dict]:
@@ -184,7 +193,8 @@ async def national(datasette, request):
     region, year = request.args.get("region") or "", request.args.get("year") or ""
     if year and not YEAR.fullmatch(year):
         raise BadRequest("year must be four digits, such as 2022")
-    rows = await recurring_rows(datasette, request, db)
+    rows, updating = await recurring_rows(datasette, request, db)
+    being_updated = {"pairs": updating, "message": being_updated_notice(updating)} if updating else None
     names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
     themes = recurring_themes(rows, names, region, year)
     for theme in themes:
@@ -200,7 +210,9 @@ async def national(datasette, request):
     query = urlencode({k: v for k, v in filters.items() if v})
     json_url = datasette.urls.path("/-/ofsted/national.json") + (f"?{query}" if query else "")
     if request.url_vars.get("format") == ".json":
-        return json_response({"filters": {k: v or None for k, v in filters.items()}, "themes": themes})
+        return json_response(
+            {"filters": {k: v or None for k, v in filters.items()}, "themes": themes, "being_updated": being_updated}
+        )
     return await _render(
         datasette,
         request,
@@ -216,6 +228,7 @@ async def national(datasette, request):
             "ofsted_json_url": json_url,
             "pairs": len({(r["from_inspection_id"], r["to_inspection_id"]) for r in rows}),
             "database": db.name,
+            "being_updated": being_updated,
         },
         trail=ofsted_trail(datasette),
     )

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 from datasette.database import Database
 from datasette.utils.asgi import BadRequest, Forbidden, NotFound, Response
 
-from ..comparisons import comparison
+from ..comparisons import comparison, comparisons_within
 from ..permissions import ensure_can_view
 from ..reviews import (
     MAX_NOTE,
@@ -24,19 +24,35 @@ from ..reviews import (
     agreement,
     apply_reviews,
     find_improvement,
+    find_improvement_by_key,
     gold_pair,
     improvement_key,
+    improvement_keys,
     insert_review,
     latest_reviews,
     now,
     review_row,
+    status_fits_side,
     validate,
+    verify_chain,
 )
 from .common import STATUS_LABELS, _render, _rows, held_inspection, ofsted_database, ofsted_trail
 
 ACTION = "ofsted-review"
 REVIEW_TEMPLATE = "_ofsted_review.html"
 MAX_BODY = 16 * 1024  # a review is a status and a short note: a larger body is not one
+# The signed token that ties the review form to the reviewer who opened it (Datasette 0.65, whose
+# CSRF token is the same for anyone holding the cookie): its namespace for datasette.sign, and the
+# form field, JSON key or header that carries it.
+REVIEW_TOKEN_NAMESPACE = "ofsted-review"
+REVIEW_TOKEN_FIELD = "review_token"
+REVIEW_TOKEN_HEADER = "x-ofsted-review-token"
+# How long a review form's token is good for: a working day with the page open.
+REVIEW_TOKEN_SECONDS = 12 * 60 * 60
+OUT_OF_DATE = (
+    "This page is out of date: the improvement you reviewed is no longer where it was "
+    "(the reports were ingested again since you opened it). Reload it and review again."
+)
 
 
 def reviews_database(datasette) -> Database | None:
@@ -61,9 +77,24 @@ async def _can_see(datasette, request, rdb: Database) -> bool:
     return visible
 
 
+def checks_origin(datasette) -> bool:
+    """Whether this Datasette refuses cross-site writes by their origin (1.0a41 on) rather than a CSRF token."""
+    import importlib.util
+
+    return importlib.util.find_spec("datasette.csrf") is not None
+
+
 async def allowed_to_review(datasette, actor) -> bool:
-    """The `ofsted-review` permission, asked as this Datasette asks (1.0a's allowed(), else permission_allowed)."""
+    """The `ofsted-review` permission, asked as this Datasette asks (1.0a's allowed(), else permission_allowed).
+
+    The root actor (`--root`) may do anything on 1.0a, but reviews only when `reviewers` names it:
+    a review says who made the call, and "root" names nobody.
+    """
     if actor is None:
+        return False
+    from .. import _named_reviewer
+
+    if actor.get("id") == "root" and not _named_reviewer(datasette, actor):
         return False
     if hasattr(datasette, "allowed"):  # Datasette 1.0a20 and later
         return bool(await datasette.allowed(action=ACTION, actor=actor))
@@ -115,8 +146,28 @@ async def reviewed_comparisons(datasette, request, db: Database, pairs: list[tup
     made. Who made them, when and why is shown only to an actor who may see the reviews table of
     ofsted_reviews, as Datasette's own pages would show it.
     """
-    results = await db.execute_fn(lambda conn: [comparison(conn, earlier, later) for earlier, later in pairs])
+    results = await db.execute_fn(lambda conn: comparisons_within(conn, pairs))
     return await _overlay(datasette, request, pairs, results)
+
+
+def being_updated_notice(pairs: int) -> str:
+    """What a page says while some of its comparisons are being updated."""
+    which, it = ("this comparison was", "it") if pairs == 1 else (f"{pairs} comparisons were", "them")
+    return (
+        f"Being updated: {which} stored by an older version of the engine or taxonomy (or not stored yet), "
+        f"and shown as stored until ofsted-ingest compares {it} again (it does at its next run)."
+    )
+
+
+async def reviewed_comparisons_ready(
+    datasette, request, db: Database, pairs: list[tuple[str, str]]
+) -> list[dict | None]:
+    """As `reviewed_comparisons`, but None for a pair that is neither current, in memory nor computed within
+    this request's budget (comparisons.comparisons_within): the caller serves what is stored its own way."""
+    results = await db.execute_fn(lambda conn: comparisons_within(conn, pairs, fallback=False))
+    ready = [(pair, result) for pair, result in zip(pairs, results) if result is not None]
+    overlaid = iter(await _overlay(datasette, request, [p for p, _ in ready], [r for _, r in ready]))
+    return [next(overlaid) if result is not None else None for result in results]
 
 
 async def _overlay(datasette, request, pairs: list[tuple[str, str]], results: list[dict]) -> list[dict]:
@@ -140,6 +191,7 @@ async def review_context(datasette, request, earlier_id: str, later_id: str) -> 
         "row_review_template": REVIEW_TEMPLATE if rdb is not None or allowed else None,
         "can_review": allowed,
         "review_csrftoken": request.scope["csrftoken"]() if allowed and "csrftoken" in request.scope else None,
+        "review_token": review_token(datasette, request.actor) if allowed else None,
         "review_url": f"{base}/review",
         "review_history_url": f"{base}/reviews",
         "review_side_statuses": SIDE_STATUSES,
@@ -159,11 +211,68 @@ async def _pair(datasette, request, db: Database) -> tuple[dict, dict]:
     return earlier, later
 
 
+def review_token(datasette, actor: dict | None) -> str:
+    """A token that says the review form was opened by this actor (signed, so that nobody else can make one)."""
+    return datasette.sign({"a": str((actor or {}).get("id", ""))}, REVIEW_TOKEN_NAMESPACE)
+
+
+def check_review_token(datasette, request, data: dict) -> None:
+    """On a Datasette that checks a CSRF token (0.65), refuse a cookie-signed review without the token of
+    the form this actor opened: asgi-csrf's token is anyone's, and could be planted from a sibling site.
+
+    A request that carries its own credentials (an Authorization header) is not one a page of another
+    site can make with the reviewer's cookie, nor is any write on a Datasette that checks origins.
+    """
+    if checks_origin(datasette) or request.headers.get("authorization"):
+        return
+    token = data.get(REVIEW_TOKEN_FIELD) or request.headers.get(REVIEW_TOKEN_HEADER)
+    refused = Forbidden(
+        "This review form was not opened by you (or long ago): reload the comparison and review from its page."
+    )
+    if not isinstance(token, str):
+        raise refused
+    try:
+        signed = datasette.unsign(token, REVIEW_TOKEN_NAMESPACE)
+    except Exception:  # itsdangerous' BadSignature, whatever its form
+        raise refused from None
+    if not isinstance(signed, dict) or signed.get("a") != str(request.actor.get("id", "")):
+        raise refused
+
+
+async def bounded_body(request, limit: int = MAX_BODY) -> bytes:
+    """The request's body, refused (400) as soon as it is larger than `limit`: by its Content-Length before
+    a byte is read, and by what has arrived otherwise, so a huge body is never held whole."""
+    too_large = BadRequest(
+        f"A review is a status and a note of at most {MAX_NOTE} characters: this request is too large."
+    )
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.strip().isdigit():
+            raise BadRequest("Content-Length must be a number of bytes.")
+        if int(declared) > limit:
+            raise too_large
+    if "_ofsted_body" in request.scope:  # read already (the body can be received once)
+        return request.scope["_ofsted_body"]
+    chunks, size = [], 0
+    while True:
+        message = await request.receive()
+        if message.get("type") == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    request.scope["_ofsted_body"] = body
+    return body
+
+
 async def _body(request) -> tuple[dict, bool]:
     """The posted review, from JSON or from the page's form, and whether it came as JSON."""
-    body = await request.post_body()
-    if len(body) > MAX_BODY:
-        raise BadRequest(f"A review is a status and a note of at most {MAX_NOTE} characters.")
+    body = await bounded_body(request)
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     if content_type == "application/x-www-form-urlencoded":
         return dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)), False
@@ -209,18 +318,33 @@ async def review(datasette, request):
         raise Forbidden("Reviews cannot be recorded: serve ofsted_reviews.db (not immutable) beside ofsted.db.")
     earlier, later = await _pair(datasette, request, db)
     data, as_json = await _body(request)
+    check_review_token(datasette, request, data)
     try:
         status, note = validate(data.get("status"), data.get("note"))
     except ValueError as error:
         raise BadRequest(str(error)) from None
-    finding_id = data.get("finding_id")
+    finding_id, item_key = data.get("finding_id"), data.get("item_key")
     if not isinstance(finding_id, str) or not finding_id:
         raise BadRequest("finding_id must name an improvement of either inspection (a findings id).")
+    if not isinstance(item_key, str) or not item_key:
+        raise BadRequest(
+            "item_key must be the key of the improvement you reviewed, as the comparison gives it "
+            "(each improvement's item_key in its .json): it makes sure the review lands on the text you read."
+        )
     result = await db.execute_fn(lambda conn: comparison(conn, earlier["id"], later["id"]))
-    found = find_improvement(result, finding_id)
-    if found is None:
+    by_id = find_improvement(result, finding_id)
+    found = find_improvement_by_key(result, item_key)
+    if by_id is None and found is None:
         raise BadRequest(f"{finding_id[:120]!r} is not an improvement of {earlier['id']} or {later['id']}.")
+    if found is None or by_id is None or improvement_key(by_id[2]) != item_key:
+        return Response.json({"ok": False, "error": OUT_OF_DATE}, status=409)
     row, side, finding = found
+    if not status_fits_side(status, side):
+        which = "an earlier" if side == "from" else "a later"
+        raise BadRequest(
+            f"{status!r} cannot apply to an improvement of {which} inspection: "
+            f"give one of {', '.join(SIDE_STATUSES[side])}."
+        )
     new = review_row(
         earlier["authority_id"],
         earlier["id"],
@@ -268,11 +392,30 @@ async def history(datasette, request):
         finding = found[0]
         sql += " and item_key = ?"
         params.append(improvement_key(finding))
-    reviews = await _rows(rdb, sql + " order by id desc", params) if await rdb.table_exists("reviews") else []
-    entries = [_stored(r) | {"finding_text": r["finding_text"], "themes": (r["themes"] or "").split()} for r in reviews]
+    held = await rdb.table_exists("reviews")
+    reviews = await _rows(rdb, sql + " order by id desc", params) if held else []
+    result = await db.execute_fn(lambda conn: comparison(conn, earlier["id"], later["id"]))
+    present = improvement_keys(result)
+    entries = [
+        _stored(r)
+        | {
+            "finding_text": r["finding_text"],
+            "themes": (r["themes"] or "").split(),
+            "orphaned": r["item_key"] not in present,
+        }
+        for r in reviews
+    ]
+    chain = await rdb.execute_fn(verify_chain)
     if request.url_vars.get("format") == ".json":
         return Response.json(
-            {"from": earlier["id"], "to": later["id"], "finding_id": finding_id or None, "reviews": entries}
+            {
+                "from": earlier["id"],
+                "to": later["id"],
+                "finding_id": finding_id or None,
+                "reviews": entries,
+                "orphaned": sum(e["orphaned"] for e in entries),
+                "audit_trail": chain,
+            }
         )
     return await _render(
         datasette,
@@ -283,6 +426,7 @@ async def history(datasette, request):
             "later": later,
             "finding": finding,
             "reviews": entries,
+            "chain": chain,
             "compare_url": datasette.urls.path(f"/-/ofsted/compare/{earlier['id']}...{later['id']}"),
             "json_url": datasette.urls.path(f"/-/ofsted/compare/{earlier['id']}...{later['id']}/reviews.json")
             + (f"?finding_id={finding_id}" if finding_id else ""),
