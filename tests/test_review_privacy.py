@@ -7,11 +7,14 @@ whichever Datasette line runs the suite (CI runs it on 0.65.x and 1.0a41).
 from __future__ import annotations
 
 import pytest
+from datasette.app import Datasette
 from test_reviews import (  # noqa: F401 (fixtures)
+    ORIGIN_CHECKED,
     PAIR,
     actor_cookie,
     comparison,
     improvement,
+    metadata,
     post_review,
     reviews_db,
     serve,
@@ -155,3 +158,18 @@ async def test_root_signed_in_with_root_sees_them_only_when_named(sutton_db, rev
     assert (await ds.client.get("/ofsted_reviews/reviews.json", cookies=root)).status_code == 200
     [row] = [r for r in (await comparison(ds, root))["rows"] if r["review"]]
     assert row["review"]["actor"] == ANN and row["review"]["note"] == NOTE
+
+
+@pytest.mark.asyncio
+async def test_crossdb_sql_cannot_reach_the_reviews(sutton_db, reviews_db, monkeypatch):  # noqa: F811
+    """With --crossdb every database is attached to _memory, whose `?sql=` would read the reviews."""
+    _ds, _stored = await reviewed(sutton_db, reviews_db, monkeypatch)
+    data = metadata(change=secret_settings(monkeypatch))
+    ds = Datasette([str(reviews_db)], immutables=[str(sutton_db)], metadata=data, crossdb=True)
+    ds._settings["default_allow_sql"] = True  # 1.0a41 allows no SQL by default: the deny must be the plugin's
+    await ds.invoke_startup()
+    sql = {"sql": "select note from ofsted_reviews.reviews", "_shape": "array"}
+    path = "/_memory/-/query.json" if ORIGIN_CHECKED else "/_memory.json"
+    assert (await ds.client.get(path, params=sql)).status_code == 403
+    allowed = await ds.client.get(path, params=sql, cookies=actor_cookie(ds, ANN))
+    assert allowed.status_code == 200 and NOTE in allowed.text

@@ -9,6 +9,7 @@ is a 404, as is a document that was not a PDF. The permission check is the compa
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import stat
@@ -87,6 +88,4 @@ async def document(datasette, request):
 
 async def _read(source_path: str, sha256: str) -> bytes | None:
     """read_recorded off the event loop: a report can be megabytes."""
-    import asyncio
-
     return await asyncio.get_running_loop().run_in_executor(None, read_recorded, source_path, sha256)
