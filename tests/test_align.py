@@ -208,8 +208,8 @@ def test_calibration_is_passed_not_patched():
 
 # Measured by `python -m ingest.evaluate` (in-sample with the shipped calibration, and leave-one-authority-out);
 # the floors sit one issue under the measured figures.
-IN_SAMPLE_RIGHT = 120
-HELD_OUT_RIGHT = 118
+IN_SAMPLE_RIGHT = 274
+HELD_OUT_RIGHT = 264
 
 
 def test_gold_floor():
@@ -217,7 +217,7 @@ def test_gold_floor():
     pairs = load_pairs(ROOT / "tests" / "gold", ROOT / "data" / "reports")
     scores = [score_pair(p.gold, decide(p.evidence), p.name) for p in pairs]
     right, total = sum(s.right for s in scores), sum(s.total for s in scores)
-    assert total == 131
+    assert total == sum(len(p.gold["from_issues"]) + len(p.gold["to_issues"]) for p in pairs) == 322
     for s in scores:
         print(f"{s.name}: {s.right}/{s.total}")
     assert right >= IN_SAMPLE_RIGHT - 1
