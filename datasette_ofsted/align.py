@@ -16,14 +16,18 @@ The method, and why:
   shares specific words, and a sentence that shares only a theme is shown as further
   evidence, but a theme never decides a status on its own (a focused visit's silence on a
   matter is not its resolution).
-- The two reports' improvement lists are linked both ways: an item of either list that
-  raises the other's item again (in either direction) makes one `recurring` row holding both.
-- The polarity of the clause of the matching sentence that speaks of the part decides
-  between recurring (criticised again) and resolved (praised): "visits are purposeful,
-  although recording is not timely" praises visits and criticises recording.
+- The polarity of the clause of each matching sentence that speaks of the part gives its
+  stance: "visits are purposeful, although recording is not timely" praises visits and
+  criticises recording. A list item of what must improve criticises by its kind.
+- The status is decided from all the evidence on the matter, not a single sentence over a
+  bar: a fitted model (decision.py) reads the strongest criticism and praise and each summed
+  over the best candidates (agreeing sentences add up), and the best link to the other
+  report's list. Two list items on one matter make one `recurring` row when the decision,
+  read on both, makes them recurring together.
 
-Every constant that decides is in `Calibration`, fitted by benchmarks/fit_calibration.py
-and scored leave-one-authority-out by `python -m ingest.evaluate`.
+The weights are fitted by benchmarks/fit_calibration.py and scored leave-one-authority-out
+by `python -m ingest.evaluate`; every rule is a switch in `Calibration.disabled`, and
+benchmarks/ablation.py shows what each one gains per authority.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any, TypedDict
 
-from .classify import clause_themes, clauses, cross_cutting_themes, progress, sentence_features, sentence_polarity
+from .classify import clause_themes, clauses, cross_cutting_themes, sentence_features
 from .decision import Model, shipped_model
 from .text import normalise, stem, stem_of_word, stems_of_normalised, words
 
@@ -88,7 +92,6 @@ RULES = {
     "min_coverage": "a deciding sentence shares some of the part's specific words, not only a theme",
     "themes": "practice themes add to the score of a sentence that shares words",
     "clauses": "the clause that speaks of the matter gives the stance, not the sentence's main clause",
-    "scene_setting": 'a clause that sets the scene ("when plans are not working") gives no stance',
     "same_matter": "two list items are one matter only when they share a specific word of each",
 }
 # The features of the fitted decision (decision.FEATURES) that can be switched off the same way: the fit then
@@ -411,7 +414,6 @@ class Match:
     shared: frozenset[str]  # the stems it shares with that part
     concern: Unit  # the part it matched
     polarity: int = 0  # of the clause that speaks of the part
-    progress: int = 0
     other_kind: bool = False  # speaks of another kind of the generic thing it shares (different_kind)
 
     def score(self, cal: Calibration) -> float:
@@ -432,26 +434,6 @@ def _clause_stems(text: str) -> frozenset[str]:
     return frozenset(stems_of_normalised(normalise(text)))
 
 
-# A clause that sets the scene ("when plans are not working", "if they are unable to attend") says when the
-# sentence holds, not how well the work is done: its negation is not a criticism of the matter.
-_SCENE = re.compile(
-    r"(?:^|(?<=[,;]))\s*(?:when|whenever|if|unless|where)\b[^,;.]*(?:[,;.]|$)"
-    # Inside a sentence "where" mostly qualifies a noun ("the rooms where care leavers meet"): not set aside.
-    r"|\s(?:when|whenever|if|unless)\b[^,;.]*(?:[,;.]|$)",
-    re.I,
-)
-
-
-def scene_set_aside(sentence: str) -> str:
-    """The sentence without its scene-setting clauses (`_SCENE`), or the sentence itself when what is left
-    neither praises nor criticises (then the clause may be the point: "plans are reviewed when they are not
-    working")."""
-    stripped = " ".join(_SCENE.sub(" ", sentence).split())
-    if stripped == sentence or not sentence_polarity(stripped):
-        return sentence
-    return stripped
-
-
 def _clause_polarity(
     sentence: str, concern: Unit, shared: frozenset[str], fallback: int, cal: Calibration = DEFAULT_CALIBRATION
 ) -> int:
@@ -459,13 +441,8 @@ def _clause_polarity(
 
     The clause that holds most of the shared words speaks of the matter; but a matter is raised again "even
     partly", so a criticising clause on one of the concern's themes makes it criticism ("good progress in
-    stabilising the workforce, but children experience too many changes of social worker"). Scene-setting
-    clauses are set aside first (`scene_set_aside`).
+    stabilising the workforce, but children experience too many changes of social worker").
     """
-    if cal.on("scene_setting"):
-        kept = scene_set_aside(sentence)
-        if kept != sentence:
-            sentence, fallback = kept, sentence_polarity(kept)
     if not cal.on("clauses"):
         return fallback
     pieces = clauses(sentence)
@@ -505,7 +482,6 @@ def _matches(concern: list[Unit], other: Side, cal: Calibration = DEFAULT_CALIBR
         m.polarity = (
             -1 if m.unit.is_concern else _clause_polarity(m.unit.text, m.concern, m.shared, m.unit.polarity, cal)
         )
-        m.progress = progress(m.unit.text)
         m.other_kind = cal.on("different_kind") and different_kind(m.concern, m.unit, m.shared)
     return ranked
 

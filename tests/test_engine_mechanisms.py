@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from datasette_ofsted.align import DEFAULT_CALIBRATION, compare, scene_set_aside
+from datasette_ofsted.align import DEFAULT_CALIBRATION, compare
 from datasette_ofsted.decision import FEATURES
 
 # Reads reports and runs the engine, never serves a page: CI runs it once, not again on each Datasette line.
@@ -142,28 +142,3 @@ def test_agreeing_sentences_add_up():
     )
     assert single["why"]["confidence_from"]["critical_sum"] == 0
     assert single["why"]["probabilities"]["recurring"] < together["why"]["probabilities"]["recurring"]
-
-
-def test_a_scene_setting_clause_gives_no_stance():
-    """ "when plans are not working", "if they are unable to return home": the negation says when the sentence
-    holds, not that the work is poor; the rest of the sentence gives the stance."""
-    assert scene_set_aside("Social workers act promptly and effectively when plans are not working.") == (
-        "Social workers act promptly and effectively"
-    )
-    assert scene_set_aside("If children are unable to return home, plans are made without delay.") == (
-        "plans are made without delay."
-    )
-    # Nothing with a stance left: the clause may be the point, and the sentence is read whole.
-    assert scene_set_aside("Plans are reviewed when they are not working.") == (
-        "Plans are reviewed when they are not working."
-    )
-    earlier = [
-        finding(
-            "e1", "Ensure that social workers act decisively when plans for children are not working.", "improvement"
-        )
-    ]
-    later = [finding("l1", "Social workers act promptly and effectively when plans for children are not working.")]
-    row = row_of(compare(earlier, later), "e1")
-    assert row["why"]["polarity"] == "praises" and row["status"] == "resolved"
-    off = replace(DEFAULT_CALIBRATION, disabled=frozenset({"scene_setting"}))
-    assert row_of(compare(earlier, later, calibration=off), "e1")["why"]["polarity"] == "criticises"
