@@ -1,94 +1,53 @@
-"""Fit the comparison's calibration on the gold pairs, and say how well it holds on authorities left out.
+"""Fit the comparison's decision on the gold pairs, and say how well it holds on authorities left out.
 
-    python benchmarks/fit_calibration.py
+    python benchmarks/fit_calibration.py            # print the fit and the held-out checks
+    python benchmarks/fit_calibration.py --write    # also write datasette_ofsted/decision.json (the shipped weights)
 
-Every constant that decides a status lives in `datasette_ofsted.align.Calibration`. This
-script scores every point of `ingest.evaluate.GRID_VALUES` on all gold pairs and prints the
-best (the values to ship as DEFAULT_CALIBRATION), then, for each authority, the point chosen
-on the other authorities alone and the held-out authority's score with it. Nothing here is
-fitted on a quote: the grid holds thresholds and weights of explainable features only.
+What decides a row's status is a small multinomial logistic regression over the features each row shows in
+`why.confidence_from` (datasette_ofsted/decision.py), fitted here on every gold issue, with the confidence under
+which a row is marked for review (the REVIEW_SHARE least sure rows). Then leave-one-authority-out, with
+everything refitted in each fold (both regressions and the review threshold): for each authority the model is
+fitted on the other authorities' pairs alone and the held-out authority's rows are decided with it. Printed:
 
-Then the row confidence: a logistic function of `align.CONFIDENCE_FEATURES` (how far the deciding
-score is past its threshold, the opposite evidence, decided or silent, linked list items), fitted
-to whether each gold issue's row is right. Leave-one-authority-out again: each authority's rows get
-the weights (and thresholds) fitted on the others, and the reliability table of those held-out
-confidences shows whether a row at 0.8 is right about 8 times in 10. The weights fitted on all
-pairs are printed for DEFAULT_CALIBRATION.confidence_weights.
+- the issues right, in-sample and held out;
+- the reliability table of the held-out confidences (rows at 0.8 should be right about 8 times in 10);
+- how well `needs_review` finds the wrong calls: the share of wrong rows it marks, the share of rows marked,
+  and the AUC of the confidence (the chance that a wrong row has a lower confidence than a right one).
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, fields
+import argparse
+import json
+import sys
 from pathlib import Path
 
-from datasette_ofsted.align import CONFIDENCE_FEATURES, DEFAULT_CALIBRATION, Calibration, decide
-from ingest.evaluate import GRID_VALUES, GoldPair, fit, grid, leave_one_authority_out, load_pairs, score_pair
-
 ROOT = Path(__file__).resolve().parent.parent
-RIDGE = 0.1  # L2 penalty on the weights (not the bias): ~130 issues, five features; keeps the fit smooth
+sys.path.insert(0, str(ROOT))
+
+from datasette_ofsted.align import decide  # noqa: E402
+from datasette_ofsted.decision import MODEL_FILE, Model  # noqa: E402
+from ingest.evaluate import GoldPair, fit_model, load_pairs, score_pair  # noqa: E402
+
 BINS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)  # the reliability table's confidence bands
 
 
-def fit_logistic(rows: list[list[float]], labels: list[int], ridge: float = RIDGE, steps: int = 50) -> list[float]:
-    """Weights of a logistic regression by Newton's method with an L2 penalty (pure Python, five features)."""
-    k = len(rows[0])
-    w = [0.0] * k
-    for _ in range(steps):
-        grad = [ridge * w[j] if j else 0.0 for j in range(k)]
-        hess = [[(ridge if i == j and i else 0.0) for j in range(k)] for i in range(k)]
-        for x, y in zip(rows, labels):
-            p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, sum(a * b for a, b in zip(w, x))))))
-            for i in range(k):
-                grad[i] += (p - y) * x[i]
-                for j in range(k):
-                    hess[i][j] += p * (1 - p) * x[i] * x[j]
-        step = _solve(hess, grad)
-        w = [a - b for a, b in zip(w, step)]
-        if max(abs(b) for b in step) < 1e-8:
-            break
-    return w
-
-
-def _solve(a: list[list[float]], b: list[float]) -> list[float]:
-    """Gaussian elimination with partial pivoting (a small, regularised system)."""
-    n = len(b)
-    m = [row[:] + [b[i]] for i, row in enumerate(a)]
-    for c in range(n):
-        pivot = max(range(c, n), key=lambda r: abs(m[r][c]))
-        m[c], m[pivot] = m[pivot], m[c]
-        if abs(m[c][c]) < 1e-12:
-            m[c][c] = 1e-12
-        for r in range(c + 1, n):
-            f = m[r][c] / m[c][c]
-            for j in range(c, n + 1):
-                m[r][j] -= f * m[c][j]
-    x = [0.0] * n
-    for r in range(n - 1, -1, -1):
-        x[r] = (m[r][n] - sum(m[r][j] * x[j] for j in range(r + 1, n))) / m[r][r]
-    return x
-
-
-def labelled_rows(pairs: list[GoldPair], calibration: Calibration) -> list[tuple[list[float], int]]:
-    """Each gold issue's row features (as the row's why.confidence_from) and whether the issue is right."""
+def rated_rows(pairs: list[GoldPair], model: Model) -> list[tuple[float, bool, int]]:
+    """Each gold issue's row as decided by `model`: its confidence, whether it is marked for review, and whether
+    the issue is right (1) or wrong (0)."""
     out = []
     for p in pairs:
-        for right, row in score_pair(p.gold, decide(p.evidence, calibration)).issues:
+        for right, row in score_pair(p.gold, decide(p.evidence, model=model)).issues:
             if row is not None:
-                features = row["why"]["confidence_from"]
-                out.append(([features[name] for name in CONFIDENCE_FEATURES], int(right)))
+                out.append((float(row["confidence"]), bool(row["needs_review"]), int(right)))
     return out
 
 
-def confidence_of(weights: list[float], x: list[float]) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, sum(a * b for a, b in zip(weights, x))))))
-
-
-def reliability(predicted: list[tuple[float, int]]) -> list[tuple[str, int, float, float]]:
+def reliability(rated: list[tuple[float, bool, int]]) -> list[tuple[str, int, float, float]]:
     """(band, rows, mean confidence, share right) for each confidence band."""
     table = []
     for low, high in zip(BINS, BINS[1:]):
-        inside = [(c, y) for c, y in predicted if low <= c < high]
+        inside = [(c, y) for c, _, y in rated if low <= c < high]
         if inside:
             mean = sum(c for c, _ in inside) / len(inside)
             table.append(
@@ -97,68 +56,67 @@ def reliability(predicted: list[tuple[float, int]]) -> list[tuple[str, int, floa
     return table
 
 
-def main() -> None:
-    pairs = load_pairs(ROOT / "tests" / "gold", ROOT / "data" / "reports")
-    candidates = grid()
-    total = sum(len(p.gold["from_issues"]) + len(p.gold["to_issues"]) for p in pairs)
-    best, table = fit(pairs, candidates)
-    shipped = candidates.index(DEFAULT_CALIBRATION) if DEFAULT_CALIBRATION in candidates else None
-    print(f"{len(candidates)} calibrations on {len(pairs)} pairs, {total} issues")
-    print(f"best on all pairs: {sum(table[candidates.index(best)])}/{total}")
-    for f in fields(best):
-        if f.name in GRID_VALUES:
-            print(f"    {f.name} = {getattr(best, f.name)}")
-    if shipped is not None:
-        print(f"shipped DEFAULT_CALIBRATION: {sum(table[shipped])}/{total}")
-    else:
-        print(f"shipped DEFAULT_CALIBRATION is not on the grid: {asdict(DEFAULT_CALIBRATION)}")
-    print(f"\n{'held-out pair':45} {'score':>7}  calibration chosen on the other authorities")
-    held = leave_one_authority_out(pairs, candidates)
-    for score, calibration in held:
-        chosen = ", ".join(f"{k}={getattr(calibration, k)}" for k in GRID_VALUES)
-        print(f"{score.name:45} {score.right:3}/{score.total:<3}  {chosen}")
-    right = sum(s.right for s, _ in held)
-    print(f"{'leave-one-authority-out':45} {right:3}/{total} = {right / total:.3f}")
+def auc(rated: list[tuple[float, bool, int]]) -> float:
+    """The chance that a wrong row's confidence is below a right row's (ties count half)."""
+    right = [c for c, _, y in rated if y]
+    wrong = [c for c, _, y in rated if not y]
+    if not right or not wrong:
+        return 1.0
+    pairs = sum((w < r) + 0.5 * (w == r) for w in wrong for r in right)
+    return pairs / (len(right) * len(wrong))
 
-    # The confidence: weights fitted on the other authorities' rows, decided with the thresholds chosen on
-    # them, applied to the held-out authority's rows.
-    chosen_for = {p.authority: c for p, (_, c) in zip(pairs, held)}
-    predicted: list[tuple[float, int]] = []
-    for authority, calibration in chosen_for.items():
-        training = labelled_rows([p for p in pairs if p.authority != authority], calibration)
-        weights = fit_logistic([x for x, _ in training], [y for _, y in training])
-        for x, y in labelled_rows([p for p in pairs if p.authority == authority], calibration):
-            predicted.append((confidence_of(weights, x), y))
-    print("\nconfidence reliability, leave-one-authority-out (band, rows, mean confidence, share right):")
-    for band, n, mean, share in reliability(predicted):
-        print(f"    {band}  {n:4}  {mean:.2f}  {share:.2f}")
-    brier = sum((c - y) ** 2 for c, y in predicted) / len(predicted)
-    # The yardstick: one confidence for every row, the share right on the other authorities. A confidence that
-    # tells right rows from wrong ones scores under it; with ~10 wrong rows in the gold, none does by much yet.
-    constant: list[tuple[float, int]] = []
-    for authority in chosen_for:
-        others = [y for p in pairs if p.authority != authority for _, y in labelled_rows([p], chosen_for[authority])]
-        share = sum(others) / len(others)
-        constant += [
-            (share, y) for _, y in labelled_rows([p for p in pairs if p.authority == authority], chosen_for[authority])
-        ]
-    baseline = sum((c - y) ** 2 for c, y in constant) / len(constant)
-    print(f"    Brier score {brier:.3f} over {len(predicted)} rows (one constant confidence: {baseline:.3f})")
-    everything = labelled_rows(pairs, DEFAULT_CALIBRATION)
-    weights = fit_logistic([x for x, _ in everything], [y for _, y in everything])
-    print(f"confidence_weights fitted on all pairs {CONFIDENCE_FEATURES}:")
-    print(f"    confidence_weights = ({', '.join(f'{w:.2f}' for w in weights)})")
-    shipped_rows = [(confidence_of(list(DEFAULT_CALIBRATION.confidence_weights), x), y) for x, y in everything]
-    print("shipped confidence, in-sample (band, rows, mean confidence, share right):")
-    for band, n, mean, share in reliability(shipped_rows):
-        print(f"    {band}  {n:4}  {mean:.2f}  {share:.2f}")
-    flagged = [y for (c, y), (x, _) in zip(shipped_rows, everything) if c < DEFAULT_CALIBRATION.review_below]
+
+def review_quality(rated: list[tuple[float, bool, int]]) -> tuple[float, float]:
+    """The share of wrong rows that needs_review marks, and the share of all rows it marks."""
+    wrong = [marked for _, marked, y in rated if not y]
+    caught = sum(wrong) / len(wrong) if wrong else 1.0
+    return caught, sum(marked for _, marked, _ in rated) / len(rated)
+
+
+def held_out(pairs: list[GoldPair]) -> list[tuple[float, bool, int]]:
+    """The rows of each authority decided by the model fitted without it."""
+    out = []
+    for authority in dict.fromkeys(p.authority for p in pairs):
+        model = fit_model([p for p in pairs if p.authority != authority])
+        out += rated_rows([p for p in pairs if p.authority == authority], model)
+    return out
+
+
+def report(label: str, rated: list[tuple[float, bool, int]]) -> None:
+    right = sum(y for _, _, y in rated)
+    caught, marked = review_quality(rated)
+    print(f"\n{label}: {right}/{len(rated)} rows right")
+    print("| confidence | rows | mean confidence | share right |")
+    print("|---|---|---|---|")
+    for band, n, mean, share in reliability(rated):
+        print(f"| {band} | {n} | {mean:.2f} | {share:.2f} |")
     print(
-        f"rows under review_below={DEFAULT_CALIBRATION.review_below}: {len(flagged)}, "
-        f"right {sum(flagged)}; rows above: right {sum(y for c, y in shipped_rows if c >= DEFAULT_CALIBRATION.review_below)}"
-        f"/{sum(1 for c, _ in shipped_rows if c >= DEFAULT_CALIBRATION.review_below)}"
+        f"needs_review marks {marked:.0%} of rows and {caught:.0%} of the wrong ones; "
+        f"confidence AUC (wrong below right) {auc(rated):.2f}"
     )
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--write", action="store_true", help=f"write datasette_ofsted/{MODEL_FILE}")
+    args = parser.parse_args(argv)
+    pairs = load_pairs(ROOT / "tests" / "gold", ROOT / "data" / "reports")
+    model = fit_model(pairs)
+    text = json.dumps(model.to_json(), indent=1) + "\n"
+    target = ROOT / "datasette_ofsted" / MODEL_FILE
+    print(f"fitted on {len(pairs)} pairs; review_below = {model.review_below}")
+    for side, weights in (("earlier", model.earlier), ("later", model.later)):
+        for row in weights[:-1]:
+            print(f"    {side}: " + ", ".join(f"{name} {w:+.2f}" for name, w in zip(model.features, row)))
+    if args.write:
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target.relative_to(ROOT)}")
+    elif target.read_text(encoding="utf-8") != text:
+        print(f"the shipped {MODEL_FILE} differs from this fit: run with --write")
+    report("in-sample (fitted on every pair)", rated_rows(pairs, model))
+    report("leave-one-authority-out (everything refitted without the authority)", held_out(pairs))
+    return 0
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

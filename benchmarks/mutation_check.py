@@ -78,11 +78,11 @@ MUTATIONS: list[Mutation] = [
         ),
     ),
     Mutation(
-        "the progress bonus removed from the engine",
+        "agreeing sentences no longer add up",
         "datasette_ofsted/align.py",
-        "progress_bonus: float = 0.05",
-        "progress_bonus: float = 0.0",
-        ("tests/test_guards_engine.py::test_praise_of_progress_outweighs_plain_praise_as_evidence",),
+        'for m in pool if m.polarity == stance), 4) if cal.on("sums")',
+        'for m in pool[:1] if m.polarity == stance), 4) if cal.on("sums")',
+        ("tests/test_engine_mechanisms.py::test_agreeing_sentences_add_up",),
     ),
     Mutation(
         "a concern raised in both reports no longer merged into one row",

@@ -16,14 +16,18 @@ The method, and why:
   shares specific words, and a sentence that shares only a theme is shown as further
   evidence, but a theme never decides a status on its own (a focused visit's silence on a
   matter is not its resolution).
-- The two reports' improvement lists are linked both ways: an item of either list that
-  raises the other's item again (in either direction) makes one `recurring` row holding both.
-- The polarity of the clause of the matching sentence that speaks of the part decides
-  between recurring (criticised again) and resolved (praised): "visits are purposeful,
-  although recording is not timely" praises visits and criticises recording.
+- The polarity of the clause of each matching sentence that speaks of the part gives its
+  stance: "visits are purposeful, although recording is not timely" praises visits and
+  criticises recording. A list item of what must improve criticises by its kind.
+- The status is decided from all the evidence on the matter, not a single sentence over a
+  bar: a fitted model (decision.py) reads the strongest criticism and praise and each summed
+  over the best candidates (agreeing sentences add up), and the best link to the other
+  report's list. Two list items on one matter make one `recurring` row when the decision,
+  read on both, makes them recurring together.
 
-Every constant that decides is in `Calibration`, fitted by benchmarks/fit_calibration.py
-and scored leave-one-authority-out by `python -m ingest.evaluate`.
+The weights are fitted by benchmarks/fit_calibration.py and scored leave-one-authority-out
+by `python -m ingest.evaluate`; every rule is a switch in `Calibration.disabled`, and
+benchmarks/ablation.py shows what each one gains per authority.
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any, TypedDict
 
-from .classify import clause_themes, clauses, cross_cutting_themes, progress, sentence_features
+from .classify import clause_themes, clauses, cross_cutting_themes, sentence_features
+from .decision import Model, shipped_model
 from .text import normalise, stem, stem_of_word, stems_of_normalised, words
 
 STATUSES = ("recurring", "resolved", "not_revisited", "new")
@@ -76,23 +81,41 @@ Row = TypedDict(
 )
 
 
+# The engine's rules, each of which `Calibration.disabled` can switch off (benchmarks/ablation.py scores the
+# engine without each in turn, leave-one-authority-out, per authority: a rule stays only where it pays).
+RULES = {
+    "parts": "an improvement is also read part by part (its list's elements)",
+    "population": "who an item is for (children in care, care leavers) is not its matter",
+    "workers": "who does the work (managers, personal advisers) is not the matter",
+    "generic": "generic heads, aspects and actors (plans, quality, managers) do not make two list items one matter",
+    "different_kind": "a plan or assessment of another kind (child in need plan, health assessment) is another matter",
+    "min_coverage": "a deciding sentence shares some of the part's specific words, not only a theme",
+    "themes": "practice themes add to the score of a sentence that shares words",
+    "clauses": "the clause that speaks of the matter gives the stance, not the sentence's main clause",
+    "same_matter": "two list items are one matter only when they share a specific word of each",
+}
+# The features of the fitted decision (decision.FEATURES) that can be switched off the same way: the fit then
+# goes without them (they read 0).
+FEATURE_SWITCHES = {
+    "sums": "agreeing sentences add up (criticism and praise summed over the best candidates)",
+    "link": "the best link to an item of the other report's list on the same matter",
+}
+
+
 @dataclass(frozen=True)
 class Calibration:
-    """The constants that decide. Defaults fitted on the gold pairs by benchmarks/fit_calibration.py."""
+    """The constants of the evidence. What decides a status is the fitted model (decision.py)."""
 
     theme_weight: float = 0.45  # added for the share of a part's themes a sentence speaks of
     coverage_weight: float = 0.0  # added for the share of a part's specific words the sentence uses
-    match: float = 0.44  # a sentence of the other report speaks of the same matter
-    same_improvement: float = 0.32  # two list items raise the same matter
     min_coverage: float = 0.05  # the share of a part's specific words (by idf) a deciding sentence must share
     show: float = 0.22  # the least score for evidence to be listed
     min_shared: float = 0.05  # the least word overlap (cosine) before themes count
-    progress_bonus: float = 0.05  # praise that says the matter improved since the last inspection
-    review_margin: float = 0.06  # opposite evidence this close to the threshold makes a decided row mixed: checked
-    # Logistic weights of the row's confidence over CONFIDENCE_FEATURES (bias, margin, opposite, decided, linked,
-    # words), fitted by benchmarks/fit_calibration.py (ridge 0.1; its reliability table is held-out by authority).
-    confidence_weights: tuple[float, ...] = (1.47, 2.45, -0.93, 1.55, -0.73, 0.42)
-    review_below: float = 0.85  # a row less likely than this to be right is checked (weak evidence)
+    # Rules (RULES) and features (FEATURE_SWITCHES) switched off: for the ablation, never in the product.
+    disabled: frozenset[str] = frozenset()
+
+    def on(self, rule: str) -> bool:
+        return rule not in self.disabled
 
 
 DEFAULT_CALIBRATION = Calibration()
@@ -199,7 +222,7 @@ def _weight(count: int, idf: float) -> float:
     return (1 + math.log(count)) * idf if count > 1 else idf
 
 
-def _units(findings: list[dict]) -> list[Unit]:
+def _units(findings: list[dict], cal: Calibration = DEFAULT_CALIBRATION) -> list[Unit]:
     """Every sentence of every finding of the authority (an LSCB's are not the authority's); an improvement's
     sentences also as their parts.
 
@@ -219,9 +242,9 @@ def _units(findings: list[dict]) -> list[Unit]:
             stems = list(piece["stems"])
             unit = Unit(index, piece["text"], piece["polarity"], themes, _features(stems), frozenset(stems), concern)
             if concern:
-                unit.matter = (_matter(piece["text"]) & unit.stems) or unit.stems
+                unit.matter = (_matter(piece["text"], cal) & unit.stems) or unit.stems
             units.append(unit)
-            if concern:
+            if concern and cal.on("parts"):
                 for part in parts(piece["text"])[1:]:
                     part_stems = stems_of_normalised(normalise(part))
                     if part_stems:
@@ -235,13 +258,13 @@ def _units(findings: list[dict]) -> list[Unit]:
                                 frozenset(part_stems),
                                 True,
                                 part=part,
-                                matter=(_matter(part) & frozenset(part_stems)) or frozenset(part_stems),
+                                matter=(_matter(part, cal) & frozenset(part_stems)) or frozenset(part_stems),
                             )
                         )
     return units
 
 
-def _weigh(units: list[Unit]) -> dict[str, float]:
+def _weigh(units: list[Unit], cal: Calibration = DEFAULT_CALIBRATION) -> dict[str, float]:
     """TF-IDF over both reports' sentences: each unit's norm, and the normalised vectors of concerns.
 
     Parts of an improvement do not count as documents (they repeat their sentence). Returns the
@@ -263,7 +286,7 @@ def _weigh(units: list[Unit]) -> dict[str, float]:
         unit.norm = math.sqrt(sum(map(operator.mul, weights, weights))) or 1.0
         if unit.is_concern:
             unit.vector = {f: w / unit.norm for f, w in zip(unit.features, weights)}
-            specific = unit.matter - _GENERIC
+            specific = unit.matter - _GENERIC if cal.on("generic") else unit.matter
             # A part made of nothing but generic words ("management oversight") is specific in all of them.
             unit.specific = specific or unit.matter
             unit.matter_weight = sum(idf[s] for s in unit.matter)
@@ -321,13 +344,13 @@ _WORKERS = re.compile(
 )
 
 
-def _matter(part: str) -> frozenset[str]:
+def _matter(part: str, cal: Calibration = DEFAULT_CALIBRATION) -> frozenset[str]:
     """The stems of a part without the words that name the children it is for or who works with them (all of
     them if nothing else)."""
     folded = normalise(part)
-    return frozenset(stems_of_normalised(_WORKERS.sub(" ", _POPULATION.sub(" ", folded)))) or frozenset(
-        stems_of_normalised(folded)
-    )
+    kept = _POPULATION.sub(" ", folded) if cal.on("population") else folded
+    kept = _WORKERS.sub(" ", kept) if cal.on("workers") else kept
+    return frozenset(stems_of_normalised(kept)) or frozenset(stems_of_normalised(folded))
 
 
 def coverage(concern: Unit, other: Unit, idf: dict[str, float]) -> float:
@@ -391,18 +414,19 @@ class Match:
     shared: frozenset[str]  # the stems it shares with that part
     concern: Unit  # the part it matched
     polarity: int = 0  # of the clause that speaks of the part
-    progress: int = 0
     other_kind: bool = False  # speaks of another kind of the generic thing it shares (different_kind)
 
     def score(self, cal: Calibration) -> float:
         """Word overlap plus theme credit; themes count only where words are shared."""
         if self.cosine < cal.min_shared:
             return self.cosine
-        return min(1.0, self.cosine + cal.coverage_weight * self.coverage + cal.theme_weight * self.themes)
+        themes = cal.theme_weight * self.themes if cal.on("themes") else 0.0
+        return min(1.0, self.cosine + cal.coverage_weight * self.coverage + themes)
 
     def decides(self, cal: Calibration) -> bool:
         """Shares specific content with the part: words, not only a theme."""
-        return self.cosine >= cal.min_shared and self.coverage >= cal.min_coverage and not self.other_kind
+        covered = self.coverage >= cal.min_coverage or not cal.on("min_coverage")
+        return self.cosine >= cal.min_shared and covered and not self.other_kind
 
 
 @lru_cache(maxsize=65536)
@@ -410,13 +434,17 @@ def _clause_stems(text: str) -> frozenset[str]:
     return frozenset(stems_of_normalised(normalise(text)))
 
 
-def _clause_polarity(sentence: str, concern: Unit, shared: frozenset[str], fallback: int) -> int:
+def _clause_polarity(
+    sentence: str, concern: Unit, shared: frozenset[str], fallback: int, cal: Calibration = DEFAULT_CALIBRATION
+) -> int:
     """The polarity of `sentence` on the concern's matter, clause by clause.
 
     The clause that holds most of the shared words speaks of the matter; but a matter is raised again "even
     partly", so a criticising clause on one of the concern's themes makes it criticism ("good progress in
     stabilising the workforce, but children experience too many changes of social worker").
     """
+    if not cal.on("clauses"):
+        return fallback
     pieces = clauses(sentence)
     if len(pieces) == 1:
         return pieces[0].polarity if pieces[0].polarity or not fallback else fallback
@@ -431,7 +459,7 @@ def _clause_polarity(sentence: str, concern: Unit, shared: frozenset[str], fallb
     return fallback
 
 
-def _matches(concern: list[Unit], other: Side) -> list[Match]:
+def _matches(concern: list[Unit], other: Side, cal: Calibration = DEFAULT_CALIBRATION) -> list[Match]:
     """The other report's sentences on the same matter as any part of the improvement, best first (raw)."""
     best: dict[int, Match] = {}
     for part in concern:
@@ -449,9 +477,12 @@ def _matches(concern: list[Unit], other: Side) -> list[Match]:
     ranked = sorted(best.values(), key=lambda m: (-(m.cosine + 0.2 * m.themes), m.unit.finding, m.unit.text))
     ranked = ranked[:CANDIDATES]
     for m in ranked:
-        m.polarity = _clause_polarity(m.unit.text, m.concern, m.shared, m.unit.polarity)
-        m.progress = progress(m.unit.text)
-        m.other_kind = different_kind(m.concern, m.unit, m.shared)
+        # A list item of what must improve criticises by its kind, whatever its wording ("Build on the good work in
+        # pre-birth assessments" reads as praise).
+        m.polarity = (
+            -1 if m.unit.is_concern else _clause_polarity(m.unit.text, m.concern, m.shared, m.unit.polarity, cal)
+        )
+        m.other_kind = cal.on("different_kind") and different_kind(m.concern, m.unit, m.shared)
     return ranked
 
 
@@ -470,7 +501,7 @@ def _concerns(units: list[Unit], findings: list[dict]) -> dict[int, list[Unit]]:
 
 @dataclass
 class Evidence:
-    """Everything `decide` needs for one comparison, independent of the calibration (so a fit reuses it)."""
+    """Everything `decide` needs for one comparison, independent of the fitted decision (so a fit reuses it)."""
 
     earlier: list[dict]
     later: list[dict]
@@ -478,22 +509,24 @@ class Evidence:
     later_matches: dict[int, list[Match]]
     earlier_themes: dict[int, set[str]]
     later_themes: dict[int, set[str]]
+    calibration: Calibration = DEFAULT_CALIBRATION
 
 
-def gather(earlier: list[dict], later: list[dict]) -> Evidence:
+def gather(earlier: list[dict], later: list[dict], cal: Calibration = DEFAULT_CALIBRATION) -> Evidence:
     """Score every improvement of each report against the other report's sentences."""
-    earlier_units, later_units = _units(earlier), _units(later)
-    idf = _weigh(earlier_units + later_units)
+    earlier_units, later_units = _units(earlier, cal), _units(later, cal)
+    idf = _weigh(earlier_units + later_units, cal)
     earlier_side = Side(earlier_units, idf, _asked(later_units))
     later_side = Side(later_units, idf, _asked(earlier_units))
     earlier_concerns, later_concerns = _concerns(earlier_units, earlier), _concerns(later_units, later)
     return Evidence(
         earlier,
         later,
-        {i: _matches(c, later_side) for i, c in earlier_concerns.items()},
-        {i: _matches(c, earlier_side) for i, c in later_concerns.items()},
+        {i: _matches(c, later_side, cal) for i, c in earlier_concerns.items()},
+        {i: _matches(c, earlier_side, cal) for i, c in later_concerns.items()},
         {i: set().union(*(u.themes for u in c)) for i, c in earlier_concerns.items()},
         {i: set().union(*(u.themes for u in c)) for i, c in later_concerns.items()},
+        cal,
     )
 
 
@@ -505,22 +538,57 @@ def _specific_themes(themes: frozenset[str]) -> frozenset[str]:
     return frozenset(t for t in themes if not t.startswith("nf-")) - _GENERIC_THEMES - cross_cutting_themes()
 
 
-def _same_matter(m: Match) -> bool:
+def _same_matter(m: Match, cal: Calibration = DEFAULT_CALIBRATION) -> bool:
     """Two list items raise one matter when they share a specific word of each: "management oversight of
     private fostering" and "management oversight of the LADO" share only the kind of work. Items that are both
     about work in general ("the quality of assessments", no practice theme beyond the generic) may share only it."""
+    if not cal.on("same_matter"):
+        return True
     if m.shared & m.concern.specific and m.shared & m.unit.specific:
         return True
     return not _specific_themes(m.concern.themes) or not _specific_themes(m.unit.themes)
 
 
-def _links(ev: Evidence, cal: Calibration) -> dict[int, tuple[int, float, Match]]:
-    """Each later improvement linked to the earlier one that raises the same matter, judged both ways.
+# The best candidates whose scores add up, per stance: enough for a matter a report covers in several
+# sentences, few enough that sentences on a neighbouring matter do not pile up.
+EVIDENCE_POOL = 8
 
-    Item A of the earlier list may score high against B of the later list while B scores low against A
-    (a short item against a long one): the link takes the better of the two scores, and a later item goes
-    to the one earlier item it matches best, so that each pair is one coherent row.
-    """
+
+def _deciding(matches: list[Match], cal: Calibration) -> list[Match]:
+    """The candidates that may decide: they share the part's specific words (the other report's list items only
+    on the terms of a link, `_same_matter`), best first."""
+    found = [m for m in matches if m.decides(cal) and (not m.unit.is_concern or _same_matter(m, cal))]
+    return sorted(found, key=lambda m: -m.score(cal))
+
+
+def row_features(matches: list[Match], cal: Calibration, link: float = 0.0) -> dict[str, float]:
+    """The features of an improvement's row (decision.FEATURES), each a quantity a reader can check in the row's
+    evidence: the strongest criticism and praise of the matter in the other report, each summed over the best
+    candidates (several sentences that agree weigh more than one), and the best link to the other report's list
+    (`link`, judged both ways: `item_features`)."""
+    deciding = _deciding(matches, cal)
+    pool = deciding[:EVIDENCE_POOL]
+
+    def best(stance: int) -> float:
+        return round(next((m.score(cal) for m in deciding if m.polarity == stance), 0.0), 4)
+
+    def summed(stance: int) -> float:
+        return round(sum(m.score(cal) for m in pool if m.polarity == stance), 4) if cal.on("sums") else 0.0
+
+    return {
+        "bias": 1.0,
+        "critical": best(-1),
+        "praise": best(1),
+        "critical_sum": summed(-1),
+        "praise_sum": summed(1),
+        "link": round(link, 4) if cal.on("link") else 0.0,
+    }
+
+
+def _links(ev: Evidence, cal: Calibration) -> dict[tuple[int, int], tuple[float, Match]]:
+    """Candidate links between the two lists: each pair of items on one matter, judged both ways, with the better
+    of the two scores (item A may score high against B while B scores low against A, a short item against a
+    long one)."""
     link: dict[tuple[int, int], tuple[float, Match]] = {}
     for forward, (own, other_findings) in enumerate(((ev.earlier_matches, ev.later), (ev.later_matches, ev.earlier))):
         for item, matches in own.items():
@@ -528,82 +596,9 @@ def _links(ev: Evidence, cal: Calibration) -> dict[int, tuple[int, float, Match]
                 if not _is_improvement(other_findings, m):
                     continue
                 key = (item, m.unit.finding) if forward == 0 else (m.unit.finding, item)
-                if m.decides(cal) and _same_matter(m) and (key not in link or m.score(cal) > link[key][0]):
+                if m.decides(cal) and _same_matter(m, cal) and (key not in link or m.score(cal) > link[key][0]):
                     link[key] = (m.score(cal), m)
-    best: dict[int, tuple[int, float, Match]] = {}
-    for (i, j), (score, m) in link.items():
-        if score < cal.same_improvement:
-            continue
-        if j not in best or score > best[j][1]:
-            best[j] = (i, score, m)
-    return best
-
-
-def _judge(matches: list[Match], cal: Calibration, earlier_side: bool) -> tuple[str, float, Match | None, float]:
-    """Status, score, the deciding match and the opposite evidence's score, from the body of the other report.
-
-    Raised again "even partly" is recurring; resolved needs praise on the matter and no criticism of it. A
-    later improvement recurs when the earlier report stated it as a weakness; otherwise it is new.
-    """
-    # The other report's list items decide only on the terms of a link (_same_matter).
-    deciding = [m for m in matches if m.decides(cal) and (not m.unit.is_concern or _same_matter(m))]
-    critical = max((m for m in deciding if m.polarity < 0), key=lambda m: m.score(cal), default=None)
-    praising = max(
-        (m for m in deciding if m.polarity > 0),
-        key=lambda m: m.score(cal) + (cal.progress_bonus if m.progress > 0 else 0.0),
-        default=None,
-    )
-    negative = critical.score(cal) if critical else 0.0
-    positive = praising.score(cal) + (cal.progress_bonus if praising.progress > 0 else 0.0) if praising else 0.0
-    if negative >= cal.match:
-        return "recurring", negative, critical, positive
-    if earlier_side and positive >= cal.match:
-        return "resolved", min(1.0, positive), praising, negative
-    silent = "not_revisited" if earlier_side else "new"
-    strongest = max((critical, praising) if earlier_side else (critical,), key=lambda m: m.score(cal) if m else 0.0)
-    return silent, max(negative, positive if earlier_side else 0.0), strongest, 0.0
-
-
-CONFIDENCE_FEATURES = ("bias", "margin", "opposite", "decided", "linked", "words")
-
-
-def confidence_features(
-    status: str, score: float, opposite: float, linked: bool, cal: Calibration, words_shared: float = 0.0
-) -> dict:
-    """What the confidence of a row is read from, each a quantity a reader can check in the row: how far the
-    deciding score is past its threshold (or, for a silent row, short of it), how strong the evidence for the
-    other reading is, whether the report spoke of the matter at all, whether two list items were linked, and
-    how much of the deciding score is shared words rather than theme credit (`words`, the cosine)."""
-    decided = status in ("recurring", "resolved")
-    threshold = cal.same_improvement if linked else cal.match
-    return {
-        "bias": 1.0,
-        "margin": round(score - threshold if decided else cal.match - score, 4),
-        # The contrary evidence against the deciding evidence: 1 when praise and criticism are equally strong.
-        "opposite": round(min(opposite / score, 1.5) if decided and score > 0 else 0.0, 4),
-        "decided": 1.0 if decided else 0.0,
-        "linked": 1.0 if linked else 0.0,
-        "words": round(words_shared, 4),
-    }
-
-
-def _confidence(
-    status: str, score: float, opposite: float, cal: Calibration, linked: bool = False, match: Match | None = None
-) -> tuple[float, str | None, dict]:
-    """How likely the row's status is right (0..1), why a reader should check it ("mixed", "weak" or None), and the
-    features.
-
-    The confidence is a logistic function of `confidence_features`, its weights fitted on the gold pairs by
-    benchmarks/fit_calibration.py so that rows at confidence 0.8 are right about 8 times in 10. A row is checked
-    when evidence for the other reading is nearly as strong as the deciding evidence (mixed) or when its
-    confidence is low (weak).
-    """
-    features = confidence_features(status, score, opposite, linked, cal, match.cosine if match else 0.0)
-    z = sum(w * features[name] for name, w in zip(CONFIDENCE_FEATURES, cal.confidence_weights))
-    confidence = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-    mixed = status in ("recurring", "resolved") and opposite >= cal.match - cal.review_margin
-    check = "mixed" if mixed else "weak" if confidence < cal.review_below else None
-    return round(confidence, 3), check, features
+    return link
 
 
 def _described(
@@ -660,64 +655,167 @@ def _merged(matches_by_item: dict[int, list[Match]], items: list[int]) -> list[M
     return sorted(chain.from_iterable(matches_by_item[i] for i in items), key=lambda m: -(m.cosine + 0.2 * m.themes))
 
 
-def _why(match: Match | None, linked: str | None, features: dict, check: str | None) -> dict:
-    """What decided a row, in words a reader can check, what its confidence was read from, and why it needs
-    checking ("mixed": the other reading's evidence is nearly as strong; "weak": a low confidence; or None)."""
-    if match is None:
-        return {
-            "sentence": None,
-            "polarity": None,
-            "matched_words": [],
-            "part": None,
-            "linked_item": linked,
-            "confidence_from": features,
-            "check": check,
-        }
-    return {
+STATUS_WORDS = {"recurring": "raised again", "resolved": "resolved", "not_revisited": "not revisited", "new": "new"}
+
+
+def _mixed(x: dict[str, float]) -> bool:
+    """The other report both praises and criticises the matter, the weaker at least half as strong."""
+    return bool(
+        x["critical"] and x["praise"] and min(x["critical"], x["praise"]) >= 0.5 * max(x["critical"], x["praise"])
+    )
+
+
+# Under this, the strongest sentence on the matter shares little with it (a similarity most unrelated sentences
+# stay under): the report may not speak of it at all.
+LITTLE_SAID = 0.35
+
+
+def review_reason(status: str, probabilities: dict[str, float], x: dict[str, float], link_score: float | None) -> str:
+    """Why a reviewer should check a row, in words: what in the evidence makes the call uncertain, and the
+    status it could also be."""
+    others = sorted(((p, s) for s, p in probabilities.items() if s != status), reverse=True)
+    runner_up = f"; it could also be {STATUS_WORDS[others[0][1]]} ({others[0][0]:.0%} likely)" if others else ""
+    if _mixed(x):
+        return f"the other report both praises and criticises this matter{runner_up}"
+    if link_score is not None and link_score < LITTLE_SAID:
+        return f"linked to a list item that shares few words with it{runner_up}"
+    if max(x["critical"], x["praise"]) < LITTLE_SAID:
+        return f"the other report says little that is clearly on this matter{runner_up}"
+    return f"the evidence points both ways or is thin{runner_up}"
+
+
+def _why(
+    match: Match | None,
+    linked: str | None,
+    features: dict,
+    probabilities: dict[str, float],
+    check: str | None,
+    reason: str | None,
+) -> dict:
+    """What decided a row, in words a reader can check: the deciding sentence, the features the fitted decision
+    read (`confidence_from`), the probability of each status, and why to check it (`check`: "mixed" when the
+    other report praises and criticises the matter, "weak" otherwise; `check_reason` in words)."""
+    out: dict[str, Any] = {
         "confidence_from": features,
+        "probabilities": {s: round(p, 3) for s, p in probabilities.items()},
         "check": check,
-        "sentence": match.unit.text,
-        # A list item of what must improve criticises by its kind, whatever its wording ("Ensure that managers
-        # continue their good oversight" reads as praise): a row decided by a link says so.
-        "polarity": STANCES[-1] if linked else STANCES[match.polarity],
-        "matched_words": sorted({w for w in words(match.unit.text) if stem_of_word(w) in match.shared}),
-        "part": match.concern.part or None,
+        "check_reason": reason,
+        "sentence": None,
+        "polarity": None,
+        "matched_words": [],
+        "part": None,
         "linked_item": linked,
     }
+    if match is not None:
+        out["sentence"] = match.unit.text
+        # A list item of what must improve criticises by its kind, whatever its wording ("Ensure that managers
+        # continue their good oversight" reads as praise): a row decided by a link says so.
+        out["polarity"] = STANCES[-1] if linked else STANCES[match.polarity]
+        out["matched_words"] = sorted({w for w in words(match.unit.text) if stem_of_word(w) in match.shared})
+        out["part"] = match.concern.part or None
+    return out
 
 
-def decide(ev: Evidence, cal: Calibration = DEFAULT_CALIBRATION) -> dict:
-    """Rows of the comparison from gathered evidence: every improvement of either side in exactly one row."""
-    earlier, later = ev.earlier, ev.later
+def _deciding_match(matches: list[Match], cal: Calibration, status: str) -> Match | None:
+    """The sentence a row's status rests on: the strongest criticism for recurring, praise (or a plain statement)
+    for resolved, the nearest sentence of any stance for a silent row."""
+    deciding = _deciding(matches, cal)
+    wanted = {"recurring": (-1,), "resolved": (1, 0)}.get(status, (-1, 1, 0))
+    for stance in wanted:
+        found = next((m for m in deciding if m.polarity == stance), None)
+        if found is not None:
+            return found
+    return deciding[0] if deciding else None
+
+
+def _call(model: Model, earlier_side: bool, x: dict[str, float]) -> tuple[str, float, dict[str, float]]:
+    probabilities = model.probabilities(earlier_side, x)
+    status = max(probabilities, key=lambda s: (probabilities[s], s))
+    return status, probabilities[status], probabilities
+
+
+def _checked(
+    model: Model,
+    status: str,
+    confidence: float,
+    probabilities: dict[str, float],
+    x: dict[str, float],
+    link_score: float | None = None,
+) -> tuple[str | None, str | None]:
+    """Whether a reviewer should check the row ("mixed" or "weak", None when not) and why, in words: the rows
+    less likely to be right than the fitted `review_below` are checked."""
+    if confidence >= model.review_below:
+        return None, None
+    return ("mixed" if _mixed(x) else "weak"), review_reason(status, probabilities, x, link_score)
+
+
+def item_features(
+    ev: Evidence, cal: Calibration
+) -> tuple[dict[int, dict[str, float]], dict[int, dict[str, float]], dict[tuple[int, int], tuple[float, Match]]]:
+    """Each earlier and later improvement's features, and the candidate links between the two lists (an item's
+    best link counts from either side: a short item scores low against a long one that scores high against it)."""
     links = _links(ev, cal)
+    best_earlier: dict[int, float] = {}
+    best_later: dict[int, float] = {}
+    for (i, j), (score, _) in links.items():
+        best_earlier[i] = max(best_earlier.get(i, 0.0), score)
+        best_later[j] = max(best_later.get(j, 0.0), score)
+    earlier_x = {i: row_features(m, cal, best_earlier.get(i, 0.0)) for i, m in ev.earlier_matches.items()}
+    later_x = {j: row_features(m, cal, best_later.get(j, 0.0)) for j, m in ev.later_matches.items()}
+    return earlier_x, later_x, links
+
+
+def decide(ev: Evidence, cal: Calibration | None = None, model: Model | None = None) -> dict:
+    """Rows of the comparison from gathered evidence: every improvement of either side in exactly one row.
+
+    Each improvement's status is the fitted decision's most likely one (decision.py); two list items on one
+    matter are linked into one recurring row when the decision, read on both, makes them recurring together.
+    """
+    cal = cal or ev.calibration
+    model = model or shipped_model()
+    earlier, later = ev.earlier, ev.later
+    earlier_x, later_x, candidate_links = item_features(ev, cal)
+    earlier_call = {i: _call(model, True, x) for i, x in earlier_x.items()}
+    later_call = {j: _call(model, False, x) for j, x in later_x.items()}
+
+    # Each later item goes to the earlier item it matches best, when the two are recurring together.
+    links: dict[int, tuple[int, float, Match]] = {}
+    for (i, j), (score, link) in sorted(candidate_links.items(), key=lambda kv: -kv[1][0]):
+        if j in links:
+            continue
+        together = earlier_call[i][2]["recurring"] + later_call[j][2]["recurring"]
+        if together > 1.0:
+            links[j] = (i, score, link)
     linked_earlier: dict[int, list[tuple[int, float, Match]]] = {}
-    m: Match | None  # the match that decided a row, if one did
-    for j, (i, score, m) in links.items():
-        linked_earlier.setdefault(i, []).append((j, score, m))
+    for j, (i, score, link) in links.items():
+        linked_earlier.setdefault(i, []).append((j, score, link))
 
     rows: list[dict] = []
+    m: Match | None
     for i, matches in ev.earlier_matches.items():
         described = _described(earlier[i], "improvement", None, None, set())
+        x = earlier_x[i]
         if i in linked_earlier:
-            pairs = sorted(linked_earlier[i], key=lambda x: -x[1])
+            pairs = sorted(linked_earlier[i], key=lambda p: -p[1])
             j, score, m = pairs[0]
-            # The row of a linked pair shows the other list's item that made it recurring.
             linked = later[j]["text"]
+            probabilities = earlier_call[i][2]
+            # The row stands on both items' calls: as sure as the less sure of the two.
+            together = min(probabilities["recurring"], *(later_call[jj][2]["recurring"] for jj, _, _ in pairs))
+            confidence = model.confidence_of(together)
+            check, reason = _checked(model, "recurring", confidence, probabilities, x, score)
             to = [
                 _described(later[jj], "improvement", s, _later_sentence(ev, jj, mm), mm.shared, -1)
-                for jj, s, mm in sorted(pairs, key=lambda x: x[0])
+                for jj, s, mm in sorted(pairs, key=lambda p: p[0])
             ]
-            others = _judge(matches, cal, True)
-            opposite = others[3] if others[0] == "recurring" else others[1] if others[0] == "resolved" else 0.0
-            confidence, review, features = _confidence("recurring", score, opposite, cal, linked=True, match=m)
             themes = ev.earlier_themes[i].union(*(ev.later_themes[jj] for jj, _, _ in pairs))
             row = {
                 "status": "recurring",
                 "score": round(score, 3),
                 "themes": sorted(themes),
-                "confidence": confidence,
-                "needs_review": review is not None,
-                "why": _why(m, linked, features, review),
+                "confidence": round(confidence, 3),
+                "needs_review": check is not None,
+                "why": _why(m, linked, x, probabilities, check, reason),
                 "linked_item": linked,
                 # Both sides carry evidence: the later report's on the earlier item, the earlier report's on
                 # the later items (criticism first), each after the list items themselves.
@@ -726,15 +824,19 @@ def decide(ev: Evidence, cal: Calibration = DEFAULT_CALIBRATION) -> dict:
                 "to": to + _evidence(matches, later, "recurring", cal),
             }
         else:
-            status, score, m, opposite = _judge(matches, cal, True)
-            confidence, review, features = _confidence(status, score, opposite, cal, match=m)
+            status, confidence, probabilities = earlier_call[i]
+            if status == "recurring" and x["critical"] == 0.0:
+                status = max(("resolved", "not_revisited"), key=lambda s: probabilities[s])
+            confidence = model.confidence_of(probabilities[status])
+            m = _deciding_match(matches, cal, status)
+            check, reason = _checked(model, status, confidence, probabilities, x)
             row = {
                 "status": status,
-                "score": round(score, 3),
+                "score": round(m.score(cal), 3) if m else 0.0,
                 "themes": sorted(ev.earlier_themes[i]),
-                "confidence": confidence,
-                "needs_review": review is not None,
-                "why": _why(m, None, features, review),
+                "confidence": round(confidence, 3),
+                "needs_review": check is not None,
+                "why": _why(m, None, x, probabilities, check, reason),
                 "linked_item": None,
                 "from": [described],
                 "to": _evidence(matches, later, status, cal),
@@ -744,16 +846,22 @@ def decide(ev: Evidence, cal: Calibration = DEFAULT_CALIBRATION) -> dict:
     for j, matches in ev.later_matches.items():
         if j in links:
             continue
-        status, score, m, opposite = _judge(matches, cal, False)
-        confidence, review, features = _confidence(status, score, opposite, cal, match=m)
+        x = later_x[j]
+        status, confidence, probabilities = later_call[j]
+        if status == "recurring" and x["critical"] == 0.0:
+            status = "new"
+        confidence = model.confidence_of(probabilities[status])
+        m = _deciding_match(matches, cal, status)
+        check, reason = _checked(model, status, confidence, probabilities, x)
+        score = m.score(cal) if m else 0.0
         rows.append(
             {
                 "status": status,
                 "score": round(score, 3),
                 "themes": sorted(ev.later_themes[j]),
-                "confidence": confidence,
-                "needs_review": review is not None,
-                "why": _why(m, None, features, review),
+                "confidence": round(confidence, 3),
+                "needs_review": check is not None,
+                "why": _why(m, None, x, probabilities, check, reason),
                 "linked_item": None,
                 "from": _evidence(matches, earlier, status, cal),
                 "to": [
@@ -771,11 +879,16 @@ def decide(ev: Evidence, cal: Calibration = DEFAULT_CALIBRATION) -> dict:
     return {"counts": {s: counts.get(s, 0) for s in STATUSES}, "rows": rows}
 
 
-def compare(earlier: list[dict], later: list[dict], calibration: Calibration = DEFAULT_CALIBRATION) -> dict:
+def compare(
+    earlier: list[dict],
+    later: list[dict],
+    calibration: Calibration = DEFAULT_CALIBRATION,
+    model: Model | None = None,
+) -> dict:
     """Rows of the comparison: every improvement of either side in exactly one row.
 
     A finding is a dict with at least id, kind, polarity, text, section and themes (a list
     of theme ids); `about` other than "authority" (an LSCB's recommendations) is left out.
     The result is plain JSON: {"counts": {status: n}, "rows": [Row, ...]}.
     """
-    return decide(gather(earlier, later), calibration)
+    return decide(gather(earlier, later, calibration), calibration, model)

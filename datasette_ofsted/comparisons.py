@@ -33,10 +33,10 @@ from .align import STATUSES
 from .classify import taxonomy_version
 from .findings import FINDING_FIELDS, compare_inspections, findings_by_id
 
-# The code whose decisions a stored comparison records: the engine, and the choice of findings
-# it is given. A change to either (even a comment: it costs one recompute, never a stale page)
+# The code whose decisions a stored comparison records: the engine, its fitted weights, and the choice of
+# findings it is given. A change to either (even a comment: it costs one recompute, never a stale page)
 # makes every stored comparison out of date.
-ENGINE_MODULES = ("align.py", "findings.py")
+ENGINE_MODULES = ("align.py", "decision.py", "decision.json", "findings.py")
 # Results kept in memory, as JSON text: the largest real comparison is about 150,000 characters,
 # so this holds a couple of hundred, a few tens of MB; a result larger than it is not kept.
 CACHE_CHARS = 32_000_000

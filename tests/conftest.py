@@ -23,6 +23,19 @@ METADATA = ROOT / "metadata.yml"
 BUNDLED_FILES = sum(1 for p in REPORTS.iterdir() if p.suffix in (".pdf", ".txt"))
 
 
+def gold_inspections(authority: str) -> list[str]:
+    """An authority's inspections, oldest first, as the hand-made gold pairs in tests/gold date them (read from
+    the reports by people, not by the parser): what the bundled reports hold for an authority every one of whose
+    reports is in a gold pair (Sutton's six)."""
+    import json
+
+    dates = set()
+    for path in (ROOT / "tests" / "gold").glob(f"{authority}_*.json"):
+        gold = json.loads(path.read_text(encoding="utf-8"))
+        dates |= {gold["from"]["start_date"], gold["to"]["start_date"]}
+    return [f"{authority}-{date}" for date in sorted(dates)]
+
+
 def run_ingest(*args: str, cwd: Path = ROOT, **kwargs) -> subprocess.CompletedProcess:
     """Run the real command in a subprocess, as a user would."""
     return subprocess.run(

@@ -1,6 +1,9 @@
 """/-/ofsted/<authority>: the timeline, the grade chart, comparisons and threads."""
 
 import pytest
+from conftest import gold_inspections
+
+SUTTON = gold_inspections("sutton")  # six inspections, 2010 to 2025
 
 
 @pytest.mark.asyncio
@@ -8,11 +11,13 @@ async def test_sutton_timeline(ds):
     response = await ds.client.get("/-/ofsted/sutton")
     assert response.status_code == 200
     html = response.text
-    for inspection in ["sutton-2010-03-09", "sutton-2013-05-13", "sutton-2018-06-26"]:
+    assert len(SUTTON) == 6 and SUTTON[:2] == ["sutton-2010-03-09", "sutton-2013-05-13"]
+    for inspection in SUTTON:
         assert f'id="{inspection}"' in html
     assert "Wendy Ghaffar" in html and "Caroline Walsh" in html
-    assert '/-/ofsted/compare/sutton-2010-03-09...sutton-2013-05-13"' in html
-    assert '/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26"' in html
+    # Each inspection compared with the one before it.
+    for earlier, later in zip(SUTTON, SUTTON[1:]):
+        assert f'/-/ofsted/compare/{earlier}...{later}"' in html
     assert '<svg class="grade-chart"' in html
     assert 'action="/-/ofsted/compare"' in html
 
@@ -48,11 +53,8 @@ async def test_timeline_json(ds):
     assert response.status_code == 200 and response.headers["content-type"].startswith("application/json")
     data = response.json()
     assert data["authority"]["id"] == "sutton"
-    assert [i["id"] for i in data["inspections"]] == ["sutton-2010-03-09", "sutton-2013-05-13", "sutton-2018-06-26"]
-    assert [(p["from"], p["to"]) for p in data["pairs"]] == [
-        ("sutton-2010-03-09", "sutton-2013-05-13"),
-        ("sutton-2013-05-13", "sutton-2018-06-26"),
-    ]
+    assert [i["id"] for i in data["inspections"]] == SUTTON
+    assert [(p["from"], p["to"]) for p in data["pairs"]] == list(zip(SUTTON, SUTTON[1:]))
     for pair in data["pairs"]:
         assert set(pair["counts"]) == {"recurring", "resolved", "not_revisited", "new"}
     missing = next(t for t in data["threads"] if t["id"] == "missing-children")
@@ -137,7 +139,9 @@ async def test_ungraded_inspections_are_not_drawn_on_the_grade_scale(ds):
     chart = html[start : html.index("</svg>", start)]
     # 2010 and 2018 have no overall grade: a dashed line and "no grade", no point below Inadequate.
     assert chart.count('class="ungraded"') == 2 and chart.count("no grade</text>") == 2
-    assert chart.count("<circle") == 1  # 2013's adequate only
+    drawn = [circle.split("<title>")[1].split(":")[0] for circle in chart.split("<circle")[1:]]
+    assert "sutton-2010-03-09" not in drawn and "sutton-2018-06-26" not in drawn
+    assert chart.count("<circle") == len(SUTTON) - 2  # every graded inspection (2013's adequate, 2016, 2021, 2025)
     inadequate_y = float(chart.split(">Inadequate<")[0].rsplit('y="', 1)[1].split('"')[0]) - 4
     for circle in chart.split("<circle")[1:]:
         assert float(circle.split('cy="')[1].split('"')[0]) <= inadequate_y
@@ -190,7 +194,8 @@ def test_a_database_made_before_every_authority_was_loaded_gets_them(bundled_cop
             "where name = 'm003_every_authority')"
         )
         before = conn.execute("select count(*) from authorities").fetchone()[0]
-    assert before <= 25  # the bundled reports inspect 20 authorities; la_lookup.csv lists 156
+        inspected = conn.execute("select count(distinct authority_id) from inspections").fetchone()[0]
+    assert before == inspected < 100  # only the authorities the bundled reports inspect; la_lookup.csv lists 156
     db = open_database(str(path))
     held = {r["id"]: r for r in db["authorities"].rows}
     assert set(held) == set(authorities())

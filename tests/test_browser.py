@@ -34,8 +34,8 @@ def test_menu_to_authority_to_comparison_to_a_finding_and_back(server, page):
     follow(page, "a:text-is('Sutton')")
     assert page.url.endswith("/-/ofsted/sutton")
     page.locator("svg.grade-chart").wait_for(state="visible")
-    follow(page, "a[href='/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26']")
-    assert "/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26" in page.url
+    follow(page, "a[href='/-/ofsted/compare/sutton-2016-11-14...sutton-2018-06-26']")
+    assert "/-/ofsted/compare/sutton-2016-11-14...sutton-2018-06-26" in page.url
     badges = page.locator(".compare-grid td.status .badge")
     assert badges.count() > 5 and badges.first.is_visible()
     assert page.locator(".compare-grid mark").first.is_visible()

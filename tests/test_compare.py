@@ -244,3 +244,30 @@ def test_each_row_has_one_review_include_point():
 
     template = (Path(datasette_ofsted.__file__).parent / "templates" / "ofsted_compare.html").read_text()
     assert template.count("{% if row_review_template %}{% include row_review_template %}{% endif %}") == 1
+
+
+@pytest.mark.asyncio
+async def test_order_check_puts_the_rows_to_check_first(ds):
+    """?order=check: the rows the engine asks a reviewer to check come first, least confident first, in the JSON
+    and on the page; each says why in words; the same rows as without the order."""
+    manchester = "/-/ofsted/compare/manchester-2017-10-09...manchester-2022-03-21"
+    plain = (await ds.client.get(manchester + ".json")).json()
+    response = await ds.client.get(manchester + ".json?order=check")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["filters"]["order"] == "check" and plain["filters"]["order"] is None
+    rows = data["rows"]
+    key = [(not r["needs_review"], r["confidence"]) for r in rows]
+    assert key == sorted(key)
+    checked = [r for r in rows if r["needs_review"]]
+    assert checked and len(checked) < len(rows)  # some rows, not all
+    assert rows[: len(checked)] == checked
+    for row in checked:
+        assert row["why"]["check"] in ("mixed", "weak") and "it could also be" in row["why"]["check_reason"]
+    ids = sorted(f["id"] for r in rows for f in r["from"] + r["to"] if f["role"] == "improvement")
+    assert ids == sorted(f["id"] for r in plain["rows"] for f in r["from"] + r["to"] if f["role"] == "improvement")
+    html = (await ds.client.get(manchester + "?order=check")).text
+    assert "Check these first" in html and '<option value="check" selected>' in html
+    assert "check this" in html[html.index("Check these first") :]
+    assert checked[0]["why"]["check_reason"].split(";")[0].replace("'", "&#39;") in html
+    assert (await ds.client.get(manchester + ".json?order=nonsense")).status_code == 400

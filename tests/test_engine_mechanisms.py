@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from datasette_ofsted.align import DEFAULT_CALIBRATION, compare
+from datasette_ofsted.decision import FEATURES
 
 # Reads reports and runs the engine, never serves a page: CI runs it once, not again on each Datasette line.
 pytestmark = pytest.mark.without_datasette
@@ -87,17 +90,20 @@ def test_synonyms_join_two_wordings_of_one_matter():
 
 
 def test_confidence_is_read_from_features_shown_in_the_row():
-    """The confidence is a logistic function of the features the row shows (why.confidence_from), with the
-    weights fitted by benchmarks/fit_calibration.py: a clearer margin gives more confidence."""
+    """The status and its confidence come from the fitted decision over the features the row shows
+    (why.confidence_from), with the probability of every status: a clearer match gives more confidence."""
     earlier = [finding("e1", "Return home interviews are not offered to every child who goes missing.", "improvement")]
     strong = [finding("l1", "Return home interviews are not offered to every child who goes missing from home.")]
     weak = [finding("l2", "Some interviews after children go missing are late.")]
     clear, faint = row_of(compare(earlier, strong), "e1"), row_of(compare(earlier, weak), "e1")
-    assert set(clear["why"]["confidence_from"]) == {"bias", "margin", "opposite", "decided", "linked", "words"}
+    assert set(clear["why"]["confidence_from"]) == set(FEATURES)
     assert clear["status"] == "recurring"
-    if faint["status"] == "recurring":
-        assert clear["confidence"] > faint["confidence"]
-    assert len(DEFAULT_CALIBRATION.confidence_weights) == len(clear["why"]["confidence_from"])
+    assert clear["why"]["confidence_from"]["critical"] > faint["why"]["confidence_from"]["critical"]
+    probabilities = clear["why"]["probabilities"]
+    assert set(probabilities) == {"recurring", "resolved", "not_revisited"}
+    assert max(probabilities, key=probabilities.get) == "recurring"
+    assert probabilities["recurring"] > faint["why"]["probabilities"]["recurring"]
+    assert clear["confidence"] > faint["confidence"] or faint["status"] != "recurring"
 
 
 def test_a_linked_list_item_criticises_by_its_kind():
@@ -114,3 +120,25 @@ def test_a_linked_list_item_criticises_by_its_kind():
     row = row_of(compare(earlier, later), "e1")
     assert row["status"] == "recurring" and row["linked_item"]
     assert row["why"]["polarity"] == "criticises"
+
+
+def test_agreeing_sentences_add_up():
+    """A matter a report covers in several sentences, each sharing only part of the item's words, weighs more
+    than one such sentence: the criticisms add up (critical_sum), and the row is more surely recurring."""
+    earlier = [finding("e1", "The timeliness of initial child protection conferences.", "improvement")]
+    one = [finding("l1", "Some initial child protection conferences are held too late.")]
+    several = one + [
+        finding("l2", "Conferences are not always timely for children at risk."),
+        finding("l3", "Delays in convening child protection conferences leave risks unaddressed."),
+        finding("l4", "Leaders know their services well."),
+    ]
+    alone, together = row_of(compare(earlier, one), "e1"), row_of(compare(earlier, several), "e1")
+    assert together["why"]["confidence_from"]["critical_sum"] > alone["why"]["confidence_from"]["critical_sum"]
+    assert together["status"] == "recurring"
+    assert together["why"]["probabilities"]["recurring"] > alone["why"]["probabilities"]["recurring"]
+    # Switched off (the ablation's switch), only the best sentence counts.
+    single = row_of(
+        compare(earlier, several, calibration=replace(DEFAULT_CALIBRATION, disabled=frozenset({"sums"}))), "e1"
+    )
+    assert single["why"]["confidence_from"]["critical_sum"] == 0
+    assert single["why"]["probabilities"]["recurring"] < together["why"]["probabilities"]["recurring"]

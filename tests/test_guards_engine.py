@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from datasette_ofsted.align import compare
 from datasette_ofsted.classify import classify_findings, sentence_polarity
-from datasette_ofsted.findings import comparable_findings
 from datasette_ofsted.text import sentences
 from ingest.parse import Finding
 
@@ -41,17 +38,6 @@ def test_an_improvement_raised_in_both_reports_is_one_recurring_row():
     assert rows[0]["status"] == "recurring"
     assert [f["id"] for f in rows[0]["from"] if f["role"] == "improvement"] == ["e1"]
     assert [f["id"] for f in rows[0]["to"] if f["role"] == "improvement"] == ["l1"]
-
-
-def test_praise_of_progress_outweighs_plain_praise_as_evidence(bundled_db):
-    """Manchester 2014 asked for better transition planning; in 2017 "transition planning ... is now much
-    improved". Praise that reports progress since the last inspection is what resolves it."""
-    db = sqlite3.connect(bundled_db)
-    db.row_factory = sqlite3.Row
-    result = compare(comparable_findings(db, "manchester-2014-06-25"), comparable_findings(db, "manchester-2017-10-09"))
-    (row,) = [r for r in result["rows"] if any(f["id"] == "manchester-2014-06-25-report-021" for f in r["from"])]
-    assert row["status"] == "resolved"
-    assert "now much improved" in " ".join(f["text"] for f in row["to"])
 
 
 def test_a_finding_that_praises_and_criticises_is_mixed():

@@ -119,17 +119,22 @@ async def compare(datasette, request):
         raise BadRequest(f"status must be one of {', '.join(STATUSES)}")
     if theme_filter and not (await db.execute("select 1 from themes where id = ?", [theme_filter])).rows:
         raise BadRequest(f"No theme '{theme_filter}': see the themes table for their ids.")
+    order = request.args.get("order") or ""
+    if order and order not in ORDERS:
+        raise BadRequest(f"order must be one of {', '.join(ORDERS)}")
     rows = [
         row
         for row in result["rows"]
         if (not status_filter or row["status"] == status_filter) and (not theme_filter or theme_filter in row["themes"])
     ]
+    if order == "check":
+        rows.sort(key=check_first)
     if fmt == ".json":
         body = {
             "from": earlier,
             "to": later,
             "counts": result["counts"],
-            "filters": {"status": status_filter or None, "theme": theme_filter or None},
+            "filters": {"status": status_filter or None, "theme": theme_filter or None, "order": order or None},
             "rows": rows,
             "being_updated": being_updated_notice(1) if result.get("being_updated") else None,
         }
@@ -163,7 +168,7 @@ async def compare(datasette, request):
         [earlier["authority_id"]],
     )
     base = datasette.urls.path(f"/-/ofsted/compare/{earlier_id}...{later_id}")
-    query = urlencode({k: v for k, v in (("status", status_filter), ("theme", theme_filter)) if v})
+    query = urlencode({k: v for k, v in (("status", status_filter), ("theme", theme_filter), ("order", order)) if v})
     for inspection in (earlier, later):
         inspection["documents"] = with_links(inspection["documents"], datasette, served)
     timeline_url = datasette.urls.path(f"/-/ofsted/{earlier['authority_id']}")
@@ -175,7 +180,11 @@ async def compare(datasette, request):
             "earlier": earlier,
             "later": later,
             "rows": rows,
-            "groups": [(s, [r for r in rows if r["status"] == s]) for s in STATUS_ORDER],
+            # "Check these first": one list, the rows most likely wrong at the top; otherwise a list per status.
+            "groups": [("check", rows)]
+            if order == "check"
+            else [(s, [r for r in rows if r["status"] == s]) for s in STATUS_ORDER],
+            "order": order,
             "summary": summary(result["rows"], theme_names),
             "counts": result["counts"],
             "total": len(result["rows"]),
@@ -212,6 +221,16 @@ STANCE_OF_POLARITY = {"negative": "criticises", "positive": "praises"}
 STANCE_OF_SENTENCE = {-1: "criticises", 1: "praises", 0: "neutral"}  # finding_sentences.polarity
 # Which way a finding points for each status: criticism is evidence that a concern recurs, praise that it was resolved.
 SUPPORTS = {"recurring": "criticises", "resolved": "praises"}
+
+
+# ?order=check puts the rows a reviewer should check first (needs_review, least confident first); reviewed rows
+# go last, a person has checked them already.
+ORDERS = ("check",)
+
+
+def check_first(row: dict) -> tuple:
+    confidence = row.get("confidence")
+    return (bool(row.get("review")), not row.get("needs_review"), 1.0 if confidence is None else float(confidence))
 
 
 def confidence_words(row: dict) -> str:
@@ -266,7 +285,9 @@ def present(row: dict, said: dict[tuple[str, str], str] | None = None) -> None:
     """
     # A reviewer's call replaces the engine's: the engine's confidence no longer describes the status shown.
     engine_call = not row.get("review")
-    row["confidence_words"] = confidence_words(row) if engine_call and row["status"] in SUPPORTS else None
+    # A silent row (not revisited, new) that the engine asks to check says so too.
+    shown = row["status"] in SUPPORTS or row.get("needs_review")
+    row["confidence_words"] = confidence_words(row) if engine_call and shown else None
     view = {}
     for side in ("from", "to"):
         evidence = [f for f in row[side] if f["role"] == "evidence"]

@@ -1,0 +1,192 @@
+"""The fitted decision: a row's status and confidence from the evidence the row shows.
+
+Hand-set bars ("a sentence scoring 0.44 decides") were tuned with every gold pair in view and did not
+carry to reports nobody tuned them on. Here a small multinomial logistic regression reads the features
+`align` gathers for each improvement (the strongest criticism and praise of its matter in the other
+report, and each summed over the best candidates) and gives the probability of each status. The status is the most likely one; its probability is the row's
+confidence, and the rows least likely to be right are the ones a reviewer is asked to check.
+
+The weights are data (`decision.json`, shipped in the package), fitted by
+`python benchmarks/fit_calibration.py --write` on the gold pairs; the same script refits them inside each
+leave-one-authority-out fold. Plain Python: a dozen features and a few hundred rows need no numpy.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+MODEL_FILE = "decision.json"
+
+# What an earlier improvement's row can be, and a later one's (a later item is new or raised before).
+EARLIER_STATUSES = ("recurring", "resolved", "not_revisited")
+LATER_STATUSES = ("recurring", "new")
+
+# The features of a row, as `align.row_features` computes them and `why.confidence_from` shows them.
+FEATURES = (
+    "bias",
+    "critical",  # the strongest criticism of the matter in the other report (similarity, 0..1)
+    "praise",  # the strongest praise of it
+    "critical_sum",  # criticism summed over the best candidates: agreeing sentences add up
+    "praise_sum",
+    "link",  # the best link to an item of the other report's list on the same matter
+)
+# Features tried and dropped because they did not pay their way leave-one-authority-out (benchmarks/README.md,
+# the ablation): plain statements with no stance, the progress wording, the coverage of the item's words, the
+# report's global statement on the last inspection's areas, and the length of the other report.
+
+# A row's confidence is its status's probability, recalibrated (Platt scaling: a logistic regression of whether the
+# gold pairs' rows were right on the log-odds of that probability), so that rows at 0.8 are right about 8 times in
+# 10. Monotone: it ranks rows as the probability does.
+CONFIDENCE_FEATURES = ("bias", "log_odds")
+CONFIDENCE_RIDGE = 0.01  # two weights and hundreds of rows: next to no penalty
+
+
+def confidence_features(probability: float) -> dict[str, float]:
+    p = min(max(probability, 1e-6), 1 - 1e-6)
+    return {"bias": 1.0, "log_odds": round(math.log(p / (1 - p)), 6)}
+
+
+# L2 penalty on every weight but the bias: a few hundred gold issues, a dozen features; keeps the fit smooth and
+# the optimum unique, so that a fresh fit reproduces the shipped weights.
+RIDGE = 1.0
+NEWTON_STEPS = 30
+# needs_review marks the rows least likely to be right: at most this share of the training rows (the issue's
+# budget is 30% of rows; a quarter leaves room for a held-out authority whose rows are less sure).
+REVIEW_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class Model:
+    """Weights per status (one row of len(FEATURES) weights each; the last status's row is all zeros, the
+    reference) for earlier and later improvements, and the confidence under which a row is checked."""
+
+    earlier: tuple[tuple[float, ...], ...]
+    later: tuple[tuple[float, ...], ...]
+    review_below: float
+    features: tuple[str, ...] = FEATURES
+    # Weights of the chance a row is right over CONFIDENCE_FEATURES; empty: the status's probability as it is.
+    confidence: tuple[float, ...] = ()
+
+    def confidence_of(self, probability: float) -> float:
+        """The chance a row whose status has this probability is right, fitted on whether the gold pairs' were."""
+        if not self.confidence:
+            return probability
+        x = confidence_features(probability)
+        return softmax([sum(w * x[name] for w, name in zip(self.confidence, CONFIDENCE_FEATURES)), 0.0])[0]
+
+    def probabilities(self, earlier_side: bool, x: dict[str, float]) -> dict[str, float]:
+        statuses = EARLIER_STATUSES if earlier_side else LATER_STATUSES
+        weights = self.earlier if earlier_side else self.later
+        values = [x.get(name, 0.0) for name in self.features]
+        return dict(zip(statuses, softmax([sum(w * v for w, v in zip(row, values)) for row in weights])))
+
+    def to_json(self) -> dict:
+        return {
+            "features": list(self.features),
+            "earlier_statuses": list(EARLIER_STATUSES),
+            "later_statuses": list(LATER_STATUSES),
+            "earlier": [list(r) for r in self.earlier],
+            "later": [list(r) for r in self.later],
+            "review_below": self.review_below,
+            "confidence_features": list(CONFIDENCE_FEATURES),
+            "confidence": list(self.confidence),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Model:
+        return cls(
+            tuple(tuple(r) for r in data["earlier"]),
+            tuple(tuple(r) for r in data["later"]),
+            float(data["review_below"]),
+            tuple(data["features"]),
+            tuple(data.get("confidence", ())),
+        )
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> Model:
+    """The weights fitted on every gold pair, as shipped in the package."""
+    return Model.from_json(json.loads(resources.files("datasette_ofsted").joinpath(MODEL_FILE).read_text("utf-8")))
+
+
+def softmax(z: list[float]) -> list[float]:
+    top = max(z)
+    e = [math.exp(max(-60.0, v - top)) for v in z]
+    total = sum(e)
+    return [v / total for v in e]
+
+
+def fit_softmax(
+    rows: list[list[float]], labels: list[int], classes: int, ridge: float | None = None
+) -> list[list[float]]:
+    """A multinomial logistic regression by Newton's method with an L2 penalty (not on the bias, column 0).
+
+    The last class is the reference (its weights stay zero). Deterministic: the same rows give the same
+    weights, which are rounded so that a fresh fit equals the shipped file exactly.
+    """
+    ridge = RIDGE if ridge is None else ridge
+    k = len(rows[0])
+    free = classes - 1
+    size = free * k
+    w = [0.0] * size
+    for _ in range(NEWTON_STEPS):
+        grad = [ridge * w[i] if i % k else 0.0 for i in range(size)]
+        hess = [[0.0] * size for _ in range(size)]
+        for i in range(size):
+            if i % k:
+                hess[i][i] = ridge
+        for x, y in zip(rows, labels):
+            p = softmax([sum(w[c * k + j] * x[j] for j in range(k)) for c in range(free)] + [0.0])
+            for a in range(free):
+                err = p[a] - (1.0 if y == a else 0.0)
+                for j in range(k):
+                    grad[a * k + j] += err * x[j]
+                for b in range(free):
+                    h = p[a] * ((1.0 if a == b else 0.0) - p[b])
+                    if h == 0.0:
+                        continue
+                    for j in range(k):
+                        hj = h * x[j]
+                        if hj == 0.0:
+                            continue
+                        row = hess[a * k + j]
+                        for jj in range(k):
+                            row[b * k + jj] += hj * x[jj]
+        step = _solve(hess, grad)
+        w = [a - b for a, b in zip(w, step)]
+        if max(abs(s) for s in step) < 1e-10:
+            break
+    out = [[round(w[c * k + j], 6) for j in range(k)] for c in range(free)]
+    return out + [[0.0] * k]
+
+
+def _solve(a: list[list[float]], b: list[float]) -> list[float]:
+    """Gaussian elimination with partial pivoting (a small, regularised system)."""
+    n = len(b)
+    m = [row[:] + [b[i]] for i, row in enumerate(a)]
+    for c in range(n):
+        pivot = max(range(c, n), key=lambda r: abs(m[r][c]))
+        m[c], m[pivot] = m[pivot], m[c]
+        if abs(m[c][c]) < 1e-12:
+            m[c][c] = 1e-12
+        for r in range(c + 1, n):
+            f = m[r][c] / m[c][c]
+            if f:
+                for j in range(c, n + 1):
+                    m[r][j] -= f * m[c][j]
+    x = [0.0] * n
+    for r in range(n - 1, -1, -1):
+        x[r] = (m[r][n] - sum(m[r][j] * x[j] for j in range(r + 1, n))) / m[r][r]
+    return x
+
+
+def review_threshold(confidences: list[float], share: float = REVIEW_SHARE) -> float:
+    """The confidence under which `share` of these rows fall: the rows a reviewer is asked to check."""
+    if not confidences:
+        return 0.0
+    ordered = sorted(confidences)
+    return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 6)
