@@ -39,6 +39,7 @@ PACKAGE_DATA = [
     "datasette_ofsted/templates/ofsted_compare.html",
     "datasette_ofsted/static/ofsted.css",
     "datasette_ofsted/themes.json",
+    "datasette_ofsted/decision.json",  # the fitted decision: without it no comparison can be made
     "datasette_ofsted/queries.yml",
     "datasette_ofsted/py.typed",
     "ingest/la_lookup.csv",
