@@ -69,6 +69,52 @@ def canned_queries(datasette, database, actor):
     return queries
 
 
+async def _our_query_page(datasette, template, database, request) -> bool:
+    """Whether this is the page of one of the plugin's canned queries on the database the pages read."""
+    if template != "query.html" or request is None:
+        return False
+    name = (request.url_vars or {}).get("table")
+    return name in canned_queries_definitions() and database == await ofsted_database_name(datasette)
+
+
+@hookimpl
+def extra_template_vars(template, database, request, datasette):
+    """On Datasette 1.0a31 on, a stored query's page reads `metadata` from the query alone, so its footer loses the
+    reports' licence and source: give it the query's own metadata with the attribution beside it (0.65 and the
+    earlier alphas have it from the canned_queries hook above)."""
+    if not stores_queries(datasette):
+        return None
+
+    async def inner():
+        if not await _our_query_page(datasette, template, database, request):
+            return None
+        from datasette.stored_queries import stored_query_to_dict
+
+        from .views.common import attribution
+
+        query = await datasette.get_query(database, request.url_vars["table"])
+        if query is None or query.source != QUERY_SOURCE:
+            return None
+        metadata = stored_query_to_dict(query)
+        metadata.pop("source", None)
+        return {"metadata": {**metadata, **await attribution(datasette, database)}}
+
+    return inner
+
+
+@hookimpl
+def extra_css_urls(template, database, request, datasette):
+    """The plugin's stylesheet on its canned queries' pages too: it keeps Datasette's SQL block from pushing the
+    page sideways on a phone (its rules for those pages are scoped to body.query)."""
+
+    async def inner():
+        if not await _our_query_page(datasette, template, database, request):
+            return []
+        return [datasette.urls.static_plugins("datasette-ofsted", "ofsted.css")]
+
+    return inner
+
+
 @hookimpl
 def startup(datasette):
     """Give a served, writable ofsted_reviews database its reviews table (ofsted-ingest makes it; a
@@ -113,12 +159,12 @@ def register_routes():
 
     return [
         *review.routes(),
-        (r"^/-/ofsted(?P<format>\.json)?$", index.index),
-        (r"^/-/ofsted/search(?P<format>\.json)?$", search.search),
-        (r"^/-/ofsted/national(?P<format>\.json)?$", national.national),
+        (r"^/-/ofsted(?P<format>\.json|\.csv)?$", index.index),
+        (r"^/-/ofsted/search(?P<format>\.json|\.csv)?$", search.search),
+        (r"^/-/ofsted/national(?P<format>\.json|\.csv)?$", national.national),
         (r"^/-/ofsted/compare$", compare.compare_form),
         (r"^/-/ofsted/compare/(?P<pair>[^/]*?)(?P<format>\.json|\.csv)?$", compare.compare),
-        (r"^/-/ofsted/(?P<authority>[^/]+?)(?P<format>\.json)?$", authority.authority),
+        (r"^/-/ofsted/(?P<authority>[^/]+?)(?P<format>\.json|\.csv)?$", authority.authority),
     ]
 
 
