@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from datasette.utils.asgi import BadRequest
 
-from .common import GRADE_RANK, _render, _rows, csv_response, export_urls, json_response, ofsted_database
+from .common import GRADE_RANK, _render, _rows, chart_url, csv_response, export_urls, json_response, ofsted_database
 
 NO_GRADE = "none"  # the grade filter's value for a latest inspection without an overall grade
 INDEX_CSV_HEADER = (
@@ -126,6 +126,8 @@ async def index(datasette, request):
             }
         )
     filter_query = urlencode({k: v for k, v in filters.items() if v})
+    # The canned queries' charts are of one authority: the one shown first with the most inspections, as an example.
+    example = max(shown or authorities, key=lambda a: a["inspections"]) if authorities else {"id": "", "name": ""}
     exports = export_urls(
         datasette,
         "/-/ofsted",
@@ -149,6 +151,12 @@ async def index(datasette, request):
             "filter_query": filter_query,
             "ofsted_json_url": exports["json"],
             "exports": exports,
+            "chart_example": example["name"],
+            "charts": {
+                "grades": chart_url(datasette, db.name, "grades_over_time", {"authority": example["id"]}),
+                "statuses": chart_url(datasette, db.name, "status_counts", {"authority": example["id"]}),
+                "themes": chart_url(datasette, db.name, "recurring_themes", {}),
+            },
         },
         trail=[(db.name, datasette.urls.database(db.name))],
     )

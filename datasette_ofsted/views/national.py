@@ -314,7 +314,14 @@ async def national(datasette, request):
         if filters[key] and filters[key] not in allowed:
             raise BadRequest(f"{key} must be one of {', '.join(allowed)}")
     names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
+    # One theme's page: its row and every comparison it recurred in (the main page links to it, so that its own HTML
+    # stays small: the pair links of every theme were most of a 466 KB page).
+    theme_id = request.args.get("theme") or ""
+    if theme_id and theme_id not in names:
+        raise BadRequest(f"No theme '{theme_id[:80]}': see the themes table for their ids.")
     themes = recurring_themes(rows, names, filters, pairs)
+    if theme_id:
+        themes = [t for t in themes if t["id"] == theme_id]
     for theme in themes:
         for authority in theme["authorities"]:
             for pair in authority["pairs"]:
@@ -324,23 +331,34 @@ async def national(datasette, request):
                 )
     for theme in themes:
         # Each region's count links to the page filtered to it, the other filters kept.
+        kept = {k: v for k, v in filters.items() if v}
         theme["region_links"] = [
-            (region, n, "?" + urlencode({**{k: v for k, v in filters.items() if v}, "region": region}, quote_via=quote))
+            (
+                region,
+                n,
+                "?"
+                + urlencode({**kept, "region": region, **({"theme": theme_id} if theme_id else {})}, quote_via=quote),
+            )
             for region, n in theme["by_region"].items()
         ]
+        theme["page_url"] = "?" + urlencode({**kept, "theme": theme["id"]}, quote_via=quote)
+        theme["comparisons"] = sum(len(a["pairs"]) for a in theme["authorities"])
     years = sorted({p["year"] for p in pairs})
     shown_years = [y for y in years if not filters["year"] or y == filters["year"]]
     in_filters = [p for p in pairs if _matches(p, {k: v for k, v in filters.items() if v})]
-    query = urlencode({k: v for k, v in filters.items() if v})
+    query = urlencode({k: v for k, v in {**filters, "theme": theme_id}.items() if v})
     exports = export_urls(datasette, "/-/ofsted/national", query)
+    title = f"What Ofsted raises again {place_words(filters)}"
+    if theme_id:
+        title = f"{names[theme_id]}: where Ofsted raised it again {place_words(filters)}"
     if request.url_vars.get("format") == ".json":
         return json_response(
             {
-                "filters": {k: v or None for k, v in filters.items()},
-                "title": f"What Ofsted raises again {place_words(filters)}",
+                "filters": {k: v or None for k, v in {**filters, "theme": theme_id}.items()},
+                "title": title,
                 "authorities_compared": len({p["authority_id"] for p in in_filters}),
                 "pairs_compared": len(in_filters),
-                "themes": [{k: v for k, v in t.items() if k != "region_links"} for t in themes],
+                "themes": [{k: v for k, v in t.items() if k not in ("region_links", "page_url")} for t in themes],
             }
         )
     if request.url_vars.get("format") == ".csv":
@@ -381,7 +399,9 @@ async def national(datasette, request):
         request,
         "ofsted_national.html",
         {
-            "title": f"What Ofsted raises again {place_words(filters)}",
+            "title": title,
+            "theme_id": theme_id,
+            "all_themes_url": "?" + urlencode({k: v for k, v in filters.items() if v}, quote_via=quote),
             "themes": themes[:TOP_THEMES],
             "chart": theme_chart(themes[:CHART_THEMES], filters),
             "heat_map": heat_map(themes[:HEAT_MAP_THEMES], shown_years, filters),
