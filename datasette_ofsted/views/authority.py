@@ -10,10 +10,12 @@ from datasette.utils.asgi import NotFound
 from markupsafe import Markup, escape
 
 from ..comparisons import threads_judged
+from .charts import Stack, stacked_chart
 from .common import (
     AUTHORITY,
     GRADE_RANK,
     MAX_ID,
+    STATUS_LABELS,
     STATUS_ORDER,
     _render,
     _rows,
@@ -229,6 +231,20 @@ async def authority(datasette, request):
         {
             **page,
             "chart": grade_chart(inspections),
+            "status_chart": stacked_chart(
+                [
+                    Stack(
+                        label=f"{p['from']['start_date'][:4]} → {p['to']['start_date'][:4]}",
+                        href=p["url"],
+                        counts=p["counts"],
+                    )
+                    for p in pairs
+                ],
+                STATUS_ORDER,
+                STATUS_LABELS,
+                caption="What each comparison found: the improvements of the earlier inspection and the later one's, by status",
+                chart_id="status-chart",
+            ),
             "database": db.name,
             "json_url": json_url,
             "exports": exports,

@@ -270,7 +270,7 @@ def heat_map(themes: list[dict], years: list[str], filters: dict[str, str]) -> M
         '<figure class="heat-map" id="theme-years" aria-labelledby="theme-years-caption">'
         '<figcaption id="theme-years-caption">Is it getting better? The share of the authorities compared each year '
         "(by the later inspection) where each theme was raised again, {where}</figcaption>"
-        '<div class="table-wrap"><table class="heat"><thead><tr><th scope="col">Theme</th>{head}</tr></thead>'
+        '<div class="table-wrap" tabindex="0"><table class="heat"><thead><tr><th scope="col">Theme</th>{head}</tr></thead>'
         "<tbody>{body}</tbody></table></div></figure>"
     ).format(where=place_words(filters), head=head, body=Markup("").join(body))
 
@@ -299,6 +299,8 @@ NATIONAL_CSV_HEADER = (
     "recurring_rows",
 )
 HEAT_MAP_THEMES = 15  # rows of the heat map: the themes of the bar chart, so the two read together
+FIRST_THEMES = 15  # themes in the table as the page opens (the chart's); the rest to TOP_THEMES folded below it
+REGION_LINKS = 3  # regions named in a theme's row; its own page names them all
 
 
 async def national(datasette, request):
@@ -401,6 +403,8 @@ async def national(datasette, request):
         {
             "title": title,
             "theme_id": theme_id,
+            "first_themes": FIRST_THEMES,
+            "region_count": REGION_LINKS,
             "all_themes_url": "?" + urlencode({k: v for k, v in filters.items() if v}, quote_via=quote),
             "themes": themes[:TOP_THEMES],
             "chart": theme_chart(themes[:CHART_THEMES], filters),
