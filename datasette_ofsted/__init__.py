@@ -168,6 +168,28 @@ def register_routes():
     ]
 
 
+def _wants_json(request) -> bool:
+    """A JSON client: it asked for JSON (Accept) or sent JSON (Content-Type), and not for a web page."""
+    accept = request.headers.get("accept", "")
+    sent = request.headers.get("content-type", "")
+    return ("application/json" in accept and "text/html" not in accept) or sent.startswith("application/json")
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    """An error on one of the plugin's pages, for a JSON client, as JSON: Datasette answers JSON only when the path
+    ends in .json, so a client posting a review or asking with `Accept: application/json` got an HTML page."""
+    if request is None or not request.path.startswith("/-/ofsted") or not _wants_json(request):
+        return None
+    from datasette.utils.asgi import Base400, Response
+
+    if not isinstance(exception, Base400):
+        return None  # a server error: Datasette's own handler logs it
+    return Response.json(
+        {"ok": False, "error": str(exception.args[0]), "status": exception.status}, status=exception.status
+    )
+
+
 @hookimpl
 def menu_links(datasette):
     return [{"href": datasette.urls.path("/-/ofsted"), "label": "Ofsted inspections"}]

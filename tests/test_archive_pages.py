@@ -294,3 +294,17 @@ async def test_what_recurs_says_whether_the_later_finding_supports_the_call(arch
     for row in rows:
         if row["later_kind"] == "improvement":
             assert row["stance"] == "for"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "path, status",
+    [("/-/ofsted/nowhere", 404), ("/-/ofsted/national?year=abcd", 400), ("/-/ofsted/compare/sutton", 404)],
+)
+async def test_a_json_client_gets_its_errors_as_json(archive_ds, path, status):
+    response = await archive_ds.client.get(path, headers={"accept": "application/json"})
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["ok"] is False and response.json()["error"]
+    browser = await archive_ds.client.get(path, headers={"accept": "text/html,application/xhtml+xml,*/*"})
+    assert browser.status_code == status and browser.headers["content-type"].startswith("text/html")

@@ -8,7 +8,7 @@ import urllib.parse
 
 import pytest
 from conftest import CHROMIUM, NO_CHROMIUM, ROOT
-from test_browser import DATASETTE_PAGE, OUTSIDE_PLUGIN, axe_violations
+from test_browser import plugin_violations
 from test_metadata import EXAMPLES
 
 from datasette_ofsted import canned_queries_definitions
@@ -155,15 +155,4 @@ def test_pages_link_to_charts_that_draw(archive_server, page):
 
 
 def test_axe_finds_nothing_the_plugin_owns_at_either_width(archive_server, page):
-    page.goto(archive_server + DATASETTE_PAGE)
-    datasettes = {v["id"] for v in axe_violations(page)}
-    found = {}
-    for path in PLUGIN_PAGES:
-        page.goto(archive_server + path)
-        assert page.locator("main.ofsted h1").count() == 1, path
-        for violation in axe_violations(page):
-            targets = [node["target"] for node in violation["nodes"]]
-            if violation["id"] in datasettes and page.evaluate(OUTSIDE_PLUGIN, targets):
-                continue
-            found.setdefault(path, []).append((violation["id"], violation["impact"], targets[:3]))
-    assert found == {}
+    assert plugin_violations(page, archive_server, PLUGIN_PAGES) == {}
