@@ -285,6 +285,11 @@ async def test_search_counts_filters_by_region_and_names_authorities(archive_ds)
     first = london["rows"][0]
     assert f">{first['authority_name']}, {first['start_date']}</a>" in html
     assert (await archive_ds.client.get("/-/ofsted/search?q=x&region=Atlantis")).status_code == 400
+    # A finding of a report published on the web links to its page in the PDF.
+    linked = [r for r in everything["rows"] if r["page_url"]]
+    assert linked and all(r["page_url"].endswith(f"#page={r['page']}") for r in linked)
+    html = (await archive_ds.client.get("/-/ofsted/search?q=supervision")).text
+    assert f'<a href="{linked[0]["page_url"]}">p. {linked[0]["page"]}</a>' in html
 
 
 @pytest.mark.asyncio

@@ -156,8 +156,8 @@ def recurring_themes(
             entry["by_region"][row["region"] or "unknown"] = entry["by_region"].get(row["region"] or "unknown", 0) + 1
             entry["by_year"][row["year"]] = entry["by_year"].get(row["year"], 0) + 1
             entry["_years"].setdefault(row["year"], set()).add(row["authority_id"])
-            pair = (row["authority_id"], row["from_inspection_id"], row["to_inspection_id"])
-            entry["_pairs"].setdefault(pair, {"authority_name": row["authority_name"], "region": row["region"]})
+            key = (row["authority_id"], row["from_inspection_id"], row["to_inspection_id"])
+            entry["_pairs"].setdefault(key, {"authority_name": row["authority_name"], "region": row["region"]})
     out = []
     for entry in themes.values():
         authorities: dict[str, dict] = {}
