@@ -11,6 +11,16 @@ from html import unescape
 import pytest
 from conftest import json_rows
 from test_metadata import EXAMPLES
+from test_reviews import (  # noqa: F401 (sutton_db and reviews_db are fixtures)
+    PAIR,
+    comparison,
+    improvement,
+    post_review,
+    reviews_db,
+    serve,
+    signed_in,
+    sutton_db,
+)
 
 from datasette_ofsted import canned_queries_definitions
 from datasette_ofsted.views.common import FORMULA_STARTS, UTF8_BOM, csv_text
@@ -313,3 +323,28 @@ async def test_a_json_client_gets_its_errors_as_json(archive_ds, path, status):
     assert response.json()["ok"] is False and response.json()["error"]
     browser = await archive_ds.client.get(path, headers={"accept": "text/html,application/xhtml+xml,*/*"})
     assert browser.status_code == status and browser.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.asyncio
+async def test_the_compare_csv_shows_a_review_note_only_to_who_may_see_notes(sutton_db, reviews_db):  # noqa: F811
+    """The CSV reads the compare page's gate (reviewed_comparisons): the reviewed status for everyone, the note and
+    the reviewer only for an actor who may see the reviews table."""
+    writer = await serve(sutton_db, reviews_db)
+    finding_id = improvement(await comparison(writer), "recurring")["id"]
+    cookies, headers = await signed_in(writer, "alice")
+    assert (await post_review(writer, cookies, headers, finding_id, "resolved", "=secret note")).status_code == 200
+
+    def private(data: dict) -> None:
+        data["databases"]["ofsted_reviews"] = {"allow": {"id": "alice"}}
+
+    ds = await serve(sutton_db, reviews_db, change=private)
+
+    async def lines(cookies=None) -> list[dict]:
+        text = (await ds.client.get(PAIR + ".csv", cookies=cookies or {})).text
+        return [r for r in csv.DictReader(io.StringIO(text.lstrip(UTF8_BOM))) if r["finding_id"] == finding_id]
+
+    hidden = await lines()
+    assert hidden and all(r["status"] == "resolved" and r["auto_status"] == "recurring" for r in hidden)
+    assert all(r["review_note"] == "" and r["reviewed_by"] == "" for r in hidden)
+    shown = await lines({"ds_actor": ds.sign({"a": {"id": "alice"}}, "actor")})
+    assert all(r["review_note"] == "'=secret note" and r["reviewed_by"] == "alice" for r in shown)
