@@ -96,6 +96,59 @@ def _answerable(sql: str, missing: list[str]) -> str:
     return "select '{}' as problem".format(OLDER_RELEASE.replace("'", "''"))
 
 
+async def _our_query_page(datasette, template, database, request) -> bool:
+    """Whether this is the page of one of the plugin's canned queries on the database the pages read."""
+    if template != "query.html" or request is None:
+        return False
+    name = (request.url_vars or {}).get("table")
+    return name in canned_queries_definitions() and database == await ofsted_database_name(datasette)
+
+
+@hookimpl
+def extra_template_vars(template, database, request, datasette):
+    """What the plugin adds to templates. On its own pages, a notice when the database was built by an older
+    release (`ofsted_older_release`): what it shows is what that release stored, and ofsted-ingest brings it up
+    to date. On its canned queries' pages on Datasette 1.0a31 on, where a stored query's page reads `metadata`
+    from the query alone and its footer loses the reports' licence and source: the query's own metadata with
+    the attribution beside it (0.65 and the earlier alphas have it from the canned_queries hook above)."""
+
+    async def inner():
+        if template.startswith("ofsted_"):
+            from .comparisons import OLDER_RELEASE
+
+            name = await ofsted_database_name(datasette)
+            if name is None or not await _missing_schema(datasette, name):
+                return {}
+            return {"ofsted_older_release": OLDER_RELEASE}
+        if not stores_queries(datasette) or not await _our_query_page(datasette, template, database, request):
+            return {}
+        from datasette.stored_queries import stored_query_to_dict
+
+        from .views.common import attribution
+
+        query = await datasette.get_query(database, request.url_vars["table"])
+        if query is None or query.source != QUERY_SOURCE:
+            return {}
+        metadata = stored_query_to_dict(query)
+        metadata.pop("source", None)
+        return {"metadata": {**metadata, **await attribution(datasette, database)}}
+
+    return inner
+
+
+@hookimpl
+def extra_css_urls(template, database, request, datasette):
+    """The plugin's stylesheet on its canned queries' pages too: it keeps Datasette's SQL block from pushing the
+    page sideways on a phone (its rules for those pages are scoped to body.query)."""
+
+    async def inner():
+        if not await _our_query_page(datasette, template, database, request):
+            return []
+        return [datasette.urls.static_plugins("datasette-ofsted", "ofsted.css")]
+
+    return inner
+
+
 @hookimpl
 def startup(datasette):
     """Give a served, writable ofsted_reviews database its reviews table (ofsted-ingest makes it; a
@@ -151,22 +204,26 @@ def register_routes():
     return served()
 
 
+def _wants_json(request) -> bool:
+    """A JSON client: it asked for JSON (Accept) or sent JSON (Content-Type), and not for a web page."""
+    accept = request.headers.get("accept", "")
+    sent = request.headers.get("content-type", "")
+    return ("application/json" in accept and "text/html" not in accept) or sent.startswith("application/json")
+
+
 @hookimpl
-def extra_template_vars(template, datasette):
-    """Every page of the plugin says so when the database was built by an older release (`ofsted_older_release`):
-    what it shows is what that release stored, and ofsted-ingest brings it up to date."""
-    if not template.startswith("ofsted_"):
+def handle_exception(datasette, request, exception):
+    """An error on one of the plugin's pages, for a JSON client, as JSON: Datasette answers JSON only when the path
+    ends in .json, so a client posting a review or asking with `Accept: application/json` got an HTML page."""
+    if request is None or not request.path.startswith("/-/ofsted") or not _wants_json(request):
         return None
+    from datasette.utils.asgi import Base400, Response
 
-    async def inner():
-        from .comparisons import OLDER_RELEASE
-
-        database = await ofsted_database_name(datasette)
-        if database is None or not await _missing_schema(datasette, database):
-            return {}
-        return {"ofsted_older_release": OLDER_RELEASE}
-
-    return inner
+    if not isinstance(exception, Base400):
+        return None  # a server error: Datasette's own handler logs it
+    return Response.json(
+        {"ok": False, "error": str(exception.args[0]), "status": exception.status}, status=exception.status
+    )
 
 
 @hookimpl

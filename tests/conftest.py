@@ -156,6 +156,37 @@ def server(bundled_db):
         yield base
 
 
+@pytest.fixture(scope="session")
+def archive_db(bundled_db, tmp_path_factory) -> Path:
+    """An archive-sized ofsted.db (>= 150 authorities, >= 400 inspections): the bundled inspections copied under
+    the authorities with none (tests/archive.py), built once a session in about five seconds."""
+    from archive import MIN_AUTHORITIES, MIN_INSPECTIONS, build_archive
+
+    folder = tmp_path_factory.mktemp("archive")
+    path = folder / "ofsted.db"
+    size = build_archive(bundled_db, path)
+    assert size["authorities"] >= MIN_AUTHORITIES and size["inspections"] >= MIN_INSPECTIONS, size
+    shutil.copy(bundled_db.parent / "ofsted_reviews.db", folder / "ofsted_reviews.db")
+    return path
+
+
+@pytest_asyncio.fixture
+async def archive_ds(archive_db):
+    """Datasette serving the archive-sized database and its reviews immutably, with metadata.yml."""
+    metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+    datasette = Datasette(immutables=[str(archive_db), str(archive_db.parent / "ofsted_reviews.db")], metadata=metadata)
+    await datasette.invoke_startup()
+    return datasette
+
+
+@pytest.fixture(scope="session")
+def archive_server(archive_db):
+    """`datasette serve -i` of the archive-sized database and its reviews, for the browser tests at its size."""
+    reviews = archive_db.parent / "ofsted_reviews.db"
+    with datasette_server("-i", str(archive_db), str(reviews), "-m", str(METADATA)) as base:
+        yield base
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Debian's Chromium through Playwright, launched once for each browser test module (about a second).

@@ -60,7 +60,7 @@ async def test_timeline_json(ds):
     missing = next(t for t in data["threads"] if t["id"] == "missing-children")
     assert [c["inspection_id"] for c in missing["cells"]] == [i["id"] for i in data["inspections"]]
     assert (await ds.client.get("/-/ofsted/nowhere.json")).status_code == 404
-    assert (await ds.client.get("/-/ofsted/sutton.csv")).status_code == 404
+    assert (await ds.client.get("/-/ofsted/nowhere.csv")).status_code == 404
 
 
 @pytest.mark.asyncio

@@ -52,6 +52,11 @@ def test_a_reviewer_overrides_a_call_with_a_note_and_a_visitor_sees_it_read_only
     page.goto(server + PAIR)
     item = page.locator(f"[id='review-{finding_id}']")
     item.locator("summary").click()
+    # "Status" on one line: Datasette gives a form label 15% of its form, which wrapped it "Stat / us".
+    label = item.locator("label").first
+    assert label.bounding_box()["height"] < 1.5 * float(
+        label.evaluate("e => parseFloat(getComputedStyle(e).lineHeight) || 20")
+    )
     item.locator("select").select_option("resolved")
     item.locator("textarea").fill("The 2018 letter <b>praises</b> strategy discussions")
     with page.expect_navigation():

@@ -119,12 +119,18 @@ async def test_charts_put_grade_names_on_the_axis_best_first(ds):
 
 
 @pytest.mark.asyncio
-async def test_bar_charts_are_sorted_by_count(ds):
-    """An ordinal axis sorts its labels, not the bars: the ranked theme names make the two orders one."""
-    settings = chart_settings("recurring_themes")
+async def test_recurring_themes_names_themes_as_the_themes_table_does(ds):
+    """No rank before a theme's name ("01 Plans and planning"): the JSON and CSV carry the name; the rows come most
+    authorities first, and the sorted chart is the national page's (datasette-vega's axis would sort by name)."""
+    assert "fragment" not in QUERIES["recurring_themes"]
     rows = json_rows((await ds.client.get("/ofsted/recurring_themes.json?_shape=array")).json())
-    by_label = [row[settings["g.x_column"]] for row in sorted(rows, key=lambda row: row[settings["g.y_column"]])]
-    assert len(rows) >= 5 and by_label == sorted(by_label, reverse=True)
+    names = {
+        r["id"]: r["name"]
+        for r in json_rows((await ds.client.get("/ofsted/themes.json?_shape=array&_size=max")).json())
+    }
+    assert len(rows) >= 5 and all(row["theme"] == names[row["theme_id"]] for row in rows)
+    order = [(row["authorities"], row["recurring_rows"]) for row in rows]
+    assert order == sorted(order, reverse=True)
 
 
 @pytest.mark.asyncio

@@ -518,7 +518,7 @@ async def test_canned_queries_and_charts_count_the_reviewed_status(ds):
         return response.json()
 
     assert finding["id"] not in {r["from_finding_id"] for r in await canned("what_recurs")}
-    themes_before = {r["theme"][3:]: r["n"] for r in await canned("recurring_themes")}
+    themes_before = {r["theme_id"]: r["recurring_rows"] for r in await canned("recurring_themes")}
     cookies, headers = await signed_in(ds, "alice")
     assert (await post_review(ds, cookies, headers, finding["id"], "recurring", "raised again")).status_code == 200
 
@@ -528,7 +528,7 @@ async def test_canned_queries_and_charts_count_the_reviewed_status(ds):
     reviewed = (await comparison(ds))["counts"]
     assert {s: counted.get((earlier, later, s), 0) for s in reviewed} == reviewed
     assert finding["id"] in {r["from_finding_id"] for r in await canned("what_recurs")}
-    themes_after = {r["theme"][3:]: r["n"] for r in await canned("recurring_themes")}
+    themes_after = {r["theme_id"]: r["recurring_rows"] for r in await canned("recurring_themes")}
     assert sum(themes_after.values()) > sum(themes_before.values())
 
 

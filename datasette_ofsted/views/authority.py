@@ -10,12 +10,18 @@ from datasette.utils.asgi import NotFound
 from markupsafe import Markup, escape
 
 from ..comparisons import threads_judged
+from .charts import Stack, stacked_chart
 from .common import (
     AUTHORITY,
     GRADE_RANK,
     MAX_ID,
+    STATUS_LABELS,
+    STATUS_ORDER,
     _render,
     _rows,
+    chart_url,
+    csv_response,
+    export_urls,
     held_inspection,
     json_response,
     ofsted_database,
@@ -67,6 +73,18 @@ async def _improvement_themes(db: Database, ids: list[str]) -> dict[str, set[str
             by_theme.setdefault(theme, set()).add(inspection_id)
     return by_theme
 
+
+AUTHORITY_CSV_HEADER = (
+    "inspection_id",
+    "start_date",
+    "end_date",
+    "published_date",
+    "inspection_type",
+    "framework",
+    "overall_grade",
+    "compared_with",
+    *STATUS_ORDER,
+)
 
 # Room for each inspection along the time axis, in px: a year label and a point with space between.
 CHART_STEP = 80
@@ -177,6 +195,26 @@ async def authority(datasette, request):
         "threads": thread_rows,
         "neighbours": await neighbours(datasette, db, found[0], inspections, names),
     }
+    if request.url_vars.get("format") == ".csv":
+        counts = {p["to"]["id"]: p["counts"] for p in pairs}
+        return csv_response(
+            f"ofsted-{authority_id}.csv",
+            AUTHORITY_CSV_HEADER,
+            (
+                [
+                    i["id"],
+                    i["start_date"],
+                    i["end_date"],
+                    i["published_date"],
+                    i["inspection_type"],
+                    i["framework"],
+                    i["overall_grade"],
+                    previous["id"] if previous else None,
+                    *[(counts.get(i["id"]) or {}).get(s) for s in STATUS_ORDER],
+                ]
+                for previous, i in zip([None, *inspections], inspections)
+            ),
+        )
     if request.url_vars.get("format") == ".json":
         return json_response(
             {
@@ -193,7 +231,8 @@ async def authority(datasette, request):
                 ],
             }
         )
-    json_url = datasette.urls.path(f"/-/ofsted/{authority_id}.json")
+    exports = export_urls(datasette, f"/-/ofsted/{authority_id}")
+    json_url = exports["json"]
     return await _render(
         datasette,
         request,
@@ -201,9 +240,29 @@ async def authority(datasette, request):
         {
             **page,
             "chart": grade_chart(inspections),
+            "status_chart": stacked_chart(
+                [
+                    Stack(
+                        label=f"{p['from']['start_date'][:4]} → {p['to']['start_date'][:4]}",
+                        href=p["url"],
+                        counts=p["counts"],
+                    )
+                    for p in pairs
+                ],
+                STATUS_ORDER,
+                STATUS_LABELS,
+                caption="What each comparison found: the improvements of the earlier inspection and the later one's, by status",
+                chart_id="status-chart",
+            ),
             "database": db.name,
             "json_url": json_url,
+            "exports": exports,
             "ofsted_json_url": json_url,
+            "charts": {
+                "grades": chart_url(datasette, db.name, "grades_over_time", {"authority": authority_id}),
+                "statuses": chart_url(datasette, db.name, "status_counts", {"authority": authority_id}),
+                "improvements": chart_url(datasette, db.name, "what_recurs", {"authority": authority_id}),
+            },
         },
         trail=ofsted_trail(datasette),
     )
@@ -249,6 +308,7 @@ async def neighbours(datasette, db: Database, authority: dict, inspections: list
         listed = [by_code[c] for c in dict.fromkeys(codes) if c in by_code]
     held = [n for n in listed if n["inspected"]]
     latest = inspections[-1]["id"] if inspections else None
+    previous_date = inspections[-2]["start_date"] if len(inspections) > 1 else None
     own = (await improvement_themes(db, [latest])).get(latest, set()) if latest else set()
     themes: dict[str, dict[str, Any]] = {
         t: {"id": t, "name": names.get(t, t), "sharing": [], "not_sharing": []} for t in own
@@ -266,24 +326,48 @@ async def neighbours(datasette, db: Database, authority: dict, inspections: list
             if not where:
                 entry["not_sharing"].append({"id": neighbour["id"], "name": neighbour["name"]})
                 continue
-            last = where[-1]
-            position = ids.index(last)
-            # The comparison that shows the neighbour's inspection asking for it: with the inspection before it,
-            # else (its first inspection here) with the one after; a neighbour inspected once has only its timeline.
-            pair = (ids[position - 1], last) if position > 0 else (last, ids[1]) if len(ids) > 1 else None
-            if pair:
-                url = datasette.urls.path(f"/-/ofsted/compare/{pair[0]}...{pair[1]}?") + urlencode({"theme": theme})
-            else:
-                url = datasette.urls.path(f"/-/ofsted/{neighbour['id']}#{last}")
+            # Each inspection that asked for it, recent first, linked to the comparison that shows it: with the
+            # inspection before it, else (its first inspection here) with the one after; a neighbour inspected
+            # once has only its timeline. One older than this authority's previous inspection is marked: a
+            # concern a neighbour had long ago is not one it shares now.
+            raised_in = []
+            for inspection_id in reversed(where):
+                position = ids.index(inspection_id)
+                pair = (
+                    (ids[position - 1], inspection_id)
+                    if position > 0
+                    else (inspection_id, ids[1])
+                    if len(ids) > 1
+                    else None
+                )
+                if pair:
+                    url = datasette.urls.path(f"/-/ofsted/compare/{pair[0]}...{pair[1]}?") + urlencode({"theme": theme})
+                else:
+                    url = datasette.urls.path(f"/-/ofsted/{neighbour['id']}#{inspection_id}")
+                start_date = inspection_id[-len("YYYY-MM-DD") :]
+                raised_in.append(
+                    {
+                        "inspection_id": inspection_id,
+                        "start_date": start_date,
+                        "year": start_date[:4],
+                        "url": url,
+                        "before_previous": bool(previous_date and start_date < previous_date),
+                    }
+                )
             entry["sharing"].append(
                 {
                     "id": neighbour["id"],
                     "name": neighbour["name"],
-                    "inspection_id": last,
+                    "inspection_id": raised_in[0]["inspection_id"],
+                    "start_date": raised_in[0]["start_date"],
                     "inspections": len(where),
-                    "url": url,
+                    "url": raised_in[0]["url"],
+                    "raised_in": raised_in,
                 }
             )
+    for entry in themes.values():
+        entry["sharing"].sort(key=lambda n: n["name"])
+        entry["sharing"].sort(key=lambda n: n["start_date"], reverse=True)  # recent first, then by name
     ordered = sorted(themes.values(), key=lambda t: (-len(t["sharing"]), t["name"]))
     return {
         "listed": len(codes),
@@ -291,5 +375,6 @@ async def neighbours(datasette, db: Database, authority: dict, inspections: list
         "held": [{"id": n["id"], "name": n["name"]} for n in held],
         "not_inspected": [{"id": n["id"], "name": n["name"]} for n in listed if not n["inspected"]],
         "latest_inspection_id": latest,
+        "previous_inspection_date": previous_date,
         "themes": ordered,
     }

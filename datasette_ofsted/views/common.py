@@ -5,9 +5,11 @@ The plugin only reads: it works on a database served with `datasette -i`.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
-from collections.abc import Collection, Iterable
-from urllib.parse import quote, urlsplit
+from collections.abc import Collection, Iterable, Sequence
+from urllib.parse import quote, urlencode, urlsplit
 
 from datasette.database import Database
 from datasette.utils.asgi import NotFound, Response
@@ -154,12 +156,43 @@ def with_links(documents: list[dict], datasette, on_disk: Collection[str] = ()) 
     return [{**d, "href": document_href(datasette, d, on_disk)} for d in documents]
 
 
+# What the Open Government Licence asks of every page that shows the reports: their source, Crown copyright and the
+# licence. A database's own metadata (metadata.yml) may word it; these stand in when it gives none.
+DEFAULT_ATTRIBUTION = {
+    "license": "Open Government Licence v3.0 (reports, Crown copyright)",
+    "license_url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+    "source": "Ofsted, inspection reports of local authority children's services",
+    "source_url": "https://reports.ofsted.gov.uk/",
+}
+
+
+async def attribution(datasette, database: str | None) -> dict[str, str]:
+    """The licence and source of the reports, as the database's metadata words them, else DEFAULT_ATTRIBUTION."""
+    from .. import ATTRIBUTION, database_metadata
+
+    metadata = await database_metadata(datasette, database) if database else {}
+    given = {key: metadata[key] for key in ATTRIBUTION if metadata.get(key)}
+    return given if given.get("license") else {**DEFAULT_ATTRIBUTION, **given}
+
+
 async def _render(datasette, request, template: str, context: dict, trail: list[tuple[str, str]] | None = None):
-    """The page's HTML; `trail` is its breadcrumbs after home (label, href)."""
+    """The page's HTML; `trail` is its breadcrumbs after home (label, href). Datasette's footer shows the reports'
+    licence and source (`metadata`), and the page itself says Crown copyright and the licence (ofsted_base.html)."""
+    database = context.get("database")
+    if database is None:
+        found = await find_ofsted_database(datasette)
+        database = found.name if found is not None else None
+    credit = await attribution(datasette, database)
     return Response.html(
         await datasette.render_template(
             template,
-            {**context, "status_labels": STATUS_LABELS, "trail": trail or []},
+            {
+                **context,
+                "status_labels": STATUS_LABELS,
+                "trail": trail or [],
+                "metadata": credit,
+                "ofsted_attribution": credit,
+            },
             request=request,
         )
     )
@@ -172,6 +205,45 @@ def ofsted_trail(datasette, *more: tuple[str, str]) -> list[tuple[str, str]]:
 def json_response(body: dict) -> Response:
     """A page's data as JSON, as Datasette's own .json pages: plain data, markup left out."""
     return Response.json(body, default=str)
+
+
+# Characters a spreadsheet reads at the start of a cell as a formula (or, for tab and CR, that hide one).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Excel reads a CSV file without a byte-order mark as the machine's code page: ’ and → come out garbled.
+UTF8_BOM = "\ufeff"
+
+
+def safe_cell(value):
+    """A CSV cell that a spreadsheet cannot run as a formula: text that starts like one gets a leading quote."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
+    """CSV as Excel opens it: a UTF-8 byte-order mark, then the header and rows, every cell formula-safe."""
+    out = io.StringIO()
+    out.write(UTF8_BOM)
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+    return out.getvalue()
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> Response:
+    """A page's rows as a CSV download (`csv_text`), named `filename`."""
+    return Response(
+        csv_text(header, rows),
+        content_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def export_urls(datasette, path: str, query: str = "") -> dict[str, str]:
+    """The .json and .csv addresses of a page (`path` without a suffix), with its query string."""
+    tail = f"?{query}" if query else ""
+    return {fmt: datasette.urls.path(f"{path}.{fmt}") + tail for fmt in ("json", "csv")}
 
 
 WORD_TOKEN = re.compile(r"[A-Za-z][A-Za-z'\u2019]*")
@@ -196,3 +268,12 @@ def highlight(text: str, stems: set[str] | frozenset[str]) -> Markup:
             last = match.end()
     out.append(escape(text[last:]))
     return Markup("").join(out)
+
+
+def chart_url(datasette, database: str, query: str, params: dict[str, str]) -> str:
+    """A canned query's page with its parameters and its datasette-vega chart open (the query's `fragment`)."""
+    from .. import canned_queries_definitions
+
+    fragment = canned_queries_definitions()[query].get("fragment")
+    url = datasette.urls.query(database, query) + ("?" + urlencode(params) if params else "")
+    return url + (f"#{fragment}" if fragment else "")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +16,7 @@ from .common import (
     STATUS_ORDER,
     _render,
     _rows,
+    csv_response,
     document_href,
     held_inspection,
     highlight,
@@ -46,13 +45,6 @@ def _parse_pair(pair: str) -> tuple[str, str]:
                 "(the authority, then the first day of the inspection)."
             )
     return earlier, later
-
-
-def _safe_cell(value):
-    """A CSV cell that a spreadsheet cannot run as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 async def previous_inspection_actions(datasette, database: str, request) -> list[dict]:
@@ -140,10 +132,8 @@ async def compare(datasette, request):
         }
         return Response.json(body)
     if fmt == ".csv":
-        return Response(
-            _csv(rows),
-            content_type="text/csv; charset=utf-8",
-            headers={"content-disposition": f'attachment; filename="compare-{earlier_id}...{later_id}.csv"'},
+        return csv_response(
+            f"compare-{earlier_id}...{later_id}.csv", CSV_HEADER, _csv(rows, await sentence_stances(db, rows))
         )
 
     theme_names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
@@ -311,53 +301,73 @@ def summary(rows: list[dict], theme_names: dict[str, str]) -> list[dict]:
     return lines
 
 
-def _csv(rows: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "row",
-            "status",
-            "auto_status",
-            "reviewed_by",
-            "reviewed_at",
-            "score",
-            "themes",
-            "side",
-            "role",
-            "finding_id",
-            "kind",
-            "polarity",
-            "section",
-            "page",
-            "paragraph",
-            "text",
-        ]
-    )
+CSV_HEADER = (
+    "row",
+    "status",
+    "auto_status",
+    "confidence",
+    "needs_review",
+    "deciding_evidence_stance",
+    "reviewed_by",
+    "reviewed_at",
+    "review_note",
+    "score",
+    "themes",
+    "side",
+    "role",
+    "finding_id",
+    "kind",
+    "polarity",
+    "section",
+    "page",
+    "paragraph",
+    "text",
+)
+
+
+def deciding_stance(row: dict, said: dict[tuple[str, str], str]) -> str | None:
+    """'for' or 'against' the row's status, as the page's badge says it, of the evidence that decided it: the first
+    (best) evidence of the later report, else of the earlier; None when there is none or it says neither."""
+    for side in ("to", "from"):
+        evidence = [f for f in row[side] if f["role"] == "evidence"]
+        if evidence:
+            return stance(evidence[0], row["status"], said)
+    return None
+
+
+def _csv(rows: list[dict], said: dict[tuple[str, str], str]) -> list[list]:
+    """A line per finding of each row, the row's call repeated on each. The review note is in `row["review"]` only
+    where the viewer may see notes (reviewed_comparisons' gate), so the CSV shows exactly what the page does."""
+    lines = []
     for number, row in enumerate(rows, 1):
+        review = row.get("review") or {}
+        call = [
+            number,
+            row["status"],
+            row.get("auto_status", row["status"]),
+            row.get("confidence"),
+            None if row.get("needs_review") is None else int(bool(row["needs_review"])),
+            deciding_stance(row, said),
+            review.get("actor"),
+            review.get("at"),
+            review.get("note"),
+            row["score"],
+            "; ".join(row["themes"]),
+        ]
         for side in ("from", "to"):
             for finding in row[side]:
-                writer.writerow(
-                    [
-                        _safe_cell(v)
-                        for v in (
-                            number,
-                            row["status"],
-                            row.get("auto_status", row["status"]),
-                            (row.get("review") or {}).get("actor"),
-                            (row.get("review") or {}).get("at"),
-                            row["score"],
-                            "; ".join(row["themes"]),
-                            side,
-                            finding["role"],
-                            finding["id"],
-                            finding["kind"],
-                            finding["polarity"],
-                            finding["section"],
-                            finding.get("page"),
-                            finding.get("paragraph"),
-                            finding["text"],
-                        )
+                lines.append(
+                    call
+                    + [
+                        side,
+                        finding["role"],
+                        finding["id"],
+                        finding["kind"],
+                        finding["polarity"],
+                        finding["section"],
+                        finding.get("page"),
+                        finding.get("paragraph"),
+                        finding["text"],
                     ]
                 )
-    return out.getvalue()
+    return lines

@@ -6,9 +6,20 @@ from urllib.parse import urlencode
 
 from datasette.utils.asgi import BadRequest
 
-from .common import GRADE_RANK, _render, _rows, json_response, ofsted_database
+from .common import GRADE_RANK, _render, _rows, chart_url, csv_response, export_urls, json_response, ofsted_database
 
 NO_GRADE = "none"  # the grade filter's value for a latest inspection without an overall grade
+INDEX_CSV_HEADER = (
+    "id",
+    "name",
+    "region",
+    "inspections",
+    "years",
+    "latest_inspection_id",
+    "latest_start_date",
+    "latest_inspection_type",
+    "latest_overall_grade",
+)
 SORTS = {
     "name": lambda a: a["name"].lower(),
     "region": lambda a: ((a["region"] or "~").lower(), a["name"].lower()),
@@ -70,6 +81,25 @@ async def index(datasette, request):
         )
     ).first()
     filters = {"region": region, "grade": grade, "year": year}
+    if request.url_vars.get("format") == ".csv":
+        return csv_response(
+            "ofsted-authorities.csv",
+            INDEX_CSV_HEADER,
+            (
+                [
+                    a["id"],
+                    a["name"],
+                    a["region"],
+                    a["inspections"],
+                    " ".join(a["years"]),
+                    a["latest_id"],
+                    a["latest_date"],
+                    a["latest_type"],
+                    a["latest_grade"],
+                ]
+                for a in shown
+            ),
+        )
     if request.url_vars.get("format") == ".json":
         return json_response(
             {
@@ -96,6 +126,13 @@ async def index(datasette, request):
             }
         )
     filter_query = urlencode({k: v for k, v in filters.items() if v})
+    # The canned queries' charts are of one authority: the one shown first with the most inspections, as an example.
+    example = max(shown or authorities, key=lambda a: a["inspections"]) if authorities else {"id": "", "name": ""}
+    exports = export_urls(
+        datasette,
+        "/-/ofsted",
+        urlencode({**{k: v for k, v in filters.items() if v}, **({"sort": sort} if sort != "name" else {})}),
+    )
     return await _render(
         datasette,
         request,
@@ -112,8 +149,14 @@ async def index(datasette, request):
             "no_grade": NO_GRADE,
             "sort": sort,
             "filter_query": filter_query,
-            "ofsted_json_url": datasette.urls.path("/-/ofsted.json")
-            + (f"?{request.query_string}" if request.query_string else ""),
+            "ofsted_json_url": exports["json"],
+            "exports": exports,
+            "chart_example": example["name"],
+            "charts": {
+                "grades": chart_url(datasette, db.name, "grades_over_time", {"authority": example["id"]}),
+                "statuses": chart_url(datasette, db.name, "status_counts", {"authority": example["id"]}),
+                "themes": chart_url(datasette, db.name, "recurring_themes", {}),
+            },
         },
         trail=[(db.name, datasette.urls.database(db.name))],
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from datasette.database import Database
 from datasette.utils.asgi import BadRequest
@@ -17,7 +17,7 @@ from markupsafe import Markup
 from ..classify import taxonomy_version
 from ..comparisons import consecutive_pairs, engine_version
 from .charts import Bar, bar_chart
-from .common import _render, _rows, json_response, ofsted_database, ofsted_trail
+from .common import _render, _rows, chart_url, csv_response, export_urls, json_response, ofsted_database, ofsted_trail
 from .review import being_updated_notice, reviewed_comparisons_ready
 
 YEAR = re.compile(r"\d{4}")
@@ -90,8 +90,8 @@ async def recurring_rows(datasette, request, db: Database) -> tuple[list[dict], 
         r["id"]: r
         for r in await _rows(
             db,
-            "select i.id, i.authority_id, a.name as authority_name, a.region, substr(i.start_date, 1, 4) as year "
-            "from inspections i join authorities a on a.id = i.authority_id",
+            "select i.id, i.authority_id, a.name as authority_name, a.region, i.framework, "
+            "substr(i.start_date, 1, 4) as year from inspections i join authorities a on a.id = i.authority_id",
         )
     }
     return [
@@ -99,6 +99,7 @@ async def recurring_rows(datasette, request, db: Database) -> tuple[list[dict], 
             "authority_id": about[row["to"]]["authority_id"],
             "authority_name": about[row["to"]]["authority_name"],
             "region": about[row["to"]]["region"],
+            "framework": about[row["to"]]["framework"],
             "from_inspection_id": row["from"],
             "to_inspection_id": row["to"],
             "year": about[row["to"]]["year"],
@@ -110,11 +111,40 @@ async def recurring_rows(datasette, request, db: Database) -> tuple[list[dict], 
     ], updating
 
 
-def recurring_themes(rows: list[dict], names: dict[str, str], region: str = "", year: str = "") -> list[dict]:
-    """Themes by the number of recurring rows, with their regions, years and the pairs they recurred in."""
+# Every comparison of consecutive inspections, whatever it found: the denominators of the rates. A pair belongs to
+# the year, region and framework of its later inspection, as a recurring row does.
+COMPARED_PAIRS = """
+select authority_id, region, framework, year, from_inspection_id, to_inspection_id from (
+  select i.authority_id, a.region, i.framework, substr(i.start_date, 1, 4) as year, i.id as to_inspection_id,
+         lag(i.id) over (partition by i.authority_id order by i.start_date, i.id) as from_inspection_id
+  from inspections i join authorities a on a.id = i.authority_id
+) where from_inspection_id is not null
+"""
+
+
+def _matches(row: dict, filters: dict[str, str]) -> bool:
+    """Whether a recurring row or a compared pair is in the filters (region, framework, year of the later inspection)."""
+    return all(not value or (row.get(key) or "") == value for key, value in filters.items())
+
+
+def recurring_themes(
+    rows: list[dict], names: dict[str, str], filters: dict[str, str] | None = None, pairs: list[dict] | None = None
+) -> list[dict]:
+    """Themes by the number of authorities they recurred in, with their regions, years, rates and the pairs.
+
+    A theme's rate is the authorities it recurred in over the authorities with a comparison at all (`pairs`, in the
+    same filters): 40 authorities is a lot of 60 compared, less of 150. By year, the same for the pairs whose later
+    inspection was that year.
+    """
+    filters = {k: v for k, v in (filters or {}).items() if v}
+    compared = [p for p in pairs or [] if _matches(p, filters)]
+    compared_authorities = {p["authority_id"] for p in compared}
+    compared_by_year: dict[str, set[str]] = {}
+    for pair in compared:
+        compared_by_year.setdefault(pair["year"], set()).add(pair["authority_id"])
     themes: dict[str, dict] = {}
     for row in rows:
-        if (region and row["region"] != region) or (year and row["year"] != year):
+        if not _matches(row, filters):
             continue
         for theme in row["themes"]:
             if theme.startswith(NATIONAL_FRAMEWORK):
@@ -127,14 +157,16 @@ def recurring_themes(rows: list[dict], names: dict[str, str], region: str = "", 
                     "recurring_rows": 0,
                     "by_region": {},
                     "by_year": {},
+                    "_years": {},
                     "_pairs": {},
                 },
             )
             entry["recurring_rows"] += 1
             entry["by_region"][row["region"] or "unknown"] = entry["by_region"].get(row["region"] or "unknown", 0) + 1
             entry["by_year"][row["year"]] = entry["by_year"].get(row["year"], 0) + 1
-            pair = (row["authority_id"], row["from_inspection_id"], row["to_inspection_id"])
-            entry["_pairs"].setdefault(pair, {"authority_name": row["authority_name"], "region": row["region"]})
+            entry["_years"].setdefault(row["year"], set()).add(row["authority_id"])
+            key = (row["authority_id"], row["from_inspection_id"], row["to_inspection_id"])
+            entry["_pairs"].setdefault(key, {"authority_name": row["authority_name"], "region": row["region"]})
     out = []
     for entry in themes.values():
         authorities: dict[str, dict] = {}
@@ -147,16 +179,38 @@ def recurring_themes(rows: list[dict], names: dict[str, str], region: str = "", 
         for authority in authorities.values():
             authority["consecutive_pairs"] = longest_run(authority["pairs"])
         entry["authorities"] = sorted(authorities.values(), key=lambda a: (-a["consecutive_pairs"], a["name"]))
+        entry["authorities_compared"] = len(compared_authorities)
+        entry["rate"] = _rate(len(authorities), len(compared_authorities))
         entry["by_region"] = dict(sorted(entry["by_region"].items(), key=lambda kv: (-kv[1], kv[0])))
         entry["by_year"] = dict(sorted(entry["by_year"].items()))
+        years = entry.pop("_years")
+        entry["rates_by_year"] = {
+            year: {
+                "authorities": len(years.get(year, ())),
+                "authorities_compared": len(compared_by_year[year]),
+                "rate": _rate(len(years.get(year, ())), len(compared_by_year[year])),
+            }
+            for year in sorted(compared_by_year)
+        }
         out.append(entry)
     out.sort(key=lambda t: (-len(t["authorities"]), -t["recurring_rows"], t["name"]))
     return out
 
 
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
+
+
+def place_words(filters: dict[str, str]) -> str:
+    """Where and when the page counts, in words for its title: 'across England', 'in the North West, ILACS, 2022'."""
+    where = f"in the {filters['region']}" if filters.get("region") else "across England"
+    more = [f"{filters['framework']} inspections" if filters.get("framework") else "", filters.get("year") or ""]
+    more = [m for m in more if m]
+    return where + (f" ({', '.join(more)})" if more else "")
+
+
 def theme_chart(themes: list[dict], filters: dict[str, str]) -> Markup:
     """The themes raised again in most authorities, as bars; each name links to its row of the table below."""
-    where = " and ".join(v for v in (filters.get("region"), filters.get("year") and f"in {filters['year']}") if v)
     return bar_chart(
         [
             Bar(
@@ -167,11 +221,67 @@ def theme_chart(themes: list[dict], filters: dict[str, str]) -> Markup:
             )
             for t in themes
         ],
-        caption=f"Authorities where each theme was raised again{' (' + where + ')' if where else ''}",
+        caption=f"Authorities where each theme was raised again, {place_words(filters)}",
         unit="authorities",
         colour="recurring",
         chart_id="recurring-chart",
     )
+
+
+# The heat map's shades: a cell's rate (authorities where the theme recurred / authorities compared that year) falls
+# in one of these bands, each a step darker; five steps a reader tells apart, each with dark text at >= 4.5:1.
+HEAT_BANDS = (0.0, 0.1, 0.2, 0.35, 0.5)
+# A year with fewer compared authorities than this says little: its cells are marked as based on few.
+FEW_COMPARED = 5
+
+
+def heat_map(themes: list[dict], years: list[str], filters: dict[str, str]) -> Markup:
+    """Is it getting better? A theme a row, a year a column: the share of the authorities compared that year (the
+    later inspection's) where the theme was raised again, shaded by band. A table, so a screen reader reads it."""
+    if not themes or not years:
+        return Markup("")
+    head = Markup("").join(Markup('<th scope="col" class="num">{}</th>').format(y) for y in years)
+    body = []
+    for theme in themes:
+        cells = []
+        for year in years:
+            cell = theme["rates_by_year"].get(year)
+            if not cell or cell["rate"] is None:
+                cells.append(
+                    Markup('<td class="heat heat-none"><span class="visually-hidden">no comparison</span></td>')
+                )
+                continue
+            band = sum(1 for floor in HEAT_BANDS[1:] if cell["rate"] >= floor)
+            few = cell["authorities_compared"] < FEW_COMPARED
+            words = (
+                f"{theme['name']}, {year}: raised again in {cell['authorities']} of the {cell['authorities_compared']} "
+                f"authorities compared{' (few compared)' if few else ''}"
+            )
+            cells.append(
+                Markup(
+                    '<td class="heat heat-{band}{few}" title="{words}"><span class="pct">{pct}%</span>'
+                    '<span class="of">{n}/{m}</span></td>'
+                ).format(
+                    band=band,
+                    few=" few" if few else "",
+                    words=words,
+                    pct=round(100 * cell["rate"]),
+                    n=cell["authorities"],
+                    m=cell["authorities_compared"],
+                )
+            )
+        body.append(
+            Markup('<tr><th scope="row"><a href="#theme-{id}">{name}</a></th>{cells}</tr>').format(
+                id=theme["id"], name=theme["name"], cells=Markup("").join(cells)
+            )
+        )
+    return Markup(
+        '<figure class="heat-map" id="theme-years" aria-labelledby="theme-years-caption">'
+        '<figcaption id="theme-years-caption">Is it getting better? The share of the authorities compared each year '
+        "(by the later inspection) where each theme was raised again, {where}</figcaption>"
+        '<div class="table-wrap" tabindex="0"><table class="heat"><thead><tr><th scope="col">Theme</th>{head}</tr></thead>'
+        "<tbody>{body}</tbody></table></div></figure>"
+    ).format(where=place_words(filters), head=head, body=Markup("").join(body))
 
 
 def longest_run(pairs: list[dict]) -> int:
@@ -188,15 +298,42 @@ def longest_run(pairs: list[dict]) -> int:
     return best
 
 
+NATIONAL_CSV_HEADER = (
+    "theme_id",
+    "theme",
+    "year",
+    "authorities_recurring",
+    "authorities_compared",
+    "rate",
+    "recurring_rows",
+)
+HEAT_MAP_THEMES = 15  # rows of the heat map: the themes of the bar chart, so the two read together
+FIRST_THEMES = 15  # themes in the table as the page opens (the chart's); the rest to TOP_THEMES folded below it
+REGION_LINKS = 3  # regions named in a theme's row; its own page names them all
+
+
 async def national(datasette, request):
     db = await ofsted_database(datasette, request)
-    region, year = request.args.get("region") or "", request.args.get("year") or ""
-    if year and not YEAR.fullmatch(year):
+    filters = {k: (request.args.get(k) or "") for k in ("region", "framework", "year")}
+    if filters["year"] and not YEAR.fullmatch(filters["year"]):
         raise BadRequest("year must be four digits, such as 2022")
     rows, updating = await recurring_rows(datasette, request, db)
     being_updated = {"pairs": updating, "message": being_updated_notice(updating)} if updating else None
+    pairs = await _rows(db, COMPARED_PAIRS)
+    regions = sorted({p["region"] for p in pairs if p["region"]})
+    frameworks = sorted({p["framework"] for p in pairs if p["framework"]})
+    for key, allowed in (("region", regions), ("framework", frameworks)):
+        if filters[key] and filters[key] not in allowed:
+            raise BadRequest(f"{key} must be one of {', '.join(allowed)}")
     names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
-    themes = recurring_themes(rows, names, region, year)
+    # One theme's page: its row and every comparison it recurred in (the main page links to it, so that its own HTML
+    # stays small: the pair links of every theme were most of a 466 KB page).
+    theme_id = request.args.get("theme") or ""
+    if theme_id and theme_id not in names:
+        raise BadRequest(f"No theme '{theme_id[:80]}': see the themes table for their ids.")
+    themes = recurring_themes(rows, names, filters, pairs)
+    if theme_id:
+        themes = [t for t in themes if t["id"] == theme_id]
     for theme in themes:
         for authority in theme["authorities"]:
             for pair in authority["pairs"]:
@@ -204,29 +341,97 @@ async def national(datasette, request):
                     f"/-/ofsted/compare/{pair['from']}...{pair['to']}?"
                     + urlencode({"status": "recurring", "theme": theme["id"]})
                 )
-    regions = sorted({r["region"] for r in rows if r["region"]})
-    years = sorted({r["year"] for r in rows}, reverse=True)
-    filters = {"region": region, "year": year}
-    query = urlencode({k: v for k, v in filters.items() if v})
-    json_url = datasette.urls.path("/-/ofsted/national.json") + (f"?{query}" if query else "")
+    for theme in themes:
+        # Each region's count links to the page filtered to it, the other filters kept.
+        kept = {k: v for k, v in filters.items() if v}
+        theme["region_links"] = [
+            (
+                region,
+                n,
+                "?"
+                + urlencode({**kept, "region": region, **({"theme": theme_id} if theme_id else {})}, quote_via=quote),
+            )
+            for region, n in theme["by_region"].items()
+        ]
+        theme["page_url"] = "?" + urlencode({**kept, "theme": theme["id"]}, quote_via=quote)
+        theme["comparisons"] = sum(len(a["pairs"]) for a in theme["authorities"])
+    years = sorted({p["year"] for p in pairs})
+    shown_years = [y for y in years if not filters["year"] or y == filters["year"]]
+    in_filters = [p for p in pairs if _matches(p, {k: v for k, v in filters.items() if v})]
+    query = urlencode({k: v for k, v in {**filters, "theme": theme_id}.items() if v})
+    exports = export_urls(datasette, "/-/ofsted/national", query)
+    title = f"What Ofsted raises again {place_words(filters)}"
+    if theme_id:
+        title = f"{names[theme_id]}: where Ofsted raised it again {place_words(filters)}"
     if request.url_vars.get("format") == ".json":
         return json_response(
-            {"filters": {k: v or None for k, v in filters.items()}, "themes": themes, "being_updated": being_updated}
+            {
+                "filters": {k: v or None for k, v in {**filters, "theme": theme_id}.items()},
+                "title": title,
+                "authorities_compared": len({p["authority_id"] for p in in_filters}),
+                "pairs_compared": len(in_filters),
+                "themes": [{k: v for k, v in t.items() if k not in ("region_links", "page_url")} for t in themes],
+                "being_updated": being_updated,
+            }
         )
+    if request.url_vars.get("format") == ".csv":
+        return csv_response(
+            "ofsted-national.csv",
+            NATIONAL_CSV_HEADER,
+            (
+                line
+                for t in themes
+                for line in [
+                    [
+                        t["id"],
+                        t["name"],
+                        "all",
+                        len(t["authorities"]),
+                        t["authorities_compared"],
+                        t["rate"],
+                        t["recurring_rows"],
+                    ],
+                    *(
+                        [
+                            t["id"],
+                            t["name"],
+                            y,
+                            c["authorities"],
+                            c["authorities_compared"],
+                            c["rate"],
+                            t["by_year"].get(y, 0),
+                        ]
+                        for y, c in t["rates_by_year"].items()
+                    ),
+                ]
+            ),
+        )
+    query_params = {k: filters[k] for k in ("region", "framework") if filters[k]}
     return await _render(
         datasette,
         request,
         "ofsted_national.html",
         {
+            "title": title,
+            "theme_id": theme_id,
+            "first_themes": FIRST_THEMES,
+            "region_count": REGION_LINKS,
+            "all_themes_url": "?" + urlencode({k: v for k, v in filters.items() if v}, quote_via=quote),
             "themes": themes[:TOP_THEMES],
             "chart": theme_chart(themes[:CHART_THEMES], filters),
+            "heat_map": heat_map(themes[:HEAT_MAP_THEMES], shown_years, filters),
             "theme_count": len(themes),
             "regions": regions,
-            "years": years,
+            "frameworks": frameworks,
+            "years": sorted(years, reverse=True),
             "filters": filters,
-            "json_url": json_url,
-            "ofsted_json_url": json_url,
-            "pairs": len({(r["from_inspection_id"], r["to_inspection_id"]) for r in rows}),
+            "json_url": exports["json"],
+            "exports": exports,
+            "ofsted_json_url": exports["json"],
+            "query_url": chart_url(datasette, db.name, "recurring_themes", query_params),
+            "pairs": len({(r["from_inspection_id"], r["to_inspection_id"]) for r in rows if _matches(r, filters)}),
+            "pairs_compared": len(in_filters),
+            "authorities_compared": len({p["authority_id"] for p in in_filters}),
             "database": db.name,
             "being_updated": being_updated,
         },
