@@ -167,7 +167,9 @@ def read_one(path: str, history_row: dict | None) -> Read:
         their_grade = history_row.get("overall_effectiveness_grade", "").strip().lower()
         if their_grade in ("outstanding", "good", "requires improvement", "inadequate") and overall:
             if overall[0].grade != their_grade:
-                read.anomalies.append(("grade disagrees with history", f"read {overall[0].grade}, history {their_grade}"))
+                read.anomalies.append(
+                    ("grade disagrees with history", f"read {overall[0].grade}, history {their_grade}")
+                )
     return read
 
 
@@ -209,9 +211,7 @@ def main(argv: list[str] | None = None) -> dict:
     summary = {"files": len(reads), "reports": dict(reports), "items": dict(counts)}
     if args.json:
         args.json.write_text(
-            json.dumps(
-                {**summary, "anomalies": [[r.path, n, d] for r in reads for n, d in r.anomalies]}, indent=1
-            ),
+            json.dumps({**summary, "anomalies": [[r.path, n, d] for r in reads for n, d in r.anomalies]}, indent=1),
             encoding="utf-8",
         )
     return summary

@@ -19,7 +19,11 @@ MONTHS = {
         "january february march april may june july august september october november december".split(), 1
     )
 }
-_MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
+# A month's name, whole or cut short as some reports print it ("18 Feb 2014 \u2013 12 March 2014").
+_MONTH = (
+    r"(january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b\.?"
+)
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 _RANGE = re.compile(
     rf"{_DAY}\s*(?:{_MONTH}\s*(\d{{4}})?)?\s*(?:-|\u2013|\u2014|to|and|until)\s*{_DAY}\s+{_MONTH},?\s+(\d{{4}})", re.I
@@ -39,6 +43,16 @@ _OVERALL_SENTENCE = re.compile(
     rf"overall (?:judgement|effectiveness)(?: is)?:?)\s+(?:grade \d\s*\(\s*)?(?P<grade>{_GRADE}|improvement(?: to be good)?)\s*\)?\.?$",
     re.I,
 )
+# The same sentence in a SIF report's opening, wrapped over lines and with a footnote digit
+# on its end ("... require\nimprovement.2"): read from the first page when no row gave the grade.
+_OVERALL_HEADLINE = re.compile(
+    r"(?:children['\u2019]?s services in [^.:]{1,80}?|the overall judgement is that children['\u2019]?s services|"
+    r"children['\u2019]?s services)\s+(?:are|is|requires?)\s+"
+    r"(?P<grade>(?:requires?\s+)?improvement(?:\s+to\s+be\s+good)?|good|outstanding|inadequate)\b",
+    re.I,
+)
+# The headline stands on the first page, within its opening lines.
+_HEADLINE_SPAN = 1500
 _GRADE_ONLY = re.compile(rf"^{_GRADE}\.?$", re.I)
 _GRADE_SCALE = re.compile(rf"^{_GRADE}\s*(?:\(grade \d\)\s*)?(?:a service|\(grade)", re.I)
 
@@ -81,7 +95,7 @@ _DATE_ONLY = re.compile(rf"^{_DAY}\s+{_MONTH}\s+\d{{4}}$", re.I)
 # ("Fiona J Millns") included; an initial must stand alone, so "HMI" is not one.
 _NAME_WORD = r"[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f'\u2019\-]+"
 _NAME = rf"({_NAME_WORD}(?:[ \t]+(?:[A-Z]\.?(?=[ \t])|{_NAME_WORD})){{1,3}})"
-_NF_TAG = re.compile(r"\(([^()]*national framework[^()]*)\)", re.I)
+_NF_TAG = re.compile(r"[(\[]([^()\[\]]*national framework[^()\[\]]*)[)\]]", re.I)
 _NF_PART = re.compile(r"(outcome|enabler|principle)s?\s*(\d|one|two|three|four|five|six|seven)", re.I)
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 
@@ -125,9 +139,15 @@ class ParsedReport:
     pages: int | None
 
 
+def _month_name(month: str) -> str:
+    """The month's whole name, from its name or its short form ('Feb', 'Sept.')."""
+    short = month.lower().rstrip(".")[:3]
+    return next(name for name in MONTHS if name.startswith(short))
+
+
 def _iso(day: str, month: str, year: str) -> str | None:
     try:
-        return date(int(year), MONTHS[month.lower()], int(day)).isoformat()
+        return date(int(year), MONTHS[_month_name(month)], int(day)).isoformat()
     except (ValueError, KeyError):
         return None
 
@@ -249,8 +269,18 @@ def find_published(head: str, full: str = "") -> str | None:
     return None
 
 
+# An inspector's title after the name: "Rebecca Quested, His Majesty's Inspector", "Jo Bloggs HMI".
+_INSPECTOR_TITLE = re.compile(r"(?:,\s*)?\b(?:(?:his|her) majesty[\u2019']?s inspector|s?hmi)\b,?", re.I)
+# Two lead inspectors: "Lead inspectors: Linda Steele and Tracey Scott", each perhaps with a title.
+_LEAD_PAIR = re.compile(rf"(?<![Dd]eputy )(?i:lead inspectors)\s*:?\s*{_NAME}(?:,)?\s+(?i:and)\s+{_NAME}")
+
+
 def find_lead_inspector(text: str) -> str | None:
-    """The lead inspector: labelled in reports, the first inspector named in letters, else the signatory."""
+    """The lead inspector: labelled in reports, the first inspector named in letters, else the
+    signatory. Two lead inspectors ("Lead inspectors: A and B") are both kept."""
+    pair = _LEAD_PAIR.search(_INSPECTOR_TITLE.sub("", text[:_LEAD_PAIR_SPAN]))
+    if pair:
+        return f"{pair.group(1)} and {pair.group(2)}"
     patterns = [
         rf"(?<![Dd]eputy )(?i:lead inspectors?)\s*:?\s*{_NAME}",
         rf"(?i:reporting inspector)\s*:?\s*{_NAME}",
@@ -265,6 +295,10 @@ def find_lead_inspector(text: str) -> str | None:
             if len(name.split()) >= 2:
                 return name
     return None
+
+
+# The label of two lead inspectors stands in a report's opening lines.
+_LEAD_PAIR_SPAN = 3000
 
 
 def _days(start: str, end: str) -> int:
@@ -290,8 +324,10 @@ _LETTER_TITLE_SPAN = 400
 # The four judgements of a full ILACS inspection: a table only a full inspection has.
 # A row of the table starts a line and its grade follows within two lines; a letter that only
 # names the judgement in a sentence has no such row.
+# The first row may wrap after "social work" ("The impact of leaders on social work" / "practice
+# with children and families").
 _ILACS_TABLE = re.compile(
-    r"(?im)^the impact of leaders on social work practice[^\n]*(?:\n[^\n]*){0,2}?"
+    r"(?im)^the impact of leaders on social work\s+practice[^\n]*(?:\n[^\n]*){0,2}?"
     r"\b(?:outstanding|good|requires improvement|inadequate)\b"
 )
 
@@ -390,25 +426,15 @@ def _judgement(text: str) -> Judgement | None:
 _LIST_ENDER = re.compile(
     r"^(?:summary\b|summary for children|the (?:local authority|lscb)[\u2019']?s strengths|information about|"
     r"inspection findings|executive summary|the experiences and progress of|the impact of leaders|"
-    r"overall effectiveness|(?:review of )?the effectiveness of|the inspection judgements|next steps)",
-    re.I,
-)
-# An item that asks for something to be done: "Ensure ...", "Senior managers should ...".
-_ACTION = re.compile(
-    r"^(?:(?:[a-z]+ly|further|continue to|the local authority and (?:its )?partners? should)\s+)?"
-    r"(?:ensure|improve|review|strengthen|develop|reduce|increase|continue|make|take|undertake|evaluate|establish|"
-    r"provide|monitor|identify|implement|promote|prioriti[sz]e|expedite|address|support|work|devise|embed|"
-    r"consider|complete|extend|raise|secure|revise|clarify|analyse|assess|agree|build|use|put|set|update|"
-    r"introduce|enable|seek|re-?launch|focus|challenge|sustain|accelerate|tackle|create|maintain|record|align|"
-    r"engage|check|expand|conduct|deliver|audit|reinforce|refine|minimise|recruit|listen|involve|apply|"
-    r"respond|in partnership|together with|when|where)\b|\b(?:should|must|needs? to)\b",
+    r"overall effectiveness|(?:review of )?the effectiveness of|the inspection judgements|next steps|"
+    r"key strengths and weaknesses|inspection judgements? about|findings\s*$)",
     re.I,
 )
 # "The inspection did not find any areas for priority and immediate action": a statement
 # under an improvement heading, not an improvement.
 _NOTHING_TO_IMPROVE = re.compile(
-    r"^(?:the inspection )?(?:did not find|found no|there (?:are|were) no|no)\b.{0,40}\bareas? (?:for|of) "
-    r"(?:priority|immediate|improvement)",
+    r"^(?:the inspection )?(?:did not (?:find|identify)|found no|there (?:are|were) no|no)\b.{0,40}\b(?:areas? (?:for|of) "
+    r"(?:priority|immediate|improvement)|(?:priority|immediate)(?: or immediate)? actions?)",
     re.I,
 )
 # Where an LSCB's part of a joint report begins: its own headings, or its grade stated as a
@@ -419,6 +445,8 @@ _LSCB_START = re.compile(
     rf"(?:\s+(?i:is|are|requires?)\s+(?i:{_GRADE}|improvement|judged to be \w+)\b.*)?$|"
     r"^(?i:what does the (?:lscb|board) need to improve|the lscb['\u2019]?s strengths)"
 )
+# "Section 2: The effectiveness (of the) local safeguarding children board": the board's part begins.
+_LSCB_SECTION = re.compile(r"^section \d\s*:.*(?:safeguarding children|\blscb\b)", re.I)
 # Ofsted's account of how it inspects: not a finding about the authority.
 _METHOD_SECTION = re.compile(
     r"^(?:information about this inspection|the inspection judgements and what they mean|the inspection team)\s*$", re.I
@@ -479,7 +507,10 @@ def _observe(r: Reading, block: Block) -> None:
     text = block.text
     if _RECORD_OF_FINDINGS.match(text):
         r.in_record = True
-    r.judgement = _judgement(text) if block.marker != "bullet" else None
+    in_list = r.list_kind == "improvement" and block.marker == "number" and not r.from_lead_in
+    # a bullet, or a numbered item of a list of improvements ("... so that practice is
+    # consistently good."), is never a row of the judgements table
+    r.judgement = _judgement(text) if block.marker != "bullet" and not in_list else None
     if _GRADE_ONLY.match(text) and r.previous is not None and len(r.previous.text) < _AREA_NAME_MAX:
         # a table whose grade stands on its own line under the area's name
         r.judgement = Judgement(r.previous.text.strip(" :"), grade_of(text))
@@ -497,6 +528,8 @@ _AREA_NAME_MAX = 150
 _SUBJECT_LINE_WORDS = 30
 # A paragraph of fewer words is a caption or a stray line, not a finding.
 _SHORTEST_FINDING_WORDS = 4
+# A numbered theme title is a few words: "1. Quality and effectiveness of practice".
+_THEME_TITLE_WORDS = 10
 # A heading longer than this is a paragraph that lost its punctuation: it does not name a section.
 _LONGEST_SECTION_NAME = 120
 
@@ -600,12 +633,14 @@ class Timescale(Rule):
 
 
 def _continues_list(r: Reading, following: Block | None) -> bool:
-    """Is the block the next item of the open list: an action, numbered next or marked alike?"""
-    if following is None or following.marker not in ("number", "bullet") or not _ACTION.search(following.text):
+    """Is the block the next item of the open list, numbered next or marked alike? A list is a
+    structure, not a run of items that start with known verbs: "Integrate ...", "Enhance ...",
+    "The adoption panel chair to report ..." are items as much as "Ensure ..." is."""
+    if following is None or following.marker not in ("number", "bullet"):
         return False
     if following.marker == "number":
         return r.last_item_number is None or following.number == r.last_item_number + 1
-    return r.list_marker_seen in (None, "bullet")
+    return r.list_marker_seen in (None, "bullet", "theme")
 
 
 class TopicSubheading(Rule):
@@ -627,6 +662,29 @@ class TopicSubheading(Rule):
 
     def run(self, r, block, index):
         pass
+
+
+class ThemeTitle(Rule):
+    """'1. Quality and effectiveness of practice' with bullets under it: a numbered title of a
+    theme of a list of recommendations, not an item; the bullets are the items, and '2. ...'
+    after them starts the next theme rather than ending the list."""
+
+    def test(self, r, block, index):
+        following = r.following(index)
+        return (
+            block.marker == "number"
+            and r.list_kind == "improvement"
+            and not r.from_lead_in
+            and len(block.text.split()) <= _THEME_TITLE_WORDS
+            and not _TERMINAL_PUNCT.search(block.text)
+            and following is not None
+            and following.marker == "bullet"
+            and (r.last_item_number is None or block.number == r.last_item_number + 1)
+        )
+
+    def run(self, r, block, index):
+        r.last_item_number = block.number
+        r.list_marker_seen = "theme"
 
 
 class MetaHeading(Rule):
@@ -656,7 +714,7 @@ class SectionHeading(Rule):
             and not KNOWN_HEADINGS.match(text)
         ):
             r.title_parts.append(text)
-        if block.page > _JUDGEMENT_PAGES and _LSCB_START.match(text):
+        if block.page > _JUDGEMENT_PAGES and (_LSCB_START.match(text) or _LSCB_SECTION.match(text)):
             r.about = "LSCB"
         r.in_method = bool(_METHOD_SECTION.match(text))
         r.section_before = r.section
@@ -740,9 +798,9 @@ class Item(Rule):
                 r.list_marker = block.marker
             elif block.marker != r.list_marker:
                 r.open_list(None)
-        if r.list_kind and r.list_marker_seen == "bullet" and block.marker == "number":
+        if r.list_kind and r.list_marker_seen in ("bullet", "theme") and block.marker == "number":
             r.open_list(None)  # numbered paragraphs after a bulleted list: the report's body has begun
-        if r.list_kind and not r.from_lead_in:
+        if r.list_kind and not r.from_lead_in and not (r.list_marker_seen == "theme" and block.marker == "bullet"):
             r.list_marker_seen = block.marker
         if block.marker == "number":
             r.last_item_number = block.number
@@ -750,7 +808,6 @@ class Item(Rule):
         if kind == "improvement" and (
             re.search(r"following action|should take the following", block.text, re.I)
             or _NOTHING_TO_IMPROVE.match(block.text)
-            or r.about == "LSCB"
         ):
             kind = "finding"
         r.add(block, kind)
@@ -766,6 +823,7 @@ RULES: list[Rule] = [
     ContentsEntry(),
     Timescale(),
     TopicSubheading(),
+    ThemeTitle(),
     MetaHeading(),
     SectionHeading(),
     ReportTitle(),
@@ -835,6 +893,12 @@ def parse_pages(pages: list[str], file_format: str, find_authority) -> ParsedRep
     findings, judgements, title = classify_blocks(blocks, kind)
     start, end = find_dates(head)
     inspection_type, framework = find_type(head[:2500], joined, start, end)
+    if inspection_type == "SIF" and not any(j.area.lower().startswith("overall") for j in judgements):
+        headline = _OVERALL_HEADLINE.search(joined[:_HEADLINE_SPAN])
+        if headline:
+            judgements.insert(
+                0, Judgement("Overall effectiveness", grade_of(" ".join(headline.group("grade").split())))
+            )
     return ParsedReport(
         authority_name=find_authority(_address_free(title_zone(head))) or find_authority(_address_free(head)[:3000]),
         inspection_type=inspection_type,

@@ -139,10 +139,14 @@ def test_metadata_comes_from_content_not_file_name(tmp_path):
     assert (report.authority_name, report.start_date) == ("birmingham", "2023-02-20")
 
 
-def test_lscb_recommendations_are_not_the_authoritys():
+def test_lscb_recommendations_are_the_boards_improvements():
+    """Kent 2017's LSCB part lists six recommendations (paragraphs 88-93, read off the PDF):
+    they are improvements, the board's, not the authority's; the board's findings are not."""
     report = parse("2763794.pdf")
-    lscb = [f for f in report.findings if f.about == "LSCB"]
-    assert lscb and all(f.kind != "improvement" for f in lscb)
+    board = [f for f in report.findings if f.about == "LSCB" and f.kind == "improvement"]
+    assert [f.paragraph for f in board] == [88, 89, 90, 91, 92, 93]
+    assert board[0].text.startswith("Ensure that a comprehensive multi-agency dataset")
+    assert not any(f.paragraph == 94 and f.kind == "improvement" for f in report.findings)
 
 
 def test_national_framework_tags_are_parsed():
@@ -239,7 +243,11 @@ def test_published_date_is_never_the_running_header():
         ("Lead inspector: M\u00e1ire Atherton HMI", "M\u00e1ire Atherton"),
         ("Lead inspector: Fiona J Millns, Her Majesty\u2019s Inspector", "Fiona J Millns"),
         ("Lead inspector: Fiona J. Millns HMI", "Fiona J. Millns"),
-        ("Lead inspectors: Linda Steele and Tracey Scott", "Linda Steele"),
+        ("Lead inspectors: Linda Steele and Tracey Scott", "Linda Steele and Tracey Scott"),
+        (
+            "Lead inspectors: Rebecca Quested, His Majesty\u2019s Inspector, and Matthew Reed, \nHis Majesty\u2019s Inspector",
+            "Rebecca Quested and Matthew Reed",
+        ),
         ("Lead inspector: Wendy Ghaffar HMI\nAge group: All", "Wendy Ghaffar"),
         ("Deputy lead inspector: Jo Bloggs\nLead inspector: Peter McEntee", "Peter McEntee"),
     ],
@@ -405,7 +413,9 @@ def test_sif_lscb_contents_entry_and_back_matter():
         "Review partners\u2019 contribution to the board to ensure that it is resourced.",
         "Improve the coordination of work with other strategic bodies.",
     ]
-    assert all(f.kind != "improvement" for f in lscb)
+    # the board's list is read as its improvements, kept apart from the authority's
+    assert [f.kind for f in lscb if f.section == "Recommendations"] == ["improvement", "improvement"]
+    assert [f.kind for f in lscb if f.section != "Recommendations"] == ["finding"] * (len(lscb) - 2)
     # the method of the inspection, the complaints note and the grade descriptors are no findings
     texts = " ".join(f.text for f in report.findings)
     for back_matter in ("Inspectors have looked closely", "Any complaints", "Widespread or serious failures"):
