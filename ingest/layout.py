@@ -19,7 +19,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from string import ascii_letters
 
-BULLET_GLYPHS = "•■◼▪●◦○▫□➢►▶✓" + "\u2022\u25aa\u25cf\u25fc\u25a0\u2043\u2212\u2013"
+# U+0336, a combining long stroke overlay, marks sub-points in some reports ("̶ sufficiency of ...").
+BULLET_GLYPHS = "•■◼▪●◦○▫□➢►▶✓" + "\u2022\u25aa\u25cf\u25fc\u25a0\u2043\u2212\u2013\u0336"
 _PRIVATE_USE = re.compile(r"[\uf000-\uf0ff]")
 BULLET = re.compile(r"^(?:[" + re.escape(BULLET_GLYPHS) + r"]\s*|[-*]\s+|\u2022)")
 # A numbered item or paragraph: "10. Ensure", and "10.Ensure" where the space was lost.

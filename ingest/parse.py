@@ -332,6 +332,10 @@ _ILACS_TABLE = re.compile(
 )
 
 
+# A review of the LSCB published on its own (Surrey 2015): the ingester refuses it by name.
+LSCB_REVIEW = "LSCB review"
+
+
 def find_type(head: str, full: str, start: str | None, end: str | None = None) -> tuple[str | None, str | None]:
     """The kind of inspection and its framework, from the report's title and structure.
 
@@ -357,6 +361,8 @@ def find_type(head: str, full: str, start: str | None, end: str | None = None) -
             return "looked after children inspection", "2012 looked after children"
         if "children in need of help and protection, children looked after and care leavers" in h:
             return "SIF", "SIF"
+        if "effectiveness of the local safeguarding children board" in h:
+            return LSCB_REVIEW, None  # the board's review alone: no inspection of the authority
     if has_ilacs_table or "children's services" in h or "children's social care services" in h:
         # A short inspection spends one week on site, a standard one two (the reports do not say which).
         kind = (
@@ -445,6 +451,14 @@ _LSCB_START = re.compile(
     rf"(?:\s+(?i:is|are|requires?)\s+(?i:{_GRADE}|improvement|judged to be \w+)\b.*)?$|"
     r"^(?i:what does the (?:lscb|board) need to improve|the lscb['\u2019]?s strengths)"
 )
+# The title of a review of the LSCB appended after the authority's report, as a report of its own.
+# Its title may be lost as a running header; its verdict ("The Local Safeguarding Children Board
+# requires improvement") stands under it.
+_APPENDED_LSCB_REVIEW = re.compile(
+    r"^(?:(?:inspection|review) of the effectiveness of the local safeguarding children board\s*$|"
+    r"the local safeguarding children board (?:is|requires))",
+    re.I,
+)
 # "Section 2: The effectiveness (of the) local safeguarding children board": the board's part begins.
 _LSCB_SECTION = re.compile(r"^section \d\s*:.*(?:safeguarding children|\blscb\b)", re.I)
 # Ofsted's account of how it inspects: not a finding about the authority.
@@ -488,6 +502,7 @@ class Reading:
     previous: Block | None = None
     judgement: Judgement | None = None  # the block read as a judgement row, if it is one
     done: bool = False
+    resume_at: int = 0  # after the authority's report, where an appended LSCB review begins
 
     def following(self, index: int) -> Block | None:
         return self.blocks[index + 1] if index + 1 < len(self.blocks) else None
@@ -545,13 +560,23 @@ class Rule:
 
 
 class EndOfReport(Rule):
-    """Ofsted's back matter, a letter's sign-off and the complaints note end the report."""
+    """Ofsted's back matter, a letter's sign-off and the complaints note end the report, unless
+    a review of the LSCB is appended after it as a report of its own (Hull 2015): the reader
+    goes on at its title, and all it reads there is the board's."""
 
     def test(self, r, block, index):
         return bool(_BACK_MATTER.match(block.text) or _SIGN_OFF.match(block.text) or _COMPLAINTS.match(block.text))
 
     def run(self, r, block, index):
-        r.done = True
+        appended = next(
+            (i for i in range(index + 1, len(r.blocks)) if _APPENDED_LSCB_REVIEW.match(r.blocks[i].text)),
+            None,
+        )
+        if appended is None or r.about == "LSCB":
+            r.done = True
+            return
+        r.resume_at, r.about, r.in_method, r.in_contents = appended, "LSCB", False, False
+        r.open_list(None)
 
 
 class BeforeSalutation(Rule):
@@ -838,6 +863,8 @@ def classify_blocks(blocks: list[Block], kind: str) -> tuple[list[Finding], list
     """Read the blocks in order, each by the first rule that applies; emit findings and judgements."""
     r = Reading(kind=kind, blocks=blocks, started=kind != "letter")
     for index, block in enumerate(blocks):
+        if index < r.resume_at:
+            continue  # back matter between the authority's report and an appended LSCB review
         if r.started and not _LETTER_SUBJECT.test(r, block, index):
             _observe(r, block)
         for rule in RULES:

@@ -476,6 +476,7 @@ def test_rule_topic_subheading_never_keeps_a_list_past_a_graded_heading():
     [
         "The inspection did not find any areas for priority and immediate action",
         "There are no areas for priority and immediate action.",
+        "There are no priority or immediate actions.",
         "No areas for priority action were identified.",
     ],
 )
@@ -537,3 +538,130 @@ def test_a_sif_judgement_heading_over_its_grade_starts_its_section():
     assert summary and all(f.page == 9 for f in summary)
     # The judgements table on the first pages is still read as a table: six areas, each once.
     assert len(report.judgements) == 6
+
+
+# --- Shapes found by reading the whole public archive (issue 22), each on text written for the test.
+
+
+def test_list_items_that_start_with_no_known_verb_stay_in_the_list():
+    """'Integrate ...', 'The adoption panel chair to report ...', 'Enhance', 'Publish': a list is a
+    heading and the numbers that follow it, whatever verb an item starts with; topic headings
+    ('Child protection', 'Adoption') inside it do not close it, the summary heading does."""
+    report = parse_quirk("sif_items_that_start_with_no_known_verb.txt")
+    assert [t.split()[0] for t in improvements(report)] == ["Integrate", "The", "Enhance", "Publish"]
+    assert not any("Most of you" in t for t in improvements(report))
+
+
+def test_numbered_theme_titles_with_bullets_under_each():
+    """'1. Quality and effectiveness of practice' then bullets, '2. ...' then more: each bullet is an
+    item, the titles are not, and the next number does not end the list."""
+    report = parse_quirk("sif_numbered_theme_titles_with_bullets.txt")
+    assert [t.split()[0] for t in improvements(report)] == ["Develop", "Ensure", "Prioritise", "Revise"]
+
+
+def test_an_item_that_ends_in_a_grade_word_is_not_a_grade_row():
+    report = parse_quirk("sif_item_ending_in_a_grade_word.txt")
+    assert improvements(report) == [
+        "Ensure that supervision is regular so that practice is consistently good.",
+        "Improve access to CAMHS for children in need of help and protection.",
+    ]
+
+
+def test_lscb_section_heading_wrapped_over_two_lines_starts_the_boards_part():
+    """'Section 2: The effectiveness of the Local Safeguarding' / 'Children Board' / 'The
+    effectiveness of the LSCB requires improvement': the board's list is the board's."""
+    report = parse_quirk("sif_lscb_heading_wrapped_over_two_lines.txt")
+    assert [t.split()[0] for t in improvements(report)] == ["Ensure", "Improve"]
+    board = [f for f in report.findings if f.about == "LSCB" and f.kind == "improvement"]
+    assert [f.paragraph for f in board] == [111, 112]
+    assert all(f.about == "LSCB" for f in report.findings if f.paragraph == 113)
+
+
+def test_footnote_digit_on_the_list_heading_and_the_2025_26_format():
+    """'What needs to improve?1' opens the list; items end '(outcome 2, national framework)' or
+    '[outcome four, national framework]'; care leavers have their own judgement; no overall row."""
+    report = parse_quirk("ilacs_2026_footnote_on_the_list_heading.txt")
+    items = [f for f in report.findings if f.kind == "improvement"]
+    assert len(items) == 3
+    assert [f.national_framework for f in items][1:] == [["Outcome 2"], ["Outcome 4"]]
+    assert report.framework == "ILACS 2026"
+    areas = {j.area.lower(): j.grade for j in report.judgements}
+    assert areas["the experiences and progress of care leavers"] == "outstanding"
+    assert not any(area.startswith("overall") for area in areas)
+
+
+def test_trust_report_with_its_title_as_running_header_and_a_wrapped_row_is_an_ilacs_inspection():
+    """The title repeats on every page (so it is stripped as a running header) and the first row
+    of the judgements table wraps after 'social work': still a full ILACS inspection, of the
+    authority the trust serves."""
+    report = parse_quirk("ilacs_trust_title_as_running_header_and_wrapped_row.txt")
+    assert (report.inspection_type, report.framework) == ("ILACS standard", "ILACS")
+    assert report.authority_name == "bradford"
+    assert improvements(report) == ["The timeliness and effectiveness of permanence planning."]
+
+
+def test_sif_overall_grade_worded_as_a_wrapped_headline():
+    report = parse_quirk("sif_overall_grade_in_a_wrapped_headline.txt")
+    overall = [j.grade for j in report.judgements if j.area == "Overall effectiveness"]
+    assert overall == ["good"]
+
+
+@pytest.mark.parametrize(
+    "head,grade",
+    [
+        (
+            "The overall judgement is that children\u2019s services require \nimprovement.2\nThe authority",
+            "requires improvement",
+        ),
+        ("Children\u2019s services require improvement to be good \n1. Children who need", "requires improvement"),
+    ],
+)
+def test_sif_overall_grade_headline_shapes(head, grade):
+    title = "Luton Borough Council\nInspection of services for children in need of help and protection, children looked after and care leavers\n"
+    pages = [
+        title + "Inspection date: 11 January 2016\u20134 February 2016\n" + head,
+        "Areas for improvement\n1. Ensure plans are clear.",
+    ]
+    report = parse_pages(pages, "pdf", find_authority)
+    assert [j.grade for j in report.judgements if j.area == "Overall effectiveness"] == [grade]
+
+
+def test_date_range_across_months_with_a_short_month_name():
+    """'18 Feb 2014 \u2013 12 March 2014' was read as a 2013 start (the bare 18 took March)."""
+    assert find_dates("Inspection dates: 18 Feb 2014 \u2013 12 March 2014\nReport published") == (
+        "2014-02-18",
+        "2014-03-12",
+    )
+    assert find_dates("Inspection dates: 30 Sept. 2019 to 4 Oct 2019") == ("2019-09-30", "2019-10-04")
+
+
+def test_lscb_review_published_on_its_own_is_named_as_such():
+    """Surrey 2015: 'Review of the effectiveness of the Local Safeguarding Children Board' alone,
+    no inspection of the authority; the ingester refuses it by that name."""
+    head = (
+        "Surrey Safeguarding Children Board\nReview of the effectiveness of the Local Safeguarding Children\n"
+        "Board\nInspection date: 15 June 2015 \u2013 17 June 2015\nReport published: 3 August 2015\n"
+    )
+    assert find_type(head, head, "2015-06-15", "2015-06-17") == ("LSCB review", None)
+    joint = (
+        "Blackpool Borough Council\nInspection of services for children in need of help and\nprotection, children looked after and care leavers\nand\n"
+        + head
+    )
+    assert find_type(joint, joint, "2015-06-15", "2015-06-17") == ("SIF", "SIF")
+
+
+def test_lscb_review_appended_after_the_authoritys_report_is_read_as_the_boards():
+    """Hull 2015: after the authority's report and Ofsted's back matter, the LSCB's own report."""
+    pages = [
+        "Kingston upon Hull\nInspection of services for children in need of help and\nprotection, children looked after and care leavers\n"
+        "Inspection date: 18 November \u2013 10 December 2014\nReport published: 3 February 2015\n",
+        "Areas for improvement\n1. Ensure that assessments are completed on time.\n"
+        "Summary for children and young people\n2. Most of you get the help you need.\n"
+        "The Office for Standards in Education, Children's Services and Skills (Ofsted) regulates and inspects.\n",
+        "Inspection date: 18 November \u2013 10 December 2014\nThe Local Safeguarding Children Board requires improvement\n"
+        "Areas for improvement\n1. Ensure that the LSCB annual report assesses the effectiveness of safeguarding.\n",
+    ]
+    report = parse_pages(pages, "pdf", find_authority)
+    assert improvements(report) == ["Ensure that assessments are completed on time."]
+    board = [f.text for f in report.findings if f.about == "LSCB" and f.kind == "improvement"]
+    assert board == ["Ensure that the LSCB annual report assesses the effectiveness of safeguarding."]
