@@ -657,9 +657,10 @@ def test_lscb_review_appended_after_the_authoritys_report_is_read_as_the_boards(
         "Inspection date: 18 November \u2013 10 December 2014\nReport published: 3 February 2015\n",
         "Areas for improvement\n1. Ensure that assessments are completed on time.\n"
         "Summary for children and young people\n2. Most of you get the help you need.\n"
-        "The Office for Standards in Education, Children's Services and Skills (Ofsted) regulates and inspects.\n",
-        "Inspection date: 18 November \u2013 10 December 2014\nThe Local Safeguarding Children Board requires improvement\n"
-        "Areas for improvement\n1. Ensure that the LSCB annual report assesses the effectiveness of safeguarding.\n",
+        "The Office for Standards in Education, Children's Services and Skills (Ofsted)\n"
+        "regulates and inspects.\n",
+        "Kingston upon Hull Safeguarding Children Board\nThe Local Safeguarding Children Board requires improvement\n"
+        "What does the LSCB need to improve?\n1. Ensure that the LSCB annual report assesses the effectiveness of safeguarding.\n",
     ]
     report = parse_pages(pages, "pdf", find_authority)
     assert improvements(report) == ["Ensure that assessments are completed on time."]
