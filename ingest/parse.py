@@ -438,7 +438,7 @@ _LIST_ENDER = re.compile(
 )
 # "The inspection did not find any areas for priority and immediate action": a statement
 # under an improvement heading, not an improvement.
-_NOTHING_TO_IMPROVE = re.compile(
+NOTHING_TO_IMPROVE = re.compile(
     r"^(?:the inspection )?(?:did not (?:find|identify)|found no|there (?:are|were) no|no)\b.{0,40}\b(?:areas? (?:for|of) "
     r"(?:priority|immediate|improvement)|(?:priority|immediate)(?: or immediate)? actions?)",
     re.I,
@@ -832,7 +832,7 @@ class Item(Rule):
         kind = r.list_kind or "finding"
         if kind == "improvement" and (
             re.search(r"following action|should take the following", block.text, re.I)
-            or _NOTHING_TO_IMPROVE.match(block.text)
+            or NOTHING_TO_IMPROVE.match(block.text)
         ):
             kind = "finding"
         r.add(block, kind)

@@ -425,7 +425,7 @@ def test_sif_lscb_contents_entry_and_back_matter():
 # --- The reading rules one by one, on blocks built by hand.
 from ingest.layout import Block  # noqa: E402
 from ingest.parse import (  # noqa: E402
-    _NOTHING_TO_IMPROVE,
+    NOTHING_TO_IMPROVE,
     ContentsEntry,
     LSCBVerdict,
     Reading,
@@ -481,8 +481,8 @@ def test_rule_topic_subheading_never_keeps_a_list_past_a_graded_heading():
     ],
 )
 def test_rule_nothing_to_improve_is_recognised(text):
-    assert _NOTHING_TO_IMPROVE.match(text)
-    assert not _NOTHING_TO_IMPROVE.match("Ensure that there are no delays in areas for improvement.")
+    assert NOTHING_TO_IMPROVE.match(text)
+    assert not NOTHING_TO_IMPROVE.match("Ensure that there are no delays in areas for improvement.")
 
 
 def test_rule_contents_entry_wrapped_without_a_page_number():
