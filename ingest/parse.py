@@ -433,7 +433,7 @@ _LIST_ENDER = re.compile(
     r"^(?:summary\b|summary for children|the (?:local authority|lscb)[\u2019']?s strengths|information about|"
     r"inspection findings|executive summary|the experiences and progress of|the impact of leaders|"
     r"overall effectiveness|(?:review of )?the effectiveness of|the inspection judgements|next steps|"
-    r"key strengths and weaknesses|inspection judgements? about|findings\s*$)",
+    r"key strengths and weaknesses|inspection judgements? about|findings\s*$|about this inspection)",
     re.I,
 )
 # "The inspection did not find any areas for priority and immediate action": a statement
@@ -502,6 +502,7 @@ class Reading:
     previous: Block | None = None
     judgement: Judgement | None = None  # the block read as a judgement row, if it is one
     done: bool = False
+    in_subpoints: bool = False  # reading the bullets of a numbered item that ends with ':'
     resume_at: int = 0  # after the authority's report, where an appended LSCB review begins
 
     def following(self, index: int) -> Block | None:
@@ -543,8 +544,9 @@ _AREA_NAME_MAX = 150
 _SUBJECT_LINE_WORDS = 30
 # A paragraph of fewer words is a caption or a stray line, not a finding.
 _SHORTEST_FINDING_WORDS = 4
-# A numbered theme title is a few words: "1. Quality and effectiveness of practice".
-_THEME_TITLE_WORDS = 10
+# A numbered theme title is a few words: "1. Quality and effectiveness of practice", "3. Children who
+# go missing or who are at risk of child sexual exploitation".
+_THEME_TITLE_WORDS = 15
 # A heading longer than this is a paragraph that lost its punctuation: it does not name a section.
 _LONGEST_SECTION_NAME = 120
 
@@ -702,6 +704,7 @@ class ThemeTitle(Rule):
             and not r.from_lead_in
             and len(block.text.split()) <= _THEME_TITLE_WORDS
             and not _TERMINAL_PUNCT.search(block.text)
+            and not block.text.endswith(":")
             and following is not None
             and following.marker == "bullet"
             and (r.last_item_number is None or block.number == r.last_item_number + 1)
@@ -710,6 +713,28 @@ class ThemeTitle(Rule):
     def run(self, r, block, index):
         r.last_item_number = block.number
         r.list_marker_seen = "theme"
+
+
+class SubpointOfItem(Rule):
+    """Bullets under a numbered item that ends with ':' ('1. Implement the following areas for
+    improvement from the previous inspection:' then three bullets) are its points, capitalised or
+    not: part of that one item, and the next number goes on with the list."""
+
+    def test(self, r, block, index):
+        last = r.findings[-1] if r.findings else None
+        return (
+            block.marker == "bullet"
+            and r.list_kind == "improvement"
+            and not r.from_lead_in
+            and last is not None
+            and last.kind == "improvement"
+            and last.paragraph is not None
+            and (last.text.endswith(":") or r.in_subpoints)
+        )
+
+    def run(self, r, block, index):
+        r.findings[-1].text += " " + block.text
+        r.in_subpoints = True
 
 
 class MetaHeading(Rule):
@@ -849,6 +874,7 @@ RULES: list[Rule] = [
     Timescale(),
     TopicSubheading(),
     ThemeTitle(),
+    SubpointOfItem(),
     MetaHeading(),
     SectionHeading(),
     ReportTitle(),
@@ -865,6 +891,8 @@ def classify_blocks(blocks: list[Block], kind: str) -> tuple[list[Finding], list
     for index, block in enumerate(blocks):
         if index < r.resume_at:
             continue  # back matter between the authority's report and an appended LSCB review
+        if block.marker != "bullet":
+            r.in_subpoints = False
         if r.started and not _LETTER_SUBJECT.test(r, block, index):
             _observe(r, block)
         for rule in RULES:

@@ -666,3 +666,41 @@ def test_lscb_review_appended_after_the_authoritys_report_is_read_as_the_boards(
     assert improvements(report) == ["Ensure that assessments are completed on time."]
     board = [f.text for f in report.findings if f.about == "LSCB" and f.kind == "improvement"]
     assert board == ["Ensure that the LSCB annual report assesses the effectiveness of safeguarding."]
+
+
+def test_capitalised_bullets_under_a_numbered_item_ending_with_a_colon_are_its_points():
+    """West Berkshire 2015: '1. Implement the following areas for improvement from the previous
+    inspection:' then three capitalised bullets, then '2. ...': one item of three points, and
+    the list goes on (the bullets do not make the next number the report's body)."""
+    blocks = [
+        _block("What does the local authority need to improve?", "heading"),
+        _block("Implement the following areas for improvement from the previous inspection:", "number", 1),
+        _block("Legal advice is sought when necessary.", "bullet"),
+        _block("Management oversight is reflective and challenging.", "bullet"),
+        _block("Quality of practice", "heading"),
+        _block("Prevent unnecessary drift and delay in all stages of social work intervention.", "number", 2),
+        _block("Summary for children and young people", "heading"),
+        _block("Most of you get the help you need when you need it.", "number", 3),
+    ]
+    findings, _, _ = classify_blocks(blocks, "report")
+    assert [(f.paragraph, f.kind) for f in findings] == [(1, "improvement"), (2, "improvement"), (3, "finding")]
+    assert findings[0].text.endswith(
+        "previous inspection: Legal advice is sought when necessary. Management "
+        "oversight is reflective and challenging."
+    )
+
+
+def test_a_long_numbered_theme_title_is_still_a_title():
+    """Slough 2016: '3. Children who go missing or who are at risk of child sexual exploitation'."""
+    blocks = [
+        _block("Recommendations", "heading"),
+        _block("Quality and effectiveness of practice", "number", 1),
+        _block("Ensure that plans are clear.", "bullet"),
+        _block("Children who go missing or who are at risk of child sexual exploitation", "number", 2),
+        _block("Offer every child a return home interview.", "bullet"),
+    ]
+    findings, _, _ = classify_blocks(blocks, "report")
+    assert [(f.text, f.kind) for f in findings] == [
+        ("Ensure that plans are clear.", "improvement"),
+        ("Offer every child a return home interview.", "improvement"),
+    ]
