@@ -103,17 +103,17 @@ def _squashed(text: str) -> str:
     return re.sub(r"[^a-z]", "", text.lower())
 
 
-def _lscb_part(pages: list[str]) -> str:
+def _lscb_part(pages: list[str]) -> tuple[int, str]:
     """The LSCB's part of a joint report, letters only: from its section heading (past the
-    contents, which list it with a page number) to the end."""
+    contents, which list it with a page number) to the end, and the page it begins on."""
     for number, page in enumerate(pages, 1):
         if number <= 2:
             continue
         for match in _LSCB_SECTION.finditer(page):
             line = page[match.start() : page.find("\n", match.end()) % (len(page) + 1)]
             if not re.search(r"\d\s*$", line):
-                return _squashed(page[match.start() :] + "".join(pages[number:]))
-    return ""
+                return number, _squashed(page[match.start() :] + "".join(pages[number:]))
+    return 0, ""
 
 
 def read_one(path: str, history_row: dict | None) -> Read:
@@ -145,9 +145,10 @@ def read_one(path: str, history_row: dict | None) -> Read:
             read.anomalies.append(("heading item", finding.text[:100]))
         if len(words) > LONG_ITEM:
             read.anomalies.append(("long item", f"{len(words)} words: {finding.text[:80]}"))
-    lscb = _lscb_part(pages)
+    lscb_page, lscb = _lscb_part(pages)
     if lscb:
-        after = [f for f in mine if _squashed(f.text)[:40] in lscb]
+        # on or after the page the board's part begins (the same words may stand in both lists)
+        after = [f for f in mine if f.page >= lscb_page and _squashed(f.text)[:40] in lscb]
         if after:
             read.anomalies.append(("LSCB as authority", f"{len(after)} items in the LSCB's part"))
     overall = [j for j in report.judgements if j.about == "authority" and j.area.lower().startswith("overall")]
@@ -201,7 +202,7 @@ def main(argv: list[str] | None = None) -> dict:
         for name in {name for name, _ in read.anomalies}:
             reports[name] += 1
     print(f"{len(reads)} PDFs under {args.folder}; {len(history)} rows of history")
-    print(f"{'anomaly':<32}{'reports':>8}{'items':>7}")
+    print(f"{'anomaly':<32}{'reports':>8}{'found':>7}")
     for name in ANOMALIES:
         print(f"{name:<32}{reports[name]:>8}{counts[name]:>7}")
     if args.verbose:
