@@ -836,6 +836,26 @@ class LeadIn(Rule):
         r.add(block, "finding")
 
 
+class ListIntroduction(Rule):
+    """'The following recommendations are those that inspectors considered to be the priorities
+    ...': a sentence under a list heading, before the list's first number or bullet, introduces
+    the list; it is not one of its items."""
+
+    def test(self, r, block, index):
+        following = r.following(index)
+        return (
+            block.marker == "para"
+            and r.list_kind == "improvement"
+            and not r.from_lead_in
+            and r.list_marker_seen is None
+            and following is not None
+            and following.marker in ("number", "bullet")
+        )
+
+    def run(self, r, block, index):
+        r.add(block, "finding")
+
+
 class Item(Rule):
     """Any other block: an item of the open list, else a finding."""
 
@@ -881,6 +901,7 @@ RULES: list[Rule] = [
     Skipped(),
     LSCBVerdict(),
     LeadIn(),
+    ListIntroduction(),
     Item(),
 ]
 

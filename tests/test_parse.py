@@ -704,3 +704,19 @@ def test_a_long_numbered_theme_title_is_still_a_title():
         ("Ensure that plans are clear.", "improvement"),
         ("Offer every child a return home interview.", "improvement"),
     ]
+
+
+def test_an_introductory_sentence_under_recommendations_is_not_an_item():
+    """Sunderland 2015: 'The following recommendations are those that inspectors considered to be
+    the priorities ...' stands between the heading and item 1."""
+    blocks = [
+        _block("Recommendations", "heading"),
+        _block(
+            "The following recommendations are those that inspectors considered to be the priorities for "
+            "Sunderland. They do not address all of the detailed failings identified in this inspection."
+        ),
+        _block("Take urgent action to review the cases of all children without a social worker.", "number", 1),
+        _block("Increase the capacity of the MASH to meet the demand for service.", "number", 2),
+    ]
+    findings, _, _ = classify_blocks(blocks, "report")
+    assert [f.kind for f in findings] == ["finding", "improvement", "improvement"]
