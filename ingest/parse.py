@@ -505,6 +505,10 @@ class Reading:
     in_subpoints: bool = False  # reading the bullets of a numbered item that ends with ':'
     resume_at: int = 0  # after the authority's report, where an appended LSCB review begins
 
+    def in_improvement_list(self) -> bool:
+        """Inside a list of improvements opened by its heading (not by a lead-in sentence)."""
+        return self.list_kind == "improvement" and not self.from_lead_in
+
     def following(self, index: int) -> Block | None:
         return self.blocks[index + 1] if index + 1 < len(self.blocks) else None
 
@@ -523,7 +527,7 @@ def _observe(r: Reading, block: Block) -> None:
     text = block.text
     if _RECORD_OF_FINDINGS.match(text):
         r.in_record = True
-    in_list = r.list_kind == "improvement" and block.marker == "number" and not r.from_lead_in
+    in_list = r.in_improvement_list() and block.marker == "number"
     # a bullet, or a numbered item of a list of improvements ("... so that practice is
     # consistently good."), is never a row of the judgements table
     r.judgement = _judgement(text) if block.marker != "bullet" and not in_list else None
@@ -679,8 +683,7 @@ class TopicSubheading(Rule):
         text = block.text
         return (
             block.marker == "heading"
-            and r.list_kind == "improvement"
-            and not r.from_lead_in
+            and r.in_improvement_list()
             and not (IMPROVEMENT_HEADING.match(text) or STRENGTH_HEADING.match(text) or _LSCB_START.match(text))
             and not _LIST_ENDER.match(text)
             and not ends_with_grade(text)
@@ -700,8 +703,7 @@ class ThemeTitle(Rule):
         following = r.following(index)
         return (
             block.marker == "number"
-            and r.list_kind == "improvement"
-            and not r.from_lead_in
+            and r.in_improvement_list()
             and len(block.text.split()) <= _THEME_TITLE_WORDS
             and not _TERMINAL_PUNCT.search(block.text)
             and not block.text.endswith(":")
@@ -724,8 +726,7 @@ class SubpointOfItem(Rule):
         last = r.findings[-1] if r.findings else None
         return (
             block.marker == "bullet"
-            and r.list_kind == "improvement"
-            and not r.from_lead_in
+            and r.in_improvement_list()
             and last is not None
             and last.kind == "improvement"
             and last.paragraph is not None
@@ -845,8 +846,7 @@ class ListIntroduction(Rule):
         following = r.following(index)
         return (
             block.marker == "para"
-            and r.list_kind == "improvement"
-            and not r.from_lead_in
+            and r.in_improvement_list()
             and r.list_marker_seen is None
             and following is not None
             and following.marker in ("number", "bullet")
