@@ -27,7 +27,7 @@ from datasette_ofsted.classify import classify_findings
 
 from .errors import explain_open_error, explained, prepare_database_folder
 from .extract import Refused, extract, read_file, sha256_of, size_limit
-from .parse import ParsedReport, parse_pages
+from .parse import LSCB_REVIEW, ParsedReport, parse_pages
 from .reference import authorities, find_authority
 from .versions import stale_documents, stale_documents_gone
 
@@ -101,6 +101,10 @@ def process(path: str, classify: bool = True) -> Outcome:
             raise Refused(out_of_range)
         if not report.authority_name:
             raise Refused("no English local authority named: not an Ofsted children's services report?")
+        if report.inspection_type == LSCB_REVIEW:
+            raise Refused(
+                "a review of a Local Safeguarding Children Board on its own, not an inspection of the authority"
+            )
         if not report.inspection_type:
             raise Refused("not a recognised kind of Ofsted children's services inspection")
         if not report.findings:

@@ -19,7 +19,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from string import ascii_letters
 
-BULLET_GLYPHS = "•■◼▪●◦○▫□➢►▶✓" + "\u2022\u25aa\u25cf\u25fc\u25a0\u2043\u2212\u2013"
+# U+0336, a combining long stroke overlay, marks sub-points in some reports ("̶ sufficiency of ...").
+BULLET_GLYPHS = "•■◼▪●◦○▫□➢►▶✓" + "\u2022\u25aa\u25cf\u25fc\u25a0\u2043\u2212\u2013\u0336"
 _PRIVATE_USE = re.compile(r"[\uf000-\uf0ff]")
 BULLET = re.compile(r"^(?:[" + re.escape(BULLET_GLYPHS) + r"]\s*|[-*]\s+|\u2022)")
 # A numbered item or paragraph: "10. Ensure", and "10.Ensure" where the space was lost.
@@ -155,6 +156,14 @@ def remove_footnotes(lines: list[str]) -> tuple[list[str], set[str]]:
     return lines, set()
 
 
+# A list heading with a footnote digit on it (the 2025-26 format): "What needs to improve?1".
+_HEADING_FOOTNOTE = re.compile(
+    r"^(?P<heading>what needs to improve\?|what does the (?:local authority|lscb) need to improve\?|"
+    r"recommendations|areas for improvement)\d{1,2}$",
+    re.I,
+)
+
+
 def pdf_lines(pages: list[str]) -> list[Line]:
     split = [
         [fold_characters(ln) for ln in page.replace("\r\n", "\n").replace("\r", "\n").split("\n")] for page in pages
@@ -171,6 +180,7 @@ def pdf_lines(pages: list[str]) -> list[Line]:
             for mark in marks:  # a footnote number glued to the word it annotates
                 if mark in text:
                     text = re.sub(rf"(?<=[a-z\)]){mark}(?=[\s.,;:]|$)", "", text)
+            text = _HEADING_FOOTNOTE.sub(r"\g<heading>", text)
             out.append(Line(text, number, gap=first))
             first = False
     return out
@@ -510,9 +520,33 @@ class LeadInSentence(LineRule):
         at.start(line, "para", line.text)
 
 
+# A heading's first line that ends on one of these words runs on to the next line:
+# "Section 2: The effectiveness of the Local Safeguarding" / "Children Board".
+_HEADING_RUNS_ON = re.compile(r"\b(?:the|of|and|for|to|in|local|safeguarding)$", re.I)
+# "Section 2: The effectiveness of the Local Safeguarding Children Board": a part of a joint report.
+_NUMBERED_SECTION = re.compile(r"^section \d\s*:\s*\S.*\D$", re.I)
+
+
+def _heading_runs_on(block: Block) -> bool:
+    return block.marker == "heading" and len(block.lines) == 1 and bool(_HEADING_RUNS_ON.search(block.lines[-1]))
+
+
+class NumberedSection(LineRule):
+    """'Section 2: The effectiveness of the local safeguarding children board' (not its entry in
+    the contents, which ends with a page number): a heading of its own, never joined with the
+    line after it ('The effectiveness of the LSCB is good'), which states the board's grade."""
+
+    def test(self, at, line, index):
+        return at.file_format == "pdf" and _NUMBERED_SECTION.match(line.text) is not None
+
+    def run(self, at, line, index):
+        at.start(line, "heading", line.text)
+
+
 class Continuation(LineRule):
     """A line that continues its sentence (lower case, or ',;)' first) joins the block above;
-    so does a lower-case second line of a heading."""
+    so does a lower-case second line of a heading, or any second line of a heading whose first
+    line ends on 'the', 'of', 'Local Safeguarding' ..."""
 
     def test(self, at, line, index):
         current, text = at.current, line.text
@@ -520,7 +554,7 @@ class Continuation(LineRule):
             return False
         if current.marker != "heading":
             return _starts_continuation(text)
-        return text[0].islower() and not current.is_meta
+        return (text[0].islower() or (_heading_runs_on(current) and not at.closed)) and not current.is_meta
 
     def run(self, at, line, index):
         at.current.lines.append(line.text)
@@ -566,6 +600,7 @@ LINE_RULES: list[LineRule] = [
     NumberedLine(),
     KnownHeadingAfterSentence(),
     KnownHeadingAtPageTop(),
+    NumberedSection(),
     HeadingBeforeItem(),
     LeadInSentence(),
     Continuation(),
@@ -581,7 +616,8 @@ def closes_block(block: Block, text: str, following: str, file_format: str, full
     conversion a table row does."""
     stripped = text.rstrip()
     if block.marker == "heading":
-        return not (following and following[:1].islower())
+        runs_on = len(block.lines) == 1 and _HEADING_RUNS_ON.search(stripped) is not None
+        return not (following and (following[:1].islower() or runs_on))
     if file_format != "pdf":
         return "  " in stripped or block.is_meta
     if block.is_meta:

@@ -404,6 +404,34 @@ def m004_documents_record_their_parser(db: sqlite_utils.Database) -> None:
     db.table("documents").create_index(["parser_version"], if_not_exists=True)
 
 
+@migration
+def m005_lscb_lists_are_the_boards_improvements(db: sqlite_utils.Database) -> None:
+    """An LSCB's list of recommendations is the board's list of improvements (`kind` improvement,
+    `about` LSCB), read apart from the authority's and left out of its comparisons; ingests before
+    this stored the board's items as plain findings, and a file held already is not read again.
+    Items under a list heading of the board's part become improvements, as the reader now reads
+    them; the board's verdict and a line saying there is nothing to improve stay findings."""
+    from .parse import IMPROVEMENT_HEADING, LSCB_HEADING, NOTHING_TO_IMPROVE
+
+    ids = [
+        (finding_id,)
+        for finding_id, section, text in db.execute(
+            "select id, section, text from findings where about = 'LSCB' and kind = 'finding'"
+        ).fetchall()
+        if IMPROVEMENT_HEADING.match(section or "")
+        and not LSCB_HEADING.search(text[:_LSCB_VERDICT_SPAN])
+        and not NOTHING_TO_IMPROVE.match(text)
+        and not text.rstrip().endswith(":")
+    ]
+    db.conn.executemany("update findings set kind = 'improvement', polarity = 'negative' where id = ?", ids)
+    db.conn.executemany("update finding_sentences set polarity = -1 where finding_id = ?", ids)
+    _create_indexes(db, [("findings", ["about", "kind"])])
+
+
+# The board's verdict names it in its first words: "The Local Safeguarding Children Board (LSCB) is good".
+_LSCB_VERDICT_SPAN = 60
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -19,7 +19,11 @@ MONTHS = {
         "january february march april may june july august september october november december".split(), 1
     )
 }
-_MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
+# A month's name, whole or cut short as some reports print it ("18 Feb 2014 \u2013 12 March 2014").
+_MONTH = (
+    r"(january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b\.?"
+)
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 _RANGE = re.compile(
     rf"{_DAY}\s*(?:{_MONTH}\s*(\d{{4}})?)?\s*(?:-|\u2013|\u2014|to|and|until)\s*{_DAY}\s+{_MONTH},?\s+(\d{{4}})", re.I
@@ -39,6 +43,16 @@ _OVERALL_SENTENCE = re.compile(
     rf"overall (?:judgement|effectiveness)(?: is)?:?)\s+(?:grade \d\s*\(\s*)?(?P<grade>{_GRADE}|improvement(?: to be good)?)\s*\)?\.?$",
     re.I,
 )
+# The same sentence in a SIF report's opening, wrapped over lines and with a footnote digit
+# on its end ("... require\nimprovement.2"): read from the first page when no row gave the grade.
+_OVERALL_HEADLINE = re.compile(
+    r"(?:children['\u2019]?s services in [^.:]{1,80}?|the overall judgement is that children['\u2019]?s services|"
+    r"children['\u2019]?s services)\s+(?:are|is|requires?)\s+"
+    r"(?P<grade>(?:requires?\s+)?improvement(?:\s+to\s+be\s+good)?|good|outstanding|inadequate)\b",
+    re.I,
+)
+# The headline stands on the first page, within its opening lines.
+_HEADLINE_SPAN = 1500
 _GRADE_ONLY = re.compile(rf"^{_GRADE}\.?$", re.I)
 _GRADE_SCALE = re.compile(rf"^{_GRADE}\s*(?:\(grade \d\)\s*)?(?:a service|\(grade)", re.I)
 
@@ -81,7 +95,7 @@ _DATE_ONLY = re.compile(rf"^{_DAY}\s+{_MONTH}\s+\d{{4}}$", re.I)
 # ("Fiona J Millns") included; an initial must stand alone, so "HMI" is not one.
 _NAME_WORD = r"[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f'\u2019\-]+"
 _NAME = rf"({_NAME_WORD}(?:[ \t]+(?:[A-Z]\.?(?=[ \t])|{_NAME_WORD})){{1,3}})"
-_NF_TAG = re.compile(r"\(([^()]*national framework[^()]*)\)", re.I)
+_NF_TAG = re.compile(r"[(\[]([^()\[\]]*national framework[^()\[\]]*)[)\]]", re.I)
 _NF_PART = re.compile(r"(outcome|enabler|principle)s?\s*(\d|one|two|three|four|five|six|seven)", re.I)
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 
@@ -125,9 +139,15 @@ class ParsedReport:
     pages: int | None
 
 
+def _month_name(month: str) -> str:
+    """The month's whole name, from its name or its short form ('Feb', 'Sept.')."""
+    short = month.lower().rstrip(".")[:3]
+    return next(name for name in MONTHS if name.startswith(short))
+
+
 def _iso(day: str, month: str, year: str) -> str | None:
     try:
-        return date(int(year), MONTHS[month.lower()], int(day)).isoformat()
+        return date(int(year), MONTHS[_month_name(month)], int(day)).isoformat()
     except (ValueError, KeyError):
         return None
 
@@ -249,8 +269,18 @@ def find_published(head: str, full: str = "") -> str | None:
     return None
 
 
+# An inspector's title after the name: "Rebecca Quested, His Majesty's Inspector", "Jo Bloggs HMI".
+_INSPECTOR_TITLE = re.compile(r"(?:,\s*)?\b(?:(?:his|her) majesty[\u2019']?s inspector|s?hmi)\b,?", re.I)
+# Two lead inspectors: "Lead inspectors: Linda Steele and Tracey Scott", each perhaps with a title.
+_LEAD_PAIR = re.compile(rf"(?<![Dd]eputy )(?i:lead inspectors)\s*:?\s*{_NAME}(?:,)?\s+(?i:and)\s+{_NAME}")
+
+
 def find_lead_inspector(text: str) -> str | None:
-    """The lead inspector: labelled in reports, the first inspector named in letters, else the signatory."""
+    """The lead inspector: labelled in reports, the first inspector named in letters, else the
+    signatory. Two lead inspectors ("Lead inspectors: A and B") are both kept."""
+    pair = _LEAD_PAIR.search(_INSPECTOR_TITLE.sub("", text[:_LEAD_PAIR_SPAN]))
+    if pair:
+        return f"{pair.group(1)} and {pair.group(2)}"
     patterns = [
         rf"(?<![Dd]eputy )(?i:lead inspectors?)\s*:?\s*{_NAME}",
         rf"(?i:reporting inspector)\s*:?\s*{_NAME}",
@@ -265,6 +295,10 @@ def find_lead_inspector(text: str) -> str | None:
             if len(name.split()) >= 2:
                 return name
     return None
+
+
+# The label of two lead inspectors stands in a report's opening lines.
+_LEAD_PAIR_SPAN = 3000
 
 
 def _days(start: str, end: str) -> int:
@@ -290,10 +324,16 @@ _LETTER_TITLE_SPAN = 400
 # The four judgements of a full ILACS inspection: a table only a full inspection has.
 # A row of the table starts a line and its grade follows within two lines; a letter that only
 # names the judgement in a sentence has no such row.
+# The first row may wrap after "social work" ("The impact of leaders on social work" / "practice
+# with children and families").
 _ILACS_TABLE = re.compile(
-    r"(?im)^the impact of leaders on social work practice[^\n]*(?:\n[^\n]*){0,2}?"
+    r"(?im)^the impact of leaders on social work\s+practice[^\n]*(?:\n[^\n]*){0,2}?"
     r"\b(?:outstanding|good|requires improvement|inadequate)\b"
 )
+
+
+# A review of the LSCB published on its own (Surrey 2015): the ingester refuses it by name.
+LSCB_REVIEW = "LSCB review"
 
 
 def find_type(head: str, full: str, start: str | None, end: str | None = None) -> tuple[str | None, str | None]:
@@ -321,6 +361,8 @@ def find_type(head: str, full: str, start: str | None, end: str | None = None) -
             return "looked after children inspection", "2012 looked after children"
         if "children in need of help and protection, children looked after and care leavers" in h:
             return "SIF", "SIF"
+        if "effectiveness of the local safeguarding children board" in h:
+            return LSCB_REVIEW, None  # the board's review alone: no inspection of the authority
     if has_ilacs_table or "children's services" in h or "children's social care services" in h:
         # A short inspection spends one week on site, a standard one two (the reports do not say which).
         kind = (
@@ -390,25 +432,15 @@ def _judgement(text: str) -> Judgement | None:
 _LIST_ENDER = re.compile(
     r"^(?:summary\b|summary for children|the (?:local authority|lscb)[\u2019']?s strengths|information about|"
     r"inspection findings|executive summary|the experiences and progress of|the impact of leaders|"
-    r"overall effectiveness|(?:review of )?the effectiveness of|the inspection judgements|next steps)",
-    re.I,
-)
-# An item that asks for something to be done: "Ensure ...", "Senior managers should ...".
-_ACTION = re.compile(
-    r"^(?:(?:[a-z]+ly|further|continue to|the local authority and (?:its )?partners? should)\s+)?"
-    r"(?:ensure|improve|review|strengthen|develop|reduce|increase|continue|make|take|undertake|evaluate|establish|"
-    r"provide|monitor|identify|implement|promote|prioriti[sz]e|expedite|address|support|work|devise|embed|"
-    r"consider|complete|extend|raise|secure|revise|clarify|analyse|assess|agree|build|use|put|set|update|"
-    r"introduce|enable|seek|re-?launch|focus|challenge|sustain|accelerate|tackle|create|maintain|record|align|"
-    r"engage|check|expand|conduct|deliver|audit|reinforce|refine|minimise|recruit|listen|involve|apply|"
-    r"respond|in partnership|together with|when|where)\b|\b(?:should|must|needs? to)\b",
+    r"overall effectiveness|(?:review of )?the effectiveness of|the inspection judgements|next steps|"
+    r"key strengths and weaknesses|inspection judgements? about|findings\s*$|about this inspection)",
     re.I,
 )
 # "The inspection did not find any areas for priority and immediate action": a statement
 # under an improvement heading, not an improvement.
-_NOTHING_TO_IMPROVE = re.compile(
-    r"^(?:the inspection )?(?:did not find|found no|there (?:are|were) no|no)\b.{0,40}\bareas? (?:for|of) "
-    r"(?:priority|immediate|improvement)",
+NOTHING_TO_IMPROVE = re.compile(
+    r"^(?:the inspection )?(?:did not (?:find|identify)|found no|there (?:are|were) no|no)\b.{0,40}\b(?:areas? (?:for|of) "
+    r"(?:priority|immediate|improvement)|(?:priority|immediate)(?: or immediate)? actions?)",
     re.I,
 )
 # Where an LSCB's part of a joint report begins: its own headings, or its grade stated as a
@@ -419,6 +451,16 @@ _LSCB_START = re.compile(
     rf"(?:\s+(?i:is|are|requires?)\s+(?i:{_GRADE}|improvement|judged to be \w+)\b.*)?$|"
     r"^(?i:what does the (?:lscb|board) need to improve|the lscb['\u2019]?s strengths)"
 )
+# The title of a review of the LSCB appended after the authority's report, as a report of its own.
+# Its title may be lost as a running header; its verdict ("The Local Safeguarding Children Board
+# requires improvement") stands under it.
+_APPENDED_LSCB_REVIEW = re.compile(
+    r"^(?:(?:inspection|review) of the effectiveness of the local safeguarding children board\s*$|"
+    r"the local safeguarding children board (?:is|requires))",
+    re.I,
+)
+# "Section 2: The effectiveness (of the) local safeguarding children board": the board's part begins.
+_LSCB_SECTION = re.compile(r"^section \d\s*:.*(?:safeguarding children|\blscb\b)", re.I)
 # Ofsted's account of how it inspects: not a finding about the authority.
 _METHOD_SECTION = re.compile(
     r"^(?:information about this inspection|the inspection judgements and what they mean|the inspection team)\s*$", re.I
@@ -460,6 +502,12 @@ class Reading:
     previous: Block | None = None
     judgement: Judgement | None = None  # the block read as a judgement row, if it is one
     done: bool = False
+    in_subpoints: bool = False  # reading the bullets of a numbered item that ends with ':'
+    resume_at: int = 0  # after the authority's report, where an appended LSCB review begins
+
+    def in_improvement_list(self) -> bool:
+        """Inside a list of improvements opened by its heading (not by a lead-in sentence)."""
+        return self.list_kind == "improvement" and not self.from_lead_in
 
     def following(self, index: int) -> Block | None:
         return self.blocks[index + 1] if index + 1 < len(self.blocks) else None
@@ -479,7 +527,10 @@ def _observe(r: Reading, block: Block) -> None:
     text = block.text
     if _RECORD_OF_FINDINGS.match(text):
         r.in_record = True
-    r.judgement = _judgement(text) if block.marker != "bullet" else None
+    in_list = r.in_improvement_list() and block.marker == "number"
+    # a bullet, or a numbered item of a list of improvements ("... so that practice is
+    # consistently good."), is never a row of the judgements table
+    r.judgement = _judgement(text) if block.marker != "bullet" and not in_list else None
     if _GRADE_ONLY.match(text) and r.previous is not None and len(r.previous.text) < _AREA_NAME_MAX:
         # a table whose grade stands on its own line under the area's name
         r.judgement = Judgement(r.previous.text.strip(" :"), grade_of(text))
@@ -497,6 +548,9 @@ _AREA_NAME_MAX = 150
 _SUBJECT_LINE_WORDS = 30
 # A paragraph of fewer words is a caption or a stray line, not a finding.
 _SHORTEST_FINDING_WORDS = 4
+# A numbered theme title is a few words: "1. Quality and effectiveness of practice", "3. Children who
+# go missing or who are at risk of child sexual exploitation".
+_THEME_TITLE_WORDS = 15
 # A heading longer than this is a paragraph that lost its punctuation: it does not name a section.
 _LONGEST_SECTION_NAME = 120
 
@@ -512,13 +566,23 @@ class Rule:
 
 
 class EndOfReport(Rule):
-    """Ofsted's back matter, a letter's sign-off and the complaints note end the report."""
+    """Ofsted's back matter, a letter's sign-off and the complaints note end the report, unless
+    a review of the LSCB is appended after it as a report of its own (Hull 2015): the reader
+    goes on at its title, and all it reads there is the board's."""
 
     def test(self, r, block, index):
         return bool(_BACK_MATTER.match(block.text) or _SIGN_OFF.match(block.text) or _COMPLAINTS.match(block.text))
 
     def run(self, r, block, index):
-        r.done = True
+        appended = next(
+            (i for i in range(index + 1, len(r.blocks)) if _APPENDED_LSCB_REVIEW.match(r.blocks[i].text)),
+            None,
+        )
+        if appended is None or r.about == "LSCB":
+            r.done = True
+            return
+        r.resume_at, r.about, r.in_method, r.in_contents = appended, "LSCB", False, False
+        r.open_list(None)
 
 
 class BeforeSalutation(Rule):
@@ -600,12 +664,14 @@ class Timescale(Rule):
 
 
 def _continues_list(r: Reading, following: Block | None) -> bool:
-    """Is the block the next item of the open list: an action, numbered next or marked alike?"""
-    if following is None or following.marker not in ("number", "bullet") or not _ACTION.search(following.text):
+    """Is the block the next item of the open list, numbered next or marked alike? A list is a
+    structure, not a run of items that start with known verbs: "Integrate ...", "Enhance ...",
+    "The adoption panel chair to report ..." are items as much as "Ensure ..." is."""
+    if following is None or following.marker not in ("number", "bullet"):
         return False
     if following.marker == "number":
         return r.last_item_number is None or following.number == r.last_item_number + 1
-    return r.list_marker_seen in (None, "bullet")
+    return r.list_marker_seen in (None, "bullet", "theme")
 
 
 class TopicSubheading(Rule):
@@ -617,8 +683,7 @@ class TopicSubheading(Rule):
         text = block.text
         return (
             block.marker == "heading"
-            and r.list_kind == "improvement"
-            and not r.from_lead_in
+            and r.in_improvement_list()
             and not (IMPROVEMENT_HEADING.match(text) or STRENGTH_HEADING.match(text) or _LSCB_START.match(text))
             and not _LIST_ENDER.match(text)
             and not ends_with_grade(text)
@@ -627,6 +692,50 @@ class TopicSubheading(Rule):
 
     def run(self, r, block, index):
         pass
+
+
+class ThemeTitle(Rule):
+    """'1. Quality and effectiveness of practice' with bullets under it: a numbered title of a
+    theme of a list of recommendations, not an item; the bullets are the items, and '2. ...'
+    after them starts the next theme rather than ending the list."""
+
+    def test(self, r, block, index):
+        following = r.following(index)
+        return (
+            block.marker == "number"
+            and r.in_improvement_list()
+            and len(block.text.split()) <= _THEME_TITLE_WORDS
+            and not _TERMINAL_PUNCT.search(block.text)
+            and not block.text.endswith(":")
+            and following is not None
+            and following.marker == "bullet"
+            and (r.last_item_number is None or block.number == r.last_item_number + 1)
+        )
+
+    def run(self, r, block, index):
+        r.last_item_number = block.number
+        r.list_marker_seen = "theme"
+
+
+class SubpointOfItem(Rule):
+    """Bullets under a numbered item that ends with ':' ('1. Implement the following areas for
+    improvement from the previous inspection:' then three bullets) are its points, capitalised or
+    not: part of that one item, and the next number goes on with the list."""
+
+    def test(self, r, block, index):
+        last = r.findings[-1] if r.findings else None
+        return (
+            block.marker == "bullet"
+            and r.in_improvement_list()
+            and last is not None
+            and last.kind == "improvement"
+            and last.paragraph is not None
+            and (last.text.endswith(":") or r.in_subpoints)
+        )
+
+    def run(self, r, block, index):
+        r.findings[-1].text += " " + block.text
+        r.in_subpoints = True
 
 
 class MetaHeading(Rule):
@@ -656,7 +765,7 @@ class SectionHeading(Rule):
             and not KNOWN_HEADINGS.match(text)
         ):
             r.title_parts.append(text)
-        if block.page > _JUDGEMENT_PAGES and _LSCB_START.match(text):
+        if block.page > _JUDGEMENT_PAGES and (_LSCB_START.match(text) or _LSCB_SECTION.match(text)):
             r.about = "LSCB"
         r.in_method = bool(_METHOD_SECTION.match(text))
         r.section_before = r.section
@@ -728,6 +837,25 @@ class LeadIn(Rule):
         r.add(block, "finding")
 
 
+class ListIntroduction(Rule):
+    """'The following recommendations are those that inspectors considered to be the priorities
+    ...': a sentence under a list heading, before the list's first number or bullet, introduces
+    the list; it is not one of its items."""
+
+    def test(self, r, block, index):
+        following = r.following(index)
+        return (
+            block.marker == "para"
+            and r.in_improvement_list()
+            and r.list_marker_seen is None
+            and following is not None
+            and following.marker in ("number", "bullet")
+        )
+
+    def run(self, r, block, index):
+        r.add(block, "finding")
+
+
 class Item(Rule):
     """Any other block: an item of the open list, else a finding."""
 
@@ -740,17 +868,16 @@ class Item(Rule):
                 r.list_marker = block.marker
             elif block.marker != r.list_marker:
                 r.open_list(None)
-        if r.list_kind and r.list_marker_seen == "bullet" and block.marker == "number":
+        if r.list_kind and r.list_marker_seen in ("bullet", "theme") and block.marker == "number":
             r.open_list(None)  # numbered paragraphs after a bulleted list: the report's body has begun
-        if r.list_kind and not r.from_lead_in:
+        if r.list_kind and not r.from_lead_in and not (r.list_marker_seen == "theme" and block.marker == "bullet"):
             r.list_marker_seen = block.marker
         if block.marker == "number":
             r.last_item_number = block.number
         kind = r.list_kind or "finding"
         if kind == "improvement" and (
             re.search(r"following action|should take the following", block.text, re.I)
-            or _NOTHING_TO_IMPROVE.match(block.text)
-            or r.about == "LSCB"
+            or NOTHING_TO_IMPROVE.match(block.text)
         ):
             kind = "finding"
         r.add(block, kind)
@@ -766,12 +893,15 @@ RULES: list[Rule] = [
     ContentsEntry(),
     Timescale(),
     TopicSubheading(),
+    ThemeTitle(),
+    SubpointOfItem(),
     MetaHeading(),
     SectionHeading(),
     ReportTitle(),
     Skipped(),
     LSCBVerdict(),
     LeadIn(),
+    ListIntroduction(),
     Item(),
 ]
 
@@ -780,6 +910,10 @@ def classify_blocks(blocks: list[Block], kind: str) -> tuple[list[Finding], list
     """Read the blocks in order, each by the first rule that applies; emit findings and judgements."""
     r = Reading(kind=kind, blocks=blocks, started=kind != "letter")
     for index, block in enumerate(blocks):
+        if index < r.resume_at:
+            continue  # back matter between the authority's report and an appended LSCB review
+        if block.marker != "bullet":
+            r.in_subpoints = False
         if r.started and not _LETTER_SUBJECT.test(r, block, index):
             _observe(r, block)
         for rule in RULES:
@@ -835,6 +969,12 @@ def parse_pages(pages: list[str], file_format: str, find_authority) -> ParsedRep
     findings, judgements, title = classify_blocks(blocks, kind)
     start, end = find_dates(head)
     inspection_type, framework = find_type(head[:2500], joined, start, end)
+    if inspection_type == "SIF" and not any(j.area.lower().startswith("overall") for j in judgements):
+        headline = _OVERALL_HEADLINE.search(joined[:_HEADLINE_SPAN])
+        if headline:
+            judgements.insert(
+                0, Judgement("Overall effectiveness", grade_of(" ".join(headline.group("grade").split())))
+            )
     return ParsedReport(
         authority_name=find_authority(_address_free(title_zone(head))) or find_authority(_address_free(head)[:3000]),
         inspection_type=inspection_type,

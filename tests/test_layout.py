@@ -279,3 +279,29 @@ def test_closes_block_short_sentence_end_grade_row_and_heading():
     heading = Block("x", 1, "heading", lines=["The experiences and progress of"])
     assert not closes_block(heading, "The experiences and progress of", "children in care", "pdf", 80)
     assert closes_block(heading, "Recommendations", "1. Ensure", "pdf", 80)
+
+
+def test_subpoints_marked_with_a_combining_long_stroke_stay_in_their_item():
+    """Cornwall 2019 marks sub-points with U+0336 (a combining long stroke overlay): they are
+    sub-points of the item above, not one extra item glued together."""
+    page = (
+        "What needs to improve\n"
+        "\u25fc The provision of suitable accommodation for homeless young people, including:\n"
+        "\u0336 sufficiency of accommodation\n"
+        "\u0336 management oversight of the use of any unregulated provision.\n"
+        "\u25fc The quality and timeliness of life-story work for children.\n"
+    )
+    blocks = build_blocks(pdf_lines([page]), "pdf")
+    items = [b.text for b in blocks if b.marker == "bullet"]
+    assert items == [
+        "The provision of suitable accommodation for homeless young people, including: sufficiency of "
+        "accommodation management oversight of the use of any unregulated provision.",
+        "The quality and timeliness of life-story work for children.",
+    ]
+
+
+def test_footnote_digit_on_a_list_heading_is_dropped():
+    blocks = build_blocks(
+        pdf_lines(["Leaders know their services well.\nWhat needs to improve?1\n\u25fc Plans.\n"]), "pdf"
+    )
+    assert [(b.marker, b.text) for b in blocks][1] == ("heading", "What needs to improve?")

@@ -339,3 +339,32 @@ def test_a_stale_document_whose_file_is_gone_is_kept_and_named(sutton_db, tmp_pa
     assert result.returncode == 0, result.stderr
     assert "not where they were ingested from" in result.stderr and str(moved) in result.stderr
     assert _query(sutton_db, "select count(*) from documents") == held
+
+
+def test_an_lscb_list_stored_as_plain_findings_becomes_the_boards_improvements(tmp_path):
+    """Ingests before m005 stored an LSCB's recommendations as plain findings, and a file held
+    already is not read again: the migration marks them as the board's improvements (Kent 2017's
+    six, paragraphs 88-93), its verdict and the authority's own list untouched."""
+    path = tmp_path / "ofsted.db"
+    kent = str(REPORTS / "2763794.pdf")
+    assert run_ingest(kent, "--db", str(path)).returncode == 0
+    board = "select paragraph from findings where about = 'LSCB' and kind = 'improvement' order by ordinal"
+    authority = "select id, kind, polarity from findings where about = 'authority' order by id"
+    expected, expected_authority = _query(path, board), _query(path, authority)
+    assert [p for (p,) in expected] == [88, 89, 90, 91, 92, 93]
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute(
+            "update findings set kind = 'finding', polarity = 'neutral' where about = 'LSCB' and kind = 'improvement'"
+        )
+        conn.execute("delete from _sqlite_migrations where name = 'm005_lscb_lists_are_the_boards_improvements'")
+        conn.execute("drop index if exists idx_findings_about_kind")
+    conn.close()
+    assert _query(path, board) == []
+    result = run_ingest(kent, "--db", str(path))  # the file is held: only the migration changes anything
+    assert result.returncode == 0, result.stderr
+    assert _query(path, board) == expected
+    assert _query(path, authority) == expected_authority
+    assert {
+        p for (p,) in _query(path, "select polarity from findings where about = 'LSCB' and kind = 'improvement'")
+    } == {"negative"}

@@ -139,10 +139,14 @@ def test_metadata_comes_from_content_not_file_name(tmp_path):
     assert (report.authority_name, report.start_date) == ("birmingham", "2023-02-20")
 
 
-def test_lscb_recommendations_are_not_the_authoritys():
+def test_lscb_recommendations_are_the_boards_improvements():
+    """Kent 2017's LSCB part lists six recommendations (paragraphs 88-93, read off the PDF):
+    they are improvements, the board's, not the authority's; the board's findings are not."""
     report = parse("2763794.pdf")
-    lscb = [f for f in report.findings if f.about == "LSCB"]
-    assert lscb and all(f.kind != "improvement" for f in lscb)
+    board = [f for f in report.findings if f.about == "LSCB" and f.kind == "improvement"]
+    assert [f.paragraph for f in board] == [88, 89, 90, 91, 92, 93]
+    assert board[0].text.startswith("Ensure that a comprehensive multi-agency dataset")
+    assert not any(f.paragraph == 94 and f.kind == "improvement" for f in report.findings)
 
 
 def test_national_framework_tags_are_parsed():
@@ -239,7 +243,11 @@ def test_published_date_is_never_the_running_header():
         ("Lead inspector: M\u00e1ire Atherton HMI", "M\u00e1ire Atherton"),
         ("Lead inspector: Fiona J Millns, Her Majesty\u2019s Inspector", "Fiona J Millns"),
         ("Lead inspector: Fiona J. Millns HMI", "Fiona J. Millns"),
-        ("Lead inspectors: Linda Steele and Tracey Scott", "Linda Steele"),
+        ("Lead inspectors: Linda Steele and Tracey Scott", "Linda Steele and Tracey Scott"),
+        (
+            "Lead inspectors: Rebecca Quested, His Majesty\u2019s Inspector, and Matthew Reed, \nHis Majesty\u2019s Inspector",
+            "Rebecca Quested and Matthew Reed",
+        ),
         ("Lead inspector: Wendy Ghaffar HMI\nAge group: All", "Wendy Ghaffar"),
         ("Deputy lead inspector: Jo Bloggs\nLead inspector: Peter McEntee", "Peter McEntee"),
     ],
@@ -405,7 +413,9 @@ def test_sif_lscb_contents_entry_and_back_matter():
         "Review partners\u2019 contribution to the board to ensure that it is resourced.",
         "Improve the coordination of work with other strategic bodies.",
     ]
-    assert all(f.kind != "improvement" for f in lscb)
+    # the board's list is read as its improvements, kept apart from the authority's
+    assert [f.kind for f in lscb if f.section == "Recommendations"] == ["improvement", "improvement"]
+    assert [f.kind for f in lscb if f.section != "Recommendations"] == ["finding"] * (len(lscb) - 2)
     # the method of the inspection, the complaints note and the grade descriptors are no findings
     texts = " ".join(f.text for f in report.findings)
     for back_matter in ("Inspectors have looked closely", "Any complaints", "Widespread or serious failures"):
@@ -415,7 +425,7 @@ def test_sif_lscb_contents_entry_and_back_matter():
 # --- The reading rules one by one, on blocks built by hand.
 from ingest.layout import Block  # noqa: E402
 from ingest.parse import (  # noqa: E402
-    _NOTHING_TO_IMPROVE,
+    NOTHING_TO_IMPROVE,
     ContentsEntry,
     LSCBVerdict,
     Reading,
@@ -466,12 +476,13 @@ def test_rule_topic_subheading_never_keeps_a_list_past_a_graded_heading():
     [
         "The inspection did not find any areas for priority and immediate action",
         "There are no areas for priority and immediate action.",
+        "There are no priority or immediate actions.",
         "No areas for priority action were identified.",
     ],
 )
 def test_rule_nothing_to_improve_is_recognised(text):
-    assert _NOTHING_TO_IMPROVE.match(text)
-    assert not _NOTHING_TO_IMPROVE.match("Ensure that there are no delays in areas for improvement.")
+    assert NOTHING_TO_IMPROVE.match(text)
+    assert not NOTHING_TO_IMPROVE.match("Ensure that there are no delays in areas for improvement.")
 
 
 def test_rule_contents_entry_wrapped_without_a_page_number():
@@ -527,3 +538,185 @@ def test_a_sif_judgement_heading_over_its_grade_starts_its_section():
     assert summary and all(f.page == 9 for f in summary)
     # The judgements table on the first pages is still read as a table: six areas, each once.
     assert len(report.judgements) == 6
+
+
+# --- Shapes found by reading the whole public archive (issue 22), each on text written for the test.
+
+
+def test_list_items_that_start_with_no_known_verb_stay_in_the_list():
+    """'Integrate ...', 'The adoption panel chair to report ...', 'Enhance', 'Publish': a list is a
+    heading and the numbers that follow it, whatever verb an item starts with; topic headings
+    ('Child protection', 'Adoption') inside it do not close it, the summary heading does."""
+    report = parse_quirk("sif_items_that_start_with_no_known_verb.txt")
+    assert [t.split()[0] for t in improvements(report)] == ["Integrate", "The", "Enhance", "Publish"]
+    assert not any("Most of you" in t for t in improvements(report))
+
+
+def test_numbered_theme_titles_with_bullets_under_each():
+    """'1. Quality and effectiveness of practice' then bullets, '2. ...' then more: each bullet is an
+    item, the titles are not, and the next number does not end the list."""
+    report = parse_quirk("sif_numbered_theme_titles_with_bullets.txt")
+    assert [t.split()[0] for t in improvements(report)] == ["Develop", "Ensure", "Prioritise", "Revise"]
+
+
+def test_an_item_that_ends_in_a_grade_word_is_not_a_grade_row():
+    report = parse_quirk("sif_item_ending_in_a_grade_word.txt")
+    assert improvements(report) == [
+        "Ensure that supervision is regular so that practice is consistently good.",
+        "Improve access to CAMHS for children in need of help and protection.",
+    ]
+
+
+def test_lscb_section_heading_wrapped_over_two_lines_starts_the_boards_part():
+    """'Section 2: The effectiveness of the Local Safeguarding' / 'Children Board' / 'The
+    effectiveness of the LSCB requires improvement': the board's list is the board's."""
+    report = parse_quirk("sif_lscb_heading_wrapped_over_two_lines.txt")
+    assert [t.split()[0] for t in improvements(report)] == ["Ensure", "Improve"]
+    board = [f for f in report.findings if f.about == "LSCB" and f.kind == "improvement"]
+    assert [f.paragraph for f in board] == [111, 112]
+    assert all(f.about == "LSCB" for f in report.findings if f.paragraph == 113)
+
+
+def test_footnote_digit_on_the_list_heading_and_the_2025_26_format():
+    """'What needs to improve?1' opens the list; items end '(outcome 2, national framework)' or
+    '[outcome four, national framework]'; care leavers have their own judgement; no overall row."""
+    report = parse_quirk("ilacs_2026_footnote_on_the_list_heading.txt")
+    items = [f for f in report.findings if f.kind == "improvement"]
+    assert len(items) == 3
+    assert [f.national_framework for f in items][1:] == [["Outcome 2"], ["Outcome 4"]]
+    assert report.framework == "ILACS 2026"
+    areas = {j.area.lower(): j.grade for j in report.judgements}
+    assert areas["the experiences and progress of care leavers"] == "outstanding"
+    assert not any(area.startswith("overall") for area in areas)
+
+
+def test_trust_report_with_its_title_as_running_header_and_a_wrapped_row_is_an_ilacs_inspection():
+    """The title repeats on every page (so it is stripped as a running header) and the first row
+    of the judgements table wraps after 'social work': still a full ILACS inspection, of the
+    authority the trust serves."""
+    report = parse_quirk("ilacs_trust_title_as_running_header_and_wrapped_row.txt")
+    assert (report.inspection_type, report.framework) == ("ILACS standard", "ILACS")
+    assert report.authority_name == "bradford"
+    assert improvements(report) == ["The timeliness and effectiveness of permanence planning."]
+
+
+def test_sif_overall_grade_worded_as_a_wrapped_headline():
+    report = parse_quirk("sif_overall_grade_in_a_wrapped_headline.txt")
+    overall = [j.grade for j in report.judgements if j.area == "Overall effectiveness"]
+    assert overall == ["good"]
+
+
+@pytest.mark.parametrize(
+    "head,grade",
+    [
+        (
+            "The overall judgement is that children\u2019s services require \nimprovement.2\nThe authority",
+            "requires improvement",
+        ),
+        ("Children\u2019s services require improvement to be good \n1. Children who need", "requires improvement"),
+    ],
+)
+def test_sif_overall_grade_headline_shapes(head, grade):
+    title = "Luton Borough Council\nInspection of services for children in need of help and protection, children looked after and care leavers\n"
+    pages = [
+        title + "Inspection date: 11 January 2016\u20134 February 2016\n" + head,
+        "Areas for improvement\n1. Ensure plans are clear.",
+    ]
+    report = parse_pages(pages, "pdf", find_authority)
+    assert [j.grade for j in report.judgements if j.area == "Overall effectiveness"] == [grade]
+
+
+def test_date_range_across_months_with_a_short_month_name():
+    """'18 Feb 2014 \u2013 12 March 2014' was read as a 2013 start (the bare 18 took March)."""
+    assert find_dates("Inspection dates: 18 Feb 2014 \u2013 12 March 2014\nReport published") == (
+        "2014-02-18",
+        "2014-03-12",
+    )
+    assert find_dates("Inspection dates: 30 Sept. 2019 to 4 Oct 2019") == ("2019-09-30", "2019-10-04")
+
+
+def test_lscb_review_published_on_its_own_is_named_as_such():
+    """Surrey 2015: 'Review of the effectiveness of the Local Safeguarding Children Board' alone,
+    no inspection of the authority; the ingester refuses it by that name."""
+    head = (
+        "Surrey Safeguarding Children Board\nReview of the effectiveness of the Local Safeguarding Children\n"
+        "Board\nInspection date: 15 June 2015 \u2013 17 June 2015\nReport published: 3 August 2015\n"
+    )
+    assert find_type(head, head, "2015-06-15", "2015-06-17") == ("LSCB review", None)
+    joint = (
+        "Blackpool Borough Council\nInspection of services for children in need of help and\nprotection, children looked after and care leavers\nand\n"
+        + head
+    )
+    assert find_type(joint, joint, "2015-06-15", "2015-06-17") == ("SIF", "SIF")
+
+
+def test_lscb_review_appended_after_the_authoritys_report_is_read_as_the_boards():
+    """Hull 2015: after the authority's report and Ofsted's back matter, the LSCB's own report."""
+    pages = [
+        "Kingston upon Hull\nInspection of services for children in need of help and\nprotection, children looked after and care leavers\n"
+        "Inspection date: 18 November \u2013 10 December 2014\nReport published: 3 February 2015\n",
+        "Areas for improvement\n1. Ensure that assessments are completed on time.\n"
+        "Summary for children and young people\n2. Most of you get the help you need.\n"
+        "The Office for Standards in Education, Children's Services and Skills (Ofsted)\n"
+        "regulates and inspects.\n",
+        "Kingston upon Hull Safeguarding Children Board\nThe Local Safeguarding Children Board requires improvement\n"
+        "What does the LSCB need to improve?\n1. Ensure that the LSCB annual report assesses the effectiveness of safeguarding.\n",
+    ]
+    report = parse_pages(pages, "pdf", find_authority)
+    assert improvements(report) == ["Ensure that assessments are completed on time."]
+    board = [f.text for f in report.findings if f.about == "LSCB" and f.kind == "improvement"]
+    assert board == ["Ensure that the LSCB annual report assesses the effectiveness of safeguarding."]
+
+
+def test_capitalised_bullets_under_a_numbered_item_ending_with_a_colon_are_its_points():
+    """West Berkshire 2015: '1. Implement the following areas for improvement from the previous
+    inspection:' then three capitalised bullets, then '2. ...': one item of three points, and
+    the list goes on (the bullets do not make the next number the report's body)."""
+    blocks = [
+        _block("What does the local authority need to improve?", "heading"),
+        _block("Implement the following areas for improvement from the previous inspection:", "number", 1),
+        _block("Legal advice is sought when necessary.", "bullet"),
+        _block("Management oversight is reflective and challenging.", "bullet"),
+        _block("Quality of practice", "heading"),
+        _block("Prevent unnecessary drift and delay in all stages of social work intervention.", "number", 2),
+        _block("Summary for children and young people", "heading"),
+        _block("Most of you get the help you need when you need it.", "number", 3),
+    ]
+    findings, _, _ = classify_blocks(blocks, "report")
+    assert [(f.paragraph, f.kind) for f in findings] == [(1, "improvement"), (2, "improvement"), (3, "finding")]
+    assert findings[0].text.endswith(
+        "previous inspection: Legal advice is sought when necessary. Management "
+        "oversight is reflective and challenging."
+    )
+
+
+def test_a_long_numbered_theme_title_is_still_a_title():
+    """Slough 2016: '3. Children who go missing or who are at risk of child sexual exploitation'."""
+    blocks = [
+        _block("Recommendations", "heading"),
+        _block("Quality and effectiveness of practice", "number", 1),
+        _block("Ensure that plans are clear.", "bullet"),
+        _block("Children who go missing or who are at risk of child sexual exploitation", "number", 2),
+        _block("Offer every child a return home interview.", "bullet"),
+    ]
+    findings, _, _ = classify_blocks(blocks, "report")
+    assert [(f.text, f.kind) for f in findings] == [
+        ("Ensure that plans are clear.", "improvement"),
+        ("Offer every child a return home interview.", "improvement"),
+    ]
+
+
+def test_an_introductory_sentence_under_recommendations_is_not_an_item():
+    """Sunderland 2015: 'The following recommendations are those that inspectors considered to be
+    the priorities ...' stands between the heading and item 1."""
+    blocks = [
+        _block("Recommendations", "heading"),
+        _block(
+            "The following recommendations are those that inspectors considered to be the priorities for "
+            "Sunderland. They do not address all of the detailed failings identified in this inspection."
+        ),
+        _block("Take urgent action to review the cases of all children without a social worker.", "number", 1),
+        _block("Increase the capacity of the MASH to meet the demand for service.", "number", 2),
+    ]
+    findings, _, _ = classify_blocks(blocks, "report")
+    assert [f.kind for f in findings] == ["finding", "improvement", "improvement"]

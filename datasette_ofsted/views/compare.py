@@ -121,6 +121,7 @@ async def compare(datasette, request):
     ]
     if order == "check":
         rows.sort(key=check_first)
+    board = await lscb_recommendations(db, earlier_id, later_id)
     if fmt == ".json":
         body = {
             "from": earlier,
@@ -129,6 +130,7 @@ async def compare(datasette, request):
             "filters": {"status": status_filter or None, "theme": theme_filter or None, "order": order or None},
             "rows": rows,
             "being_updated": being_updated_notice(1) if result.get("being_updated") else None,
+            "lscb_recommendations": board,
         }
         return Response.json(body)
     if fmt == ".csv":
@@ -189,6 +191,7 @@ async def compare(datasette, request):
             "csv_url": f"{base}.csv" + (f"?{query}" if query else ""),
             "ofsted_json_url": f"{base}.json" + (f"?{query}" if query else ""),
             "timeline_url": timeline_url,
+            "lscb_recommendations": board,
             "database": db.name,
             "being_updated": being_updated_notice(1) if result.get("being_updated") else None,
             # The review block of each row (its template in row_review_template), for reviewers a form.
@@ -196,6 +199,23 @@ async def compare(datasette, request):
         },
         trail=ofsted_trail(datasette, (earlier["authority_name"], timeline_url)),
     )
+
+
+async def lscb_recommendations(db, earlier_id: str, later_id: str) -> dict[str, list[dict]]:
+    """Each side's LSCB recommendations (a joint report's board part): the board's, not the
+    authority's, so shown apart from the comparison and never in its rows."""
+    found = await _rows(
+        db,
+        "select inspection_id, id, text, page, paragraph from findings "
+        "where inspection_id in (?, ?) and about = 'LSCB' and kind = 'improvement' order by document_id, ordinal",
+        [earlier_id, later_id],
+    )
+    return {
+        side: [
+            {k: r[k] for k in ("id", "text", "page", "paragraph")} for r in found if r["inspection_id"] == inspection
+        ]
+        for side, inspection in (("from", earlier_id), ("to", later_id))
+    }
 
 
 SQL_VARIABLES = 500  # ids a query binds at once, under SQLite's oldest limit of 999
