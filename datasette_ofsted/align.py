@@ -93,6 +93,8 @@ RULES = {
     "themes": "practice themes add to the score of a sentence that shares words",
     "clauses": "the clause that speaks of the matter gives the stance, not the sentence's main clause",
     "same_matter": "two list items are one matter only when they share a specific word of each",
+    "evidence_order": "the evidence shown puts what opposes the status last, and weighs each sentence's score by "
+    "the share of the matter it covers",
 }
 # The features of the fitted decision (decision.FEATURES) that can be switched off the same way: the fit then
 # goes without them (they read 0).
@@ -619,8 +621,19 @@ def _described(
     return out
 
 
+def _evidence_key(m: Match, wanted: int, cal: Calibration) -> tuple[bool, bool, float]:
+    """The order a reader checks a call in: sentences that decide before those that share only a theme; what
+    opposes the status last (a plain statement of fact, "X is understood", is how reports say a matter is in
+    hand, so it ranks with the status's own stance); within that, the score weighted by the share of the matter
+    the sentence covers (a long sentence that shares one word of a long item scores high on cosine alone)."""
+    if not cal.on("evidence_order"):
+        return (not m.decides(cal), m.polarity != wanted, -m.score(cal))
+    return (not m.decides(cal), m.polarity == -wanted, -m.score(cal) * (0.5 + 0.5 * m.coverage))
+
+
 def _evidence(matches: list[Match], findings: list[dict], status: str, cal: Calibration) -> list[dict]:
-    """The best findings of the other report for this concern: criticism first for recurring, praise for resolved.
+    """The best findings of the other report for this concern, in the order `_evidence_key` gives: for recurring
+    criticism first, for resolved praise first, never what speaks against the status before what supports it.
 
     Sentences that share only a theme come after those that share words: they show, they do not decide.
     """
@@ -629,7 +642,7 @@ def _evidence(matches: list[Match], findings: list[dict], status: str, cal: Cali
     wanted = 1 if status == "resolved" else -1
     shown = [m for m in matches if not _is_improvement(findings, m)]
     shown = [m for m in shown if (m.decides(cal) and m.score(cal) >= cal.show) or m.themes >= 0.5]
-    ranked = sorted(shown, key=lambda m: (not m.decides(cal), m.polarity != wanted, -m.score(cal)))
+    ranked = sorted(shown, key=lambda m: _evidence_key(m, wanted, cal))
     chosen: list[dict] = []
     seen: set[int] = set()
     for match in ranked:

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from datasette_ofsted.align import DEFAULT_CALIBRATION, compare
+from datasette_ofsted.align import DEFAULT_CALIBRATION, _evidence, compare, gather
 from datasette_ofsted.decision import FEATURES
 
 # Reads reports and runs the engine, never serves a page: CI runs it once, not again on each Datasette line.
@@ -142,3 +142,31 @@ def test_agreeing_sentences_add_up():
     )
     assert single["why"]["confidence_from"]["critical_sum"] == 0
     assert single["why"]["probabilities"]["recurring"] < together["why"]["probabilities"]["recurring"]
+
+
+def test_evidence_that_opposes_the_status_is_shown_last():
+    """A reader checks a call by its evidence: for resolved, praise first, then plain statements of fact on the
+    matter, and criticism last however high it scores; for recurring the reverse. Switched off, the old order
+    put any criticism before a plain statement."""
+    earlier = [finding("e1", "Improve the sufficiency of local foster homes for children in care.", "improvement")]
+    later = [
+        finding(
+            "l1", "The sufficiency of local foster homes for children in care has improved well and is now strong."
+        ),
+        finding(
+            "l2",
+            "Foster homes are not always local for children in care, some of whom travel far to school, and the "
+            "sufficiency of homes is not yet known.",
+        ),
+        finding("l3", "Leaders track the sufficiency of local homes each month."),
+        finding("l4", "Children in care are visited often."),
+    ]
+
+    def shown(status, cal=DEFAULT_CALIBRATION):
+        evidence = gather(earlier, later, cal)
+        return [(f["id"], f["stance"]) for f in _evidence(evidence.earlier_matches[0], later, status, cal)]
+
+    assert shown("resolved") == [("l1", "praises"), ("l3", "neutral"), ("l2", "criticises")]
+    assert shown("recurring") == [("l2", "criticises"), ("l3", "neutral"), ("l1", "praises")]
+    old = replace(DEFAULT_CALIBRATION, disabled=frozenset({"evidence_order"}))
+    assert shown("resolved", old) == [("l1", "praises"), ("l2", "criticises"), ("l3", "neutral")]
