@@ -60,6 +60,7 @@ class Finding(TypedDict, total=False):
     themes: list[str]
     about: str  # "authority" (default) or e.g. "LSCB": only the authority's findings are compared
     sentences: list[dict]  # classified at ingest: text, polarity, themes, stems
+    grade: str  # the judgement of the finding's section ("good"), when the report grades it (section_grade)
 
 
 # The engine's output: one row of the comparison (plain JSON). "from" and "to" hold the improvements of each
@@ -93,6 +94,7 @@ RULES = {
     "themes": "practice themes add to the score of a sentence that shares words",
     "clauses": "the clause that speaks of the matter gives the stance, not the sentence's main clause",
     "same_matter": "two list items are one matter only when they share a specific word of each",
+    "section_grade": "a plain statement (no stance) in a section the report grades good or better reads as praise",
     "evidence_order": "the evidence shown puts what opposes the status last, and weighs each sentence's score by "
     "the share of the matter it covers",
 }
@@ -102,6 +104,25 @@ FEATURE_SWITCHES = {
     "sums": "agreeing sentences add up (criticism and praise summed over the best candidates)",
     "link": "the best link to an item of the other report's list on the same matter",
 }
+
+# A section's grade is a prior on its plain statements: "X is understood" under a heading graded good is the
+# report saying X is in hand. (Leaning the other way, a plain statement under a heading graded below good read
+# as criticism, did not pay leave-one-authority-out: such sections describe the setting of their shortfalls.)
+_PRAISING_GRADES = frozenset({"good", "outstanding"})
+_CRITICAL_GRADES = frozenset({"requires improvement", "requires improvement to be good", "inadequate", "adequate"})
+
+
+def section_grade(section: str | None, judgements: list[tuple[str, str]]) -> str | None:
+    """The grade of the judgement a section reports on: the judged area whose name the section's heading starts
+    with ("The experiences and progress of care leavers: good" is the area "The experiences and progress of care
+    leavers"), the longest such name; None when no judgement is of this section."""
+    heading = normalise(section or "")
+    best: tuple[int, str] | None = None
+    for area, grade in judgements:
+        name = normalise(area)
+        if name and heading.startswith(name) and (best is None or len(name) > best[0]):
+            best = (len(name), grade)
+    return best[1] if best else None
 
 
 @dataclass(frozen=True)
@@ -213,6 +234,7 @@ class Unit:
     matter_weight: float = 0.0  # for a concern, the idf of its matter
     practice_themes: frozenset[str] = frozenset()  # for a concern, its themes without National Framework tags
     specific: frozenset[str] = frozenset()  # for a concern, its matter without generic words (_GENERIC)
+    grade_leaning: int = 0  # +1 in a section graded good or better, -1 in one graded below good, 0 ungraded
 
 
 def _features(stems: list[str]) -> Counter:
@@ -239,10 +261,13 @@ def _units(findings: list[dict], cal: Calibration = DEFAULT_CALIBRATION) -> list
         if pieces is None:
             pieces = sentence_features(finding["text"], finding["kind"])
         concern = finding["kind"] == "improvement"
+        grade = (finding.get("grade") or "").lower()
+        leaning = 1 if grade in _PRAISING_GRADES else -1 if grade in _CRITICAL_GRADES else 0
         for piece in pieces:
             themes = frozenset(piece["themes"])
             stems = list(piece["stems"])
             unit = Unit(index, piece["text"], piece["polarity"], themes, _features(stems), frozenset(stems), concern)
+            unit.grade_leaning = leaning
             if concern:
                 unit.matter = (_matter(piece["text"], cal) & unit.stems) or unit.stems
             units.append(unit)
@@ -484,6 +509,9 @@ def _matches(concern: list[Unit], other: Side, cal: Calibration = DEFAULT_CALIBR
         m.polarity = (
             -1 if m.unit.is_concern else _clause_polarity(m.unit.text, m.concern, m.shared, m.unit.polarity, cal)
         )
+        # A plain statement in a section graded good or better is the report saying the matter is in hand.
+        if m.polarity == 0 and m.unit.grade_leaning > 0 and cal.on("section_grade"):
+            m.polarity = 1
         m.other_kind = cal.on("different_kind") and different_kind(m.concern, m.unit, m.shared)
     return ranked
 
