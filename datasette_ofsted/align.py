@@ -106,10 +106,9 @@ FEATURE_SWITCHES = {
 }
 
 # A section's grade is a prior on its plain statements: "X is understood" under a heading graded good is the
-# report saying X is in hand. (Leaning the other way, a plain statement under a heading graded below good read
-# as criticism, did not pay leave-one-authority-out: such sections describe the setting of their shortfalls.)
+# report saying X is in hand. (Plain statements in graded sections summed as features of their own, one per
+# leaning of the grade, did not pay leave-one-authority-out: benchmarks/README.md.)
 _PRAISING_GRADES = frozenset({"good", "outstanding"})
-_CRITICAL_GRADES = frozenset({"requires improvement", "requires improvement to be good", "inadequate", "adequate"})
 
 
 def section_grade(section: str | None, judgements: list[tuple[str, str]]) -> str | None:
@@ -234,7 +233,7 @@ class Unit:
     matter_weight: float = 0.0  # for a concern, the idf of its matter
     practice_themes: frozenset[str] = frozenset()  # for a concern, its themes without National Framework tags
     specific: frozenset[str] = frozenset()  # for a concern, its matter without generic words (_GENERIC)
-    grade_leaning: int = 0  # +1 in a section graded good or better, -1 in one graded below good, 0 ungraded
+    graded_good: bool = False  # in a section the report grades good or outstanding
 
 
 def _features(stems: list[str]) -> Counter:
@@ -261,13 +260,12 @@ def _units(findings: list[dict], cal: Calibration = DEFAULT_CALIBRATION) -> list
         if pieces is None:
             pieces = sentence_features(finding["text"], finding["kind"])
         concern = finding["kind"] == "improvement"
-        grade = (finding.get("grade") or "").lower()
-        leaning = 1 if grade in _PRAISING_GRADES else -1 if grade in _CRITICAL_GRADES else 0
+        graded_good = (finding.get("grade") or "").lower() in _PRAISING_GRADES
         for piece in pieces:
             themes = frozenset(piece["themes"])
             stems = list(piece["stems"])
             unit = Unit(index, piece["text"], piece["polarity"], themes, _features(stems), frozenset(stems), concern)
-            unit.grade_leaning = leaning
+            unit.graded_good = graded_good
             if concern:
                 unit.matter = (_matter(piece["text"], cal) & unit.stems) or unit.stems
             units.append(unit)
@@ -510,7 +508,7 @@ def _matches(concern: list[Unit], other: Side, cal: Calibration = DEFAULT_CALIBR
             -1 if m.unit.is_concern else _clause_polarity(m.unit.text, m.concern, m.shared, m.unit.polarity, cal)
         )
         # A plain statement in a section graded good or better is the report saying the matter is in hand.
-        if m.polarity == 0 and m.unit.grade_leaning > 0 and cal.on("section_grade"):
+        if m.polarity == 0 and m.unit.graded_good and cal.on("section_grade"):
             m.polarity = 1
         m.other_kind = cal.on("different_kind") and different_kind(m.concern, m.unit, m.shared)
     return ranked
