@@ -60,6 +60,7 @@ class Finding(TypedDict, total=False):
     themes: list[str]
     about: str  # "authority" (default) or e.g. "LSCB": only the authority's findings are compared
     sentences: list[dict]  # classified at ingest: text, polarity, themes, stems
+    grade: str  # the judgement of the finding's section ("good"), when the report grades it (section_grade)
 
 
 # The engine's output: one row of the comparison (plain JSON). "from" and "to" hold the improvements of each
@@ -93,6 +94,9 @@ RULES = {
     "themes": "practice themes add to the score of a sentence that shares words",
     "clauses": "the clause that speaks of the matter gives the stance, not the sentence's main clause",
     "same_matter": "two list items are one matter only when they share a specific word of each",
+    "section_grade": "a plain statement (no stance) in a section the report grades good or better reads as praise",
+    "evidence_order": "the evidence shown puts what opposes the status last, and weighs each sentence's score by "
+    "the share of the matter it covers",
 }
 # The features of the fitted decision (decision.FEATURES) that can be switched off the same way: the fit then
 # goes without them (they read 0).
@@ -100,6 +104,24 @@ FEATURE_SWITCHES = {
     "sums": "agreeing sentences add up (criticism and praise summed over the best candidates)",
     "link": "the best link to an item of the other report's list on the same matter",
 }
+
+# A section's grade is a prior on its plain statements: "X is understood" under a heading graded good is the
+# report saying X is in hand. (Plain statements in graded sections summed as features of their own, one per
+# leaning of the grade, did not pay leave-one-authority-out: benchmarks/README.md.)
+_PRAISING_GRADES = frozenset({"good", "outstanding"})
+
+
+def section_grade(section: str | None, judgements: list[tuple[str, str]]) -> str | None:
+    """The grade of the judgement a section reports on: the judged area whose name the section's heading starts
+    with ("The experiences and progress of care leavers: good" is the area "The experiences and progress of care
+    leavers"), the longest such name; None when no judgement is of this section."""
+    heading = normalise(section or "")
+    best: tuple[int, str] | None = None
+    for area, grade in judgements:
+        name = normalise(area)
+        if name and heading.startswith(name) and (best is None or len(name) > best[0]):
+            best = (len(name), grade)
+    return best[1] if best else None
 
 
 @dataclass(frozen=True)
@@ -211,6 +233,7 @@ class Unit:
     matter_weight: float = 0.0  # for a concern, the idf of its matter
     practice_themes: frozenset[str] = frozenset()  # for a concern, its themes without National Framework tags
     specific: frozenset[str] = frozenset()  # for a concern, its matter without generic words (_GENERIC)
+    graded_good: bool = False  # in a section the report grades good or outstanding
 
 
 def _features(stems: list[str]) -> Counter:
@@ -237,10 +260,12 @@ def _units(findings: list[dict], cal: Calibration = DEFAULT_CALIBRATION) -> list
         if pieces is None:
             pieces = sentence_features(finding["text"], finding["kind"])
         concern = finding["kind"] == "improvement"
+        graded_good = (finding.get("grade") or "").lower() in _PRAISING_GRADES
         for piece in pieces:
             themes = frozenset(piece["themes"])
             stems = list(piece["stems"])
             unit = Unit(index, piece["text"], piece["polarity"], themes, _features(stems), frozenset(stems), concern)
+            unit.graded_good = graded_good
             if concern:
                 unit.matter = (_matter(piece["text"], cal) & unit.stems) or unit.stems
             units.append(unit)
@@ -482,6 +507,9 @@ def _matches(concern: list[Unit], other: Side, cal: Calibration = DEFAULT_CALIBR
         m.polarity = (
             -1 if m.unit.is_concern else _clause_polarity(m.unit.text, m.concern, m.shared, m.unit.polarity, cal)
         )
+        # A plain statement in a section graded good or better is the report saying the matter is in hand.
+        if m.polarity == 0 and m.unit.graded_good and cal.on("section_grade"):
+            m.polarity = 1
         m.other_kind = cal.on("different_kind") and different_kind(m.concern, m.unit, m.shared)
     return ranked
 
@@ -619,8 +647,19 @@ def _described(
     return out
 
 
+def _evidence_key(m: Match, wanted: int, cal: Calibration) -> tuple[bool, bool, float]:
+    """The order a reader checks a call in: sentences that decide before those that share only a theme; what
+    opposes the status last (a plain statement of fact, "X is understood", is how reports say a matter is in
+    hand, so it ranks with the status's own stance); within that, the score weighted by the share of the matter
+    the sentence covers (a long sentence that shares one word of a long item scores high on cosine alone)."""
+    if not cal.on("evidence_order"):
+        return (not m.decides(cal), m.polarity != wanted, -m.score(cal))
+    return (not m.decides(cal), m.polarity == -wanted, -m.score(cal) * (0.5 + 0.5 * m.coverage))
+
+
 def _evidence(matches: list[Match], findings: list[dict], status: str, cal: Calibration) -> list[dict]:
-    """The best findings of the other report for this concern: criticism first for recurring, praise for resolved.
+    """The best findings of the other report for this concern, in the order `_evidence_key` gives: for recurring
+    criticism first, for resolved praise first, never what speaks against the status before what supports it.
 
     Sentences that share only a theme come after those that share words: they show, they do not decide.
     """
@@ -629,7 +668,7 @@ def _evidence(matches: list[Match], findings: list[dict], status: str, cal: Cali
     wanted = 1 if status == "resolved" else -1
     shown = [m for m in matches if not _is_improvement(findings, m)]
     shown = [m for m in shown if (m.decides(cal) and m.score(cal) >= cal.show) or m.themes >= 0.5]
-    ranked = sorted(shown, key=lambda m: (not m.decides(cal), m.polarity != wanted, -m.score(cal)))
+    ranked = sorted(shown, key=lambda m: _evidence_key(m, wanted, cal))
     chosen: list[dict] = []
     seen: set[int] = set()
     for match in ranked:

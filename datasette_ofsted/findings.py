@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .align import compare
+from .align import compare, section_grade
 
 # The columns of a finding as the engine takes them and copies them into its rows, in order.
 FINDING_FIELDS = (
@@ -59,10 +59,20 @@ def findings_of(db, inspection_id: str) -> list[dict]:
         sentences.setdefault(finding_id, []).append(
             {"text": text, "polarity": polarity, "themes": themes.split(), "stems": stems.split()}
         )
+    # Each section's grade, from the judgement of the same name: the engine reads a section's plain statements
+    # in its light (align.section_grade).
+    judged = [
+        (area, grade)
+        for area, grade in db.execute(
+            "select area, grade from judgements where inspection_id = ? and about = 'authority' order by id",
+            [inspection_id],
+        ).fetchall()
+    ]
     out = []
     for row in rows:
         finding = _finding(row)
         finding["sentences"] = sentences.get(finding["id"], [])
+        finding["grade"] = section_grade(finding["section"], judged)
         out.append(finding)
     return out
 

@@ -26,7 +26,15 @@ from functools import lru_cache
 from pathlib import Path
 
 from datasette_ofsted import decision
-from datasette_ofsted.align import DEFAULT_CALIBRATION, Calibration, Evidence, decide, gather, item_features
+from datasette_ofsted.align import (
+    DEFAULT_CALIBRATION,
+    Calibration,
+    Evidence,
+    decide,
+    gather,
+    item_features,
+    section_grade,
+)
 from datasette_ofsted.classify import classify_findings
 from datasette_ofsted.decision import EARLIER_STATUSES, LATER_STATUSES, Model, fit_softmax, review_threshold
 from datasette_ofsted.text import normalise
@@ -44,6 +52,7 @@ def report_findings(path: Path) -> tuple[dict, ...]:
     extracted = extract(path)
     report = parse_pages(extracted.pages, extracted.file_format, find_authority)
     classify_findings(report.findings)
+    judged = [(j.area, j.grade) for j in report.judgements if j.about == "authority"]
     return tuple(
         {
             "id": f"{path.name}#{f.ordinal}",
@@ -56,6 +65,7 @@ def report_findings(path: Path) -> tuple[dict, ...]:
             "about": f.about,
             "page": f.page,
             "paragraph": f.paragraph,
+            "grade": section_grade(f.section, judged),
         }
         for f in report.findings
     )

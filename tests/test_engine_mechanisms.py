@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from datasette_ofsted.align import DEFAULT_CALIBRATION, compare
+from datasette_ofsted.align import DEFAULT_CALIBRATION, _evidence, compare, gather, section_grade
 from datasette_ofsted.decision import FEATURES
 
 # Reads reports and runs the engine, never serves a page: CI runs it once, not again on each Datasette line.
@@ -142,3 +142,68 @@ def test_agreeing_sentences_add_up():
     )
     assert single["why"]["confidence_from"]["critical_sum"] == 0
     assert single["why"]["probabilities"]["recurring"] < together["why"]["probabilities"]["recurring"]
+
+
+def test_evidence_that_opposes_the_status_is_shown_last():
+    """A reader checks a call by its evidence: for resolved, praise first, then plain statements of fact on the
+    matter, and criticism last however high it scores; for recurring the reverse. Switched off, the old order
+    put any criticism before a plain statement."""
+    earlier = [finding("e1", "Improve the sufficiency of local foster homes for children in care.", "improvement")]
+    later = [
+        finding(
+            "l1", "The sufficiency of local foster homes for children in care has improved well and is now strong."
+        ),
+        finding(
+            "l2",
+            "Foster homes are not always local for children in care, some of whom travel far to school, and the "
+            "sufficiency of homes is not yet known.",
+        ),
+        finding("l3", "Leaders track the sufficiency of local homes each month."),
+        finding("l4", "Children in care are visited often."),
+    ]
+
+    def shown(status, cal=DEFAULT_CALIBRATION):
+        evidence = gather(earlier, later, cal)
+        return [(f["id"], f["stance"]) for f in _evidence(evidence.earlier_matches[0], later, status, cal)]
+
+    assert shown("resolved") == [("l1", "praises"), ("l3", "neutral"), ("l2", "criticises")]
+    assert shown("recurring") == [("l2", "criticises"), ("l3", "neutral"), ("l1", "praises")]
+    old = replace(DEFAULT_CALIBRATION, disabled=frozenset({"evidence_order"}))
+    assert shown("resolved", old) == [("l1", "praises"), ("l2", "criticises"), ("l3", "neutral")]
+
+
+def test_a_plain_statement_in_a_section_graded_good_reads_as_praise():
+    """A section's grade is a prior on its plain statements: "interviews are offered within 72 hours" under a
+    heading graded good is the report saying the matter is in hand (resolved); the same words in a section graded
+    inadequate, or in one with no grade, say nothing either way (not revisited)."""
+    earlier = [finding("e1", "The timeliness of return home interviews for children who go missing.", "improvement")]
+
+    def row(grade, cal=DEFAULT_CALIBRATION):
+        later = [
+            dict(
+                finding("l1", "Return home interviews are offered to children who go missing, within 72 hours."),
+                grade=grade,
+            ),
+            dict(finding("l2", "Leaders know their services well."), grade=grade),
+        ]
+        return row_of(compare(earlier, later, calibration=cal), "e1")
+
+    good = row("good")
+    assert good["status"] == "resolved"
+    assert [(f["id"], f["stance"]) for f in good["to"]] == [("l1", "praises")]
+    assert row("inadequate")["status"] == row(None)["status"] == "not_revisited"
+    off = replace(DEFAULT_CALIBRATION, disabled=frozenset({"section_grade"}))
+    assert row("good", off)["status"] == "not_revisited"
+
+
+def test_a_section_takes_the_grade_of_the_judgement_it_reports_on():
+    judged = [
+        ("The experiences and progress of children in care", "good"),
+        ("The experiences and progress of children in care and care leavers", "inadequate"),
+        ("Overall effectiveness", "requires improvement"),
+    ]
+    assert section_grade("The experiences and progress of children in care: good", judged) == "good"
+    # The longest judged area the heading starts with: the one it reports on.
+    assert section_grade("The experiences and progress of children in care and care leavers", judged) == "inadequate"
+    assert section_grade("What needs to improve", judged) is None
+    assert section_grade(None, judged) is None
