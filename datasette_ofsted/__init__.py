@@ -275,9 +275,10 @@ def _private_databases(datasette) -> tuple[str, ...]:
     with --crossdb the one every database is attached to."""
     from .reviews import REVIEWS_DATABASE
 
-    if reviews_are_public(datasette):
+    settings = _settings(datasette)  # read once: a permission check asks for it, and it is not cheap on 0.65
+    if settings.get("public_reviews") is True:
         return ()
-    name = _settings(datasette).get("reviews_database") or REVIEWS_DATABASE
+    name = settings.get("reviews_database") or REVIEWS_DATABASE
     return (name, CROSSDB) if getattr(datasette, "crossdb", False) else (name,)
 
 

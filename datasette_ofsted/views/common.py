@@ -13,6 +13,7 @@ from datasette.database import Database
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
+from .. import cache
 from ..permissions import TABLES, ensure_can_view, ensure_can_view_instance
 from ..text import STOPWORDS, stem
 
@@ -65,7 +66,8 @@ async def ofsted_database(datasette, request, tables: Iterable[str] = TABLES) ->
 
 
 async def _rows(db: Database, sql: str, params=None) -> list[dict]:
-    return [dict(r) for r in (await db.execute(sql, params or [])).rows]
+    """A read's rows as dicts (each call its own copies), kept while the database holds the same data (cache.py)."""
+    return await cache.rows(db, sql, params)
 
 
 async def _inspection(db: Database, inspection_id: str) -> dict | None:

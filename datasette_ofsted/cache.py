@@ -1,0 +1,140 @@
+"""What the pages read, kept in memory for as long as the database holds the same data.
+
+Every page used to run the same queries on every request (the authorities, each one's latest
+inspection, a pair's stored comparison and the five queries that said whether it was still
+current): under load that was most of a page's time. Here a read is kept against the
+database's *version*, and a version changes whenever the file's data can have changed:
+
+- a database served immutable (`datasette -i`) never changes while it is served: one version;
+- a mutable one can be changed by another process (an `ofsted-ingest` beside the server: one
+  transaction per document) or by Datasette's own write connection. `PRAGMA data_version` says
+  exactly that: on one connection, its value changes when any *other* connection has committed
+  since it was last read. The value is per connection, so each database file gets one watching
+  connection of its own (read-only, used for nothing else), asked on every read: a
+  few microseconds, no thread, no query plan;
+- an in-memory database is not kept at all (nothing to watch it with).
+
+Kept values are bounded (`MAX_ENTRIES` reads, least recently used dropped first) and each use gets
+its own copy of the rows, so that a page that changes a row it read changes nothing kept.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any
+
+# Reads kept, over every database: a page makes a handful, a search one per query asked, so this
+# holds every page of a large archive and the last few thousand searches (each at most a few
+# hundred rows of a few short columns).
+MAX_ENTRIES = 4096
+
+
+class _Watch:
+    """One read-only connection to a database file, only to ask it `PRAGMA data_version`."""
+
+    def __init__(self, path: str):
+        self.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self.lock = threading.Lock()
+
+    def version(self) -> int:
+        with self.lock:
+            return self.conn.execute("pragma data_version").fetchone()[0]
+
+
+_watches: dict[str, _Watch] = {}
+_watches_lock = threading.Lock()
+
+
+def data_version(db) -> Hashable | None:
+    """The version of a Datasette Database's data (None: do not keep anything read from it).
+
+    Immutable: its path (it cannot change while served). Mutable: the path with the data version a
+    connection of its own sees, which changes at every commit by any other connection.
+    """
+    if getattr(db, "is_memory", False) or not getattr(db, "path", None):
+        return None
+    if not db.is_mutable:
+        return (db.path, "immutable")
+    watch = _watches.get(db.path)
+    if watch is None:
+        with _watches_lock:
+            watch = _watches.get(db.path)
+            if watch is None:
+                try:
+                    watch = _watches[db.path] = _Watch(db.path)
+                except sqlite3.Error:
+                    return None
+    try:
+        return (db.path, id(watch), watch.version())
+    except sqlite3.Error:  # the file went away or is locked for a rewrite: read it afresh
+        return None
+
+
+class _Kept:
+    """The most recently used values, bounded in number."""
+
+    def __init__(self, max_entries: int):
+        self.max_entries = max_entries
+        self.held: OrderedDict[Hashable, Any] = OrderedDict()
+        self.lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: Hashable) -> Any:
+        with self.lock:
+            value = self.held.get(key)
+            if value is not None:
+                self.held.move_to_end(key)
+                self.hits += 1
+            else:
+                self.misses += 1
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self.lock:
+            self.held[key] = value
+            self.held.move_to_end(key)
+            while len(self.held) > self.max_entries:
+                self.held.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.held.clear()
+            self.hits = self.misses = 0
+
+
+_KEPT = _Kept(MAX_ENTRIES)
+
+
+def clear() -> None:
+    """Forget everything kept (tests; a server never needs to: a changed database has a new version)."""
+    _KEPT.clear()
+
+
+async def kept(db, key: Hashable, compute: Callable[[], Awaitable[Any]]) -> Any:
+    """`await compute()`, or what it gave last time for `key` while `db` holds the same data.
+
+    The value is returned as kept: callers that change what they get use `rows` (which copies).
+    """
+    version = data_version(db)
+    if version is None:
+        return await compute()
+    full_key = (version, key)
+    value = _KEPT.get(full_key)
+    if value is None:
+        value = await compute()
+        if version == data_version(db):  # unchanged while it was read: the value is of this version
+            _KEPT.put(full_key, value)
+    return value
+
+
+async def rows(db, sql: str, params=None) -> list[dict]:
+    """The rows of a read-only query as dicts, each use with its own copies."""
+
+    async def read() -> tuple[dict, ...]:
+        return tuple(dict(r) for r in (await db.execute(sql, params or [])).rows)
+
+    key = ("rows", sql, tuple(params.items()) if isinstance(params, dict) else tuple(params or ()))
+    return [dict(r) for r in await kept(db, key, read)]
