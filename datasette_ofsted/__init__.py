@@ -81,9 +81,12 @@ def canned_queries(datasette, database, actor):
 
 
 async def _missing_schema(datasette, database: str) -> list[str]:
+    """Asked by every page and, on 0.65, every request's canned queries: kept against the database's version."""
+    from .cache import kept
     from .comparisons import missing_schema
 
-    return await datasette.databases[database].execute_fn(missing_schema)
+    db = datasette.databases[database]
+    return list(await kept(db, ("missing_schema",), lambda: db.execute_fn(missing_schema)))
 
 
 def _answerable(sql: str, missing: list[str]) -> str:

@@ -20,6 +20,7 @@ its own copy of the rows, so that a page that changes a row it read changes noth
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -30,6 +31,9 @@ from typing import Any
 # holds every page of a large archive and the last few thousand searches (each at most a few
 # hundred rows of a few short columns).
 MAX_ENTRIES = 4096
+# Files watched at once, each with a connection open: a server attaches a few databases; a test
+# session or a long-lived process that serves many files in turn closes the oldest watch.
+MAX_WATCHES = 32
 
 
 class _Watch:
@@ -41,35 +45,48 @@ class _Watch:
 
     def version(self) -> int:
         with self.lock:
-            return self.conn.execute("pragma data_version").fetchone()[0]
+            # fetchall: the statement runs to its end, so no read transaction is left open to hold up a checkpoint
+            return self.conn.execute("pragma data_version").fetchall()[0][0]
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
 
 
-_watches: dict[str, _Watch] = {}
+_watches: dict[tuple, _Watch] = {}  # by (path, device, inode): a replaced file gets its own
 _watches_lock = threading.Lock()
 
 
 def data_version(db) -> Hashable | None:
     """The version of a Datasette Database's data (None: do not keep anything read from it).
 
-    Immutable: its path (it cannot change while served). Mutable: the path with the data version a
-    connection of its own sees, which changes at every commit by any other connection.
+    The file's identity first (device, inode, and for an immutable file its size and time), so that a file
+    replaced by another under the same name (a rebuilt database) is a new version; then, for a mutable one,
+    the data version its watching connection sees, which changes at every commit by any other connection.
     """
     if getattr(db, "is_memory", False) or not getattr(db, "path", None):
         return None
+    try:
+        st = os.stat(db.path)
+    except OSError:
+        return None
     if not db.is_mutable:
-        return (db.path, "immutable")
-    watch = _watches.get(db.path)
+        return (db.path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    identity = (db.path, st.st_dev, st.st_ino)
+    watch = _watches.get(identity)
     if watch is None:
         with _watches_lock:
-            watch = _watches.get(db.path)
+            watch = _watches.get(identity)
             if watch is None:
                 try:
-                    watch = _watches[db.path] = _Watch(db.path)
+                    watch = _watches[identity] = _Watch(db.path)
                 except sqlite3.Error:
                     return None
+                while len(_watches) > MAX_WATCHES:  # the oldest first: a file long replaced or deleted
+                    _watches.pop(next(iter(_watches))).close()
     try:
-        return (db.path, id(watch), watch.version())
-    except sqlite3.Error:  # the file went away or is locked for a rewrite: read it afresh
+        return (*identity, watch.version())
+    except sqlite3.Error:  # locked for a rewrite, or no longer a database: read it afresh
         return None
 
 
@@ -138,3 +155,21 @@ async def rows(db, sql: str, params=None) -> list[dict]:
 
     key = ("rows", sql, tuple(params.items()) if isinstance(params, dict) else tuple(params or ()))
     return [dict(r) for r in await kept(db, key, read)]
+
+
+async def kept_comparison(db, earlier_id: str, later_id: str) -> dict:
+    """The comparison of a pair (comparisons.comparison) with every row as `apply_reviews` lays reviews over it,
+    kept while the database holds the same data: no query asks again whether the stored one is current.
+
+    Reviews are laid over it per request (they are in another database, and who may read them depends on the
+    actor); `apply_reviews` copies every row it changes, so the kept result is never changed.
+    """
+    from .comparisons import comparison
+    from .reviews import apply_reviews
+
+    async def compute() -> dict:
+        result = await db.execute_fn(lambda conn: comparison(conn, earlier_id, later_id))
+        # Each improvement's item_key (a digest of its words) computed once, not at every request.
+        return apply_reviews(result, {}, details=False)
+
+    return await kept(db, ("comparison", earlier_id, later_id), compute)

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from datasette.utils.asgi import BadRequest, NotFound, Response
 
 from ..align import STATUSES
-from ..comparisons import comparison
+from ..cache import kept_comparison
 from .common import (
     ID,
     MAX_ID,
@@ -111,7 +111,7 @@ async def compare(datasette, request):
         query = f"?{request.query_string}" if request.query_string else ""
         return Response.redirect(datasette.urls.path(f"/-/ofsted/compare/{later_id}...{earlier_id}{fmt}") + query)
 
-    result = await db.execute_fn(lambda conn: comparison(conn, earlier_id, later_id))
+    result = await kept_comparison(db, earlier_id, later_id)
     result = await overlay_reviews(datasette, request, earlier_id, later_id, result)
     status_filter = request.args.get("status") or ""
     theme_filter = request.args.get("theme") or ""
