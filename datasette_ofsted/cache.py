@@ -130,19 +130,33 @@ def clear() -> None:
     _KEPT.clear()
 
 
-async def kept(db, key: Hashable, compute: Callable[[], Awaitable[Any]]) -> Any:
-    """`await compute()`, or what it gave last time for `key` while `db` holds the same data.
+def _versions(dbs: tuple) -> tuple | None:
+    versions = tuple(data_version(db) for db in dbs if db is not None)
+    return None if None in versions else versions
 
-    The value is returned as kept: callers that change what they get use `rows` (which copies).
+
+async def kept(
+    db,
+    key: Hashable,
+    compute: Callable[[], Awaitable[Any]],
+    also: tuple = (),
+    keep: Callable[[Any], bool] | None = None,
+) -> Any:
+    """`await compute()`, or what it gave last time for `key` while `db` (and each database in `also`, such as
+    the reviews a read lays over the comparisons) holds the same data.
+
+    The value is returned as kept: callers that change what they get copy it (`rows` does). `keep` says whether a
+    value may be kept (one that is only a stand-in, say).
     """
-    version = data_version(db)
+    version = _versions((db, *also))
     if version is None:
         return await compute()
     full_key = (version, key)
     value = _KEPT.get(full_key)
     if value is None:
         value = await compute()
-        if version == data_version(db):  # unchanged while it was read: the value is of this version
+        # Kept if unchanged while it was read (the value is of this version) and the caller agrees.
+        if version == _versions((db, *also)) and (keep is None or keep(value)):
             _KEPT.put(full_key, value)
     return value
 

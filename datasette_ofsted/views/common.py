@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from datasette.database import Database
@@ -183,10 +184,20 @@ def highlight(text: str, stems: set[str] | frozenset[str]) -> Markup:
     """The text, escaped, with the words whose stems the pair shares marked.
 
     The text between marked words is escaped in one piece: escaping word by word was most of a
-    large comparison page's time.
+    large comparison page's time. The same finding is marked with the same stems at every request
+    of a page (a search, a comparison): the result is kept (Markup is immutable).
     """
     if not stems:
         return Markup(escape(text))
+    return _highlight(text, frozenset(stems))
+
+
+# Highlighted texts kept: a large comparison page shows about 500, a search page 50.
+HIGHLIGHTS_KEPT = 8192
+
+
+@lru_cache(maxsize=HIGHLIGHTS_KEPT)
+def _highlight(text: str, stems: frozenset[str]) -> Markup:
     out: list[str] = []
     last = 0
     for match in WORD_TOKEN.finditer(text):
