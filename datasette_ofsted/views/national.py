@@ -14,7 +14,7 @@ from datasette.database import Database
 from datasette.utils.asgi import BadRequest
 from markupsafe import Markup
 
-from ..cache import kept
+from .. import cache
 from ..classify import taxonomy_version
 from ..comparisons import consecutive_pairs, engine_version
 from .charts import Bar, bar_chart
@@ -76,7 +76,7 @@ async def recurring_rows(datasette, request, db: Database) -> tuple[list[dict], 
     authority and year; and how many pairs are being updated (served as stored by another engine, or missing:
     a request compares at most one pair, comparisons.comparisons_within)."""
     # Kept while neither the database nor the reviews (ofsted_reviewed_status reads them) change; `rows` is copied.
-    rows, live, out_of_date = await kept(
+    rows, live, out_of_date = await cache.kept(
         db, ("recurring",), lambda: db.execute_fn(_recurring), (reviews_database(datasette),)
     )
     rows = list(rows)
@@ -198,17 +198,36 @@ async def national(datasette, request):
     region, year = request.args.get("region") or "", request.args.get("year") or ""
     if year and not YEAR.fullmatch(year):
         raise BadRequest("year must be four digits, such as 2022")
-    rows, updating = await recurring_rows(datasette, request, db)
+
+    also = (reviews_database(datasette),)  # ofsted_reviewed_status reads the reviews: kept against both versions
+
+    async def read_rows() -> tuple[list[dict], int, dict[str, str]]:
+        rows, updating = await recurring_rows(datasette, request, db)
+        return rows, updating, {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
+
+    async def read_themes() -> list[dict]:
+        themes = recurring_themes(rows, names, region, year)
+        for theme in themes:
+            for authority in theme["authorities"]:
+                for pair in authority["pairs"]:
+                    pair["url"] = datasette.urls.path(
+                        f"/-/ofsted/compare/{pair['from']}...{pair['to']}?"
+                        + urlencode({"status": "recurring", "theme": theme["id"]})
+                    )
+        return themes
+
+    # Kept while neither the database nor the reviews change and no pair is being updated: the reading grows with
+    # the archive (every recurring row of every pair); the themes are kept for the regions and years held only.
+    ready = lambda value: not value[1]  # noqa: E731
+    rows, updating, names = await cache.kept(db, ("national rows",), read_rows, also, keep=ready)
+    held = (not region or any(r["region"] == region for r in rows)) and (
+        not year or any(r["year"] == year for r in rows)
+    )
+    if held and not updating:
+        themes = await cache.kept(db, ("national themes", region, year), read_themes, also)
+    else:
+        themes = await read_themes()
     being_updated = {"pairs": updating, "message": being_updated_notice(updating)} if updating else None
-    names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
-    themes = recurring_themes(rows, names, region, year)
-    for theme in themes:
-        for authority in theme["authorities"]:
-            for pair in authority["pairs"]:
-                pair["url"] = datasette.urls.path(
-                    f"/-/ofsted/compare/{pair['from']}...{pair['to']}?"
-                    + urlencode({"status": "recurring", "theme": theme["id"]})
-                )
     regions = sorted({r["region"] for r in rows if r["region"]})
     years = sorted({r["year"] for r in rows}, reverse=True)
     filters = {"region": region, "year": year}
