@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Any
 from urllib.parse import urlencode
 
 from datasette.utils.asgi import BadRequest, NotFound, Response
 
+from .. import cache
 from ..align import STATUSES
 from ..cache import kept_comparison
 from .common import (
@@ -27,7 +29,7 @@ from .common import (
     with_links,
 )
 from .document import on_disk
-from .review import being_updated_notice, overlay_reviews, review_context
+from .review import _can_see, _reviews_held, being_updated_notice, current_reviews, overlay_reviews, review_context
 
 
 def _parse_pair(pair: str) -> tuple[str, str]:
@@ -111,29 +113,17 @@ async def compare(datasette, request):
         query = f"?{request.query_string}" if request.query_string else ""
         return Response.redirect(datasette.urls.path(f"/-/ofsted/compare/{later_id}...{earlier_id}{fmt}") + query)
 
-    result = await kept_comparison(db, earlier_id, later_id)
-    result = await overlay_reviews(datasette, request, earlier_id, later_id, result)
     status_filter = request.args.get("status") or ""
     theme_filter = request.args.get("theme") or ""
     if status_filter and status_filter not in STATUSES:
         raise BadRequest(f"status must be one of {', '.join(STATUSES)}")
-    if theme_filter and not (await db.execute("select 1 from themes where id = ?", [theme_filter])).rows:
+    if theme_filter and not await _rows(db, "select 1 from themes where id = ?", [theme_filter]):
         raise BadRequest(f"No theme '{theme_filter}': see the themes table for their ids.")
-    rows = [
-        row
-        for row in result["rows"]
-        if (not status_filter or row["status"] == status_filter) and (not theme_filter or theme_filter in row["themes"])
-    ]
+    result = await kept_comparison(db, earlier_id, later_id)
     if fmt == ".json":
-        body = {
-            "from": earlier,
-            "to": later,
-            "counts": result["counts"],
-            "filters": {"status": status_filter or None, "theme": theme_filter or None},
-            "rows": rows,
-            "being_updated": being_updated_notice(1) if result.get("being_updated") else None,
-        }
-        return Response.json(body)
+        return await _json(datasette, request, db, earlier, later, result, status_filter, theme_filter)
+    result = await overlay_reviews(datasette, request, earlier_id, later_id, result)
+    rows = _filtered(result["rows"], status_filter, theme_filter)
     if fmt == ".csv":
         return Response(
             _csv(rows),
@@ -197,6 +187,43 @@ async def compare(datasette, request):
         },
         trail=ofsted_trail(datasette, (earlier["authority_name"], timeline_url)),
     )
+
+
+def _filtered(rows: list[dict], status_filter: str, theme_filter: str) -> list[dict]:
+    return [
+        row
+        for row in rows
+        if (not status_filter or row["status"] == status_filter) and (not theme_filter or theme_filter in row["themes"])
+    ]
+
+
+async def _json(
+    datasette, request, db, earlier: dict, later: dict, result: dict, status_filter: str, theme_filter: str
+):
+    """The comparison's JSON, its text kept while neither the database nor the reviews change.
+
+    Encoding a long comparison (150 kB) was a third of a request's time. What it shows of reviews depends on the
+    actor only when the pair has a review (who, when and why, for those who may read them): then the key says so.
+    """
+    earlier_id, later_id = earlier["id"], later["id"]
+    rdb = await _reviews_held(datasette)
+    reviewed = rdb is not None and any((await current_reviews(datasette, [(earlier_id, later_id)])).values())
+    details = reviewed and rdb is not None and await _can_see(datasette, request, rdb)
+
+    async def text() -> str:
+        overlaid = await overlay_reviews(datasette, request, earlier_id, later_id, result)
+        body = {
+            "from": earlier,
+            "to": later,
+            "counts": overlaid["counts"],
+            "filters": {"status": status_filter or None, "theme": theme_filter or None},
+            "rows": _filtered(overlaid["rows"], status_filter, theme_filter),
+            "being_updated": being_updated_notice(1) if overlaid.get("being_updated") else None,
+        }
+        return json.dumps(body)
+
+    key = ("compare.json", earlier_id, later_id, status_filter, theme_filter, details)
+    return Response(await cache.kept(db, key, text, (rdb,)), content_type="application/json; charset=utf-8")
 
 
 SQL_VARIABLES = 500  # ids a query binds at once, under SQLite's oldest limit of 999

@@ -112,8 +112,10 @@ async def can_review(datasette, request) -> bool:
 
 async def _reviews_held(datasette) -> Database | None:
     """The reviews database, if one with its table is served."""
+    from ..cache import kept
+
     rdb = reviews_database(datasette)
-    if rdb is None or not await rdb.table_exists("reviews"):
+    if rdb is None or not await kept(rdb, ("table_exists", "reviews"), lambda: rdb.table_exists("reviews")):
         return None
     return rdb
 
