@@ -81,9 +81,12 @@ def canned_queries(datasette, database, actor):
 
 
 async def _missing_schema(datasette, database: str) -> list[str]:
+    """Asked by every page and, on 0.65, every request's canned queries: kept against the database's version."""
+    from .cache import kept
     from .comparisons import missing_schema
 
-    return await datasette.databases[database].execute_fn(missing_schema)
+    db = datasette.databases[database]
+    return list(await kept(db, ("missing_schema",), lambda: db.execute_fn(missing_schema)))
 
 
 def _answerable(sql: str, missing: list[str]) -> str:
@@ -332,9 +335,10 @@ def _private_databases(datasette) -> tuple[str, ...]:
     with --crossdb the one every database is attached to."""
     from .reviews import REVIEWS_DATABASE
 
-    if reviews_are_public(datasette):
+    settings = _settings(datasette)  # read once: a permission check asks for it, and it is not cheap on 0.65
+    if settings.get("public_reviews") is True:
         return ()
-    name = _settings(datasette).get("reviews_database") or REVIEWS_DATABASE
+    name = settings.get("reviews_database") or REVIEWS_DATABASE
     return (name, CROSSDB) if getattr(datasette, "crossdb", False) else (name,)
 
 

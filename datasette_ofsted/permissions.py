@@ -10,6 +10,7 @@ resource=)` where it exists, 0.65's cascading `datasette.ensure_permissions` oth
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 
 from datasette.utils.asgi import Forbidden
@@ -44,23 +45,61 @@ async def _ensure_allowed(datasette, actor, action: str, resource=None) -> None:
         raise Forbidden(f"You do not have permission to {action.replace('-', ' ')}")
 
 
+# Where a request keeps the answers of 0.65's permission checks it has asked (request.scope): a page
+# asks for the same database and instance answers once per table, and some pages check twice.
+REQUEST_ANSWERS = "ofsted_permission_answers"
+
+
+async def _answer(datasette, request, action: str, resource=None):
+    """0.65: the hook's answer (True, False or None: no opinion), asked once per request."""
+    asked = {} if request is None else request.scope.setdefault(REQUEST_ANSWERS, {})
+    key = (action, resource)
+    if key not in asked:
+        actor = request.actor if request is not None else None
+        asked[key] = await datasette.permission_allowed(actor, action, resource=resource, default=None)
+    return asked[key]
+
+
 async def ensure_can_view(datasette, request, database: str, tables: Iterable[str] = ()) -> None:
     """Raise Forbidden unless the request's actor may see the instance, the database and each table.
 
-    Checked as Datasette checks its own pages: the most specific answer given wins.
+    Checked as Datasette checks its own pages: the most specific answer given wins. The checks are
+    batched: the tables' asked at once, the database's and the instance's asked once per request
+    (on 0.65 each table's check fell back to both; 1.0a keeps its own answers per request).
     """
     actor = request.actor if request is not None else None
+    tables = tuple(dict.fromkeys(tables))
     if resource_permissions(datasette):
         await _ensure_allowed(datasette, actor, "view-instance")
         await _ensure_allowed(datasette, actor, "view-database", DatabaseResource(database=database))
-        for table in tables:
-            await _ensure_allowed(datasette, actor, "view-table", TableResource(database=database, table=table))
-        return
-    for table in tables:
-        await datasette.ensure_permissions(
-            actor, [("view-table", (database, table)), ("view-database", database), "view-instance"]
+        answers = await asyncio.gather(
+            *(
+                datasette.allowed(action="view-table", resource=TableResource(database=database, table=t), actor=actor)
+                for t in tables
+            )
         )
-    await datasette.ensure_permissions(actor, [("view-database", database), "view-instance"])
+        if not all(answers):
+            raise Forbidden("You do not have permission to view table")
+        return
+
+    def answer(action: str, resource=None):
+        return _answer(datasette, request, action, resource)
+
+    # 0.65's ensure_permissions: the first answer that is not None decides, each table's answer
+    # before its database's before the instance's; none at all allows.
+    table_answers = await asyncio.gather(*(answer("view-table", (database, t)) for t in tables))
+    database_answer = await answer("view-database", database)
+    instance_answer = await answer("view-instance") if database_answer is None else None
+    for table_answer in (*table_answers, None):
+        for action, decided in (
+            ("view-table", table_answer),
+            ("view-database", database_answer),
+            ("view-instance", instance_answer),
+        ):
+            if decided is not None:
+                if not decided:
+                    raise Forbidden(action)
+                break
 
 
 async def ensure_can_view_instance(datasette, request) -> None:
@@ -69,4 +108,5 @@ async def ensure_can_view_instance(datasette, request) -> None:
     if resource_permissions(datasette):
         await _ensure_allowed(datasette, actor, "view-instance")
         return
-    await datasette.ensure_permissions(actor, ["view-instance"])
+    if await _answer(datasette, request, "view-instance") is False:
+        raise Forbidden("view-instance")

@@ -527,7 +527,7 @@ def apply_reviews(result: dict, latest: dict[str, dict], details: bool = True) -
         row = {**row, "from": [dict(f) for f in row["from"]], "to": [dict(f) for f in row["to"]]}
         auto = row.get("auto_status", row["status"])
         for _side, finding in improvements(row):
-            finding["item_key"] = improvement_key(finding)
+            finding["item_key"] = finding.get("item_key") or improvement_key(finding)  # kept results hold it
         review = row_review((f["item_key"] for _side, f in improvements(row)), latest)
         row["auto_status"] = auto
         row["status"] = review["status"] if review else auto

@@ -9,12 +9,14 @@ import csv
 import io
 import re
 from collections.abc import Collection, Iterable, Sequence
+from functools import lru_cache
 from urllib.parse import quote, urlencode, urlsplit
 
 from datasette.database import Database
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
+from .. import cache
 from ..permissions import TABLES, ensure_can_view, ensure_can_view_instance
 from ..text import STOPWORDS, stem
 
@@ -67,7 +69,8 @@ async def ofsted_database(datasette, request, tables: Iterable[str] = TABLES) ->
 
 
 async def _rows(db: Database, sql: str, params=None) -> list[dict]:
-    return [dict(r) for r in (await db.execute(sql, params or [])).rows]
+    """A read's rows as dicts (each call its own copies), kept while the database holds the same data (cache.py)."""
+    return await cache.rows(db, sql, params)
 
 
 async def _inspection(db: Database, inspection_id: str) -> dict | None:
@@ -253,10 +256,20 @@ def highlight(text: str, stems: set[str] | frozenset[str]) -> Markup:
     """The text, escaped, with the words whose stems the pair shares marked.
 
     The text between marked words is escaped in one piece: escaping word by word was most of a
-    large comparison page's time.
+    large comparison page's time. The same finding is marked with the same stems at every request
+    of a page (a search, a comparison): the result is kept (Markup is immutable).
     """
     if not stems:
         return Markup(escape(text))
+    return _highlight(text, frozenset(stems))
+
+
+# Highlighted texts kept: a large comparison page shows about 500, a search page 50.
+HIGHLIGHTS_KEPT = 8192
+
+
+@lru_cache(maxsize=HIGHLIGHTS_KEPT)
+def _highlight(text: str, stems: frozenset[str]) -> Markup:
     out: list[str] = []
     last = 0
     for match in WORD_TOKEN.finditer(text):

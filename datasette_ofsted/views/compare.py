@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlencode
 
 from datasette.utils.asgi import BadRequest, NotFound, Response
 
+from .. import cache
 from ..align import STATUSES
-from ..comparisons import comparison
+from ..cache import kept_comparison
 from .common import (
     ID,
     MAX_ID,
@@ -26,7 +28,7 @@ from .common import (
     with_links,
 )
 from .document import on_disk
-from .review import being_updated_notice, overlay_reviews, review_context
+from .review import _can_see, _reviews_held, being_updated_notice, current_reviews, overlay_reviews, review_context
 
 
 def _parse_pair(pair: str) -> tuple[str, str]:
@@ -103,36 +105,21 @@ async def compare(datasette, request):
         query = f"?{request.query_string}" if request.query_string else ""
         return Response.redirect(datasette.urls.path(f"/-/ofsted/compare/{later_id}...{earlier_id}{fmt}") + query)
 
-    result = await db.execute_fn(lambda conn: comparison(conn, earlier_id, later_id))
-    result = await overlay_reviews(datasette, request, earlier_id, later_id, result)
     status_filter = request.args.get("status") or ""
     theme_filter = request.args.get("theme") or ""
     if status_filter and status_filter not in STATUSES:
         raise BadRequest(f"status must be one of {', '.join(STATUSES)}")
-    if theme_filter and not (await db.execute("select 1 from themes where id = ?", [theme_filter])).rows:
+    if theme_filter and not await _rows(db, "select 1 from themes where id = ?", [theme_filter]):
         raise BadRequest(f"No theme '{theme_filter}': see the themes table for their ids.")
     order = request.args.get("order") or ""
     if order and order not in ORDERS:
         raise BadRequest(f"order must be one of {', '.join(ORDERS)}")
-    rows = [
-        row
-        for row in result["rows"]
-        if (not status_filter or row["status"] == status_filter) and (not theme_filter or theme_filter in row["themes"])
-    ]
-    if order == "check":
-        rows.sort(key=check_first)
+    result = await kept_comparison(db, earlier_id, later_id)
     board = await lscb_recommendations(db, earlier_id, later_id)
     if fmt == ".json":
-        body = {
-            "from": earlier,
-            "to": later,
-            "counts": result["counts"],
-            "filters": {"status": status_filter or None, "theme": theme_filter or None, "order": order or None},
-            "rows": rows,
-            "being_updated": being_updated_notice(1) if result.get("being_updated") else None,
-            "lscb_recommendations": board,
-        }
-        return Response.json(body)
+        return await _json(datasette, request, db, (earlier, later), result, (status_filter, theme_filter, order), board)
+    result = await overlay_reviews(datasette, request, earlier_id, later_id, result)
+    rows = _filtered(result["rows"], status_filter, theme_filter, order)
     if fmt == ".csv":
         return csv_response(
             f"compare-{earlier_id}...{later_id}.csv", CSV_HEADER, _csv(rows, await sentence_stances(db, rows))
@@ -216,6 +203,50 @@ async def lscb_recommendations(db, earlier_id: str, later_id: str) -> dict[str, 
         ]
         for side, inspection in (("from", earlier_id), ("to", later_id))
     }
+
+
+def _filtered(rows: list[dict], status_filter: str, theme_filter: str, order: str = "") -> list[dict]:
+    """The rows the filters keep, in the order asked for (`?order=check`: the rows to check first)."""
+    kept = [
+        row
+        for row in rows
+        if (not status_filter or row["status"] == status_filter) and (not theme_filter or theme_filter in row["themes"])
+    ]
+    if order == "check":
+        kept.sort(key=check_first)
+    return kept
+
+
+async def _json(
+    datasette, request, db, pair: tuple[dict, dict], result: dict, filters: tuple[str, str, str], board: dict
+):
+    """The comparison's JSON, its text kept while neither the database nor the reviews change.
+
+    Encoding a long comparison (150 kB) was a third of a request's time. What it shows of reviews depends on the
+    actor only when the pair has a review (who, when and why, for those who may read them): then the key says so.
+    """
+    earlier, later = pair
+    status_filter, theme_filter, order = filters
+    earlier_id, later_id = earlier["id"], later["id"]
+    rdb = await _reviews_held(datasette)
+    reviewed = rdb is not None and any((await current_reviews(datasette, [(earlier_id, later_id)])).values())
+    details = reviewed and rdb is not None and await _can_see(datasette, request, rdb)
+
+    async def text() -> str:
+        overlaid = await overlay_reviews(datasette, request, earlier_id, later_id, result)
+        body = {
+            "from": earlier,
+            "to": later,
+            "counts": overlaid["counts"],
+            "filters": {"status": status_filter or None, "theme": theme_filter or None, "order": order or None},
+            "rows": _filtered(overlaid["rows"], status_filter, theme_filter, order),
+            "being_updated": being_updated_notice(1) if overlaid.get("being_updated") else None,
+            "lscb_recommendations": board,
+        }
+        return json.dumps(body)
+
+    key = ("compare.json", earlier_id, later_id, filters, details)
+    return Response(await cache.kept(db, key, text, (rdb,)), content_type="application/json; charset=utf-8")
 
 
 SQL_VARIABLES = 500  # ids a query binds at once, under SQLite's oldest limit of 999

@@ -14,11 +14,12 @@ from datasette.database import Database
 from datasette.utils.asgi import BadRequest
 from markupsafe import Markup
 
+from .. import cache
 from ..classify import taxonomy_version
 from ..comparisons import consecutive_pairs, engine_version
 from .charts import Bar, bar_chart
 from .common import _render, _rows, chart_url, csv_response, export_urls, json_response, ofsted_database, ofsted_trail
-from .review import being_updated_notice, reviewed_comparisons_ready
+from .review import being_updated_notice, reviewed_comparisons_ready, reviews_database
 
 YEAR = re.compile(r"\d{4}")
 TOP_THEMES = 25  # themes listed on the page; the JSON has them all
@@ -74,7 +75,11 @@ async def recurring_rows(datasette, request, db: Database) -> tuple[list[dict], 
     """Every comparison row of consecutive inspections marked recurring (reviewed if reviewed), with its themes,
     authority and year; and how many pairs are being updated (served as stored by another engine, or missing:
     a request compares at most one pair, comparisons.comparisons_within)."""
-    rows, live, out_of_date = await db.execute_fn(_recurring)
+    # Kept while neither the database nor the reviews (ofsted_reviewed_status reads them) change; `rows` is copied.
+    rows, live, out_of_date = await cache.kept(
+        db, ("recurring",), lambda: db.execute_fn(_recurring), (reviews_database(datasette),)
+    )
+    rows = list(rows)
     updating = 0
     for (earlier, later), result in zip(live, await reviewed_comparisons_ready(datasette, request, db, live)):
         if result is None:
@@ -317,7 +322,15 @@ async def national(datasette, request):
     filters = {k: (request.args.get(k) or "") for k in ("region", "framework", "year")}
     if filters["year"] and not YEAR.fullmatch(filters["year"]):
         raise BadRequest("year must be four digits, such as 2022")
-    rows, updating = await recurring_rows(datasette, request, db)
+
+    also = (reviews_database(datasette),)  # ofsted_reviewed_status reads the reviews: kept against both versions
+
+    async def read_rows() -> tuple[list[dict], int]:
+        return await recurring_rows(datasette, request, db)
+
+    # Kept while neither the database nor the reviews change and no pair is being updated: the reading grows with
+    # the archive (every recurring row of every pair). The themes are counted from it for each request's filters.
+    rows, updating = await cache.kept(db, ("national rows",), read_rows, also, keep=lambda value: not value[1])
     being_updated = {"pairs": updating, "message": being_updated_notice(updating)} if updating else None
     pairs = await _rows(db, COMPARED_PAIRS)
     regions = sorted({p["region"] for p in pairs if p["region"]})

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 from datasette.database import Database
 from datasette.utils.asgi import BadRequest, Forbidden, NotFound, Response
 
-from ..comparisons import comparison, comparisons_within
+from ..comparisons import BEING_UPDATED, comparison, comparisons_within
 from ..permissions import ensure_can_view
 from ..reviews import (
     MAX_NOTE,
@@ -112,8 +112,10 @@ async def can_review(datasette, request) -> bool:
 
 async def _reviews_held(datasette) -> Database | None:
     """The reviews database, if one with its table is served."""
+    from ..cache import kept
+
     rdb = reviews_database(datasette)
-    if rdb is None or not await rdb.table_exists("reviews"):
+    if rdb is None or not await kept(rdb, ("table_exists", "reviews"), lambda: rdb.table_exists("reviews")):
         return None
     return rdb
 
@@ -146,7 +148,16 @@ async def reviewed_comparisons(datasette, request, db: Database, pairs: list[tup
     made. Who made them, when and why is shown only to an actor who may see the reviews table of
     ofsted_reviews, as Datasette's own pages would show it.
     """
-    results = await db.execute_fn(lambda conn: comparisons_within(conn, pairs))
+    from ..cache import kept
+
+    async def read() -> list[dict]:
+        results = await db.execute_fn(lambda conn: comparisons_within(conn, pairs))
+        # Each improvement's review key computed once (apply_reviews with no reviews changes nothing else).
+        return [apply_reviews(result, {}, details=False) for result in results]
+
+    # Kept while the database is the same, unless a pair is being updated (the compare page may compute it).
+    keep = lambda results: not any(r.get(BEING_UPDATED) for r in results)  # noqa: E731
+    results = await kept(db, ("comparisons_within", tuple(pairs)), read, keep=keep)
     return await _overlay(datasette, request, pairs, results)
 
 

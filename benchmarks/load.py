@@ -1,0 +1,210 @@
+"""The plugin's pages under load, each as a ratio of Datasette's own /-/versions.json on the same server.
+
+    python benchmarks/load.py [--db /tmp/ofsted.db] [--clients 20] [--seconds 10] [--only index_page]
+
+One `datasette serve -i` (127.0.0.1, a free port, with ofsted_reviews.db beside the database when it
+is there); for each page, `--clients` threads, each with its own keep-alive connection, request it in
+a loop for `--seconds` (a bounded loop: every request has a 60 s timeout, and no request starts after
+the deadline). The pages: the compare JSON of the largest stored consecutive pair (by the length of
+its stored result), and every page an anonymous visitor may open in the route registry
+(`routes.pages()`, HTML, JSON and CSV). Datasette's /-/versions.json is measured right before each
+page (`--baseline-seconds`), the same clients on the same server: each page's ratio is against
+its own baseline run, since the machine's load drifts within a run. Prints requests
+a second, the ratio, p50 and p95 in ms and errors (any status but 200, or a failed request); writes
+benchmarks/results-load.json; exits 1 if a request failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from datasette_ofsted.routes import pages
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = "/-/versions.json"
+TIMEOUT_S = 60  # one request's limit: a bounded loop even if the server stalls
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def largest_pair(db_path: Path) -> str:
+    """The stored consecutive pair with the longest stored result: the most work a compare page does."""
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+        row = conn.execute("select id from comparisons order by length(result) desc limit 1").fetchone()
+    if row is None:
+        raise SystemExit(f"{db_path} holds no stored comparisons: run ofsted-ingest first")
+    return row[0]
+
+
+def build_database(folder: Path) -> Path:
+    """The bundled reports ingested into a fresh database (the default when --db is not given)."""
+    db = folder / "ofsted.db"
+    subprocess.run(
+        [sys.executable, "-m", "ingest.cli", "data/reports", "--db", str(db)],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return db
+
+
+def hammer(port: int, path: str, clients: int, seconds: float) -> dict:
+    """`clients` threads requesting `path` until the deadline: throughput, latencies, errors."""
+    deadline = time.perf_counter() + seconds
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors: list[list[str]] = [[] for _ in range(clients)]
+    start = threading.Barrier(clients + 1)
+
+    def client(n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT_S)
+        start.wait()
+        while time.perf_counter() < deadline:
+            began = time.perf_counter()
+            try:
+                conn.request("GET", path)
+                response = conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    errors[n].append(f"HTTP {response.status}")
+            except (OSError, http.client.HTTPException) as error:
+                errors[n].append(f"{type(error).__name__}: {error}")
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT_S)
+            latencies[n].append(time.perf_counter() - began)
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    began = time.perf_counter()
+    start.wait()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    every = sorted(t for per in latencies for t in per)
+    failed = [e for per in errors for e in per]
+    return {
+        "path": path,
+        "requests": len(every),
+        "per_s": round(len(every) / elapsed, 1),
+        "p50_ms": round(1000 * statistics.median(every), 1) if every else None,
+        "p95_ms": round(1000 * every[int(0.95 * (len(every) - 1))], 1) if every else None,
+        "errors": len(failed),
+        "first_error": failed[0] if failed else None,
+    }
+
+
+def serve(db: Path, port: int) -> subprocess.Popen:
+    files = ["-i", str(db)]
+    reviews = db.with_name("ofsted_reviews.db")
+    if reviews.exists():
+        files += ["-i", str(reviews)]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "datasette", "serve", *files, "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{BASELINE}", timeout=5):
+                return server
+        except OSError:
+            if server.poll() is not None:
+                raise SystemExit(
+                    f"datasette exited: {server.stderr.read().decode() if server.stderr else ''}"
+                ) from None
+            time.sleep(0.1)
+    server.terminate()
+    raise SystemExit("datasette did not start within 30 s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", type=Path, help="an ofsted.db (default: the bundled reports, ingested now)")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--baseline-seconds", type=float, default=5.0, help="the baseline's run before each page")
+    parser.add_argument("--only", action="append", help="a page's name (repeatable); the baseline always runs")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results-load.json")
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="ofsted-load-"))
+    try:
+        db = args.db or build_database(folder)
+        # Served from a copy, so that the copy's reviews database is the one the server attaches.
+        served = folder / "served" / "ofsted.db"
+        served.parent.mkdir()
+        shutil.copy(db, served)
+        if db.with_name("ofsted_reviews.db").exists():
+            shutil.copy(db.with_name("ofsted_reviews.db"), served.with_name("ofsted_reviews.db"))
+        targets = [("compare_largest_json", f"/-/ofsted/compare/{largest_pair(served)}.json"), *pages()]
+        if args.only:
+            targets = [t for t in targets if t[0] in args.only]
+        port = free_port()
+        server = serve(served, port)
+        try:
+            for _, path in [("warm", BASELINE), *targets]:  # each page once, so that no run pays a first load
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=TIMEOUT_S) as r:
+                    r.read()
+            # Each page right after a baseline run of its own: the machine's load drifts within a run.
+            baselines, results = {}, {}
+            for name, path in targets:
+                baselines[name] = hammer(port, BASELINE, args.clients, args.baseline_seconds)
+                results[name] = hammer(port, path, args.clients, args.seconds)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    every = [b["per_s"] for b in baselines.values()]
+    print(
+        f"{args.clients} clients, {args.seconds:g} s a page, {args.baseline_seconds:g} s of {BASELINE} before each "
+        f"({min(every)}-{max(every)} req/s, median {statistics.median(every)}); load average {os.getloadavg()[0]:.1f}"
+    )
+    print(f"{'page':28} {'req/s':>7} {'base':>7} {'ratio':>6} {'p50 ms':>7} {'p95 ms':>7} {'errors':>6}")
+    for name, r in results.items():
+        base = baselines[name]["per_s"]
+        r["baseline_per_s"] = base
+        r["ratio"] = round(r["per_s"] / base, 2) if base else None
+        print(f"{name:28} {r['per_s']:7} {base:7} {r['ratio']:6} {r['p50_ms']:7} {r['p95_ms']:7} {r['errors']:6}")
+    args.out.write_text(
+        json.dumps(
+            {
+                "clients": args.clients,
+                "seconds": args.seconds,
+                "baselines": baselines,
+                "load_average": os.getloadavg(),
+                "pages": results,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    failed = {name: r["first_error"] for name, r in results.items() if r["errors"]}
+    if failed or any(b["errors"] for b in baselines.values()):
+        print(f"errors: {failed}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

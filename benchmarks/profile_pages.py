@@ -1,0 +1,65 @@
+"""Where a page's time goes: cProfile over repeated requests to one page, in one process.
+
+    python benchmarks/profile_pages.py --db /tmp/ofsted.db [--page index_page] [--repeat 50] [--top 25]
+
+Datasette runs with `num_sql_threads: 0` (its SQL on the request's own thread), so that the
+profile sees the queries too; the first request of each page is made before profiling starts.
+Pages are named as in the route registry (`routes.pages()`), plus `compare_largest_json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import pstats
+import sqlite3
+import time
+from pathlib import Path
+
+from datasette.app import Datasette
+
+from datasette_ofsted.routes import pages
+
+
+async def run(db: Path, names: list[str] | None, repeat: int, top: int, sort: str) -> None:
+    files = [str(db)]
+    if db.with_name("ofsted_reviews.db").exists():
+        files.append(str(db.with_name("ofsted_reviews.db")))
+    ds = Datasette(immutables=files, settings={"num_sql_threads": 0})
+    await ds.invoke_startup()
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        largest = conn.execute("select id from comparisons order by length(result) desc limit 1").fetchone()[0]
+    targets = [("compare_largest_json", f"/-/ofsted/compare/{largest}.json"), *pages()]
+    for name, path in targets:
+        if names and name not in names:
+            continue
+        response = await ds.client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        profile = cProfile.Profile()
+        started = time.perf_counter()
+        profile.enable()
+        for _ in range(repeat):
+            await ds.client.get(path)
+        profile.disable()
+        each = (time.perf_counter() - started) / repeat
+        out = io.StringIO()
+        pstats.Stats(profile, stream=out).sort_stats(sort).print_stats(top)
+        print(f"== {name} {path}: {1000 * each:.1f} ms a request (profiled)")
+        print(out.getvalue().split("\n", 6)[-1] if names else "")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--page", action="append")
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--sort", default="cumulative")
+    args = parser.parse_args()
+    asyncio.run(run(args.db, args.page, args.repeat, args.top, args.sort))
+
+
+if __name__ == "__main__":
+    main()

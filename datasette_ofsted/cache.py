@@ -1,0 +1,189 @@
+"""What the pages read, kept in memory for as long as the database holds the same data.
+
+Every page used to run the same queries on every request (the authorities, each one's latest
+inspection, a pair's stored comparison and the five queries that said whether it was still
+current): under load that was most of a page's time. Here a read is kept against the
+database's *version*, and a version changes whenever the file's data can have changed:
+
+- a database served immutable (`datasette -i`) never changes while it is served: one version;
+- a mutable one can be changed by another process (an `ofsted-ingest` beside the server: one
+  transaction per document) or by Datasette's own write connection. `PRAGMA data_version` says
+  exactly that: on one connection, its value changes when any *other* connection has committed
+  since it was last read. The value is per connection, so each database file gets one watching
+  connection of its own (read-only, used for nothing else), asked on every read: a
+  few microseconds, no thread, no query plan;
+- an in-memory database is not kept at all (nothing to watch it with).
+
+Kept values are bounded (`MAX_ENTRIES` reads, least recently used dropped first) and each use gets
+its own copy of the rows, so that a page that changes a row it read changes nothing kept.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any
+
+# Reads kept, over every database: a page makes a handful, a search one per query asked, so this
+# holds every page of a large archive and the last few thousand searches (each at most a few
+# hundred rows of a few short columns).
+MAX_ENTRIES = 4096
+# Files watched at once, each with a connection open: a server attaches a few databases; a test
+# session or a long-lived process that serves many files in turn closes the oldest watch.
+MAX_WATCHES = 32
+
+
+class _Watch:
+    """One read-only connection to a database file, only to ask it `PRAGMA data_version`."""
+
+    def __init__(self, path: str):
+        self.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self.lock = threading.Lock()
+
+    def version(self) -> int:
+        with self.lock:
+            # fetchall: the statement runs to its end, so no read transaction is left open to hold up a checkpoint
+            return self.conn.execute("pragma data_version").fetchall()[0][0]
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+
+_watches: dict[tuple, _Watch] = {}  # by (path, device, inode): a replaced file gets its own
+_watches_lock = threading.Lock()
+
+
+def data_version(db) -> Hashable | None:
+    """The version of a Datasette Database's data (None: do not keep anything read from it).
+
+    The file's identity first (device, inode, and for an immutable file its size and time), so that a file
+    replaced by another under the same name (a rebuilt database) is a new version; then, for a mutable one,
+    the data version its watching connection sees, which changes at every commit by any other connection.
+    """
+    if getattr(db, "is_memory", False) or not getattr(db, "path", None):
+        return None
+    try:
+        st = os.stat(db.path)
+    except OSError:
+        return None
+    if not db.is_mutable:
+        return (db.path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    identity = (db.path, st.st_dev, st.st_ino)
+    watch = _watches.get(identity)
+    if watch is None:
+        with _watches_lock:
+            watch = _watches.get(identity)
+            if watch is None:
+                try:
+                    watch = _watches[identity] = _Watch(db.path)
+                except sqlite3.Error:
+                    return None
+                while len(_watches) > MAX_WATCHES:  # the oldest first: a file long replaced or deleted
+                    _watches.pop(next(iter(_watches))).close()
+    try:
+        return (*identity, watch.version())
+    except sqlite3.Error:  # locked for a rewrite, or no longer a database: read it afresh
+        return None
+
+
+class _Kept:
+    """The most recently used values, bounded in number."""
+
+    def __init__(self, max_entries: int):
+        self.max_entries = max_entries
+        self.held: OrderedDict[Hashable, Any] = OrderedDict()
+        self.lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: Hashable) -> Any:
+        with self.lock:
+            value = self.held.get(key)
+            if value is not None:
+                self.held.move_to_end(key)
+                self.hits += 1
+            else:
+                self.misses += 1
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self.lock:
+            self.held[key] = value
+            self.held.move_to_end(key)
+            while len(self.held) > self.max_entries:
+                self.held.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.held.clear()
+            self.hits = self.misses = 0
+
+
+_KEPT = _Kept(MAX_ENTRIES)
+
+
+def clear() -> None:
+    """Forget everything kept (tests; a server never needs to: a changed database has a new version)."""
+    _KEPT.clear()
+
+
+def _versions(dbs: tuple) -> tuple | None:
+    versions = tuple(data_version(db) for db in dbs if db is not None)
+    return None if None in versions else versions
+
+
+async def kept(
+    db,
+    key: Hashable,
+    compute: Callable[[], Awaitable[Any]],
+    also: tuple = (),
+    keep: Callable[[Any], bool] | None = None,
+) -> Any:
+    """`await compute()`, or what it gave last time for `key` while `db` (and each database in `also`, such as
+    the reviews a read lays over the comparisons) holds the same data.
+
+    The value is returned as kept: callers that change what they get copy it (`rows` does). `keep` says whether a
+    value may be kept (one that is only a stand-in, say).
+    """
+    version = _versions((db, *also))
+    if version is None:
+        return await compute()
+    full_key = (version, key)
+    value = _KEPT.get(full_key)
+    if value is None:
+        value = await compute()
+        # Kept if unchanged while it was read (the value is of this version) and the caller agrees.
+        if version == _versions((db, *also)) and (keep is None or keep(value)):
+            _KEPT.put(full_key, value)
+    return value
+
+
+async def rows(db, sql: str, params=None) -> list[dict]:
+    """The rows of a read-only query as dicts, each use with its own copies."""
+
+    async def read() -> tuple[dict, ...]:
+        return tuple(dict(r) for r in (await db.execute(sql, params or [])).rows)
+
+    key = ("rows", sql, tuple(params.items()) if isinstance(params, dict) else tuple(params or ()))
+    return [dict(r) for r in await kept(db, key, read)]
+
+
+async def kept_comparison(db, earlier_id: str, later_id: str) -> dict:
+    """The comparison of a pair (comparisons.comparison) with every row as `apply_reviews` lays reviews over it,
+    kept while the database holds the same data: no query asks again whether the stored one is current.
+
+    Reviews are laid over it per request (they are in another database, and who may read them depends on the
+    actor); `apply_reviews` copies every row it changes, so the kept result is never changed.
+    """
+    from .comparisons import comparison
+    from .reviews import apply_reviews
+
+    async def compute() -> dict:
+        result = await db.execute_fn(lambda conn: comparison(conn, earlier_id, later_id))
+        # Each improvement's item_key (a digest of its words) computed once, not at every request.
+        return apply_reviews(result, {}, details=False)
+
+    return await kept(db, ("comparison", earlier_id, later_id), compute)
