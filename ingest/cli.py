@@ -617,7 +617,9 @@ def _ingest(
 
 def _open(db_path: str):
     """The database, migrated to this version's schema and taxonomy (a usage error if a newer version made it)."""
-    from .load import SchemaTooNew, open_database
+    from datasette_ofsted.migrations import SchemaTooNew
+
+    from .load import open_database
 
     try:
         return open_database(db_path)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
 import sqlite_utils
 
 from datasette_ofsted.classify import classify_findings, taxonomy_version, themes
+from datasette_ofsted.migrations import MigrationSet, write_transaction
 from datasette_ofsted.text import slugify
 
 from .errors import is_disk_full
@@ -45,93 +44,25 @@ def open_database(path: str) -> sqlite_utils.Database:
     return db
 
 
-@contextmanager
-def write_transaction(db: sqlite_utils.Database):
-    """One transaction that takes the write lock at once (BEGIN IMMEDIATE), so that two
-    ingests queue behind each other instead of failing when both read then write."""
-    db.conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        # SQLite has rolled back already after some errors (a full disk, SQLITE_FULL): a second
-        # ROLLBACK would fail and hide the error that says what happened.
-        if db.conn.in_transaction:
-            db.conn.execute("ROLLBACK")
-        raise
-    db.conn.execute("COMMIT")
+def _steps_held_before(db: sqlite_utils.Database) -> list[str]:
+    """A database made before migrations were recorded (schema version 1 in `meta`) has had the first."""
+    return [m001_initial_schema.__name__] if db.table("findings").exists() else []
 
 
-class SchemaTooNew(Exception):
-    """The database was made by a newer ofsted-ingest than this one."""
-
-
-MIGRATION_SET = "datasette-ofsted"
-# The table and columns of sqlite-utils' own migrations (sqlite_utils.migrations, 4.0 on), so
-# that the set can move to it unchanged once the project requires sqlite-utils 4.
-MIGRATIONS_TABLE = "_sqlite_migrations"
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = []
-
-
-def migration(function: Callable[[sqlite_utils.Database], None]) -> Callable[[sqlite_utils.Database], None]:
-    """Register the next step of the schema; steps are applied in the order they are written, once each."""
-    MIGRATIONS.append(function)
-    return function
-
-
-def applied_migrations(db: sqlite_utils.Database) -> list[str]:
-    """The migrations a database has had, in order. A database made before migrations were recorded
-    (schema version 1 in `meta`) has had the first."""
-    if MIGRATIONS_TABLE in db.table_names():
-        return [
-            r[0]
-            for r in db.execute(
-                f"select name from [{MIGRATIONS_TABLE}] where migration_set = ? order by id", [MIGRATION_SET]
-            ).fetchall()
-        ]
-    if "findings" in db.table_names():
-        return [MIGRATIONS[0].__name__]
-    return []
-
-
-def schema_version(db: sqlite_utils.Database) -> int:
-    """How many of the migrations the database has had (SCHEMA_VERSION when it is up to date)."""
-    return len(applied_migrations(db))
+MIGRATIONS = MigrationSet("datasette-ofsted", held_before=_steps_held_before)
+# Register the next step of ofsted.db's schema: `@migration` over a function `mNNN_what_it_does(db)`.
+migration = MIGRATIONS()
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Bring a database (new, or made by an earlier version) to this code's schema and taxonomy.
+    """Bring a database (new, or made by an earlier release) to this code's schema and taxonomy.
 
-    Pending migrations run in one transaction taken at once, so a second ingest waits and then
-    finds nothing left to do. Raises SchemaTooNew for a database a newer version has migrated.
+    Each pending migration runs in a transaction of its own that takes the write lock at once, so a
+    second ingest waits and then finds nothing left to do. Raises SchemaTooNew for a database a
+    newer release has migrated.
     """
-    known = [m.__name__ for m in MIGRATIONS]
-    if applied_migrations(db) != known:
-        with write_transaction(db):
-            applied = applied_migrations(db)  # again, inside the lock
-            if applied != known[: len(applied)]:
-                raise SchemaTooNew(
-                    f"this database has schema changes this ofsted-ingest does not know ({', '.join(applied)}): "
-                    "use a newer version"
-                )
-            if MIGRATIONS_TABLE not in db.table_names():
-                db.table(MIGRATIONS_TABLE).create(
-                    {"id": int, "migration_set": str, "name": str, "applied_at": str}, pk="id"
-                )
-                db.table(MIGRATIONS_TABLE).create_index(["migration_set", "name"], unique=True)
-                for name in applied:  # recorded before the table existed
-                    _record_migration(db, name)
-            for step in MIGRATIONS[len(applied) :]:
-                step(db)
-                _record_migration(db, step.__name__)
-            db.execute("insert or replace into meta (key, value) values ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    MIGRATIONS.bring_up_to_date(db)
     follow_taxonomy(db)
-
-
-def _record_migration(db: sqlite_utils.Database, name: str) -> None:
-    db.execute(
-        f"insert into [{MIGRATIONS_TABLE}] (migration_set, name, applied_at) values (?, ?, ?)",
-        [MIGRATION_SET, name, _now()],
-    )
 
 
 # Columns that several tables share, defined once. A migration that has run never runs again, so
@@ -156,6 +87,38 @@ def _create_indexes(db: sqlite_utils.Database, indexes: list[tuple[str, list[str
 @migration
 def m001_initial_schema(db: sqlite_utils.Database) -> None:
     """Reports, inspections, findings, their themes and sentences, and issue_links."""
+    _authorities_and_inspections(db)
+    _documents(db)
+    _judgements_and_findings(db)
+    _sentences_and_themes(db)
+    _issue_links(db)
+    db.table("ingest_errors").create({"id": int, "path": str, "reason": str, "at": str}, pk="id", if_not_exists=True)
+    _create_indexes(
+        db,
+        [
+            ("inspections", ["authority_id"]),
+            ("inspections", ["start_date"]),
+            ("documents", ["inspection_id"]),
+            ("documents", ["sha256"]),
+            ("judgements", ["inspection_id"]),
+            ("judgements", ["document_id"]),
+            ("findings", ["inspection_id"]),
+            ("findings", ["document_id"]),
+            ("findings", ["kind"]),
+            ("finding_themes", ["theme_id"]),
+            ("issue_links", ["authority_id"]),
+            ("finding_sentences", ["finding_id"]),
+            ("issue_links", ["from_inspection_id"]),
+            ("issue_links", ["to_inspection_id"]),
+            ("issue_links", ["from_finding_id"]),
+            ("issue_links", ["to_finding_id"]),
+        ],
+    )
+    db.table("findings").enable_fts(["text", "section"], create_triggers=True, tokenize="porter")
+    db.table("meta").create({"key": str, "value": str}, pk="key", if_not_exists=True)
+
+
+def _authorities_and_inspections(db: sqlite_utils.Database) -> None:
     db.table("authorities").create(
         {
             "id": str,
@@ -188,6 +151,9 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
         foreign_keys=[("authority_id", "authorities", "id")],
         if_not_exists=True,
     )
+
+
+def _documents(db: sqlite_utils.Database) -> None:
     db.table("documents").create(
         {
             "id": str,
@@ -207,6 +173,9 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
         foreign_keys=[("inspection_id", "inspections", "id")],
         if_not_exists=True,
     )
+
+
+def _judgements_and_findings(db: sqlite_utils.Database) -> None:
     db.table("judgements").create(
         {
             **DOCUMENT_PART_COLUMNS,
@@ -237,6 +206,9 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
         foreign_keys=DOCUMENT_PART_KEYS,
         if_not_exists=True,
     )
+
+
+def _sentences_and_themes(db: sqlite_utils.Database) -> None:
     db.table("finding_sentences").create(
         {"finding_id": str, "ordinal": int, "text": str, "polarity": int, "themes": str, "stems": str},
         pk=("finding_id", "ordinal"),
@@ -252,6 +224,9 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
         foreign_keys=[("finding_id", "findings", "id"), ("theme_id", "themes", "id")],
         if_not_exists=True,
     )
+
+
+def _issue_links(db: sqlite_utils.Database) -> None:
     db.table("issue_links").create(
         {
             "id": int,
@@ -272,30 +247,6 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
         ],
         if_not_exists=True,
     )
-    db.table("ingest_errors").create({"id": int, "path": str, "reason": str, "at": str}, pk="id", if_not_exists=True)
-    _create_indexes(
-        db,
-        [
-            ("inspections", ["authority_id"]),
-            ("inspections", ["start_date"]),
-            ("documents", ["inspection_id"]),
-            ("documents", ["sha256"]),
-            ("judgements", ["inspection_id"]),
-            ("judgements", ["document_id"]),
-            ("findings", ["inspection_id"]),
-            ("findings", ["document_id"]),
-            ("findings", ["kind"]),
-            ("finding_themes", ["theme_id"]),
-            ("issue_links", ["authority_id"]),
-            ("finding_sentences", ["finding_id"]),
-            ("issue_links", ["from_inspection_id"]),
-            ("issue_links", ["to_inspection_id"]),
-            ("issue_links", ["from_finding_id"]),
-            ("issue_links", ["to_finding_id"]),
-        ],
-    )
-    db.table("findings").enable_fts(["text", "section"], create_triggers=True, tokenize="porter")
-    db.table("meta").create({"key": str, "value": str}, pk="key", if_not_exists=True)
 
 
 # Statements, run for an inspection whose documents change, that delete the comparisons it is part of.
@@ -314,6 +265,40 @@ def m002_stored_comparisons(db: sqlite_utils.Database) -> None:
     Triggers delete an inspection's comparisons in the transaction that writes or deletes one of
     its documents: a stored comparison is never older than the findings it compares.
     """
+    _comparison_tables(db)
+    db.table("issue_links").add_column("comparison_row_id", str)
+    db.execute("delete from issue_links")
+    _create_indexes(
+        db,
+        [
+            ("comparisons", ["authority_id"]),
+            ("comparisons", ["from_inspection_id"]),
+            ("comparisons", ["to_inspection_id"]),
+            ("comparison_rows", ["comparison_id"]),
+            ("comparison_rows", ["authority_id"]),
+            ("comparison_rows", ["from_inspection_id"]),
+            ("comparison_rows", ["to_inspection_id"]),
+            ("comparison_rows", ["improvement_id"]),
+            ("issue_links", ["comparison_row_id"]),
+        ],
+    )
+    _forget_comparisons_with_their_documents(db)
+    db.create_view(
+        "comparison_counts",
+        """
+        select c.id as comparison_id, c.authority_id, c.from_inspection_id, c.to_inspection_id, r.status,
+               count(*) as n
+        from comparisons c join comparison_rows r on r.comparison_id = c.id
+        group by c.id, r.status
+        """,
+    )
+    # A trigger indexed each finding as it was inserted, a third of the load step; write_document
+    # indexes a document's findings in one statement instead. The triggers that keep the index
+    # right when findings are deleted or updated stay.
+    db.execute("drop trigger if exists [findings_ai]")
+
+
+def _comparison_tables(db: sqlite_utils.Database) -> None:
     db.table("comparisons").create(
         {
             "id": str,
@@ -350,40 +335,15 @@ def m002_stored_comparisons(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("comparison_id", "comparisons", "id"), *PAIR_KEYS, ("improvement_id", "findings", "id")],
     )
-    db.table("issue_links").add_column("comparison_row_id", str)
-    db.execute("delete from issue_links")
-    _create_indexes(
-        db,
-        [
-            ("comparisons", ["authority_id"]),
-            ("comparisons", ["from_inspection_id"]),
-            ("comparisons", ["to_inspection_id"]),
-            ("comparison_rows", ["comparison_id"]),
-            ("comparison_rows", ["authority_id"]),
-            ("comparison_rows", ["from_inspection_id"]),
-            ("comparison_rows", ["to_inspection_id"]),
-            ("comparison_rows", ["improvement_id"]),
-            ("issue_links", ["comparison_row_id"]),
-        ],
-    )
+
+
+def _forget_comparisons_with_their_documents(db: sqlite_utils.Database) -> None:
+    """Triggers that delete an inspection's comparisons when one of its documents is written or deleted."""
     for event, rows in (("insert", ["new"]), ("update", ["old", "new"]), ("delete", ["old"])):
         statements = "\n".join(f"  {s.format(f'{r}.inspection_id')}" for r in rows for s in _FORGET_COMPARISONS)
         db.execute(
             f"create trigger documents_forget_comparisons_{event} after {event} on documents begin\n{statements}\nend"
         )
-    db.create_view(
-        "comparison_counts",
-        """
-        select c.id as comparison_id, c.authority_id, c.from_inspection_id, c.to_inspection_id, r.status,
-               count(*) as n
-        from comparisons c join comparison_rows r on r.comparison_id = c.id
-        group by c.id, r.status
-        """,
-    )
-    # A trigger indexed each finding as it was inserted, a third of the load step; write_document
-    # indexes a document's findings in one statement instead. The triggers that keep the index
-    # right when findings are deleted or updated stay.
-    db.execute("drop trigger if exists [findings_ai]")
 
 
 @migration
@@ -430,9 +390,6 @@ def m005_lscb_lists_are_the_boards_improvements(db: sqlite_utils.Database) -> No
 
 # The board's verdict names it in its first words: "The Local Safeguarding Children Board (LSCB) is good".
 _LSCB_VERDICT_SPAN = 60
-
-
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def _meta(db: sqlite_utils.Database, key: str) -> str | None:
