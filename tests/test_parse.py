@@ -455,9 +455,9 @@ def test_rule_topic_subheading_needs_the_lists_next_item_after_it():
     findings, _, _ = classify_blocks(blocks, "report")
     assert [(f.paragraph, f.kind) for f in findings] == [(3, "improvement"), (4, "improvement"), (5, "finding")]
     reading = Reading(kind="report", blocks=blocks, list_kind="improvement", last_item_number=4)
-    assert not TopicSubheading().test(reading, blocks[4], 4)  # followed by a heading: the body begins
+    assert not TopicSubheading(reading).test(blocks[4], 4)  # followed by a heading: the body begins
     reading.last_item_number = 3
-    assert TopicSubheading().test(reading, blocks[2], 2)
+    assert TopicSubheading(reading).test(blocks[2], 2)
 
 
 def test_rule_topic_subheading_never_keeps_a_list_past_a_graded_heading():
@@ -493,22 +493,25 @@ def test_rule_contents_entry_wrapped_without_a_page_number():
         _block("Recommendations", "heading", page=4),
     ]
     reading = Reading(kind="report", blocks=blocks, in_contents=True)
-    assert ContentsEntry().test(reading, blocks[1], 1) and ContentsEntry().test(reading, blocks[2], 2)
-    assert not ContentsEntry().test(reading, blocks[3], 3) and not reading.in_contents
+    entry = ContentsEntry(reading)
+    assert entry.run(blocks[1], 1) is True and entry.run(blocks[2], 2) is True and reading.in_contents
+    # The first heading that is no entry ends the contents, and the rule declines it for the next rules.
+    assert entry.test(blocks[3], 3) and reading.in_contents  # a test changes nothing
+    assert entry.run(blocks[3], 3) is False and not reading.in_contents
 
 
 def test_rule_lscb_verdict_starts_the_boards_part_only_past_the_first_pages():
     verdict = _block("The Local Safeguarding Children Board (LSCB) is good.", page=29)
-    assert LSCBVerdict().test(Reading(kind="report", blocks=[verdict]), verdict, 0)
+    assert LSCBVerdict(Reading(kind="report", blocks=[verdict])).test(verdict, 0)
     for start in (
         "The Stockport Safeguarding Children Board is good",
         "Review of the Local Safeguarding Children Board",
     ):
-        assert LSCBVerdict().test(Reading(kind="report", blocks=[]), _block(start, page=29), 0)
+        assert LSCBVerdict(Reading(kind="report", blocks=[])).test(_block(start, page=29), 0)
     for sentence in ("The Local Safeguarding Children Board (LSCB) is independently chaired.", "Work with the LSCB"):
-        assert not LSCBVerdict().test(Reading(kind="report", blocks=[]), _block(sentence, page=29), 0)
+        assert not LSCBVerdict(Reading(kind="report", blocks=[])).test(_block(sentence, page=29), 0)
     on_first_page = _block("The Local Safeguarding Children Board (LSCB) is good.", page=1)
-    assert not LSCBVerdict().test(Reading(kind="report", blocks=[on_first_page]), on_first_page, 0)
+    assert not LSCBVerdict(Reading(kind="report", blocks=[on_first_page])).test(on_first_page, 0)
 
 
 def test_rule_the_method_of_the_inspection_is_skipped():
@@ -520,7 +523,7 @@ def test_rule_the_method_of_the_inspection_is_skipped():
     ]
     findings, _, _ = classify_blocks(blocks, "report")
     assert [f.text for f in findings] == ["Approximately 274,135 children and young people live in Birmingham."]
-    assert Skipped().test(Reading(kind="report", blocks=blocks, in_method=True), blocks[1], 1)
+    assert Skipped(Reading(kind="report", blocks=blocks, in_method=True)).test(blocks[1], 1)
 
 
 def test_a_sif_judgement_heading_over_its_grade_starts_its_section():
