@@ -625,47 +625,8 @@ def write_document(
         if conflict:
             raise DocumentConflict(conflict)
         upsert_row(db, "authorities", authority.__dict__)
-        cursor = db.execute("select * from inspections where id = ?", [inspection_id])
-        held = cursor.fetchone()
-        existing = dict(zip([c[0] for c in cursor.description], held)) if held else {}
-        is_main = report.kind != "summary for children"
-        inspection = {
-            "id": inspection_id,
-            "authority_id": authority.id,
-            "inspection_type": (report.inspection_type if is_main else None)
-            or existing.get("inspection_type")
-            or report.inspection_type,
-            "framework": (report.framework if is_main else None) or existing.get("framework") or report.framework,
-            "start_date": report.start_date,
-            "end_date": (report.end_date if is_main else None) or existing.get("end_date") or report.end_date,
-            # Ofsted's own listing (MANIFEST.csv) names the publication date; the date printed on
-            # the report comes next, the summary's only when nothing else says.
-            "published_date": (listed_published if is_main else None)
-            or (report.published_date if is_main else None)
-            or existing.get("published_date")
-            or listed_published
-            or report.published_date,
-            "year": int(report.start_date[:4]),
-            "lead_inspector": report.lead_inspector or existing.get("lead_inspector"),
-            "overall_grade": existing.get("overall_grade"),
-        }
-        upsert_row(db, "inspections", inspection)
-        old_findings = [
-            r[0] for r in db.execute("select id from findings where document_id = ?", [document_id]).fetchall()
-        ]
-        if old_findings:
-            for table in ("finding_themes", "finding_sentences"):
-                db.execute(
-                    f"delete from {table} where finding_id in (select id from findings where document_id = ?)",
-                    [document_id],
-                )
-            db.execute(
-                "delete from issue_links where from_finding_id in (select id from findings where document_id = ?) "
-                "or to_finding_id in (select id from findings where document_id = ?)",
-                [document_id, document_id],
-            )
-        db.execute("delete from findings where document_id = ?", [document_id])
-        db.execute("delete from judgements where document_id = ?", [document_id])
+        upsert_row(db, "inspections", _inspection_row(db, report, authority, inspection_id, listed_published))
+        _forget_document_parts(db, document_id)
         upsert_row(
             db,
             "documents",
@@ -685,74 +646,124 @@ def write_document(
                 "parser_version": parser_version(),
             },
         )
-        insert_rows(
-            db,
-            "judgements",
-            [
-                {
-                    "id": f"{document_id}-{n:02d}",
-                    "inspection_id": inspection_id,
-                    "document_id": document_id,
-                    "area": j.area,
-                    "grade": j.grade,
-                    "about": j.about,
-                    "ordinal": n,
-                }
-                for n, j in enumerate(report.judgements, 1)
-            ],
-        )
-        rows: list[dict] = []
-        links: list[dict] = []
-        sentence_rows: list[dict] = []
-        for f in report.findings:
-            finding_id = f"{document_id}-{f.ordinal:03d}"
-            rows.append(
-                {
-                    "id": finding_id,
-                    "inspection_id": inspection_id,
-                    "document_id": document_id,
-                    "section": f.section,
-                    "kind": f.kind,
-                    "polarity": f.polarity,
-                    "text": f.text,
-                    "ordinal": f.ordinal,
-                    "paragraph": f.paragraph,
-                    "page": f.page,
-                    "timescale": f.timescale,
-                    "about": f.about,
-                    "national_framework": ", ".join(f.national_framework) or None,
-                }
-            )
-            links.extend({"finding_id": finding_id, "theme_id": t} for t in f.themes)
-            sentence_rows.extend(
-                {
-                    "finding_id": finding_id,
-                    "ordinal": n,
-                    "text": x["text"],
-                    "polarity": x["polarity"],
-                    "themes": " ".join(x["themes"]),
-                    "stems": " ".join(x["stems"]),
-                }
-                for n, x in enumerate(f.sentences, 1)
-            )
-        last_rowid = db.execute("select coalesce(max(rowid), 0) from findings").fetchone()[0]
-        insert_rows(db, "findings", rows)
-        db.execute(
-            "insert into findings_fts (rowid, text, section) select rowid, text, section from findings where rowid > ?",
-            [last_rowid],
-        )
-        insert_rows(db, "finding_themes", links)
-        insert_rows(db, "finding_sentences", sentence_rows)
-        overall = db.execute(
-            "select grade from judgements where inspection_id = ? and about = 'authority' and area like 'overall%' limit 1",
-            [inspection_id],
-        ).fetchone()
-        db.execute(
-            "update inspections set overall_grade = ? where id = ?", [overall[0] if overall else None, inspection_id]
-        )
+        insert_rows(db, "judgements", _judgement_rows(report.judgements, inspection_id, document_id))
+        _insert_findings(db, report.findings, inspection_id, document_id)
+        _set_overall_grade(db, inspection_id)
         db.execute("delete from ingest_errors where path = ?", [source_path])
         _forget_other_readings(db, sha256, document_id)
     return inspection_id
+
+
+def _judgement_rows(judgements: list, inspection_id: str, document_id: str) -> list[dict]:
+    return [
+        {
+            "id": f"{document_id}-{n:02d}",
+            "inspection_id": inspection_id,
+            "document_id": document_id,
+            "area": j.area,
+            "grade": j.grade,
+            "about": j.about,
+            "ordinal": n,
+        }
+        for n, j in enumerate(judgements, 1)
+    ]
+
+
+def _set_overall_grade(db: sqlite_utils.Database, inspection_id: str) -> None:
+    """The inspection's overall grade: the authority's overall judgement, from whichever document gives it."""
+    overall = db.execute(
+        "select grade from judgements where inspection_id = ? and about = 'authority' and area like 'overall%' limit 1",
+        [inspection_id],
+    ).fetchone()
+    db.execute(
+        "update inspections set overall_grade = ? where id = ?", [overall[0] if overall else None, inspection_id]
+    )
+
+
+def _inspection_row(
+    db: sqlite_utils.Database, report, authority: Authority, inspection_id: str, listed_published: str | None
+) -> dict:
+    """The inspection as this document says it, over what its other documents said: a summary for
+    children fills in only what the main report has not."""
+    cursor = db.execute("select * from inspections where id = ?", [inspection_id])
+    held = cursor.fetchone()
+    existing = dict(zip([c[0] for c in cursor.description], held)) if held else {}
+    is_main = report.kind != "summary for children"
+    return {
+        "id": inspection_id,
+        "authority_id": authority.id,
+        "inspection_type": (report.inspection_type if is_main else None)
+        or existing.get("inspection_type")
+        or report.inspection_type,
+        "framework": (report.framework if is_main else None) or existing.get("framework") or report.framework,
+        "start_date": report.start_date,
+        "end_date": (report.end_date if is_main else None) or existing.get("end_date") or report.end_date,
+        # Ofsted's own listing (MANIFEST.csv) names the publication date; the date printed on
+        # the report comes next, the summary's only when nothing else says.
+        "published_date": (listed_published if is_main else None)
+        or (report.published_date if is_main else None)
+        or existing.get("published_date")
+        or listed_published
+        or report.published_date,
+        "year": int(report.start_date[:4]),
+        "lead_inspector": report.lead_inspector or existing.get("lead_inspector"),
+        "overall_grade": existing.get("overall_grade"),
+    }
+
+
+def _forget_document_parts(db: sqlite_utils.Database, document_id: str) -> None:
+    """Delete what an earlier reading of the document wrote: its findings (their themes, sentences and
+    links) and its judgements."""
+    held = db.execute("select 1 from findings where document_id = ? limit 1", [document_id]).fetchone()
+    if held:
+        for table in ("finding_themes", "finding_sentences"):
+            db.execute(
+                f"delete from {table} where finding_id in (select id from findings where document_id = ?)",
+                [document_id],
+            )
+        db.execute(
+            "delete from issue_links where from_finding_id in (select id from findings where document_id = ?) "
+            "or to_finding_id in (select id from findings where document_id = ?)",
+            [document_id, document_id],
+        )
+    db.execute("delete from findings where document_id = ?", [document_id])
+    db.execute("delete from judgements where document_id = ?", [document_id])
+
+
+def _insert_findings(db: sqlite_utils.Database, findings: list, inspection_id: str, document_id: str) -> None:
+    """A document's findings, their themes and sentences, and their search index, each in one statement."""
+    rows: list[dict] = []
+    links: list[dict] = []
+    sentences: list[dict] = []
+    for f in findings:
+        finding_id = f"{document_id}-{f.ordinal:03d}"
+        rows.append(
+            {
+                "id": finding_id,
+                "inspection_id": inspection_id,
+                "document_id": document_id,
+                "section": f.section,
+                "kind": f.kind,
+                "polarity": f.polarity,
+                "text": f.text,
+                "ordinal": f.ordinal,
+                "paragraph": f.paragraph,
+                "page": f.page,
+                "timescale": f.timescale,
+                "about": f.about,
+                "national_framework": ", ".join(f.national_framework) or None,
+            }
+        )
+        links.extend({"finding_id": finding_id, "theme_id": t} for t in f.themes)
+        sentences.extend(sentence_rows(finding_id, f.sentences))
+    last_rowid = db.execute("select coalesce(max(rowid), 0) from findings").fetchone()[0]
+    insert_rows(db, "findings", rows)
+    db.execute(
+        "insert into findings_fts (rowid, text, section) select rowid, text, section from findings where rowid > ?",
+        [last_rowid],
+    )
+    insert_rows(db, "finding_themes", links)
+    insert_rows(db, "finding_sentences", sentences)
 
 
 def _forget_other_readings(db: sqlite_utils.Database, sha256: str, document_id: str) -> None:
