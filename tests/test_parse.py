@@ -671,6 +671,61 @@ def test_lscb_review_appended_after_the_authoritys_report_is_read_as_the_boards(
     assert board == ["Ensure that the LSCB annual report assesses the effectiveness of safeguarding."]
 
 
+def test_the_running_header_of_an_appended_lscb_review_is_removed():
+    """Quirk (Hull 2015): the LSCB's review appended after the authority's report has a running header
+    of its own on each of its pages ("Inspection of the effectiveness of the local safeguarding children
+    board: Hull 3", the page number after it on odd pages, before it on even ones). On 14 of 50 pages it
+    was under the share that makes a line a running header, so it was glued to the headings below it:
+    the list heading was not seen and "Summary for children and young people" did not close the list,
+    whose 7 items became 15 (the children's summary read as the board's improvements)."""
+    authority = [
+        f"{n}\nInspectors found that the local authority knows its services well and acts on what it finds.\n"
+        "Managers check the quality of the work that social workers do with children each month.\n"
+        for n in range(2, 8)
+    ]
+    review_title = "Inspection of the effectiveness of the local safeguarding children board: Hull"
+
+    def review_page(n: int, body: str) -> str:
+        header = f"{review_title} {n}" if n % 2 else f"{n} {review_title}"
+        return f"{header}\n{body}"
+
+    pages = [
+        "Kingston upon Hull\nInspection of services for children in need of help and\nprotection, children looked after and care leavers\n"
+        "Inspection date: 18 November \u2013 10 December 2014\nReport published: 3 February 2015\n",
+        *authority,
+        "Areas for improvement\n1. Ensure that assessments are completed on time.\n"
+        "The Office for Standards in Education, Children's Services and Skills (Ofsted)\nregulates and inspects.\n",
+        review_page(
+            1,
+            "Kingston upon Hull Safeguarding Children Board\nThe Local Safeguarding Children Board requires improvement\n",
+        ),
+        review_page(
+            2, "Summary of findings\nThe board has not routinely used the views of children to inform its work.\n"
+        ),
+        review_page(
+            3,
+            "What does the LSCB need to improve?\nAreas for improvement\n"
+            "\u2022 Ensure that the LSCB annual report assesses the effectiveness of safeguarding.\n"
+            "\u2022 Ensure that learning from serious case reviews is disseminated to front-line staff.\n",
+        ),
+        review_page(
+            4,
+            "Summary for children and young people\n"
+            "\u2022 Inspectors found that the LSCB in Hull needs to improve, although some of its work is good.\n"
+            "\u2022 The LSCB provides a lot of training for staff and this has helped to improve services.\n",
+        ),
+        review_page(5, "Inspection judgement about the LSCB\nThe chair holds partners to account for their work.\n"),
+    ]
+    report = parse_pages(pages, "pdf", find_authority)
+    board = [f for f in report.findings if f.about == "LSCB" and f.kind == "improvement"]
+    assert [f.text for f in board] == [
+        "Ensure that the LSCB annual report assesses the effectiveness of safeguarding.",
+        "Ensure that learning from serious case reviews is disseminated to front-line staff.",
+    ]
+    assert {f.section for f in board} == {"What does the LSCB need to improve"}
+    assert not any(review_title.lower() in f.text.lower() for f in report.findings)
+
+
 def test_capitalised_bullets_under_a_numbered_item_ending_with_a_colon_are_its_points():
     """West Berkshire 2015: '1. Implement the following areas for improvement from the previous
     inspection:' then three capitalised bullets, then '2. ...': one item of three points, and
