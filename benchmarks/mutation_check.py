@@ -118,8 +118,8 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "the CSV download name dropped",
-        "datasette_ofsted/views/compare.py",
-        'headers={"content-disposition": f\'attachment; filename="compare-{earlier_id}...{later_id}.csv"\'},',
+        "datasette_ofsted/views/common.py",  # every page's CSV is answered there since issue 25
+        'headers={"content-disposition": f\'attachment; filename="{filename}"\'},',
         "headers={},",
         ("tests/test_guards_pages.py::test_compare_csv_downloads_under_the_pairs_name",),
     ),
