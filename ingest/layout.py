@@ -353,13 +353,23 @@ _GLUED_GRADE = re.compile(
 )
 
 
+def _repeats_heading(heading: str, following: str) -> bool:
+    """Is the next line the glued heading again, on a line of its own? Extraction sometimes glues a
+    list's heading to the end of the last item of the list before and then repeats it as a heading
+    line ("... missing from home and care. Areas for improvement" then "Areas for improvement",
+    Calderdale 2015): the glued copy belongs to no item, whatever follows the repeated heading (a
+    topic sub-heading, "Leadership, management and governance", before the next item)."""
+    return following.strip().rstrip("?:").lower() == heading.rstrip("?:").lower()
+
+
 def _glued_split(line: Line, following: str, last_number: int | None) -> tuple[str, str] | None:
     """Where one line holds the end of a block and the start of the next, the two parts."""
     text = line.text
     item_follows = bool(NUMBERED.match(following) or BULLET.match(following))
     heading = _GLUED_LIST_HEADING.match(text)
-    if heading and item_follows and len(heading.group("before").split()) >= 3:
-        return heading.group("before"), heading.group("heading")
+    if heading and (item_follows or _repeats_heading(heading.group("heading"), following)):
+        if len(heading.group("before").split()) >= 3:
+            return heading.group("before"), heading.group("heading")
     grade = _GLUED_GRADE.match(text)
     if grade:
         return grade.group("before"), grade.group("heading")
