@@ -86,6 +86,12 @@ _PAST = re.compile(
 _ABOUT_THE_PAST = re.compile(
     r"\b(?:at|during|in) the (?:last|previous|prior)(?: \w+)? (?:inspection|visit)\b|\bpreviously\b|\bin the past\b"
 )
+# Words without which _PAST, _ABOUT_THE_PAST and _CLAUSE_MARK cannot match: looked for as plain strings
+# first, since those patterns try every position of every sentence and most sentences have none of them
+# (the classify step's time is mostly these scans; the results are the same).
+_PAST_WORDS = ("when", "from")
+_ABOUT_THE_PAST_WORDS = ("the last", "the previous", "the prior", "previously", "in the past")
+_CLAUSE_WORDS = ("but", "however", "though", "while", "whilst", "despite", "in spite of", "except that")
 _PAST_TENSE = re.compile(r"\b(?:was|were|had)\b")
 # Progress statements: a matter that has changed since the last inspection, or has not.
 _PROGRESS_BETTER = re.compile(
@@ -120,12 +126,14 @@ def clause_polarity(text: str) -> int:
     A negator before praise makes it criticism ("not always timely"); a negator or preventer before a problem
     denies it ("no longer wait too long", "to help prevent drift"); a negator alone criticises ("not recorded").
     """
-    text = _PAST.sub(" ", text.lower())
-    if _ABOUT_THE_PAST.search(text) and _PAST_TENSE.search(text) and not _PROGRESS_BETTER.search(text):
+    text = text.lower()
+    if any(word in text for word in _PAST_WORDS):
+        text = _PAST.sub(" ", text)
+    if any(words in text for words in _ABOUT_THE_PAST_WORDS) and _ABOUT_THE_PAST.search(text) and _PAST_TENSE.search(text) and not _PROGRESS_BETTER.search(text):
         return 0  # "At the last inspection, planning was weak": a report of the past
     scopes = []  # (start, end, reach, word, a negator rather than a preventer)
     for match in chain(NEGATOR.finditer(text), PREVENTER.finditer(text)):
-        following = text[match.end() :].split()[:_SCOPE]
+        following = text[match.end() :].split(maxsplit=_SCOPE)[:_SCOPE]
         reach = match.end() + sum(len(w) + 1 for w in following) + 1
         scopes.append((match.start(), match.end(), reach, match.group(), NEGATOR.fullmatch(match.group()) is not None))
     governed: set[int] = set()
@@ -163,7 +171,7 @@ def clauses(sentence: str) -> tuple[Clause, ...]:
     Y is. A sentence without a contrast is one main clause.
     """
     lowered = sentence.lower()
-    cuts = list(_CLAUSE_MARK.finditer(lowered))
+    cuts = list(_CLAUSE_MARK.finditer(lowered)) if any(word in lowered for word in _CLAUSE_WORDS) else []
     if not cuts:
         return (Clause(sentence, clause_polarity(sentence), True),)
     pieces: list[tuple[str, str]] = []  # (kind, text): kind "main", "co" or "sub"
