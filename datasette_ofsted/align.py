@@ -236,8 +236,15 @@ class Unit:
     graded_good: bool = False  # in a section the report grades good or outstanding
 
 
+@lru_cache(maxsize=65536)
+def _features_of(stems: tuple[str, ...]) -> Counter:
+    return Counter(stems + tuple(f"{a}_{b}" for a, b in zip(stems, stems[1:])))
+
+
 def _features(stems: list[str]) -> Counter:
-    return Counter(stems + [f"{a}_{b}" for a, b in zip(stems, stems[1:])])
+    """A sentence's stems and word pairs, counted. Worked out once per wording (a report's sentences meet each
+    other report of the authority): the Counter is shared, and read only."""
+    return _features_of(tuple(stems))
 
 
 def _weight(count: int, idf: float) -> float:
@@ -270,23 +277,33 @@ def _units(findings: list[dict], cal: Calibration = DEFAULT_CALIBRATION) -> list
                 unit.matter = (_matter(piece["text"], cal) & unit.stems) or unit.stems
             units.append(unit)
             if concern and cal.on("parts"):
-                for part in parts(piece["text"])[1:]:
-                    part_stems = stems_of_normalised(normalise(part))
-                    if part_stems:
-                        units.append(
-                            Unit(
-                                index,
-                                piece["text"],
-                                piece["polarity"],
-                                themes,
-                                _features(part_stems),
-                                frozenset(part_stems),
-                                True,
-                                part=part,
-                                matter=(_matter(part, cal) & frozenset(part_stems)) or frozenset(part_stems),
-                            )
+                for part, part_stems, matter in _parts_read(piece["text"], cal):
+                    units.append(
+                        Unit(
+                            index,
+                            piece["text"],
+                            piece["polarity"],
+                            themes,
+                            _features_of(part_stems),
+                            frozenset(part_stems),
+                            True,
+                            part=part,
+                            matter=matter,
                         )
+                    )
     return units
+
+
+@lru_cache(maxsize=16384)
+def _parts_read(sentence: str, cal: Calibration) -> tuple[tuple[str, tuple[str, ...], frozenset[str]], ...]:
+    """The parts of an improvement's sentence after the whole (`parts`), each with its stems and its matter:
+    worked out once per wording, since a report meets each other report of its authority."""
+    found = []
+    for part in parts(sentence)[1:]:
+        part_stems = tuple(stems_of_normalised(normalise(part)))
+        if part_stems:
+            found.append((part, part_stems, (_matter(part, cal) & frozenset(part_stems)) or frozenset(part_stems)))
+    return tuple(found)
 
 
 def _weigh(units: list[Unit], cal: Calibration = DEFAULT_CALIBRATION) -> dict[str, float]:
@@ -369,6 +386,7 @@ _WORKERS = re.compile(
 )
 
 
+@lru_cache(maxsize=65536)
 def _matter(part: str, cal: Calibration = DEFAULT_CALIBRATION) -> frozenset[str]:
     """The stems of a part without the words that name the children it is for or who works with them (all of
     them if nothing else)."""
@@ -384,6 +402,7 @@ def coverage(concern: Unit, other: Unit, idf: dict[str, float]) -> float:
     return sum(idf[s] for s in concern.matter & other.stems) / total if total else 0.0
 
 
+@lru_cache(maxsize=65536)
 def _kinds(text: str, head: str) -> frozenset[str]:
     """The themes the words before each occurrence of a generic head add to it ("child in need" to "plans",
     "health" to "assessments"): what kind of plan or assessment the sentence speaks of. Empty when any
@@ -454,6 +473,31 @@ class Match:
         return self.cosine >= cal.min_shared and covered and not self.other_kind
 
 
+class _Candidate:
+    """A sentence of the other report against one part, before it is a `Match`: the coverage (only a tie-break
+    between parts) and the shared stems are worked out only for the sentences that are kept."""
+
+    __slots__ = ("part", "unit", "cosine", "themes", "_coverage")
+
+    def __init__(self, part: Unit, unit: Unit, cosine: float):
+        self.part, self.unit, self.cosine = part, unit, cosine
+        self.themes = theme_share(part, unit)
+        self._coverage: float | None = None
+
+    def coverage(self, idf: dict[str, float]) -> float:
+        if self._coverage is None:
+            self._coverage = coverage(self.part, self.unit, idf) if self.cosine else 0.0
+        return self._coverage
+
+    def beats(self, held: _Candidate, idf: dict[str, float]) -> bool:
+        """Whether this part matches the sentence better than the part held: by score, then by coverage."""
+        mine, theirs = min(self.cosine, 1.0) + 0.2 * self.themes, held.cosine + 0.2 * held.themes
+        return mine > theirs or mine == theirs and self.coverage(idf) > held.coverage(idf)
+
+    def match(self, idf: dict[str, float]) -> Match:
+        return Match(self.unit, self.cosine, self.coverage(idf), self.themes, self.part.stems & self.unit.stems, self.part)
+
+
 @lru_cache(maxsize=65536)
 def _clause_stems(text: str) -> frozenset[str]:
     return frozenset(stems_of_normalised(normalise(text)))
@@ -486,21 +530,17 @@ def _clause_polarity(
 
 def _matches(concern: list[Unit], other: Side, cal: Calibration = DEFAULT_CALIBRATION) -> list[Match]:
     """The other report's sentences on the same matter as any part of the improvement, best first (raw)."""
-    best: dict[int, Match] = {}
+    best: dict[int, _Candidate] = {}
     for part in concern:
         cosines = other.cosines(part)
         # A part has its sentence's themes: sentences that share only a theme are met once, by the sentence.
         for n in cosines.keys() | other.sharing_a_theme(part) if not part.part else cosines:
-            unit = other.units[n]
-            cosine = cosines.get(n, 0.0)
-            cover = coverage(part, unit, other.idf) if cosine else 0.0
-            share = theme_share(part, unit)
-            key = (min(cosine, 1.0) + 0.2 * share, cover)
+            candidate = _Candidate(part, other.units[n], cosines.get(n, 0.0))
             held = best.get(n)
-            if held is None or key > (held.cosine + 0.2 * held.themes, held.coverage):
-                best[n] = Match(unit, cosine, cover, share, part.stems & unit.stems, part)
-    ranked = sorted(best.values(), key=lambda m: (-(m.cosine + 0.2 * m.themes), m.unit.finding, m.unit.text))
-    ranked = ranked[:CANDIDATES]
+            if held is None or candidate.beats(held, other.idf):
+                best[n] = candidate
+    kept = sorted(best.values(), key=lambda c: (-(c.cosine + 0.2 * c.themes), c.unit.finding, c.unit.text))
+    ranked = [c.match(other.idf) for c in kept[:CANDIDATES]]
     for m in ranked:
         # A list item of what must improve criticises by its kind, whatever its wording ("Build on the good work in
         # pre-birth assessments" reads as praise).
