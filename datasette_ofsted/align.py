@@ -844,6 +844,104 @@ def item_features(
     return earlier_x, later_x, links
 
 
+@dataclass
+class _Calls:
+    """What `decide` reads for one comparison: each item's features and fitted call, and the links chosen."""
+
+    ev: Evidence
+    cal: Calibration
+    model: Model
+    earlier_x: dict[int, dict[str, float]]
+    later_x: dict[int, dict[str, float]]
+    earlier_call: dict[int, tuple[str, float, dict[str, float]]]
+    later_call: dict[int, tuple[str, float, dict[str, float]]]
+    links: dict[int, tuple[int, float, Match]] = field(default_factory=dict)  # later item -> its earlier item
+
+
+def _chosen_links(
+    calls: _Calls, candidate_links: dict[tuple[int, int], tuple[float, Match]]
+) -> dict[int, list[tuple[int, float, Match]]]:
+    """Each later item goes to the earlier item it matches best, when the two are recurring together; returns the
+    later items linked to each earlier item."""
+    for (i, j), (score, link) in sorted(candidate_links.items(), key=lambda kv: -kv[1][0]):
+        if j in calls.links:
+            continue
+        together = calls.earlier_call[i][2]["recurring"] + calls.later_call[j][2]["recurring"]
+        if together > 1.0:
+            calls.links[j] = (i, score, link)
+    linked_earlier: dict[int, list[tuple[int, float, Match]]] = {}
+    for j, (i, score, link) in calls.links.items():
+        linked_earlier.setdefault(i, []).append((j, score, link))
+    return linked_earlier
+
+
+def _linked_row(calls: _Calls, i: int, pairs: list[tuple[int, float, Match]]) -> dict:
+    """The recurring row of an earlier item and the later items linked to it."""
+    ev, cal, model = calls.ev, calls.cal, calls.model
+    x = calls.earlier_x[i]
+    pairs = sorted(pairs, key=lambda p: -p[1])
+    j, score, m = pairs[0]
+    linked = ev.later[j]["text"]
+    probabilities = calls.earlier_call[i][2]
+    # The row stands on both items' calls: as sure as the less sure of the two.
+    together = min(probabilities["recurring"], *(calls.later_call[jj][2]["recurring"] for jj, _, _ in pairs))
+    confidence = model.confidence_of(together)
+    check, reason = _checked(model, "recurring", confidence, probabilities, x, score)
+    to = [
+        _described(ev.later[jj], "improvement", s, _later_sentence(ev, jj, mm), mm.shared, -1)
+        for jj, s, mm in sorted(pairs, key=lambda p: p[0])
+    ]
+    themes = ev.earlier_themes[i].union(*(ev.later_themes[jj] for jj, _, _ in pairs))
+    described = _described(ev.earlier[i], "improvement", None, None, set())
+    return {
+        "status": "recurring",
+        "score": round(score, 3),
+        "themes": sorted(themes),
+        "confidence": round(confidence, 3),
+        "needs_review": check is not None,
+        "why": _why(m, linked, x, probabilities, check, reason),
+        "linked_item": linked,
+        # Both sides carry evidence: the later report's on the earlier item, the earlier report's on the later
+        # items (criticism first), each after the list items themselves.
+        "from": [described]
+        + _evidence(_merged(ev.later_matches, [jj for jj, _, _ in pairs]), ev.earlier, "recurring", cal),
+        "to": to + _evidence(ev.earlier_matches[i], ev.later, "recurring", cal),
+    }
+
+
+def _single_row(calls: _Calls, earlier_side: bool, n: int) -> dict:
+    """The row of an item no link joins to the other list: recurring only with criticism of it in the other
+    report (otherwise resolved or not revisited for an earlier item, new for a later one)."""
+    ev, cal, model = calls.ev, calls.cal, calls.model
+    x = (calls.earlier_x if earlier_side else calls.later_x)[n]
+    matches = (ev.earlier_matches if earlier_side else ev.later_matches)[n]
+    status, confidence, probabilities = (calls.earlier_call if earlier_side else calls.later_call)[n]
+    if status == "recurring" and x["critical"] == 0.0:
+        status = max(("resolved", "not_revisited"), key=lambda s: probabilities[s]) if earlier_side else "new"
+    confidence = model.confidence_of(probabilities[status])
+    m = _deciding_match(matches, cal, status)
+    check, reason = _checked(model, status, confidence, probabilities, x)
+    score = m.score(cal) if m else 0.0
+    row = {
+        "status": status,
+        "score": round(score, 3),
+        "themes": sorted((ev.earlier_themes if earlier_side else ev.later_themes)[n]),
+        "confidence": round(confidence, 3),
+        "needs_review": check is not None,
+        "why": _why(m, None, x, probabilities, check, reason),
+        "linked_item": None,
+    }
+    if earlier_side:
+        row["from"] = [_described(ev.earlier[n], "improvement", None, None, set())]
+        row["to"] = _evidence(matches, ev.later, status, cal)
+    else:
+        recurring = status == "recurring"
+        shared: frozenset[str] | set[str] = m.shared if m and recurring else set()
+        row["from"] = _evidence(matches, ev.earlier, status, cal)
+        row["to"] = [_described(ev.later[n], "improvement", score if recurring else None, None, shared)]
+    return row
+
+
 def decide(ev: Evidence, cal: Calibration | None = None, model: Model | None = None) -> dict:
     """Rows of the comparison from gathered evidence: every improvement of either side in exactly one row.
 
@@ -852,108 +950,22 @@ def decide(ev: Evidence, cal: Calibration | None = None, model: Model | None = N
     """
     cal = cal or ev.calibration
     model = model or shipped_model()
-    earlier, later = ev.earlier, ev.later
     earlier_x, later_x, candidate_links = item_features(ev, cal)
-    earlier_call = {i: _call(model, True, x) for i, x in earlier_x.items()}
-    later_call = {j: _call(model, False, x) for j, x in later_x.items()}
-
-    # Each later item goes to the earlier item it matches best, when the two are recurring together.
-    links: dict[int, tuple[int, float, Match]] = {}
-    for (i, j), (score, link) in sorted(candidate_links.items(), key=lambda kv: -kv[1][0]):
-        if j in links:
-            continue
-        together = earlier_call[i][2]["recurring"] + later_call[j][2]["recurring"]
-        if together > 1.0:
-            links[j] = (i, score, link)
-    linked_earlier: dict[int, list[tuple[int, float, Match]]] = {}
-    for j, (i, score, link) in links.items():
-        linked_earlier.setdefault(i, []).append((j, score, link))
-
-    rows: list[dict] = []
-    m: Match | None
-    for i, matches in ev.earlier_matches.items():
-        described = _described(earlier[i], "improvement", None, None, set())
-        x = earlier_x[i]
-        if i in linked_earlier:
-            pairs = sorted(linked_earlier[i], key=lambda p: -p[1])
-            j, score, m = pairs[0]
-            linked = later[j]["text"]
-            probabilities = earlier_call[i][2]
-            # The row stands on both items' calls: as sure as the less sure of the two.
-            together = min(probabilities["recurring"], *(later_call[jj][2]["recurring"] for jj, _, _ in pairs))
-            confidence = model.confidence_of(together)
-            check, reason = _checked(model, "recurring", confidence, probabilities, x, score)
-            to = [
-                _described(later[jj], "improvement", s, _later_sentence(ev, jj, mm), mm.shared, -1)
-                for jj, s, mm in sorted(pairs, key=lambda p: p[0])
-            ]
-            themes = ev.earlier_themes[i].union(*(ev.later_themes[jj] for jj, _, _ in pairs))
-            row = {
-                "status": "recurring",
-                "score": round(score, 3),
-                "themes": sorted(themes),
-                "confidence": round(confidence, 3),
-                "needs_review": check is not None,
-                "why": _why(m, linked, x, probabilities, check, reason),
-                "linked_item": linked,
-                # Both sides carry evidence: the later report's on the earlier item, the earlier report's on
-                # the later items (criticism first), each after the list items themselves.
-                "from": [described]
-                + _evidence(_merged(ev.later_matches, [jj for jj, _, _ in pairs]), earlier, "recurring", cal),
-                "to": to + _evidence(matches, later, "recurring", cal),
-            }
-        else:
-            status, confidence, probabilities = earlier_call[i]
-            if status == "recurring" and x["critical"] == 0.0:
-                status = max(("resolved", "not_revisited"), key=lambda s: probabilities[s])
-            confidence = model.confidence_of(probabilities[status])
-            m = _deciding_match(matches, cal, status)
-            check, reason = _checked(model, status, confidence, probabilities, x)
-            row = {
-                "status": status,
-                "score": round(m.score(cal), 3) if m else 0.0,
-                "themes": sorted(ev.earlier_themes[i]),
-                "confidence": round(confidence, 3),
-                "needs_review": check is not None,
-                "why": _why(m, None, x, probabilities, check, reason),
-                "linked_item": None,
-                "from": [described],
-                "to": _evidence(matches, later, status, cal),
-            }
-        rows.append(row)
-
-    for j, matches in ev.later_matches.items():
-        if j in links:
-            continue
-        x = later_x[j]
-        status, confidence, probabilities = later_call[j]
-        if status == "recurring" and x["critical"] == 0.0:
-            status = "new"
-        confidence = model.confidence_of(probabilities[status])
-        m = _deciding_match(matches, cal, status)
-        check, reason = _checked(model, status, confidence, probabilities, x)
-        score = m.score(cal) if m else 0.0
-        rows.append(
-            {
-                "status": status,
-                "score": round(score, 3),
-                "themes": sorted(ev.later_themes[j]),
-                "confidence": round(confidence, 3),
-                "needs_review": check is not None,
-                "why": _why(m, None, x, probabilities, check, reason),
-                "linked_item": None,
-                "from": _evidence(matches, earlier, status, cal),
-                "to": [
-                    _described(
-                        later[j],
-                        "improvement",
-                        score if status == "recurring" else None,
-                        None,
-                        m.shared if m and status == "recurring" else set(),
-                    )
-                ],
-            }
-        )
+    calls = _Calls(
+        ev,
+        cal,
+        model,
+        earlier_x,
+        later_x,
+        {i: _call(model, True, x) for i, x in earlier_x.items()},
+        {j: _call(model, False, x) for j, x in later_x.items()},
+    )
+    linked_earlier = _chosen_links(calls, candidate_links)
+    rows = [
+        _linked_row(calls, i, linked_earlier[i]) if i in linked_earlier else _single_row(calls, True, i)
+        for i in ev.earlier_matches
+    ]
+    rows += [_single_row(calls, False, j) for j in ev.later_matches if j not in calls.links]
     counts = Counter(row["status"] for row in rows)
     return {"counts": {s: counts.get(s, 0) for s in STATUSES}, "rows": rows}
 
