@@ -41,7 +41,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any, TypedDict
 
-from .classify import clause_themes, clauses, cross_cutting_themes, sentence_features
+from .classify import clause_themes, clauses, cross_cutting_themes, has_contrast, sentence_features
 from .decision import Model, shipped_model
 from .text import normalise, stem, stem_of_word, stems_of_normalised, words
 
@@ -238,7 +238,9 @@ class Unit:
 
 @lru_cache(maxsize=65536)
 def _features_of(stems: tuple[str, ...]) -> Counter:
-    return Counter(stems + tuple(f"{a}_{b}" for a, b in zip(stems, stems[1:])))
+    # A word pair is the tuple of its stems: no string to build, and never equal to a single stem.
+    features: tuple[str | tuple[str, str], ...] = stems + tuple(zip(stems, stems[1:]))
+    return Counter(features)
 
 
 def _features(stems: list[str]) -> Counter:
@@ -315,11 +317,8 @@ def _weigh(units: list[Unit], cal: Calibration = DEFAULT_CALIBRATION) -> dict[st
     documents = [unit for unit in units if not unit.part]
     df = Counter(chain.from_iterable(unit.features for unit in documents))
     n = len(documents) or 1
-    idf: dict[str, float] = {}
-    for unit in units:
-        for f in unit.features:
-            if f not in idf:
-                idf[f] = math.log((n + 1) / (df.get(f, 0) + 1)) + 1
+    every = set(df).union(*(unit.features for unit in units if unit.part))
+    idf: dict[str, float] = {f: math.log((n + 1) / (df.get(f, 0) + 1)) + 1 for f in every}
     for unit in units:
         if len(unit.features) == unit.features.total():  # each feature once (most sentences): its weight is its idf
             weights = list(map(idf.__getitem__, unit.features))
@@ -362,6 +361,13 @@ class Side:
 
     def sharing_a_theme(self, unit: Unit) -> set[int]:
         return {n for theme in unit.themes for n in self.by_theme.get(theme, ())}
+
+    def theme_shares(self, concern: Unit) -> dict[int, float]:
+        """`theme_share` of the concern with each sentence that speaks of any of its practice themes (the others'
+        is 0), counted through the theme index instead of sentence by sentence."""
+        mine = concern.practice_themes
+        counts = Counter(chain.from_iterable(self.by_theme.get(theme, ()) for theme in mine))
+        return {n: count / len(mine) for n, count in counts.items()}
 
 
 def theme_share(concern: Unit, other: Unit) -> float:
@@ -479,9 +485,8 @@ class _Candidate:
 
     __slots__ = ("part", "unit", "cosine", "themes", "_coverage")
 
-    def __init__(self, part: Unit, unit: Unit, cosine: float):
-        self.part, self.unit, self.cosine = part, unit, cosine
-        self.themes = theme_share(part, unit)
+    def __init__(self, part: Unit, unit: Unit, cosine: float, themes: float):
+        self.part, self.unit, self.cosine, self.themes = part, unit, cosine, themes
         self._coverage: float | None = None
 
     def coverage(self, idf: dict[str, float]) -> float:
@@ -512,7 +517,8 @@ def _clause_polarity(
     partly", so a criticising clause on one of the concern's themes makes it criticism ("good progress in
     stabilising the workforce, but children experience too many changes of social worker").
     """
-    if not cal.on("clauses"):
+    if not cal.on("clauses") or not has_contrast(sentence):
+        # One clause: its polarity is the sentence's, classified at ingest (the fallback): not read again.
         return fallback
     pieces = clauses(sentence)
     if len(pieces) == 1:
@@ -532,10 +538,10 @@ def _matches(concern: list[Unit], other: Side, cal: Calibration = DEFAULT_CALIBR
     """The other report's sentences on the same matter as any part of the improvement, best first (raw)."""
     best: dict[int, _Candidate] = {}
     for part in concern:
-        cosines = other.cosines(part)
+        cosines, shares = other.cosines(part), other.theme_shares(part)
         # A part has its sentence's themes: sentences that share only a theme are met once, by the sentence.
         for n in cosines.keys() | other.sharing_a_theme(part) if not part.part else cosines:
-            candidate = _Candidate(part, other.units[n], cosines.get(n, 0.0))
+            candidate = _Candidate(part, other.units[n], cosines.get(n, 0.0), shares.get(n, 0.0))
             held = best.get(n)
             if held is None or candidate.beats(held, other.idf):
                 best[n] = candidate

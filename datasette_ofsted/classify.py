@@ -175,6 +175,12 @@ def clause_polarity(text: str) -> int:
     return 1 if 1 in signs else 0
 
 
+def has_contrast(sentence: str) -> bool:
+    """Whether a sentence has a contrast word, so more than one clause (`clauses`): a sentence without one is a
+    single clause whose polarity is the sentence's."""
+    return _CLAUSE_MARK.search(sentence.lower()) is not None
+
+
 @lru_cache(maxsize=65536)
 def clauses(sentence: str) -> tuple[Clause, ...]:
     """The sentence cut at its contrast words, each clause with its polarity and the main one marked.

@@ -6,7 +6,18 @@ from dataclasses import replace
 
 import pytest
 
-from datasette_ofsted.align import DEFAULT_CALIBRATION, _evidence, compare, gather, section_grade
+from datasette_ofsted.align import (
+    DEFAULT_CALIBRATION,
+    Side,
+    _evidence,
+    _units,
+    _weigh,
+    compare,
+    gather,
+    section_grade,
+    theme_share,
+)
+from datasette_ofsted.classify import clauses, has_contrast, sentence_features, sentence_polarity
 from datasette_ofsted.decision import FEATURES
 
 # Reads reports and runs the engine, never serves a page: CI runs it once, not again on each Datasette line.
@@ -207,3 +218,50 @@ def test_a_section_takes_the_grade_of_the_judgement_it_reports_on():
     assert section_grade("The experiences and progress of children in care and care leavers", judged) == "inadequate"
     assert section_grade("What needs to improve", judged) is None
     assert section_grade(None, judged) is None
+
+
+# Sentences written for the speed tests below: with and without a contrast word, praise, criticism and neither.
+_SPEED_SENTENCES = [
+    "Visits to children are purposeful and recorded promptly.",
+    "Plans are not updated when children's circumstances change.",
+    "Managers meet with staff each month.",
+    "Visits are purposeful, although recording is not always timely.",
+    "Although planning has improved, plans are not specific enough.",
+    "Supervision is regular but it does not always challenge drift.",
+    "At the last inspection, planning was weak.",
+    "Return home interviews were not offered when children had been missing.",
+]
+
+
+def test_a_sentence_without_a_contrast_is_one_clause_with_the_sentences_polarity():
+    """The engine reads a sentence's stance on a matter clause by clause only where it has a contrast word
+    (`has_contrast`); elsewhere it takes the polarity classified at ingest, which must then be its one clause's."""
+    contrasted = 0
+    for sentence in _SPEED_SENTENCES:
+        pieces = clauses(sentence)
+        assert has_contrast(sentence) == (len(pieces) > 1)
+        if not has_contrast(sentence):
+            assert pieces[0].polarity == sentence_polarity(sentence)
+        contrasted += has_contrast(sentence)
+    assert contrasted == 3
+
+
+def test_theme_shares_through_the_index_equal_theme_share_sentence_by_sentence():
+    """The theme index counts a concern's practice themes in each sentence as `theme_share` does one by one."""
+    earlier = [
+        finding("e1", "Improve return home interviews and the planning for children who go missing.", "improvement")
+    ]
+    later = [finding(f"l{n}", text) for n, text in enumerate(_SPEED_SENTENCES)]
+    later.append(finding("lm", "Children who go missing from home are offered return home interviews."))
+    for f in earlier + later:
+        f["sentences"] = sentence_features(f["text"], f["kind"])
+    concerns, others = _units(earlier), _units(later)
+    _weigh(concerns + others)
+    side = Side(others, {}, set())
+    checked = 0
+    for concern in concerns:
+        shares = side.theme_shares(concern)
+        for n, unit in enumerate(side.units):
+            assert shares.get(n, 0.0) == theme_share(concern, unit)
+            checked += bool(shares.get(n))
+    assert checked  # some sentence shares a theme, or the test shows nothing
