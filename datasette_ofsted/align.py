@@ -87,16 +87,13 @@ Row = TypedDict(
 RULES = {
     "parts": "an improvement is also read part by part (its list's elements)",
     "population": "who an item is for (children in care, care leavers) is not its matter",
-    "workers": "who does the work (managers, personal advisers) is not the matter",
-    "generic": "generic heads, aspects and actors (plans, quality, managers) do not make two list items one matter",
     "different_kind": "a plan or assessment of another kind (child in need plan, health assessment) is another matter",
     "min_coverage": "a deciding sentence shares some of the part's specific words, not only a theme",
     "themes": "practice themes add to the score of a sentence that shares words",
     "clauses": "the clause that speaks of the matter gives the stance, not the sentence's main clause",
-    "same_matter": "two list items are one matter only when they share a specific word of each",
+    "same_matter": "two list items are one matter only when they share a specific word of each (not only a generic "
+    "head, aspect or actor: plans, quality, managers)",
     "section_grade": "a plain statement (no stance) in a section the report grades good or better reads as praise",
-    "evidence_order": "the evidence shown puts what opposes the status last, and weighs each sentence's score by "
-    "the share of the matter it covers",
 }
 # The features of the fitted decision (decision.FEATURES) that can be switched off the same way: the fit then
 # goes without them (they read 0).
@@ -327,7 +324,7 @@ def _weigh(units: list[Unit], cal: Calibration = DEFAULT_CALIBRATION) -> dict[st
         unit.norm = math.sqrt(sum(map(operator.mul, weights, weights))) or 1.0
         if unit.is_concern:
             unit.vector = {f: w / unit.norm for f, w in zip(unit.features, weights)}
-            specific = unit.matter - _GENERIC if cal.on("generic") else unit.matter
+            specific = unit.matter - _GENERIC
             # A part made of nothing but generic words ("management oversight") is specific in all of them.
             unit.specific = specific or unit.matter
             unit.matter_weight = sum(idf[s] for s in unit.matter)
@@ -385,20 +382,11 @@ _POPULATION = re.compile(
 )
 
 
-# Who does the work is not the matter either: "the environment in which care leavers meet their personal advisers"
-# is not raised again by "most children are allocated a personal adviser" (social workers are stop words already).
-_WORKERS = re.compile(
-    r"\b(?:personal advis[eo]rs?|pas?|advis[eo]rs?|(?:team |senior |service )?managers?|leaders?|practitioners?|staff)\b"
-)
-
-
 @lru_cache(maxsize=65536)
 def _matter(part: str, cal: Calibration = DEFAULT_CALIBRATION) -> frozenset[str]:
-    """The stems of a part without the words that name the children it is for or who works with them (all of
-    them if nothing else)."""
+    """The stems of a part without the words that name the children it is for (all of them if nothing else)."""
     folded = normalise(part)
     kept = _POPULATION.sub(" ", folded) if cal.on("population") else folded
-    kept = _WORKERS.sub(" ", kept) if cal.on("workers") else kept
     return frozenset(stems_of_normalised(kept)) or frozenset(stems_of_normalised(folded))
 
 
@@ -694,13 +682,10 @@ def _described(
 
 
 def _evidence_key(m: Match, wanted: int, cal: Calibration) -> tuple[bool, bool, float]:
-    """The order a reader checks a call in: sentences that decide before those that share only a theme; what
-    opposes the status last (a plain statement of fact, "X is understood", is how reports say a matter is in
-    hand, so it ranks with the status's own stance); within that, the score weighted by the share of the matter
-    the sentence covers (a long sentence that shares one word of a long item scores high on cosine alone)."""
-    if not cal.on("evidence_order"):
-        return (not m.decides(cal), m.polarity != wanted, -m.score(cal))
-    return (not m.decides(cal), m.polarity == -wanted, -m.score(cal) * (0.5 + 0.5 * m.coverage))
+    """The order a reader checks a call in: sentences that decide before those that share only a theme, those of
+    the status's own stance before the rest, the strongest first. (Putting plain statements with the status's
+    stance and weighing by the share of the matter covered did not pay its way: benchmarks/README.md.)"""
+    return (not m.decides(cal), m.polarity != wanted, -m.score(cal))
 
 
 def _evidence(matches: list[Match], findings: list[dict], status: str, cal: Calibration) -> list[dict]:
