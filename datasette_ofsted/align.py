@@ -233,7 +233,9 @@ class Unit:
     graded_good: bool = False  # in a section the report grades good or outstanding
 
 
-@lru_cache(maxsize=65536)
+# A report's sentences, a few times over: a consecutive pair shares one report with the next (ingest compares an
+# authority's inspections in order), and a Counter of a sentence's features is about a kilobyte.
+@lru_cache(maxsize=8192)
 def _features_of(stems: tuple[str, ...]) -> Counter:
     # A word pair is the tuple of its stems: no string to build, and never equal to a single stem.
     features: tuple[str | tuple[str, str], ...] = stems + tuple(zip(stems, stems[1:]))
@@ -396,7 +398,7 @@ def coverage(concern: Unit, other: Unit, idf: dict[str, float]) -> float:
     return sum(idf[s] for s in concern.matter & other.stems) / total if total else 0.0
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _kinds(text: str, head: str) -> frozenset[str]:
     """The themes the words before each occurrence of a generic head add to it ("child in need" to "plans",
     "health" to "assessments"): what kind of plan or assessment the sentence speaks of. Empty when any
