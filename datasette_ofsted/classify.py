@@ -189,7 +189,8 @@ def clause_polarity(text: str) -> int:
 def has_contrast(sentence: str) -> bool:
     """Whether a sentence has a contrast word, so more than one clause (`clauses`): a sentence without one is a
     single clause whose polarity is the sentence's."""
-    return _CLAUSE_MARK.search(sentence.lower()) is not None
+    lowered = sentence.lower()
+    return any(word in lowered for word in _CLAUSE_WORDS) and _CLAUSE_MARK.search(lowered) is not None
 
 
 @lru_cache(maxsize=65536)
