@@ -119,8 +119,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "the CSV download name dropped",
         "datasette_ofsted/views/compare.py",
-        'headers={"content-disposition": f\'attachment; filename="compare-{earlier_id}...{later_id}.csv"\'},',
-        "headers={},",
+        'csv_response(f"compare-{pair}.csv", CSV_HEADER',
+        'csv_response("download.csv", CSV_HEADER',
         ("tests/test_guards_pages.py::test_compare_csv_downloads_under_the_pairs_name",),
     ),
     Mutation(

@@ -43,9 +43,9 @@ from typing import Any, TypedDict
 
 from .classify import clause_themes, clauses, cross_cutting_themes, sentence_features
 from .decision import Model, shipped_model
+from .status import STATUSES, Status
 from .text import normalise, stem, stem_of_word, stems_of_normalised, words
 
-STATUSES = ("recurring", "resolved", "not_revisited", "new")
 STANCES = {-1: "criticises", 1: "praises", 0: "neutral"}
 
 
@@ -663,7 +663,7 @@ def _evidence(matches: list[Match], findings: list[dict], status: str, cal: Cali
 
     Sentences that share only a theme come after those that share words: they show, they do not decide.
     """
-    if status in ("not_revisited", "new"):
+    if Status(status).silent:
         return []
     wanted = 1 if status == "resolved" else -1
     shown = [m for m in matches if not _is_improvement(findings, m)]
@@ -694,7 +694,7 @@ def _merged(matches_by_item: dict[int, list[Match]], items: list[int]) -> list[M
     return sorted(chain.from_iterable(matches_by_item[i] for i in items), key=lambda m: -(m.cosine + 0.2 * m.themes))
 
 
-STATUS_WORDS = {"recurring": "raised again", "resolved": "resolved", "not_revisited": "not revisited", "new": "new"}
+STATUS_WORDS = {s.value: s.words for s in Status}
 
 
 def _mixed(x: dict[str, float]) -> bool:
@@ -865,7 +865,7 @@ def decide(ev: Evidence, cal: Calibration | None = None, model: Model | None = N
         else:
             status, confidence, probabilities = earlier_call[i]
             if status == "recurring" and x["critical"] == 0.0:
-                status = max(("resolved", "not_revisited"), key=lambda s: probabilities[s])
+                status = max((Status.RESOLVED.value, Status.NOT_REVISITED.value), key=lambda s: probabilities[s])
             confidence = model.confidence_of(probabilities[status])
             m = _deciding_match(matches, cal, status)
             check, reason = _checked(model, status, confidence, probabilities, x)

@@ -29,9 +29,10 @@ from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 
-from .align import STATUSES
 from .classify import taxonomy_version
 from .findings import FINDING_FIELDS, compare_inspections, findings_by_id
+from .pairs import improvement_key, pair_id
+from .status import STATUSES, zero_counts
 
 # The code whose decisions a stored comparison records: the engine, its fitted weights, and the choice of
 # findings it is given. A change to either (even a comment: it costs one recompute, never a stale page)
@@ -52,7 +53,8 @@ def engine_version() -> str:
 
 
 def comparison_id(earlier_id: str, later_id: str) -> str:
-    return f"{earlier_id}...{later_id}"
+    """The stored comparison's id: the pair's id (pairs.Pair)."""
+    return pair_id(earlier_id, later_id)
 
 
 def consecutive_pairs(db, authority_id: str) -> list[tuple[str, str]]:
@@ -66,22 +68,15 @@ def consecutive_pairs(db, authority_id: str) -> list[tuple[str, str]]:
     return list(zip(ids, ids[1:]))
 
 
-def improvement_key(finding: dict) -> str:
-    """An improvement's lasting name: its finding id (the inspection, the document and the place in
-    it) and a digest of its words, so a review keyed on it survives a rebuild of the database from
-    the same reports and lapses if the text read from the report changes."""
-    words = " ".join(str(finding.get("text") or "").split())
-    return f"{finding['id']}:{hashlib.sha256(words.encode('utf-8')).hexdigest()[:12]}"
-
-
 def _improvements(members: list[dict]) -> list[dict]:
     return [f for f in members if f.get("role") == ROLE_IMPROVEMENT]
 
 
 def row_key(row: dict) -> str:
-    """The key of a row: that of its first improvement, the earlier report's before the later's.
-    Every improvement stands in exactly one row, so keys are unique within a comparison (should
-    an engine ever give a row without an improvement, its first finding names it)."""
+    """The key of a row: that of its first improvement (`pairs.improvement_key`, the reviews' key), the earlier
+    report's before the later's. Every improvement stands in exactly one row, so keys are unique within a
+    comparison but for two identical items of one document (records numbers the second); should an engine ever
+    give a row without an improvement, its first finding names it."""
     members = _improvements(row["from"]) + _improvements(row["to"]) or row["from"] + row["to"]
     return improvement_key(members[0]) if members else "empty"
 
@@ -341,7 +336,7 @@ def comparisons_within(db, pairs: list[tuple[str, str]], live: int = LIVE_PAIRS_
 
 
 def empty_comparison() -> dict:
-    return {"counts": {status: 0 for status in STATUSES}, "rows": []}
+    return {"counts": zero_counts(), "rows": []}
 
 
 def out_of_date_comparison(db, earlier_id: str, later_id: str) -> dict | None:

@@ -13,6 +13,7 @@ from fixtures import comparison_tables
 from datasette_ofsted import comparisons
 from datasette_ofsted.comparisons import comparison, consecutive_pairs, stored_comparison
 from datasette_ofsted.findings import compare_inspections
+from datasette_ofsted.pairs import improvement_key
 
 SUTTON_REPORTS = sorted(REPORTS.glob("00[0-3]_*.txt"))  # three inspections of Sutton, four documents
 LARGEST = ("manchester-2014-06-25", "manchester-2017-10-09")
@@ -125,14 +126,16 @@ def test_comparison_rows_and_links_agree_with_the_stored_result(bundled_db):
 
 
 def test_a_row_is_keyed_by_its_improvement_and_the_words_of_it(bundled_db):
+    """A row's key is its first improvement's review key (pairs.improvement_key, the one key of an improvement)."""
     conn = sqlite3.connect(bundled_db)
     checked = 0
-    for row_key, improvement_id, text, comparison_id, row_id in conn.execute(
-        "select r.row_key, r.improvement_id, f.text, r.comparison_id, r.id from comparison_rows r "
+    for row_key, document_id, text, comparison_id, row_id in conn.execute(
+        "select r.row_key, f.document_id, f.text, r.comparison_id, r.id from comparison_rows r "
         "join findings f on f.id = r.improvement_id"
     ):
-        words = " ".join(text.split())
-        assert row_key == f"{improvement_id}:{hashlib.sha256(words.encode()).hexdigest()[:12]}"
+        key = improvement_key({"document_id": document_id, "text": text})
+        assert row_key == key or row_key.startswith(f"{key}#")  # two identical items of one document: numbered
+        assert row_key.split(":")[0] == document_id
         assert row_id == f"{comparison_id}:{row_key}"
         checked += 1
     assert checked == conn.execute("select count(*) from comparison_rows").fetchone()[0] > 200
@@ -232,8 +235,18 @@ def test_rewriting_a_document_forgets_its_comparisons_and_the_next_run_repairs_t
 def test_records_of_a_result_that_breaks_the_engines_promises_still_store():
     """Keys stay unique (the table's primary key) if an engine puts an improvement in two rows or
     gives a row with none, so a faulty engine cannot stop an ingest."""
-    improvement = {"id": "x-2020-01-01-report-001", "text": "Improve  the plans.", "role": "improvement"}
-    evidence = {"id": "x-2022-01-01-report-002", "text": "Plans are good.", "role": "evidence"}
+    improvement = {
+        "id": "x-2020-01-01-report-001",
+        "document_id": "x-2020-01-01-report",
+        "text": "Improve  the plans.",
+        "role": "improvement",
+    }
+    evidence = {
+        "id": "x-2022-01-01-report-002",
+        "document_id": "x-2022-01-01-report",
+        "text": "Plans are good.",
+        "role": "evidence",
+    }
     result = {
         "counts": {"recurring": 0, "resolved": 2, "not_revisited": 0, "new": 1},
         "rows": [
@@ -244,9 +257,9 @@ def test_records_of_a_result_that_breaks_the_engines_promises_still_store():
     }
     stored, rows, links = comparisons.records("x", "x-2020-01-01", "x-2022-01-01", result, [], "now")
     assert stored["id"] == "x-2020-01-01...x-2022-01-01" and stored["resolved"] == 2 and stored["rows"] == 3
-    key = comparisons.improvement_key(improvement)
-    assert key == "x-2020-01-01-report-001:" + hashlib.sha256(b"Improve the plans.").hexdigest()[:12]
-    assert [r["row_key"] for r in rows] == [key, f"{key}#2", comparisons.improvement_key(evidence)]
+    key = improvement_key(improvement)
+    assert key == "x-2020-01-01-report:" + hashlib.sha256(b"improve the plans.").hexdigest()[:16]
+    assert [r["row_key"] for r in rows] == [key, f"{key}#2", improvement_key(evidence)]
     assert [r["improvement_id"] for r in rows] == ["x-2020-01-01-report-001", "x-2020-01-01-report-001", None]
     assert len({r["id"] for r in rows}) == 3
     assert [(link["from_finding_id"], link["to_finding_id"]) for link in links] == [

@@ -17,55 +17,22 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from .. import cache
-from ..permissions import TABLES, ensure_can_view, ensure_can_view_instance
+from ..databases import find_ofsted_database
+from ..pairs import InvalidPair, Pair
+from ..status import LABELS
 from ..text import STOPWORDS, stem
 
-ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*-\d{4}-\d{2}-\d{2}$")
-AUTHORITY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MAX_ID = 120
 GRADE_RANK = {"outstanding": 4, "good": 3, "requires improvement": 2, "adequate": 2, "inadequate": 1}
-STATUS_LABELS = {
-    "recurring": "Recurring",
-    "resolved": "Resolved",
-    "not_revisited": "Not revisited",
-    "new": "New",
-}
-STATUS_HELP = {
-    "recurring": "raised again: the other report states the same concern as an improvement or a weakness",
-    "resolved": "the later report gives positive evidence on the same matter",
-    "not_revisited": "the later report is silent on it (a focused visit looks at a narrow area)",
-    "new": "not raised by the earlier report",
-}
+# A year typed in a filter (the national page, the search).
+YEAR = re.compile(r"\d{4}")
 
 
-async def find_ofsted_database(datasette) -> Database | None:
-    """The database ofsted-ingest built, as the pages and the canned queries find it: the plugin setting
-    `database` (None when that one is not attached), else one named ofsted, else the first with
-    inspections and findings. No permission check: ofsted_database adds it for a page."""
-    config = datasette.plugin_config("datasette-ofsted") or {}
-    if config.get("database"):
-        return datasette.databases.get(config["database"])
-    if "ofsted" in datasette.databases:
-        return datasette.databases["ofsted"]
-    for name, candidate in datasette.databases.items():
-        if name.startswith("_"):
-            continue
-        if await candidate.table_exists("inspections") and await candidate.table_exists("findings"):
-            return candidate
-    return None
-
-
-async def ofsted_database(datasette, request, tables: Iterable[str] = TABLES) -> Database:
-    """The database ofsted-ingest built, once the actor is allowed to see it and the tables the page reads.
-
-    Every page calls this first: the permission check comes before any read.
-    """
-    await ensure_can_view_instance(datasette, request)
-    db = await find_ofsted_database(datasette)
-    if db is None:
-        raise NotFound("No Ofsted database is attached: run ofsted-ingest, then serve data/ofsted.db with Datasette.")
-    await ensure_can_view(datasette, request, db.name, tables)
-    return db
+def pair_in_url(request) -> Pair:
+    """The pair a route names (`<earlier id>...<later id>`); NotFound, saying what a pair looks like, for another."""
+    try:
+        return Pair.parse(request.url_vars["pair"])
+    except InvalidPair as error:
+        raise NotFound(str(error)) from None
 
 
 async def _rows(db: Database, sql: str, params=None) -> list[dict]:
@@ -103,8 +70,6 @@ async def held_inspection(db: Database, inspection_id: str) -> dict:
     return inspection
 
 
-# The order a comparison's groups are read in: what needs action first.
-STATUS_ORDER = ("recurring", "resolved", "new", "not_revisited")
 LINKABLE_SCHEMES = ("http", "https")
 
 
@@ -191,7 +156,7 @@ async def _render(datasette, request, template: str, context: dict, trail: list[
             template,
             {
                 **context,
-                "status_labels": STATUS_LABELS,
+                "status_labels": LABELS,
                 "trail": trail or [],
                 "metadata": credit,
                 "ofsted_attribution": credit,

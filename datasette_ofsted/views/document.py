@@ -17,7 +17,8 @@ from pathlib import Path
 
 from datasette.utils.asgi import NotFound, Response
 
-from .common import _rows, http_url, ofsted_database
+from ..databases import ofsted_database
+from .common import _rows, http_url
 
 # ofsted-ingest refuses a PDF over 100 MB (ingest.extract), so no recorded file is larger.
 MAX_BYTES = 100 * 1024 * 1024

@@ -6,7 +6,8 @@ from urllib.parse import urlencode
 
 from datasette.utils.asgi import BadRequest
 
-from .common import GRADE_RANK, _render, _rows, chart_url, csv_response, export_urls, json_response, ofsted_database
+from ..databases import ofsted_database
+from .common import GRADE_RANK, _render, _rows, chart_url, csv_response, export_urls, json_response
 
 # The tables the index reads: each one's view permission is checked, and only these (a check costs a query).
 SHOWN_TABLES = ("authorities", "inspections", "findings")

@@ -6,8 +6,6 @@ the compare pages show) marks a row on it recurring.
 
 from __future__ import annotations
 
-import re
-import sqlite3
 from urllib.parse import quote, urlencode
 
 from datasette.database import Database
@@ -17,11 +15,13 @@ from markupsafe import Markup
 from .. import cache
 from ..classify import taxonomy_version
 from ..comparisons import consecutive_pairs, engine_version
+from ..databases import ofsted_database, reviews_database
+from ..pairs import Pair
+from ..status import Status
 from .charts import Bar, bar_chart
-from .common import _render, _rows, chart_url, csv_response, export_urls, json_response, ofsted_database, ofsted_trail
-from .review import being_updated_notice, reviewed_comparisons_ready, reviews_database
+from .common import YEAR, _render, _rows, chart_url, csv_response, export_urls, json_response, ofsted_trail
+from .review import being_updated_notice, reviewed_comparisons_ready
 
-YEAR = re.compile(r"\d{4}")
 TOP_THEMES = 25  # themes listed on the page; the JSON has them all
 CHART_THEMES = 15  # bars in the chart: enough to see the order, few enough to read at a glance
 NATIONAL_FRAMEWORK = "nf-"  # the National Framework tags cut across every theme: they would top every list
@@ -41,15 +41,11 @@ def _recurring(conn) -> tuple[list[dict], list[tuple[str, str]], dict[tuple[str,
     out_of_date: dict[tuple[str, str], list[dict]] = {}  # stored by another engine: served while being updated
     if stored:
         # A reviewer's call replaces the engine's, as on the compare pages: the plugin gives every connection
-        # ofsted_reviewed_status (reviews.py); a bare connection (a script) reads the engine's status.
-        try:
-            conn.execute("select ofsted_reviewed_status(null, 'new')")
-            status = "ofsted_reviewed_status(r.id, r.status)"
-        except sqlite3.OperationalError:
-            status = "r.status"
+        # ofsted_reviewed_status (reviews.py, prepare_connection), the one definition of a reviewed status in SQL.
         cursor = conn.execute(
-            f"""
-            select c.from_inspection_id, c.to_inspection_id, r.row_number, {status}, r.themes,
+            """
+            select c.from_inspection_id, c.to_inspection_id, r.row_number, ofsted_reviewed_status(r.id, r.status),
+                   r.themes,
                    c.engine_version = ? and c.taxonomy_version = ?
             from comparisons c left join comparison_rows r on r.comparison_id = c.id
             order by c.id, r.row_number
@@ -60,7 +56,7 @@ def _recurring(conn) -> tuple[list[dict], list[tuple[str, str]], dict[tuple[str,
             held = rows if is_current else out_of_date.setdefault((earlier, later), [])
             if is_current:
                 current.add((earlier, later))
-            if status == "recurring":
+            if status == Status.RECURRING:
                 held.append({"from": earlier, "to": later, "row_number": number, "themes": _split(themes)})
     authorities = [r[0] for r in conn.execute("select distinct authority_id from inspections order by authority_id")]
     live = [pair for a in authorities for pair in consecutive_pairs(conn, a) if pair not in current]
@@ -89,7 +85,7 @@ async def recurring_rows(datasette, request, db: Database) -> tuple[list[dict], 
         rows += [
             {"from": earlier, "to": later, "row_number": number, "themes": set(row["themes"])}
             for number, row in enumerate(result["rows"], 1)
-            if row["status"] == "recurring"
+            if row["status"] == Status.RECURRING
         ]
     about = {
         r["id"]: r
@@ -350,9 +346,8 @@ async def national(datasette, request):
     for theme in themes:
         for authority in theme["authorities"]:
             for pair in authority["pairs"]:
-                pair["url"] = datasette.urls.path(
-                    f"/-/ofsted/compare/{pair['from']}...{pair['to']}?"
-                    + urlencode({"status": "recurring", "theme": theme["id"]})
+                pair["url"] = Pair(pair["from"], pair["to"]).url(datasette, "?") + urlencode(
+                    {"status": Status.RECURRING.value, "theme": theme["id"]}
                 )
     for theme in themes:
         # Each region's count links to the page filtered to it, the other filters kept.

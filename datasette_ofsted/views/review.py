@@ -16,17 +16,16 @@ from datasette.database import Database
 from datasette.utils.asgi import BadRequest, Forbidden, NotFound, Response
 
 from ..comparisons import BEING_UPDATED, comparison, comparisons_within
+from ..databases import ofsted_database, reviews_database, reviews_held
+from ..pairs import Pair, improvement_key
 from ..permissions import ensure_can_view
 from ..reviews import (
     MAX_NOTE,
-    REVIEWS_DATABASE,
-    SIDE_STATUSES,
     agreement,
     apply_reviews,
     find_improvement,
     find_improvement_by_key,
     gold_pair,
-    improvement_key,
     improvement_keys,
     insert_review,
     latest_reviews,
@@ -36,7 +35,8 @@ from ..reviews import (
     validate,
     verify_chain,
 )
-from .common import STATUS_LABELS, _render, _rows, held_inspection, ofsted_database, ofsted_trail
+from ..status import LABELS, SIDE_STATUSES
+from .common import _render, _rows, held_inspection, ofsted_trail, pair_in_url
 
 ACTION = "ofsted-review"
 REVIEW_TEMPLATE = "_ofsted_review.html"
@@ -53,13 +53,6 @@ OUT_OF_DATE = (
     "This page is out of date: the improvement you reviewed is no longer where it was "
     "(the reports were ingested again since you opened it). Reload it and review again."
 )
-
-
-def reviews_database(datasette) -> Database | None:
-    """The database the reviews are kept in: the plugin setting `reviews_database`, else ofsted_reviews."""
-    config = datasette.plugin_config("datasette-ofsted") or {}
-    name = config.get("reviews_database") or REVIEWS_DATABASE
-    return datasette.databases.get(name)
 
 
 async def _can_see(datasette, request, rdb: Database) -> bool:
@@ -110,23 +103,13 @@ async def can_review(datasette, request) -> bool:
     return await allowed_to_review(datasette, actor)
 
 
-async def _reviews_held(datasette) -> Database | None:
-    """The reviews database, if one with its table is served."""
-    from ..cache import kept
-
-    rdb = reviews_database(datasette)
-    if rdb is None or not await kept(rdb, ("table_exists", "reviews"), lambda: rdb.table_exists("reviews")):
-        return None
-    return rdb
-
-
 async def current_reviews(datasette, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, dict]]:
     """The current review of each reviewed improvement of each (earlier, later) pair.
 
     Read whatever the actor may see of ofsted_reviews: what a page shows of them (the status
     alone, or with note and reviewer) is `reviewed_comparisons`'s choice.
     """
-    rdb = await _reviews_held(datasette)
+    rdb = await reviews_held(datasette)
     out: dict[tuple[str, str], dict[str, dict]] = {pair: {} for pair in pairs}
     if rdb is None or not pairs:
         return out
@@ -183,7 +166,7 @@ async def reviewed_comparisons_ready(
 
 async def _overlay(datasette, request, pairs: list[tuple[str, str]], results: list[dict]) -> list[dict]:
     latest = await current_reviews(datasette, pairs)
-    rdb = await _reviews_held(datasette)
+    rdb = await reviews_held(datasette)
     details = rdb is not None and any(latest.values()) and await _can_see(datasette, request, rdb)
     return [apply_reviews(result, latest[pair], details) for pair, result in zip(pairs, results)]
 
@@ -195,9 +178,9 @@ async def overlay_reviews(datasette, request, earlier_id: str, later_id: str, re
 
 async def review_context(datasette, request, earlier_id: str, later_id: str) -> dict:
     """What the compare page's template needs to show reviews and, to a reviewer, the review form."""
-    rdb = await _reviews_held(datasette)
+    rdb = await reviews_held(datasette)
     allowed = await can_review(datasette, request)
-    base = datasette.urls.path(f"/-/ofsted/compare/{earlier_id}...{later_id}")
+    base = Pair(earlier_id, later_id).url(datasette)
     return {
         "row_review_template": REVIEW_TEMPLATE if rdb is not None or allowed else None,
         "can_review": allowed,
@@ -211,14 +194,12 @@ async def review_context(datasette, request, earlier_id: str, later_id: str) -> 
 
 
 async def _pair(datasette, request, db: Database) -> tuple[dict, dict]:
-    from .compare import _parse_pair  # the compare page's reading of <from>...<to>
-
-    earlier_id, later_id = _parse_pair(request.url_vars["pair"])
+    earlier_id, later_id = pair_in_url(request)
     earlier, later = await held_inspection(db, earlier_id), await held_inspection(db, later_id)
     if earlier["authority_id"] != later["authority_id"] or earlier_id == later_id:
         raise BadRequest("A comparison follows one authority over time: name two of its inspections, earlier first.")
     if earlier["start_date"] > later["start_date"]:
-        raise BadRequest(f"Name the earlier inspection first: {later_id}...{earlier_id}.")
+        raise BadRequest(f"Name the earlier inspection first: {Pair(later_id, earlier_id)}.")
     return earlier, later
 
 
@@ -330,24 +311,10 @@ async def review(datasette, request):
     earlier, later = await _pair(datasette, request, db)
     data, as_json = await _body(request)
     check_review_token(datasette, request, data)
-    try:
-        status, note = validate(data.get("status"), data.get("note"))
-    except ValueError as error:
-        raise BadRequest(str(error)) from None
-    finding_id, item_key = data.get("finding_id"), data.get("item_key")
-    if not isinstance(finding_id, str) or not finding_id:
-        raise BadRequest("finding_id must name an improvement of either inspection (a findings id).")
-    if not isinstance(item_key, str) or not item_key:
-        raise BadRequest(
-            "item_key must be the key of the improvement you reviewed, as the comparison gives it "
-            "(each improvement's item_key in its .json): it makes sure the review lands on the text you read."
-        )
+    status, note, finding_id, item_key = _call_posted(data)
     result = await db.execute_fn(lambda conn: comparison(conn, earlier["id"], later["id"]))
-    by_id = find_improvement(result, finding_id)
-    found = find_improvement_by_key(result, item_key)
-    if by_id is None and found is None:
-        raise BadRequest(f"{finding_id[:120]!r} is not an improvement of {earlier['id']} or {later['id']}.")
-    if found is None or by_id is None or improvement_key(by_id[2]) != item_key:
+    found = _improvement_reviewed(result, finding_id, item_key, Pair(earlier["id"], later["id"]))
+    if found is None:
         return Response.json({"ok": False, "error": OUT_OF_DATE}, status=409)
     row, side, finding = found
     if not status_fits_side(status, side):
@@ -371,8 +338,37 @@ async def review(datasette, request):
     stored = await rdb.execute_write_fn(lambda conn: insert_review(conn, new), block=True)
     if as_json:
         return Response.json(_stored(stored))
-    page = datasette.urls.path(f"/-/ofsted/compare/{earlier['id']}...{later['id']}")
+    page = Pair(earlier["id"], later["id"]).url(datasette)
     return Response.redirect(f"{page}#review-{finding_id}")
+
+
+def _call_posted(data: dict) -> tuple[str, str, str, str]:
+    """The status, note, finding id and item key a review form or JSON body gives; BadRequest, saying which, if not."""
+    try:
+        status, note = validate(data.get("status"), data.get("note"))
+    except ValueError as error:
+        raise BadRequest(str(error)) from None
+    finding_id, item_key = data.get("finding_id"), data.get("item_key")
+    if not isinstance(finding_id, str) or not finding_id:
+        raise BadRequest("finding_id must name an improvement of either inspection (a findings id).")
+    if not isinstance(item_key, str) or not item_key:
+        raise BadRequest(
+            "item_key must be the key of the improvement you reviewed, as the comparison gives it "
+            "(each improvement's item_key in its .json): it makes sure the review lands on the text you read."
+        )
+    return status, note, finding_id, item_key
+
+
+def _improvement_reviewed(result: dict, finding_id: str, item_key: str, pair: Pair) -> tuple | None:
+    """(row, side, finding) of the improvement a review names; None when the page the reviewer read is out of date
+    (its id and key no longer name the same text); BadRequest when the pair has no such improvement."""
+    by_id = find_improvement(result, finding_id)
+    found = find_improvement_by_key(result, item_key)
+    if by_id is None and found is None:
+        raise BadRequest(f"{finding_id[:120]!r} is not an improvement of {pair.earlier} or {pair.later}.")
+    if found is None or by_id is None or improvement_key(by_id[2]) != item_key:
+        return None
+    return found
 
 
 async def viewable_reviews(datasette, request) -> Database:
@@ -385,37 +381,39 @@ async def viewable_reviews(datasette, request) -> Database:
     return rdb
 
 
+async def _finding(db: Database, finding_id: str) -> dict:
+    found = await _rows(db, "select id, document_id, text from findings where id = ?", [finding_id])
+    if not found:
+        raise NotFound(f"No finding {finding_id[:120]!r} in this database.")
+    return found[0]
+
+
+async def _history_entries(db: Database, rdb: Database, pair: Pair, finding: dict | None) -> list[dict]:
+    """The pair's reviews (of one improvement when `finding` is given), newest first, each saying whether its
+    improvement is still in the comparison (`orphaned` when the reports were read again and its text changed)."""
+    sql, params = "select * from reviews where from_inspection_id = ? and to_inspection_id = ?", list(pair)
+    if finding is not None:
+        sql += " and item_key = ?"
+        params.append(improvement_key(finding))
+    reviews = await _rows(rdb, sql + " order by id desc", params) if await rdb.table_exists("reviews") else []
+    result = await db.execute_fn(lambda conn: comparison(conn, pair.earlier, pair.later))
+    present = improvement_keys(result)
+    return [
+        _stored(r)
+        | {"finding_text": r["finding_text"], "themes": (r["themes"] or "").split(), "orphaned": r["item_key"] not in present}
+        for r in reviews
+    ]
+
+
 async def history(datasette, request):
     """Every review of a comparison, newest first, or of one improvement (?finding_id=), in HTML or JSON."""
     db = await ofsted_database(datasette, request)
     earlier, later = await _pair(datasette, request, db)
     rdb = await viewable_reviews(datasette, request)
+    pair = Pair(earlier["id"], later["id"])
     finding_id = request.args.get("finding_id") or ""
-    finding = None
-    sql, params = (
-        "select * from reviews where from_inspection_id = ? and to_inspection_id = ?",
-        [earlier["id"], later["id"]],
-    )
-    if finding_id:
-        found = await _rows(db, "select id, document_id, text from findings where id = ?", [finding_id])
-        if not found:
-            raise NotFound(f"No finding {finding_id[:120]!r} in this database.")
-        finding = found[0]
-        sql += " and item_key = ?"
-        params.append(improvement_key(finding))
-    held = await rdb.table_exists("reviews")
-    reviews = await _rows(rdb, sql + " order by id desc", params) if held else []
-    result = await db.execute_fn(lambda conn: comparison(conn, earlier["id"], later["id"]))
-    present = improvement_keys(result)
-    entries = [
-        _stored(r)
-        | {
-            "finding_text": r["finding_text"],
-            "themes": (r["themes"] or "").split(),
-            "orphaned": r["item_key"] not in present,
-        }
-        for r in reviews
-    ]
+    finding = await _finding(db, finding_id) if finding_id else None
+    entries = await _history_entries(db, rdb, pair, finding)
     chain = await rdb.execute_fn(verify_chain)
     if request.url_vars.get("format") == ".json":
         return Response.json(
@@ -438,14 +436,14 @@ async def history(datasette, request):
             "finding": finding,
             "reviews": entries,
             "chain": chain,
-            "compare_url": datasette.urls.path(f"/-/ofsted/compare/{earlier['id']}...{later['id']}"),
-            "json_url": datasette.urls.path(f"/-/ofsted/compare/{earlier['id']}...{later['id']}/reviews.json")
+            "compare_url": pair.url(datasette),
+            "json_url": pair.url(datasette, "/reviews.json")
             + (f"?finding_id={finding_id}" if finding_id else ""),
         },
         trail=ofsted_trail(
             datasette,
             (earlier["authority_name"], datasette.urls.path(f"/-/ofsted/{earlier['authority_id']}")),
-            ("Comparison", datasette.urls.path(f"/-/ofsted/compare/{earlier['id']}...{later['id']}")),
+            ("Comparison", pair.url(datasette)),
         ),
     )
 
@@ -475,8 +473,8 @@ async def agreement_page(datasette, request):
         pair["confirmed"] += r["status"] == (r["auto_status"] or r["status"])
     for pair in pairs.values():
         pair["changed"] = pair["reviewed"] - pair["confirmed"]
-        pair["compare_url"] = datasette.urls.path(f"/-/ofsted/compare/{pair['from']}...{pair['to']}")
-        pair["gold_url"] = datasette.urls.path(f"/-/ofsted/reviews/{pair['from']}...{pair['to']}.json")
+        pair["compare_url"] = Pair(pair["from"], pair["to"]).url(datasette)
+        pair["gold_url"] = Pair(pair["from"], pair["to"]).gold_url(datasette)
     summary["pairs"] = sorted(pairs.values(), key=lambda p: (p["authority_id"], p["from"]))
     if request.url_vars.get("format") == ".json":
         return Response.json(summary)
@@ -484,7 +482,7 @@ async def agreement_page(datasette, request):
         datasette,
         request,
         "ofsted_reviews.html",
-        {"summary": summary, "json_url": datasette.urls.path("/-/ofsted/reviews.json"), "labels": STATUS_LABELS},
+        {"summary": summary, "json_url": datasette.urls.path("/-/ofsted/reviews.json"), "labels": LABELS},
         trail=ofsted_trail(datasette),
     )
 

@@ -7,16 +7,17 @@ from urllib.parse import urlencode
 
 from datasette.utils.asgi import BadRequest
 
+from ..databases import ofsted_database
+from ..pairs import AUTHORITY_ID
 from ..text import stem
 from .common import (
-    AUTHORITY,
+    YEAR,
     _render,
     _rows,
     csv_response,
     export_urls,
     highlight,
     json_response,
-    ofsted_database,
     ofsted_trail,
     page_url,
 )
@@ -26,7 +27,6 @@ MAX_QUERY = 200  # characters of the query read; a longer one is cut, not refuse
 MAX_WORDS = 20  # words of the query searched; FTS5 slows with many terms and no one types more
 MAX_OFFSET = 10_000  # no one pages this deep; a bound keeps a crafted URL cheap
 WORD = re.compile(r"\w+")
-YEAR = re.compile(r"\d{4}")
 
 
 def fts_query(q: str) -> str:
@@ -57,7 +57,7 @@ async def search(datasette, request):
     db = await ofsted_database(datasette, request)
     q = (request.args.get("q") or "")[:MAX_QUERY].strip()
     kind, authority, year, region = (request.args.get(k) or "" for k in ("kind", "authority", "year", "region"))
-    if authority and not AUTHORITY.fullmatch(authority):
+    if authority and not AUTHORITY_ID.fullmatch(authority):
         raise BadRequest("authority must be an authority id such as 'sutton' or 'east-sussex'")
     if year and not YEAR.fullmatch(year):
         raise BadRequest("year must be four digits, such as 2022")
