@@ -141,6 +141,15 @@ def extra_template_vars(template, database, request, datasette):
 
 
 @hookimpl
+def prepare_jinja2_environment(env, datasette):
+    """The templates' display filters: `text|ofsted_highlight(stems)`, the text escaped with the words whose stems
+    are given marked (views/common.highlight). The views hand the data; the templates say how it looks."""
+    from .views.common import highlight
+
+    env.filters["ofsted_highlight"] = highlight
+
+
+@hookimpl
 def extra_css_urls(template, database, request, datasette):
     """The plugin's stylesheet on its canned queries' pages too: it keeps Datasette's SQL block from pushing the
     page sideways on a phone (its rules for those pages are scoped to body.query)."""

@@ -9,8 +9,10 @@ from datasette.database import Database
 from datasette.utils.asgi import NotFound
 from markupsafe import Markup, escape
 
+from ..classify import NATIONAL_FRAMEWORK_PREFIX
 from ..comparisons import threads_judged
 from ..databases import ofsted_database
+from ..findings import CHILDRENS_SUMMARY
 from ..pairs import AUTHORITY_ID, MAX_ID, Pair
 from ..status import LABELS, STATUSES
 from .charts import Stack, stacked_chart
@@ -278,9 +280,9 @@ async def improvement_themes(db: Database, inspection_ids: list[str]) -> dict[st
         select distinct f.inspection_id, ft.theme_id from findings f
         join finding_themes ft on ft.finding_id = f.id join documents d on d.id = f.document_id
         where f.inspection_id in ({placeholders}) and f.kind = 'improvement' and f.about = 'authority'
-          and d.kind != 'summary for children' and ft.theme_id not like 'nf-%'
+          and d.kind != ? and ft.theme_id not like ?
         """,
-        inspection_ids,
+        [*inspection_ids, CHILDRENS_SUMMARY, NATIONAL_FRAMEWORK_PREFIX + "%"],
     ):
         out[row["inspection_id"]].add(row["theme_id"])
     return out

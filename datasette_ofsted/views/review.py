@@ -17,6 +17,7 @@ from datasette.utils.asgi import BadRequest, Forbidden, NotFound, Response
 
 from ..comparisons import BEING_UPDATED, comparison, comparisons_within
 from ..databases import ofsted_database, reviews_database, reviews_held
+from ..findings import CHILDRENS_SUMMARY
 from ..pairs import Pair, improvement_key
 from ..permissions import ensure_can_view
 from ..reviews import (
@@ -503,7 +504,7 @@ async def gold_export(datasette, request):
     )
 
     def described(inspection: dict) -> dict:
-        main = [d for d in inspection["documents"] if d["kind"] != "summary for children"] or inspection["documents"]
+        main = [d for d in inspection["documents"] if d["kind"] != CHILDRENS_SUMMARY] or inspection["documents"]
         return {
             "source": main[0]["file_name"] if main else None,
             "start_date": inspection["start_date"],
