@@ -8,11 +8,16 @@ while it is current, computes any other pair live through the same engine, and k
 results in memory. Stored, a comparison is three tables:
 
 - `comparisons`: one row per stored pair, with the engine and taxonomy versions it was made
-  with, its counts by status, and its rows as JSON, each finding named by its id (its text
-  and columns are read back from `findings`);
-- `comparison_rows`: one row per row of the comparison, with its status, score and themes,
-  and a key that stays the same when ofsted.db is rebuilt from the same reports;
-- `issue_links`: which findings each row holds, one link per improvement and partner.
+  with and when;
+- `comparison_rows`: one row per row of the comparison, with its status, score and themes, a key
+  that stays the same when ofsted.db is rebuilt from the same reports, and the rest of the row
+  (`detail`, JSON: confidence, why, and its findings, each named by its id: its text and columns
+  are read back from `findings`);
+- `issue_links`: which findings each row holds, one link per improvement and partner, naming the
+  row (its status, score and themes are the row's).
+
+That is the one stored form: the counts by status are a query over the rows (`comparison_counts`,
+`counts_of`), the JSON of a comparison is built from the rows.
 
 A stored comparison is current when its engine and taxonomy versions are the running code's;
 the database deletes it itself (triggers on `documents`) in the transaction that changes
@@ -32,7 +37,7 @@ from importlib import resources
 from .classify import taxonomy_version
 from .findings import FINDING_FIELDS, compare_inspections, findings_by_id
 from .pairs import improvement_key, pair_id
-from .status import STATUSES, zero_counts
+from .status import zero_counts
 
 # The code whose decisions a stored comparison records: the engine, its fitted weights, and the choice of
 # findings it is given. A change to either (even a comment: it costs one recompute, never a stale page)
@@ -97,33 +102,21 @@ def records(
     inputs: Iterable[dict],
     computed_at: str,
 ) -> tuple[dict, list[dict], list[dict]]:
-    """The stored form of a comparison: its `comparisons` row, its `comparison_rows` and `issue_links`.
+    """The stored form of a comparison: its `comparisons` row (the pair and the versions that made it), its
+    `comparison_rows` (each row whole: status, score, themes and the rest as `detail`) and its `issue_links`.
 
+    Nothing derivable is stored: the counts by status are a query over the rows (the `comparison_counts` view,
+    `counts_of`), and a link names its row for the row's status, score and themes.
     `inputs` are the findings the engine was given (to store each finding by id only).
     """
     by_id = {f["id"]: f for f in inputs}
     cid = comparison_id(earlier_id, later_id)
-    counts = result["counts"]
     pair = {"authority_id": authority_id, "from_inspection_id": earlier_id, "to_inspection_id": later_id}
-    stored = {
-        **result,
-        "rows": [
-            {
-                **row,
-                "from": [_stripped(f, by_id) for f in row["from"]],
-                "to": [_stripped(f, by_id) for f in row["to"]],
-            }
-            for row in result["rows"]
-        ],
-    }
     comparison = {
         "id": cid,
         **pair,
         "engine_version": engine_version(),
         "taxonomy_version": taxonomy_version(),
-        **{status: counts.get(status, 0) for status in STATUSES},
-        "rows": len(result["rows"]),
-        "result": json.dumps(stored, separators=(",", ":")),
         "computed_at": computed_at,
     }
     rows, links = [], []
@@ -133,51 +126,81 @@ def records(
         if key in seen:  # an engine that broke its promise must not stop the ingest
             key = f"{key}#{number}"
         seen.add(key)
-        row_id = f"{cid}:{key}"
-        improvements = {side: [f["id"] for f in _improvements(row[side])] for side in ("from", "to")}
-        evidence = {side: [f["id"] for f in row[side] if f.get("role") != ROLE_IMPROVEMENT] for side in ("from", "to")}
-        themes = ", ".join(row["themes"])
-        rows.append(
-            {
-                "id": row_id,
-                "comparison_id": cid,
-                **pair,
-                "row_number": number,
-                "row_key": key,
-                "improvement_id": (_improvements(row["from"]) + _improvements(row["to"]) or [{"id": None}])[0]["id"],
-                "status": row["status"],
-                "score": row["score"],
-                "themes": themes,
-                "from_improvements": len(improvements["from"]),
-                "to_improvements": len(improvements["to"]),
-                "from_evidence": len(evidence["from"]),
-                "to_evidence": len(evidence["to"]),
-            }
-        )
-        for side, other in (("from", "to"), ("to", "from")):
-            for finding_id in improvements[side]:
-                for partner in improvements[other] + evidence[other] or [None]:
-                    links.append(
-                        {
-                            **pair,
-                            "from_finding_id": finding_id if side == "from" else partner,
-                            "to_finding_id": partner if side == "from" else finding_id,
-                            "side": side,
-                            "status": row["status"],
-                            "score": row["score"],
-                            "row_number": number,
-                            "themes": themes,
-                            "comparison_row_id": row_id,
-                        }
-                    )
+        stored = _stored_row(row, f"{cid}:{key}", pair, by_id)
+        rows.append({**stored, "comparison_id": cid, "row_number": number, "row_key": key})
+        links += _links(row, stored["id"], number, pair)
     return comparison, rows, links
 
 
+# The columns of a row that are its own columns in comparison_rows; the rest of it is stored in `detail`.
+ROW_COLUMNS = ("status", "score", "themes")
+
+
+def _stored_row(row: dict, row_id: str, pair: dict, by_id: dict[str, dict]) -> dict:
+    improvements = _improvements(row["from"]) + _improvements(row["to"])
+    detail = {k: v for k, v in row.items() if k not in ROW_COLUMNS}
+    for side in ("from", "to"):
+        detail[side] = [_stripped(f, by_id) for f in row[side]]
+    return {
+        "id": row_id,
+        **pair,
+        "improvement_id": (improvements or [{"id": None}])[0]["id"],
+        "status": row["status"],
+        "score": row["score"],
+        "themes": ", ".join(row["themes"]),
+        "from_improvements": len(_improvements(row["from"])),
+        "to_improvements": len(_improvements(row["to"])),
+        "from_evidence": len(row["from"]) - len(_improvements(row["from"])),
+        "to_evidence": len(row["to"]) - len(_improvements(row["to"])),
+        "detail": json.dumps(detail, separators=(",", ":")),
+    }
+
+
+def _links(row: dict, row_id: str, number: int, pair: dict) -> list[dict]:
+    """One link per improvement and partner (the other side's improvements and evidence), naming its row."""
+    improvements = {side: [f["id"] for f in _improvements(row[side])] for side in ("from", "to")}
+    evidence = {side: [f["id"] for f in row[side] if f.get("role") != ROLE_IMPROVEMENT] for side in ("from", "to")}
+    links = []
+    for side, other in (("from", "to"), ("to", "from")):
+        for finding_id in improvements[side]:
+            for partner in improvements[other] + evidence[other] or [None]:
+                links.append(
+                    {
+                        **pair,
+                        "from_finding_id": finding_id if side == "from" else partner,
+                        "to_finding_id": partner if side == "from" else finding_id,
+                        "side": side,
+                        "row_number": number,
+                        "comparison_row_id": row_id,
+                    }
+                )
+    return links
+
+
+def counts_of(rows: Iterable[dict]) -> dict[str, int]:
+    """A comparison's rows counted by status (every status, in reading order): what every page shows."""
+    counts = zero_counts()
+    for row in rows:
+        counts[row["status"]] += 1
+    return counts
+
+
+def _read_rows(db, cid: str) -> list[dict]:
+    """A stored comparison's rows, each as the engine gave it (its findings by id only)."""
+    return [
+        {"status": status, "score": score, "themes": [t for t in (themes or "").split(", ") if t], **json.loads(detail)}
+        for status, score, themes, detail in db.execute(
+            "select status, score, themes, detail from comparison_rows where comparison_id = ? order by row_number",
+            [cid],
+        ).fetchall()
+    ]
+
+
 # What a database built by today's ofsted-ingest holds that one built by an older release may not: the stored
-# comparisons (schema step 2). A canned query that reads any of them says what to do instead of an SQL error.
+# comparisons (schema step 2), each row whole (step 6). A canned query that reads any of them says what to do instead of an SQL error.
 CURRENT_SCHEMA: dict[str, tuple[str, ...]] = {
-    "comparisons": ("engine_version", "taxonomy_version", "result"),
-    "comparison_rows": ("comparison_id", "status"),
+    "comparisons": ("engine_version", "taxonomy_version"),
+    "comparison_rows": ("comparison_id", "status", "detail"),
     "issue_links": ("comparison_row_id",),
 }
 OLDER_RELEASE = "This database was built by an older release of datasette-ofsted: run ofsted-ingest to update it."
@@ -199,21 +222,25 @@ def _tables(db) -> set[str]:
     return {r[0] for r in db.execute("select name from sqlite_master where type in ('table', 'view')").fetchall()}
 
 
+def _held(db) -> bool:
+    """Whether the database holds comparisons in today's stored form (an older release's has none, or whole JSON)."""
+    return "detail" in {r[1] for r in db.execute("pragma table_info(comparison_rows)").fetchall()}
+
+
 def stored_comparison(db, earlier_id: str, later_id: str) -> dict | None:
     """The stored comparison of two inspections if it is current (made by this engine and taxonomy), else None."""
-    if "comparisons" not in _tables(db):  # a database made before comparisons were stored
+    if not _held(db):  # a database made before comparisons were stored, or stored whole
         return None
-    found = db.execute(
-        "select engine_version, taxonomy_version, result from comparisons where id = ?",
-        [comparison_id(earlier_id, later_id)],
-    ).fetchone()
-    if found is None or (found[0], found[1]) != (engine_version(), taxonomy_version()):
+    cid = comparison_id(earlier_id, later_id)
+    found = db.execute("select engine_version, taxonomy_version from comparisons where id = ?", [cid]).fetchone()
+    if found is None or tuple(found) != (engine_version(), taxonomy_version()):
         return None
-    return _with_findings(db, earlier_id, later_id, json.loads(found[2]))
+    return _with_findings(db, earlier_id, later_id, _read_rows(db, cid))
 
 
-def _with_findings(db, earlier_id: str, later_id: str, result: dict) -> dict | None:
-    """A stored result with each finding's columns read back from `findings`; None if one is no longer held."""
+def _with_findings(db, earlier_id: str, later_id: str, stored: list[dict]) -> dict | None:
+    """Stored rows with each finding's columns read back from `findings`, and their counts; None if a finding they
+    name is no longer held."""
     findings = findings_by_id(db, (earlier_id, later_id))
     try:
         rows = [
@@ -222,11 +249,11 @@ def _with_findings(db, earlier_id: str, later_id: str, result: dict) -> dict | N
                 "from": [{**findings[f["id"]], **f} for f in row["from"]],
                 "to": [{**findings[f["id"]], **f} for f in row["to"]],
             }
-            for row in result["rows"]
+            for row in stored
         ]
     except KeyError:  # a finding it names is no longer held: out of date
         return None
-    return {**result, "rows": rows}
+    return {"counts": counts_of(rows), "rows": rows}
 
 
 class _Cache:
@@ -341,10 +368,12 @@ def empty_comparison() -> dict:
 
 def out_of_date_comparison(db, earlier_id: str, later_id: str) -> dict | None:
     """The stored comparison of a pair whatever engine and taxonomy made it, if every finding it names is held."""
-    if "comparisons" not in _tables(db):
+    if not _held(db):
         return None
-    found = db.execute("select result from comparisons where id = ?", [comparison_id(earlier_id, later_id)]).fetchone()
-    return _with_findings(db, earlier_id, later_id, json.loads(found[0])) if found else None
+    cid = comparison_id(earlier_id, later_id)
+    if db.execute("select 1 from comparisons where id = ?", [cid]).fetchone() is None:
+        return None
+    return _with_findings(db, earlier_id, later_id, _read_rows(db, cid))
 
 
 def comparison(db, earlier_id: str, later_id: str) -> dict:

@@ -123,7 +123,9 @@ def _chain_old_reviews(conn: sqlite3.Connection) -> None:
         conn.execute("alter table reviews add column hash text")
         conn.execute("drop trigger if exists reviews_no_update")
         previous = CHAIN_START
-        for row in as_rows(conn.execute("select * from reviews order by id")):
+        cursor = conn.execute("select * from reviews order by id")
+        names = [c[0] for c in cursor.description]
+        for row in [dict(zip(names, r)) for r in cursor.fetchall()]:
             row["prev_hash"] = previous
             previous = review_hash(row)
             conn.execute(
@@ -464,11 +466,6 @@ def insert_review(conn: sqlite3.Connection, review: dict) -> dict:
         raise
     reviews_written()
     return stored
-
-
-def as_rows(cursor: sqlite3.Cursor) -> list[dict]:
-    names = [c[0] for c in cursor.description]
-    return [dict(zip(names, r)) for r in cursor.fetchall()]
 
 
 def latest_reviews(reviews: list[dict]) -> dict[str, dict]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Callable
@@ -93,11 +94,6 @@ def applied_migrations(db: sqlite_utils.Database) -> list[str]:
     return []
 
 
-def schema_version(db: sqlite_utils.Database) -> int:
-    """How many of the migrations the database has had (SCHEMA_VERSION when it is up to date)."""
-    return len(applied_migrations(db))
-
-
 def ensure_schema(db: sqlite_utils.Database) -> None:
     """Bring a database (new, or made by an earlier version) to this code's schema and taxonomy.
 
@@ -123,7 +119,6 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             for step in MIGRATIONS[len(applied) :]:
                 step(db)
                 _record_migration(db, step.__name__)
-            db.execute("insert or replace into meta (key, value) values ('schema_version', ?)", [str(SCHEMA_VERSION)])
     follow_taxonomy(db)
 
 
@@ -430,6 +425,49 @@ def m005_lscb_lists_are_the_boards_improvements(db: sqlite_utils.Database) -> No
 
 # The board's verdict names it in its first words: "The Local Safeguarding Children Board (LSCB) is good".
 _LSCB_VERDICT_SPAN = 60
+
+
+@migration
+def m006_comparisons_stored_one_way(db: sqlite_utils.Database) -> None:
+    """A comparison is stored one way: its rows (comparison_rows, each whole: status, score, themes, and the rest
+    of the row as `detail`) and their links. What was stored twice goes: the whole result as JSON and the counts
+    by status in `comparisons` (the comparison_counts view counts the rows), issue_links' copies of its row's
+    status, score and themes, and `meta.schema_version` (the migrations are recorded in _sqlite_migrations).
+    Each stored row keeps what the JSON said of it; a comparison whose JSON does not match its rows is dropped
+    (ingest compares the pair again)."""
+    if "detail" not in db.table("comparison_rows").columns_dict:  # a database that lost its record of migrations
+        db.execute("alter table comparison_rows add column detail text")
+    whole = "result" in db.table("comparisons").columns_dict
+    stored = db.execute("select id, result from comparisons").fetchall() if whole else []
+    for comparison_id, result in stored:
+        rows = json.loads(result or "{}").get("rows") or []
+        numbers = [
+            n for (n,) in db.execute("select row_number from comparison_rows where comparison_id = ?", [comparison_id])
+        ]
+        if sorted(numbers) != list(range(1, len(rows) + 1)):
+            for sql in (
+                "delete from issue_links where comparison_row_id in (select id from comparison_rows where comparison_id = ?)",
+                "delete from comparison_rows where comparison_id = ?",
+                "delete from comparisons where id = ?",
+            ):
+                db.execute(sql, [comparison_id])
+            continue
+        db.conn.executemany(
+            "update comparison_rows set detail = ? where comparison_id = ? and row_number = ?",
+            [
+                (json.dumps({k: v for k, v in row.items() if k not in ("status", "score", "themes")}), comparison_id, n)
+                for n, row in enumerate(rows, 1)
+            ],
+        )
+    for table, columns in (
+        ("comparisons", ("recurring", "resolved", "not_revisited", "new", "rows", "result")),
+        ("issue_links", ("status", "score", "themes")),
+    ):
+        held = db.table(table).columns_dict
+        for column in columns:
+            if column in held:  # a database rebuilt by hand may lack one
+                db.execute(f"alter table [{table}] drop column [{column}]")
+    db.execute("delete from meta where key = 'schema_version'")
 
 
 SCHEMA_VERSION = len(MIGRATIONS)
