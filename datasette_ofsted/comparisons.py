@@ -30,14 +30,21 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from importlib import resources
+from typing import Any, cast
 
+from .align import Row
 from .classify import taxonomy_version
-from .findings import FINDING_FIELDS, compare_inspections, findings_by_id
+from .findings import FINDING_FIELDS, Comparison, compare_inspections, findings_by_id
 from .pairs import improvement_key, pair_id
 from .status import zero_counts
+
+# A connection to ofsted.db: sqlite3's, sqlite-utils' Database, anything with execute(sql, params).
+SQL = Any
+
+
 
 # The code whose decisions a stored comparison records: the engine, its fitted weights, and the choice of
 # findings it is given. A change to either (even a comment: it costs one recompute, never a stale page)
@@ -62,7 +69,7 @@ def comparison_id(earlier_id: str, later_id: str) -> str:
     return pair_id(earlier_id, later_id)
 
 
-def consecutive_pairs(db, authority_id: str) -> list[tuple[str, str]]:
+def consecutive_pairs(db: SQL, authority_id: str) -> list[tuple[str, str]]:
     """Each inspection of an authority with the next one, by start date: the pairs ingest stores."""
     ids = [
         r[0]
@@ -77,7 +84,7 @@ def _improvements(members: list[dict]) -> list[dict]:
     return [f for f in members if f.get("role") == ROLE_IMPROVEMENT]
 
 
-def row_key(row: dict) -> str:
+def row_key(row: Row) -> str:
     """The key of a row: that of its first improvement (`pairs.improvement_key`, the reviews' key), the earlier
     report's before the later's. Every improvement stands in exactly one row, so keys are unique within a
     comparison but for two identical items of one document (records numbers the second); should an engine ever
@@ -98,7 +105,7 @@ def records(
     authority_id: str,
     earlier_id: str,
     later_id: str,
-    result: dict,
+    result: Mapping[str, Any],
     inputs: Iterable[dict],
     computed_at: str,
 ) -> tuple[dict, list[dict], list[dict]]:
@@ -136,7 +143,7 @@ def records(
 ROW_COLUMNS = ("status", "score", "themes")
 
 
-def _stored_row(row: dict, row_id: str, pair: dict, by_id: dict[str, dict]) -> dict:
+def _stored_row(row: Row, row_id: str, pair: dict, by_id: dict[str, dict]) -> dict:
     improvements = _improvements(row["from"]) + _improvements(row["to"])
     detail = {k: v for k, v in row.items() if k not in ROW_COLUMNS}
     for side in ("from", "to"):
@@ -156,7 +163,7 @@ def _stored_row(row: dict, row_id: str, pair: dict, by_id: dict[str, dict]) -> d
     }
 
 
-def _links(row: dict, row_id: str, number: int, pair: dict) -> list[dict]:
+def _links(row: Row, row_id: str, number: int, pair: dict) -> list[dict]:
     """One link per improvement and partner (the other side's improvements and evidence), naming its row."""
     improvements = {side: [f["id"] for f in _improvements(row[side])] for side in ("from", "to")}
     evidence = {side: [f["id"] for f in row[side] if f.get("role") != ROLE_IMPROVEMENT] for side in ("from", "to")}
@@ -177,7 +184,7 @@ def _links(row: dict, row_id: str, number: int, pair: dict) -> list[dict]:
     return links
 
 
-def counts_of(rows: Iterable[dict]) -> dict[str, int]:
+def counts_of(rows: Iterable[Row]) -> dict[str, int]:
     """A comparison's rows counted by status (every status, in reading order): what every page shows."""
     counts = zero_counts()
     for row in rows:
@@ -185,10 +192,13 @@ def counts_of(rows: Iterable[dict]) -> dict[str, int]:
     return counts
 
 
-def _read_rows(db, cid: str) -> list[dict]:
+def _read_rows(db: SQL, cid: str) -> list[Row]:
     """A stored comparison's rows, each as the engine gave it (its findings by id only)."""
     return [
-        {"status": status, "score": score, "themes": [t for t in (themes or "").split(", ") if t], **json.loads(detail)}
+        cast(
+            Row,
+            {"status": status, "score": score, "themes": [t for t in (themes or "").split(", ") if t], **json.loads(detail)},
+        )
         for status, score, themes, detail in db.execute(
             "select status, score, themes, detail from comparison_rows where comparison_id = ? order by row_number",
             [cid],
@@ -206,7 +216,7 @@ CURRENT_SCHEMA: dict[str, tuple[str, ...]] = {
 OLDER_RELEASE = "This database was built by an older release of datasette-ofsted: run ofsted-ingest to update it."
 
 
-def missing_schema(db) -> list[str]:
+def missing_schema(db: SQL) -> list[str]:
     """The tables and columns of CURRENT_SCHEMA a database lacks (none when ofsted-ingest has brought it up to date)."""
     missing: list[str] = []
     for table, columns in CURRENT_SCHEMA.items():
@@ -218,16 +228,16 @@ def missing_schema(db) -> list[str]:
     return missing
 
 
-def _tables(db) -> set[str]:
+def _tables(db: SQL) -> set[str]:
     return {r[0] for r in db.execute("select name from sqlite_master where type in ('table', 'view')").fetchall()}
 
 
-def _held(db) -> bool:
+def _held(db: SQL) -> bool:
     """Whether the database holds comparisons in today's stored form (an older release's has none, or whole JSON)."""
     return "detail" in {r[1] for r in db.execute("pragma table_info(comparison_rows)").fetchall()}
 
 
-def stored_comparison(db, earlier_id: str, later_id: str) -> dict | None:
+def stored_comparison(db: SQL, earlier_id: str, later_id: str) -> Comparison | None:
     """The stored comparison of two inspections if it is current (made by this engine and taxonomy), else None."""
     if not _held(db):  # a database made before comparisons were stored, or stored whole
         return None
@@ -238,12 +248,12 @@ def stored_comparison(db, earlier_id: str, later_id: str) -> dict | None:
     return _with_findings(db, earlier_id, later_id, _read_rows(db, cid))
 
 
-def _with_findings(db, earlier_id: str, later_id: str, stored: list[dict]) -> dict | None:
+def _with_findings(db: SQL, earlier_id: str, later_id: str, stored: list[Row]) -> Comparison | None:
     """Stored rows with each finding's columns read back from `findings`, and their counts; None if a finding they
     name is no longer held."""
     findings = findings_by_id(db, (earlier_id, later_id))
     try:
-        rows = [
+        rows: list[Row] = [
             {
                 **row,
                 "from": [{**findings[f["id"]], **f} for f in row["from"]],
@@ -293,7 +303,7 @@ class _Cache:
 _CACHE = _Cache(CACHE_CHARS)
 
 
-def _state(db, earlier_id: str, later_id: str) -> tuple:
+def _state(db: SQL, earlier_id: str, later_id: str) -> tuple:
     """What a comparison of the pair depends on in the database: the file, the two inspections'
     documents (each rewrite gives a new ingested_at), a reclassification, the stored comparison."""
     tables = _tables(db)
@@ -324,14 +334,16 @@ def _state(db, earlier_id: str, later_id: str) -> tuple:
 # marked as being updated (ofsted-ingest brings it up to date); only the compare page computes, its own one pair,
 # and only when nothing is stored for it at all.
 LIVE_PAIRS_PER_REQUEST = 0
-BEING_UPDATED = "being_updated"
+BEING_UPDATED = "being_updated"  # the key of Comparison that says so
 
 
-def _cache_key(db, earlier_id: str, later_id: str) -> tuple:
+def _cache_key(db: SQL, earlier_id: str, later_id: str) -> tuple:
     return (earlier_id, later_id, _state(db, earlier_id, later_id), engine_version(), taxonomy_version())
 
 
-def comparisons_within(db, pairs: list[tuple[str, str]], live: int = LIVE_PAIRS_PER_REQUEST, fallback: bool = True):
+def comparisons_within(
+    db: SQL, pairs: list[tuple[str, str]], live: int = LIVE_PAIRS_PER_REQUEST, fallback: bool = True
+) -> list[Comparison | None]:
     """The comparison of each pair as `comparison` gives it, computing at most `live` of them now.
 
     A pair that is neither stored by the running engine nor in memory is computed while the budget lasts;
@@ -339,7 +351,7 @@ def comparisons_within(db, pairs: list[tuple[str, str]], live: int = LIVE_PAIRS_
     all still held, else as an empty comparison, either one marked `being_updated` (with `fallback` False,
     None instead: the caller reads what is stored its own way, as the national page does in one query).
     """
-    out: list[dict | None] = []
+    out: list[Comparison | None] = []
     for earlier_id, later_id in pairs:
         key = _cache_key(db, earlier_id, later_id)
         cached = _CACHE.get(key)
@@ -354,19 +366,22 @@ def comparisons_within(db, pairs: list[tuple[str, str]], live: int = LIVE_PAIRS_
             _CACHE.put(key, json.dumps(result))
             out.append(result)
         elif fallback:
-            out.append(
-                {**(out_of_date_comparison(db, earlier_id, later_id) or empty_comparison()), BEING_UPDATED: True}
-            )
+            out.append(being_updated(out_of_date_comparison(db, earlier_id, later_id) or empty_comparison()))
         else:
             out.append(None)
     return out
 
 
-def empty_comparison() -> dict:
+def being_updated(result: Comparison) -> Comparison:
+    """A comparison served as stored by another engine or taxonomy (or none at all), marked so."""
+    return {**result, "being_updated": True}
+
+
+def empty_comparison() -> Comparison:
     return {"counts": zero_counts(), "rows": []}
 
 
-def out_of_date_comparison(db, earlier_id: str, later_id: str) -> dict | None:
+def out_of_date_comparison(db: SQL, earlier_id: str, later_id: str) -> Comparison | None:
     """The stored comparison of a pair whatever engine and taxonomy made it, if every finding it names is held."""
     if not _held(db):
         return None
@@ -376,7 +391,7 @@ def out_of_date_comparison(db, earlier_id: str, later_id: str) -> dict | None:
     return _with_findings(db, earlier_id, later_id, _read_rows(db, cid))
 
 
-def comparison(db, earlier_id: str, later_id: str) -> dict:
+def comparison(db: SQL, earlier_id: str, later_id: str) -> Comparison:
     """The comparison of two inspections: `{counts, rows}` as the engine gives it.
 
     The stored one for a consecutive pair when current; one stored by another engine or taxonomy while
@@ -391,7 +406,7 @@ def comparison(db, earlier_id: str, later_id: str) -> dict:
     result = stored_comparison(db, earlier_id, later_id)
     if result is None:
         stale = out_of_date_comparison(db, earlier_id, later_id)
-        result = {**stale, BEING_UPDATED: True} if stale is not None else compare_inspections(db, earlier_id, later_id)
+        result = being_updated(stale) if stale is not None else compare_inspections(db, earlier_id, later_id)
     _CACHE.put(key, json.dumps(result))
     return result
 

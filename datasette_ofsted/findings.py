@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import json
+from typing import TypedDict, cast
 
-from .align import compare, section_grade
+from .align import Row, compare, section_grade
+
+
+class Comparison(TypedDict, total=False):
+    """A comparison as every page reads it: the engine's rows (align.Row), counted by status; `being_updated` when
+    it is served as stored by another engine or taxonomy while ofsted-ingest has not compared it again."""
+
+    counts: dict[str, int]
+    rows: list[Row]
+    being_updated: bool
 
 # The kind of document (documents.kind) that restates a report in plain words for children and young people: it is
 # left out of comparisons and of what an inspection asked to improve, the report's own findings stand for it. A
@@ -102,7 +112,7 @@ def comparable_findings(db, inspection_id: str) -> list[dict]:
     return comparable(findings_of(db, inspection_id))
 
 
-def compare_inspections(db, earlier_id: str, later_id: str) -> dict:
+def compare_inspections(db, earlier_id: str, later_id: str) -> Comparison:
     """The comparison of two inspections computed now from their findings (see comparisons.comparison,
     which serves a stored one when it is current)."""
-    return compare(comparable_findings(db, earlier_id), comparable_findings(db, later_id))
+    return cast(Comparison, compare(comparable_findings(db, earlier_id), comparable_findings(db, later_id)))

@@ -13,8 +13,13 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .text import normalise
+
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+
 
 # An authority's slug (ingest/reference.py makes it from the authority's name).
 AUTHORITY_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -83,11 +88,11 @@ class Pair:
         """The compare page's path (before Datasette's base_url), `tail` after the id: ".json", "/reviews"."""
         return f"{COMPARE_PATH}/{self.id}{tail}"
 
-    def url(self, datasette, tail: str = "") -> str:
+    def url(self, datasette: Datasette, tail: str = "") -> str:
         """The compare page's URL as Datasette serves it (its base_url)."""
         return datasette.urls.path(self.path(tail))
 
-    def gold_url(self, datasette) -> str:
+    def gold_url(self, datasette: Datasette) -> str:
         """Where the pair's reviews are exported as a gold alignment."""
         return datasette.urls.path(f"{GOLD_PATH}/{self.id}.json")
 

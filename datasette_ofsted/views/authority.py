@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from datasette.database import Database
-from datasette.utils.asgi import NotFound
+from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from ..classify import NATIONAL_FRAMEWORK_PREFIX
@@ -86,6 +86,11 @@ AUTHORITY_CSV_HEADER = (
     *STATUSES,
 )
 
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+    from datasette.utils.asgi import Request
+
+
 # Room for each inspection along the time axis, in px: a year label and a point with space between.
 CHART_STEP = 80
 # The grade chart may shrink to this share of its size (14 px letters to 11 px) before it scrolls in its box.
@@ -147,7 +152,7 @@ def grade_chart(inspections: list[dict]) -> Markup:
     return Markup("".join(parts))
 
 
-async def authority(datasette, request):
+async def authority(datasette: Datasette, request: Request) -> Response:
     """An authority's timeline: permission, the authority checked, one read of its inspections and comparisons."""
     db = await ofsted_database(datasette, request)
     authority_id = request.url_vars["authority"]
@@ -194,7 +199,7 @@ async def _held_authority(db: Database, authority_id: str) -> dict:
     return found[0]
 
 
-async def timeline(datasette, request, db: Database, authority: dict) -> dict:
+async def timeline(datasette: Datasette, request: Request, db: Database, authority: dict) -> dict:
     """The authority's inspections, the comparison of each with the next (counts, link), the threads of its themes
     and its neighbours: the one definition of a comparison with the reviewers' calls over the engine's, as the
     compare page reads it."""
@@ -304,7 +309,7 @@ async def _listed_neighbours(db: Database, codes: list[str]) -> list[dict]:
     return [by_code[c] for c in dict.fromkeys(codes) if c in by_code]
 
 
-def _raised_in(datasette, authority_id: str, ids: list[str], inspection_id: str, theme: str, previous: str | None) -> dict:
+def _raised_in(datasette: Datasette, authority_id: str, ids: list[str], inspection_id: str, theme: str, previous: str | None) -> dict:
     """A neighbour's inspection that asked for the theme, linked to the comparison that shows it: with the
     inspection before it, else (its first inspection here) with the one after; a neighbour inspected once has only
     its timeline. One older than this authority's previous inspection is marked: a concern a neighbour had long
@@ -325,7 +330,7 @@ def _raised_in(datasette, authority_id: str, ids: list[str], inspection_id: str,
     }
 
 
-async def neighbours(datasette, db: Database, authority: dict, inspections: list[dict], names: dict[str, str]) -> dict:
+async def neighbours(datasette: Datasette, db: Database, authority: dict, inspections: list[dict], names: dict[str, str]) -> dict:
     """Do my statistical neighbours share this issue? For each theme of the latest inspection's improvements,
     the neighbours (as the DfE lists them in la_lookup.csv, every one of which ofsted-ingest loads into
     `authorities`) whose inspections asked for the same, with links to the comparison that shows it; and,

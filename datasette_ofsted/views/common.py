@@ -10,6 +10,7 @@ import io
 import re
 from collections.abc import Collection, Iterable, Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode, urlsplit
 
 from datasette.database import Database
@@ -22,12 +23,17 @@ from ..pairs import InvalidPair, Pair
 from ..status import LABELS
 from ..text import STOPWORDS, stem
 
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+    from datasette.utils.asgi import Request
+
+
 GRADE_RANK = {"outstanding": 4, "good": 3, "requires improvement": 2, "adequate": 2, "inadequate": 1}
 # A year typed in a filter (the national page, the search).
 YEAR = re.compile(r"\d{4}")
 
 
-def pair_in_url(request) -> Pair:
+def pair_in_url(request: Request) -> Pair:
     """The pair a route names (`<earlier id>...<later id>`); NotFound, saying what a pair looks like, for another."""
     try:
         return Pair.parse(request.url_vars["pair"])
@@ -35,7 +41,7 @@ def pair_in_url(request) -> Pair:
         raise NotFound(str(error)) from None
 
 
-async def _rows(db: Database, sql: str, params=None) -> list[dict]:
+async def _rows(db: Database, sql: str, params: Sequence | dict | None = None) -> list[dict]:
     """A read's rows as dicts (each call its own copies), kept while the database holds the same data (cache.py)."""
     return await cache.rows(db, sql, params)
 
@@ -100,7 +106,7 @@ def page_url(source_url: object, page: object) -> str | None:
     return f"{url.split('#', 1)[0]}#page={page}"
 
 
-def document_href(datasette, document: dict, on_disk: Collection[str] = ()) -> str | None:
+def document_href(datasette: Datasette, document: dict, on_disk: Collection[str] = ()) -> str | None:
     """Where a document opens: its Ofsted URL when the manifest gave one, else the PDF the plugin serves
     (views/document.py: a downloads folder has no manifest) if its file is `on_disk` here (a published
     copy of the database may not have it); a text report has nowhere to open."""
@@ -119,7 +125,7 @@ def page_href(href: str | None, page: object) -> str | None:
     return f"{href.split('#', 1)[0]}#page={page}"
 
 
-def with_links(documents: list[dict], datasette, on_disk: Collection[str] = ()) -> list[dict]:
+def with_links(documents: list[dict], datasette: Datasette, on_disk: Collection[str] = ()) -> list[dict]:
     """Documents with `href`: where each opens (document_href)."""
     return [{**d, "href": document_href(datasette, d, on_disk)} for d in documents]
 
@@ -134,7 +140,7 @@ DEFAULT_ATTRIBUTION = {
 }
 
 
-async def attribution(datasette, database: str | None) -> dict[str, str]:
+async def attribution(datasette: Datasette, database: str | None) -> dict[str, str]:
     """The licence and source of the reports, as the database's metadata words them, else DEFAULT_ATTRIBUTION."""
     from .. import ATTRIBUTION, database_metadata
 
@@ -143,7 +149,9 @@ async def attribution(datasette, database: str | None) -> dict[str, str]:
     return given if given.get("license") else {**DEFAULT_ATTRIBUTION, **given}
 
 
-async def _render(datasette, request, template: str, context: dict, trail: list[tuple[str, str]] | None = None):
+async def _render(
+    datasette: Datasette, request: Request, template: str, context: dict, trail: list[tuple[str, str]] | None = None
+) -> Response:
     """The page's HTML; `trail` is its breadcrumbs after home (label, href). Datasette's footer shows the reports'
     licence and source (`metadata`), and the page itself says Crown copyright and the licence (ofsted_base.html)."""
     database = context.get("database")
@@ -166,7 +174,7 @@ async def _render(datasette, request, template: str, context: dict, trail: list[
     )
 
 
-def ofsted_trail(datasette, *more: tuple[str, str]) -> list[tuple[str, str]]:
+def ofsted_trail(datasette: Datasette, *more: tuple[str, str]) -> list[tuple[str, str]]:
     return [("Ofsted inspections", datasette.urls.path("/-/ofsted")), *more]
 
 
@@ -181,7 +189,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 UTF8_BOM = "\ufeff"
 
 
-def safe_cell(value):
+def safe_cell(value: object) -> object:
     """A CSV cell that a spreadsheet cannot run as a formula: text that starts like one gets a leading quote."""
     if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value
@@ -208,7 +216,7 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
     )
 
 
-def export_urls(datasette, path: str, query: str = "") -> dict[str, str]:
+def export_urls(datasette: Datasette, path: str, query: str = "") -> dict[str, str]:
     """The .json and .csv addresses of a page (`path` without a suffix), with its query string."""
     tail = f"?{query}" if query else ""
     return {fmt: datasette.urls.path(f"{path}.{fmt}") + tail for fmt in ("json", "csv")}
@@ -248,7 +256,7 @@ def _highlight(text: str, stems: frozenset[str]) -> Markup:
     return Markup("").join(out)
 
 
-def chart_url(datasette, database: str, query: str, params: dict[str, str]) -> str:
+def chart_url(datasette: Datasette, database: str, query: str, params: dict[str, str]) -> str:
     """A canned query's page with its parameters and its datasette-vega chart open (the query's `fragment`)."""
     from .. import canned_queries_definitions
 

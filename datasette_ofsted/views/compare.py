@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from datasette.utils.asgi import BadRequest, NotFound, Response
@@ -30,7 +30,7 @@ from .document import on_disk
 from .review import _can_see, being_updated_notice, current_reviews, overlay_reviews, review_context
 
 
-async def previous_inspection_actions(datasette, database: str, request) -> list[dict]:
+async def previous_inspection_actions(datasette: Datasette, database: str, request: Request) -> list[dict]:
     db = datasette.get_database(database)
     authority_id = request.args.get("authority_id") if request else None
     if authority_id:
@@ -52,7 +52,7 @@ async def previous_inspection_actions(datasette, database: str, request) -> list
     ]
 
 
-async def compare_form(datasette, request):
+async def compare_form(datasette: Datasette, request: Request) -> Response:
     """The form's GET target: /-/ofsted/compare?from=..&to=.. redirects to the comparison."""
     await ofsted_database(datasette, request)
     earlier, later = request.args.get("from", ""), request.args.get("to", "")
@@ -65,7 +65,7 @@ async def compare_form(datasette, request):
     return Response.redirect(pair.url(datasette))
 
 
-async def compare(datasette, request):
+async def compare(datasette: Datasette, request: Request) -> Response:
     """The comparison of two inspections of one authority: permission, the pair and filters checked, one read, render."""
     db = await ofsted_database(datasette, request)
     pair, fmt = pair_in_url(request), request.url_vars.get("format") or ""
@@ -78,7 +78,7 @@ async def compare(datasette, request):
     board = await lscb_recommendations(db, *pair)
     if fmt == ".json":
         return await _json(datasette, request, db, (earlier, later), result, filters, board)
-    result = await overlay_reviews(datasette, request, *pair, result)
+    result = await overlay_reviews(datasette, request, pair.earlier, pair.later, result)
     rows = _filtered(result["rows"], *filters)
     if fmt == ".csv":
         return csv_response(f"compare-{pair}.csv", CSV_HEADER, _csv(rows))
@@ -92,7 +92,7 @@ async def compare(datasette, request):
     )
 
 
-async def _held_pair(db, pair: Pair) -> tuple[dict, dict]:
+async def _held_pair(db: Database, pair: Pair) -> tuple[dict, dict]:
     """Both inspections, held and of one authority; NotFound or BadRequest, saying why, otherwise."""
     earlier, later = await held_inspection(db, pair.earlier), await held_inspection(db, pair.later)
     if earlier["authority_id"] != later["authority_id"]:
@@ -105,7 +105,7 @@ async def _held_pair(db, pair: Pair) -> tuple[dict, dict]:
     return earlier, later
 
 
-async def _filters(db, request) -> tuple[str, str, str]:
+async def _filters(db: Database, request: Request) -> tuple[str, str, str]:
     """The page's filters (?status=, ?theme=, ?order=), each checked: BadRequest, with the values allowed, if not."""
     status_filter = request.args.get("status") or ""
     theme_filter = request.args.get("theme") or ""
@@ -119,7 +119,15 @@ async def _filters(db, request) -> tuple[str, str, str]:
     return status_filter, theme_filter, order
 
 
-async def _page(datasette, request, db, inspections: tuple[dict, dict], result: dict, rows: list[dict], filters) -> dict:
+async def _page(
+    datasette: Datasette,
+    request: Request,
+    db: Database,
+    inspections: tuple[dict, dict],
+    result: dict,
+    rows: list[dict],
+    filters: tuple[str, str, str],
+) -> dict:
     """The HTML page's context: the rows laid out for reading, the groups, the summary and the links."""
     earlier, later = inspections
     pair = Pair(earlier["id"], later["id"])
@@ -167,7 +175,7 @@ async def _page(datasette, request, db, inspections: tuple[dict, dict], result: 
     }
 
 
-def lay_out(datasette, database: str, rows: list[dict], sources: dict) -> None:
+def lay_out(datasette: Datasette, database: str, rows: list[dict], sources: dict) -> None:
     """Each row as the page shows it (`present`), each finding with its words shared marked and its links."""
     for row in rows:
         present(row)
@@ -190,7 +198,7 @@ def _row_stems(row: dict) -> set[str]:
     return stems
 
 
-async def lscb_recommendations(db, earlier_id: str, later_id: str) -> dict[str, list[dict]]:
+async def lscb_recommendations(db: Database, earlier_id: str, later_id: str) -> dict[str, list[dict]]:
     """Each side's LSCB recommendations (a joint report's board part): the board's, not the
     authority's, so shown apart from the comparison and never in its rows."""
     found = await _rows(
@@ -220,8 +228,14 @@ def _filtered(rows: list[dict], status_filter: str, theme_filter: str, order: st
 
 
 async def _json(
-    datasette, request, db, pair: tuple[dict, dict], result: dict, filters: tuple[str, str, str], board: dict
-):
+    datasette: Datasette,
+    request: Request,
+    db: Database,
+    pair: tuple[dict, dict],
+    result: dict,
+    filters: tuple[str, str, str],
+    board: dict,
+) -> Response:
     """The comparison's JSON, its text kept while neither the database nor the reviews change.
 
     Encoding a long comparison (150 kB) was a third of a request's time. What it shows of reviews depends on the
@@ -347,6 +361,12 @@ CSV_HEADER = (
     "paragraph",
     "text",
 )
+
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+    from datasette.database import Database
+    from datasette.utils.asgi import Request
+
 
 
 def deciding_stance(row: dict) -> str | None:

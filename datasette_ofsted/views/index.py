@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from datasette.utils.asgi import BadRequest
+from datasette.utils.asgi import BadRequest, Response
 
 from ..databases import ofsted_database
 from .common import GRADE_RANK, _render, _rows, chart_url, csv_response, export_urls, json_response
@@ -23,6 +24,12 @@ INDEX_CSV_HEADER = (
     "latest_inspection_type",
     "latest_overall_grade",
 )
+
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+    from datasette.database import Database
+    from datasette.utils.asgi import Request
+
 SORTS = {
     "name": lambda a: a["name"].lower(),
     "region": lambda a: ((a["region"] or "~").lower(), a["name"].lower()),
@@ -32,7 +39,7 @@ SORTS = {
 }
 
 
-async def index(datasette, request):
+async def index(datasette: Datasette, request: Request) -> Response:
     """Every authority with its latest inspection: permission, the filters checked, one read, render."""
     db = await ofsted_database(datasette, request, SHOWN_TABLES)
     authorities = await _authorities(db)
@@ -72,7 +79,7 @@ async def index(datasette, request):
     )
 
 
-async def _authorities(db) -> list[dict]:
+async def _authorities(db: Database) -> list[dict]:
     """Every authority inspected here, with the years of its inspections and its latest inspection."""
     authorities = await _rows(
         db,
@@ -129,7 +136,7 @@ def _csv_lines(shown: list[dict]) -> list[list]:
     ]
 
 
-def _json_authority(datasette, a: dict) -> dict:
+def _json_authority(datasette: Datasette, a: dict) -> dict:
     return {
         "id": a["id"],
         "name": a["name"],
@@ -146,7 +153,7 @@ def _json_authority(datasette, a: dict) -> dict:
     }
 
 
-def _html_context(datasette, database: str, authorities: list[dict], shown: list[dict], filters: dict, sort: str) -> dict:
+def _html_context(datasette: Datasette, database: str, authorities: list[dict], shown: list[dict], filters: dict, sort: str) -> dict:
     chosen = {k: v for k, v in filters.items() if v}
     # The canned queries' charts are of one authority: the one shown first with the most inspections, as an example.
     example = max(shown or authorities, key=lambda a: a["inspections"]) if authorities else {"id": "", "name": ""}

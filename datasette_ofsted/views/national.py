@@ -6,10 +6,12 @@ the compare pages show) marks a row on it recurring.
 
 from __future__ import annotations
 
+import sqlite3
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
 from datasette.database import Database
-from datasette.utils.asgi import BadRequest
+from datasette.utils.asgi import BadRequest, Response
 from markupsafe import Markup
 
 from .. import cache
@@ -26,7 +28,7 @@ TOP_THEMES = 25  # themes listed on the page; the JSON has them all
 CHART_THEMES = 15  # bars in the chart: enough to see the order, few enough to read at a glance
 
 
-def _recurring(conn) -> tuple[list[dict], list[tuple[str, str]], dict[tuple[str, str], list[dict]]]:
+def _recurring(conn: sqlite3.Connection) -> tuple[list[dict], list[tuple[str, str]], dict[tuple[str, str], list[dict]]]:
     """The recurring rows of every consecutive pair with a current stored comparison, and the pairs without one.
 
     A stored comparison made by the running engine and taxonomy is read from `comparison_rows` in one query (the
@@ -66,7 +68,7 @@ def _split(themes: str | None) -> set[str]:
     return {t.strip() for t in (themes or "").split(",") if t.strip()}
 
 
-async def recurring_rows(datasette, request, db: Database) -> tuple[list[dict], int]:
+async def recurring_rows(datasette: Datasette, request: Request, db: Database) -> tuple[list[dict], int]:
     """Every comparison row of consecutive inspections marked recurring (reviewed if reviewed), with its themes,
     authority and year; and how many pairs are being updated (served as stored by another engine, or missing:
     a request compares at most one pair, comparisons.comparisons_within)."""
@@ -316,12 +318,17 @@ NATIONAL_CSV_HEADER = (
     "rate",
     "recurring_rows",
 )
+
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+    from datasette.utils.asgi import Request
+
 HEAT_MAP_THEMES = 15  # rows of the heat map: the themes of the bar chart, so the two read together
 FIRST_THEMES = 15  # themes in the table as the page opens (the chart's); the rest to TOP_THEMES folded below it
 REGION_LINKS = 3  # regions named in a theme's row; its own page names them all
 
 
-async def national(datasette, request):
+async def national(datasette: Datasette, request: Request) -> Response:
     """England as a whole: permission, the filters checked, one read of every recurring row, render."""
     db = await ofsted_database(datasette, request)
     filters = {k: (request.args.get(k) or "") for k in ("region", "framework", "year")}
@@ -359,7 +366,7 @@ async def national(datasette, request):
     return await _render(datasette, request, "ofsted_national.html", context, trail=ofsted_trail(datasette))
 
 
-async def _national_rows(datasette, request, db: Database) -> tuple[list[dict], int]:
+async def _national_rows(datasette: Datasette, request: Request, db: Database) -> tuple[list[dict], int]:
     """Every recurring row (recurring_rows) and how many pairs are being updated, kept while neither the database
     nor the reviews change and no pair is being updated: the reading grows with the archive. The themes are counted
     from it for each request's filters."""
@@ -377,7 +384,7 @@ def _title(filters: dict[str, str], theme_name: str | None) -> str:
     return f"What Ofsted raises again {place_words(filters)}"
 
 
-def _link(datasette, themes: list[dict], filters: dict[str, str], theme_id: str) -> None:
+def _link(datasette: Datasette, themes: list[dict], filters: dict[str, str], theme_id: str) -> None:
     """Each theme's links: every pair to its comparison filtered to the theme's recurring rows, each region's count
     to this page filtered to it (the other filters kept), and the theme's own page."""
     kept = {k: v for k, v in filters.items() if v}
@@ -426,7 +433,7 @@ def _csv_lines(themes: list[dict]) -> list[list]:
     return lines
 
 
-def _html_context(datasette, db: Database, page: dict, rows: list[dict], pairs: list[dict], choices: dict) -> dict:
+def _html_context(datasette: Datasette, db: Database, page: dict, rows: list[dict], pairs: list[dict], choices: dict) -> dict:
     filters, themes, in_filters = page["filters"], page["themes"], page["in_filters"]
     years = sorted({p["year"] for p in pairs})
     shown_years = [y for y in years if not filters["year"] or y == filters["year"]]

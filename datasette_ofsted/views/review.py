@@ -10,6 +10,7 @@ of ofsted_reviews, as Datasette's own pages do. GET never writes.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from datasette.database import Database
@@ -39,6 +40,10 @@ from ..reviews import (
 from ..status import LABELS, SIDE_STATUSES
 from .common import _render, _rows, held_inspection, ofsted_trail, pair_in_url
 
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+    from datasette.utils.asgi import Request
+
 ACTION = "ofsted-review"
 REVIEW_TEMPLATE = "_ofsted_review.html"
 MAX_BODY = 16 * 1024  # a review is a status and a short note: a larger body is not one
@@ -56,7 +61,7 @@ OUT_OF_DATE = (
 )
 
 
-async def _can_see(datasette, request, rdb: Database) -> bool:
+async def _can_see(datasette: Datasette, request: Request, rdb: Database) -> bool:
     """Whether the actor may read the reviews (the reviews database and table are visible to them)."""
     actor = request.actor if request is not None else None
     if hasattr(datasette, "allowed"):  # Datasette 1.0a20 and later: view-table implies the database's check
@@ -71,14 +76,14 @@ async def _can_see(datasette, request, rdb: Database) -> bool:
     return visible
 
 
-def checks_origin(datasette) -> bool:
+def checks_origin(datasette: Datasette) -> bool:
     """Whether this Datasette refuses cross-site writes by their origin (1.0a41 on) rather than a CSRF token."""
     import importlib.util
 
     return importlib.util.find_spec("datasette.csrf") is not None
 
 
-async def allowed_to_review(datasette, actor) -> bool:
+async def allowed_to_review(datasette: Datasette, actor: dict | None) -> bool:
     """The `ofsted-review` permission, asked as this Datasette asks (1.0a's allowed(), else permission_allowed).
 
     The root actor (`--root`) may do anything on 1.0a, but reviews only when `reviewers` names it:
@@ -95,7 +100,7 @@ async def allowed_to_review(datasette, actor) -> bool:
     return bool(await datasette.permission_allowed(actor, ACTION, default=False))
 
 
-async def can_review(datasette, request) -> bool:
+async def can_review(datasette: Datasette, request: Request) -> bool:
     """Whether the actor may record reviews here: the permission, and a reviews database that takes writes."""
     actor = request.actor if request is not None else None
     rdb = reviews_database(datasette)
@@ -104,7 +109,7 @@ async def can_review(datasette, request) -> bool:
     return await allowed_to_review(datasette, actor)
 
 
-async def current_reviews(datasette, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, dict]]:
+async def current_reviews(datasette: Datasette, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, dict]]:
     """The current review of each reviewed improvement of each (earlier, later) pair.
 
     Read whatever the actor may see of ofsted_reviews: what a page shows of them (the status
@@ -124,7 +129,7 @@ async def current_reviews(datasette, pairs: list[tuple[str, str]]) -> dict[tuple
     return out
 
 
-async def reviewed_comparisons(datasette, request, db: Database, pairs: list[tuple[str, str]]) -> list[dict]:
+async def reviewed_comparisons(datasette: Datasette, request: Request, db: Database, pairs: list[tuple[str, str]]) -> list[dict]:
     """The comparison of each (earlier, later) pair with the reviewers' calls laid over the engine's.
 
     What every page reads for a status, a count or a thread (`apply_reviews`; SQL has the same in
@@ -155,7 +160,7 @@ def being_updated_notice(pairs: int) -> str:
 
 
 async def reviewed_comparisons_ready(
-    datasette, request, db: Database, pairs: list[tuple[str, str]]
+    datasette: Datasette, request: Request, db: Database, pairs: list[tuple[str, str]]
 ) -> list[dict | None]:
     """As `reviewed_comparisons`, but None for a pair that is neither current, in memory nor computed within
     this request's budget (comparisons.comparisons_within): the caller serves what is stored its own way."""
@@ -165,19 +170,19 @@ async def reviewed_comparisons_ready(
     return [next(overlaid) if result is not None else None for result in results]
 
 
-async def _overlay(datasette, request, pairs: list[tuple[str, str]], results: list[dict]) -> list[dict]:
+async def _overlay(datasette: Datasette, request: Request, pairs: list[tuple[str, str]], results: list[dict]) -> list[dict]:
     latest = await current_reviews(datasette, pairs)
     rdb = await reviews_held(datasette)
     details = rdb is not None and any(latest.values()) and await _can_see(datasette, request, rdb)
     return [apply_reviews(result, latest[pair], details) for pair, result in zip(pairs, results)]
 
 
-async def overlay_reviews(datasette, request, earlier_id: str, later_id: str, result: dict) -> dict:
+async def overlay_reviews(datasette: Datasette, request: Request, earlier_id: str, later_id: str, result: dict) -> dict:
     """One pair's `comparison` (the compare page has read it already) as `reviewed_comparisons` gives it."""
     return (await _overlay(datasette, request, [(earlier_id, later_id)], [result]))[0]
 
 
-async def review_context(datasette, request, earlier_id: str, later_id: str) -> dict:
+async def review_context(datasette: Datasette, request: Request, earlier_id: str, later_id: str) -> dict:
     """What the compare page's template needs to show reviews and, to a reviewer, the review form."""
     rdb = await reviews_held(datasette)
     allowed = await can_review(datasette, request)
@@ -194,7 +199,7 @@ async def review_context(datasette, request, earlier_id: str, later_id: str) -> 
     }
 
 
-async def _pair(datasette, request, db: Database) -> tuple[dict, dict]:
+async def _pair(datasette: Datasette, request: Request, db: Database) -> tuple[dict, dict]:
     earlier_id, later_id = pair_in_url(request)
     earlier, later = await held_inspection(db, earlier_id), await held_inspection(db, later_id)
     if earlier["authority_id"] != later["authority_id"] or earlier_id == later_id:
@@ -204,12 +209,12 @@ async def _pair(datasette, request, db: Database) -> tuple[dict, dict]:
     return earlier, later
 
 
-def review_token(datasette, actor: dict | None) -> str:
+def review_token(datasette: Datasette, actor: dict | None) -> str:
     """A token that says the review form was opened by this actor (signed, so that nobody else can make one)."""
     return datasette.sign({"a": str((actor or {}).get("id", ""))}, REVIEW_TOKEN_NAMESPACE)
 
 
-def check_review_token(datasette, request, data: dict) -> None:
+def check_review_token(datasette: Datasette, request: Request, data: dict) -> None:
     """On a Datasette that checks a CSRF token (0.65), refuse a cookie-signed review without the token of
     the form this actor opened: asgi-csrf's token is anyone's, and could be planted from a sibling site.
 
@@ -232,7 +237,7 @@ def check_review_token(datasette, request, data: dict) -> None:
         raise refused
 
 
-async def bounded_body(request, limit: int = MAX_BODY) -> bytes:
+async def bounded_body(request: Request, limit: int = MAX_BODY) -> bytes:
     """The request's body, refused (400) as soon as it is larger than `limit`: by its Content-Length before
     a byte is read, and by what has arrived otherwise, so a huge body is never held whole."""
     too_large = BadRequest(
@@ -263,7 +268,7 @@ async def bounded_body(request, limit: int = MAX_BODY) -> bytes:
     return body
 
 
-async def _body(request) -> tuple[dict, bool]:
+async def _body(request: Request) -> tuple[dict, bool]:
     """The posted review, from JSON or from the page's form, and whether it came as JSON."""
     body = await bounded_body(request)
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
@@ -295,7 +300,7 @@ def _stored(review: dict) -> dict:
     }
 
 
-async def review(datasette, request):
+async def review(datasette: Datasette, request: Request) -> Response:
     """POST /-/ofsted/compare/<from>...<to>/review: record a reviewer's call on one improvement."""
     db = await ofsted_database(datasette, request)
     if request.method != "POST":
@@ -372,7 +377,7 @@ def _improvement_reviewed(result: dict, finding_id: str, item_key: str, pair: Pa
     return found
 
 
-async def viewable_reviews(datasette, request) -> Database:
+async def viewable_reviews(datasette: Datasette, request: Request) -> Database:
     """The reviews database, for pages that show who reviewed and why: 404 when none is served, 403 when the
     actor may not see its reviews table."""
     rdb = reviews_database(datasette)
@@ -406,7 +411,7 @@ async def _history_entries(db: Database, rdb: Database, pair: Pair, finding: dic
     ]
 
 
-async def history(datasette, request):
+async def history(datasette: Datasette, request: Request) -> Response:
     """Every review of a comparison, newest first, or of one improvement (?finding_id=), in HTML or JSON."""
     db = await ofsted_database(datasette, request)
     earlier, later = await _pair(datasette, request, db)
@@ -449,7 +454,7 @@ async def history(datasette, request):
     )
 
 
-async def agreement_page(datasette, request):
+async def agreement_page(datasette: Datasette, request: Request) -> Response:
     """/-/ofsted/reviews: how often reviewers confirmed the engine's calls and how often they changed them."""
     db = await ofsted_database(datasette, request)
     rdb = await viewable_reviews(datasette, request)
@@ -488,7 +493,7 @@ async def agreement_page(datasette, request):
     )
 
 
-async def gold_export(datasette, request):
+async def gold_export(datasette: Datasette, request: Request) -> Response:
     """/-/ofsted/reviews/<from>...<to>.json: a comparison's current reviews as a gold file for ingest.evaluate."""
     db = await ofsted_database(datasette, request)
     earlier, later = await _pair(datasette, request, db)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from datasette.utils.asgi import BadRequest
+from datasette.utils.asgi import BadRequest, Response
 
 from ..databases import ofsted_database
 from ..pairs import AUTHORITY_ID
@@ -51,8 +52,14 @@ SEARCH_CSV_HEADER = (
     "text",
 )
 
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+    from datasette.database import Database
+    from datasette.utils.asgi import Request
 
-async def search(datasette, request):
+
+
+async def search(datasette: Datasette, request: Request) -> Response:
     """Findings that match the words: permission, the query and filters checked, one read, render."""
     db = await ofsted_database(datasette, request)
     q, filters, offset = _asked(request)
@@ -107,7 +114,7 @@ async def search(datasette, request):
     return await _render(datasette, request, "ofsted_search.html", context, trail=ofsted_trail(datasette))
 
 
-def _asked(request) -> tuple[str, dict[str, str], int]:
+def _asked(request: Request) -> tuple[str, dict[str, str], int]:
     """The query (cut to MAX_QUERY), the filters and the page's offset, each checked: BadRequest, saying how, if not."""
     q = (request.args.get("q") or "")[:MAX_QUERY].strip()
     filters = {k: request.args.get(k) or "" for k in ("kind", "authority", "region", "year")}
@@ -124,7 +131,7 @@ def _asked(request) -> tuple[str, dict[str, str], int]:
     return q, filters, offset
 
 
-async def _choices(db) -> dict[str, list]:
+async def _choices(db: Database) -> dict[str, list]:
     """What the filters can be: the kinds of finding, and the authorities and regions with inspections here."""
     return {
         "kind": [r["kind"] for r in await _rows(db, "select distinct kind from findings order by kind")],
@@ -151,7 +158,7 @@ FILTER_SQL = {
 }
 
 
-async def _found(db, match: str, filters: dict[str, str], offset: int) -> tuple[list[dict], bool, int]:
+async def _found(db: Database, match: str, filters: dict[str, str], offset: int) -> tuple[list[dict], bool, int]:
     """A page of the findings that match, best first; whether there are more; how many match in all."""
     where, params = ["findings_fts match ?"], [match]
     for key, condition in FILTER_SQL.items():
