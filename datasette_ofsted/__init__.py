@@ -142,11 +142,21 @@ def extra_template_vars(template, database, request, datasette):
 
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
-    """The templates' display filters: `text|ofsted_highlight(stems)`, the text escaped with the words whose stems
-    are given marked (views/common.highlight). The views hand the data; the templates say how it looks."""
+    """The templates' display filters. The views hand the data; the templates say how it looks:
+    `text|ofsted_highlight(stems)`, the text escaped with the words whose stems are given marked (views/common);
+    for a comparison's rows (views/compare), `row|ofsted_sides` (the findings shown and folded), `row|ofsted_call`
+    (how sure the engine is, in words), `finding|ofsted_stance(status)` (for or against the call) and
+    `finding|ofsted_stems(row)` (the stems to mark)."""
     from .views.common import highlight
+    from .views.compare import call_words, marked_stems, sides_shown, stance
 
-    env.filters["ofsted_highlight"] = highlight
+    env.filters.update(
+        ofsted_highlight=highlight,
+        ofsted_sides=sides_shown,
+        ofsted_call=call_words,
+        ofsted_stance=stance,
+        ofsted_stems=marked_stems,
+    )
 
 
 @hookimpl

@@ -20,7 +20,6 @@ from .common import (
     csv_response,
     document_href,
     held_inspection,
-    highlight,
     ofsted_trail,
     page_href,
     pair_in_url,
@@ -136,7 +135,6 @@ async def _page(
     documents = [d for i in inspections for d in i["documents"]]
     served = await on_disk(db, documents)
     sources = {d["id"]: document_href(datasette, d, served) for d in documents}
-    lay_out(datasette, db.name, rows, sources)
     others = await _rows(
         db,
         "select id, inspection_type, start_date from inspections where authority_id = ? order by start_date",
@@ -169,33 +167,21 @@ async def _page(
         "ofsted_json_url": f"{base}.json{tail}",
         "timeline_url": datasette.urls.path(f"/-/ofsted/{earlier['authority_id']}"),
         "database": db.name,
+        # Where each finding opens: its report's page (the source PDF, when it can be opened) and its Datasette row.
+        "finding_page": lambda f: page_href(sources.get(f.get("document_id")), f.get("page")),
+        "finding_row": lambda f: datasette.urls.row(db.name, "findings", f["id"]),
         "being_updated": being_updated_notice(1) if result.get("being_updated") else None,
         # The review block of each row (its template in row_review_template), for reviewers a form.
         **await review_context(datasette, request, *pair),
     }
 
 
-def lay_out(datasette: Datasette, database: str, rows: list[dict], sources: dict) -> None:
-    """Each row as the page shows it (`present`), each finding with its words shared marked and its links."""
-    for row in rows:
-        present(row)
-        stems = _row_stems(row)
-        for side in ("from", "to"):
-            for finding in row[side]:
-                own = set(finding.get("matched_stems") or ()) if finding["role"] != "improvement" else stems
-                finding["html"] = highlight(finding["text"], own)
-                if finding.get("sentence") and finding["sentence"] != finding["text"]:
-                    finding["sentence_html"] = highlight(finding["sentence"], own)
-                finding["url"] = datasette.urls.row(database, "findings", finding["id"])
-                finding["page_url"] = page_href(sources.get(finding.get("document_id")), finding.get("page"))
-
-
-def _row_stems(row: dict) -> set[str]:
-    stems: set[str] = set()
-    for side in ("from", "to"):
-        for finding in row[side]:
-            stems.update(finding.get("matched_stems") or ())
-    return stems
+def marked_stems(finding: dict, row: dict) -> frozenset[str]:
+    """The word stems the page marks in a finding: an improvement, every stem its row shares with the other report;
+    evidence, the stems of its own match."""
+    if finding["role"] != "improvement":
+        return frozenset(finding.get("matched_stems") or ())
+    return frozenset(stem for side in ("from", "to") for f in row[side] for stem in f.get("matched_stems") or ())
 
 
 async def lscb_recommendations(db: Database, earlier_id: str, later_id: str) -> dict[str, list[dict]]:
@@ -305,25 +291,25 @@ def stance(finding: dict, status: str) -> str | None:
     return "for" if its_stance == wanted else "against"
 
 
-def present(row: dict) -> None:
-    """Sets row["view"]: per side, the findings shown (improvements, then the deciding evidence) and those folded.
+def sides_shown(row: dict) -> dict[str, dict[str, list[dict]]]:
+    """Per side, the findings shown (improvements, then the deciding evidence) and those folded.
 
     The engine lists evidence best first (the words shared, then the polarity that decides); the first is
     the one that decided the status, the rest are shown on request.
     """
-    # A reviewer's call replaces the engine's: the engine's confidence no longer describes the status shown.
-    engine_call = not row.get("review")
-    # A silent row (not revisited, new) that the engine asks to check says so too.
-    shown = row["status"] in SUPPORTS or row.get("needs_review")
-    row["confidence_words"] = confidence_words(row) if engine_call and shown else None
     view = {}
     for side in ("from", "to"):
         evidence = [f for f in row[side] if f["role"] == "evidence"]
-        for finding in evidence:
-            finding["weighs"] = stance(finding, row["status"])
-        shown = [f for f in row[side] if f["role"] != "evidence"] + evidence[:1]
-        view[side] = {"shown": shown, "folded": evidence[1:]}
-    row["view"] = view
+        view[side] = {"shown": [f for f in row[side] if f["role"] != "evidence"] + evidence[:1], "folded": evidence[1:]}
+    return view
+
+
+def call_words(row: dict) -> str | None:
+    """How sure the engine is of the row, in words (confidence_words), where that describes the status shown: not
+    once a reviewer's call replaced the engine's; for a silent row (not revisited, new) only when it asks a check."""
+    if row.get("review") or not (row["status"] in SUPPORTS or row.get("needs_review")):
+        return None
+    return confidence_words(row)
 
 
 def summary(rows: list[dict], theme_names: dict[str, str]) -> list[dict]:
