@@ -118,9 +118,9 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "the CSV download name dropped",
-        "datasette_ofsted/views/compare.py",
-        'csv_response(f"compare-{pair}.csv", CSV_HEADER',
-        'csv_response("download.csv", CSV_HEADER',
+        "datasette_ofsted/views/common.py",  # every page's CSV is answered there since issue 25
+        'headers={"content-disposition": f\'attachment; filename="{filename}"\'},',
+        "headers={},",
         ("tests/test_guards_pages.py::test_compare_csv_downloads_under_the_pairs_name",),
     ),
     Mutation(
@@ -210,6 +210,28 @@ MUTATIONS: list[Mutation] = [
         "async def compare(datasette: Datasette, request: Request) -> Response:",
         "async def compare(datasette, request):",
         ("tests/test_typing.py::test_the_pages_and_their_data_layer_are_typed",),
+    ),
+    # Issue 24 (the ingest half): one change per point.
+    Mutation(
+        "an old release's reviews migrated without their chain",
+        "datasette_ofsted/reviews.py",
+        "        previous = review_hash(row)\n",
+        "        previous = CHAIN_START\n",
+        ("tests/test_old_release.py::test_an_ingest_migrates_both_databases_of_0_1_0_without_losing_a_review",),
+    ),
+    Mutation(
+        "letters read by the SIF rule set",
+        "ingest/parse.py",
+        '    if kind == "letter":\n        return LETTER_RULES\n',
+        '    if False:\n        return LETTER_RULES\n',
+        ("tests/test_parse_rules.py::test_each_document_is_read_by_its_frameworks_rule_set",),
+    ),
+    Mutation(
+        "an appended part's running header kept",
+        "ingest/layout.py",
+        "if n >= threshold or _without_page_number(k) in in_part}",
+        "if n >= threshold}",
+        ("tests/test_parse.py::test_the_running_header_of_an_appended_lscb_review_is_removed",),
     ),
 ]
 
