@@ -554,7 +554,7 @@ def _asked(units: list[Unit]) -> set[str]:
     return set(chain.from_iterable(unit.vector for unit in units if unit.is_concern))
 
 
-def _concerns(units: list[Unit], findings: list[dict]) -> dict[int, list[Unit]]:
+def _concerns(units: list[Unit]) -> dict[int, list[Unit]]:
     """Each improvement's sentences and parts, by the improvement's index."""
     grouped: dict[int, list[Unit]] = {}
     for unit in units:
@@ -582,7 +582,7 @@ def gather(earlier: list[dict], later: list[dict], cal: Calibration = DEFAULT_CA
     idf = _weigh(earlier_units + later_units, cal)
     earlier_side = Side(earlier_units, idf, _asked(later_units))
     later_side = Side(later_units, idf, _asked(earlier_units))
-    earlier_concerns, later_concerns = _concerns(earlier_units, earlier), _concerns(later_units, later)
+    earlier_concerns, later_concerns = _concerns(earlier_units), _concerns(later_units)
     return Evidence(
         earlier,
         later,
