@@ -157,8 +157,8 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "negated praise no longer flipping to criticism",
         "datasette_ofsted/classify.py",
-        "signs.append(-1 if negated(match.start(), by_preventer=False) else 1)",
-        "signs.append(1)",
+        "signs += [-1 if negated(at, by_preventer=False) else 1 for at in unscoped(POSITIVE.finditer(text))]",
+        "signs += [1 for at in unscoped(POSITIVE.finditer(text))]",
         ("tests/test_guards_engine.py::test_negated_praise_is_criticism",),
     ),
     # Issue 24: one change for each of its points the plugin owns (1, 2, 3, 6, 7, 8).

@@ -41,7 +41,14 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any, TypedDict
 
-from .classify import clause_themes, clauses, cross_cutting_themes, has_contrast, sentence_features
+from .classify import (
+    clause_themes,
+    clauses,
+    cross_cutting_themes,
+    has_contrast,
+    is_national_framework,
+    sentence_features,
+)
 from .decision import Model, shipped_model
 from .status import STATUSES, Status
 from .text import normalise, stem, stem_of_word, stems_of_normalised, words
@@ -330,7 +337,7 @@ def _weigh(units: list[Unit], cal: Calibration = DEFAULT_CALIBRATION) -> dict[st
             # A part made of nothing but generic words ("management oversight") is specific in all of them.
             unit.specific = specific or unit.matter
             unit.matter_weight = sum(idf[s] for s in unit.matter)
-            unit.practice_themes = frozenset(t for t in unit.themes if not t.startswith("nf-"))
+            unit.practice_themes = frozenset(t for t in unit.themes if not is_national_framework(t))
     return idf
 
 
@@ -516,7 +523,7 @@ def _clause_polarity(
     overlap = [(len(shared & _clause_stems(c.text)), c) for c in pieces]
     best = max(n for n, _ in overlap)
     chosen = [c for n, c in overlap if n == best]
-    mine = {t for t in concern.themes if not t.startswith("nf-")}
+    mine = {t for t in concern.themes if not is_national_framework(t)}
     if any(c.polarity < 0 and (mine & clause_themes(c.text) or n) for n, c in overlap):
         return -1
     if len(chosen) == 1 and chosen[0].polarity:
@@ -599,7 +606,7 @@ def _is_improvement(findings: list[dict], match: Match) -> bool:
 
 
 def _specific_themes(themes: frozenset[str]) -> frozenset[str]:
-    return frozenset(t for t in themes if not t.startswith("nf-")) - _GENERIC_THEMES - cross_cutting_themes()
+    return frozenset(t for t in themes if not is_national_framework(t)) - _GENERIC_THEMES - cross_cutting_themes()
 
 
 def _same_matter(m: Match, cal: Calibration = DEFAULT_CALIBRATION) -> bool:

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import sqlite_utils
 
 from datasette_ofsted.classify import classify_findings, taxonomy_version, themes
+from datasette_ofsted.findings import CHILDRENS_SUMMARY
 from datasette_ofsted.migrations import MigrationSet, write_transaction
 from datasette_ofsted.text import slugify
 
@@ -576,7 +577,7 @@ def conflict_with_held(
         if held["kind"] != report.kind:
             differences.append(f"a {held['kind']}, not a {report.kind}")
         if (
-            report.kind != "summary for children"
+            report.kind != CHILDRENS_SUMMARY
             and held["inspection_type"]
             and report.inspection_type
             and held["inspection_type"] != report.inspection_type
@@ -587,12 +588,12 @@ def conflict_with_held(
                 f"conflicts with {held['source_path']}, held as document {document_id} ({'; '.join(differences)}): "
                 "not loaded, as a document is replaced only by the same document again"
             )
-    if report.kind != "summary for children" and report.inspection_type:
+    if report.kind != CHILDRENS_SUMMARY and report.inspection_type:
         other = db.conn.execute(
             "select d.source_path, i.inspection_type from documents d join inspections i on i.id = d.inspection_id "
-            "where d.inspection_id = ? and d.id != ? and d.kind != 'summary for children' "
+            "where d.inspection_id = ? and d.id != ? and d.kind != ? "
             "and i.inspection_type is not null and i.inspection_type != ? limit 1",
-            [inspection_id, document_id, report.inspection_type],
+            [inspection_id, document_id, CHILDRENS_SUMMARY, report.inspection_type],
         ).fetchone()
         if other:
             return (
@@ -733,7 +734,7 @@ def _inspection_row(
     cursor = db.execute("select * from inspections where id = ?", [inspection_id])
     held = cursor.fetchone()
     existing = dict(zip([c[0] for c in cursor.description], held)) if held else {}
-    is_main = report.kind != "summary for children"
+    is_main = report.kind != CHILDRENS_SUMMARY
     return {
         "id": inspection_id,
         "authority_id": authority.id,
