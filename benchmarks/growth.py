@@ -43,7 +43,7 @@ def pages_of(db: Path) -> list[tuple[str, str]]:
         authority = conn.execute(
             "select authority_id from inspections group by authority_id order by count(*) desc, authority_id limit 1"
         ).fetchone()[0]
-        pair = conn.execute("select id from comparisons order by length(result) desc limit 1").fetchone()[0]
+        pair = conn.execute("select comparison_id from comparison_rows group by comparison_id order by count(*) desc, comparison_id limit 1").fetchone()[0]
     return [
         ("index", "/-/ofsted"),
         ("index_json", "/-/ofsted.json"),

@@ -48,7 +48,7 @@ def free_port() -> int:
 def largest_pair(db_path: Path) -> str:
     """The stored consecutive pair with the longest stored result: the most work a compare page does."""
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
-        row = conn.execute("select id from comparisons order by length(result) desc limit 1").fetchone()
+        row = conn.execute("select comparison_id from comparison_rows group by comparison_id order by count(*) desc, comparison_id limit 1").fetchone()
     if row is None:
         raise SystemExit(f"{db_path} holds no stored comparisons: run ofsted-ingest first")
     return row[0]

@@ -133,7 +133,7 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         'the "whole paragraph" detail dropped from the compare page',
         "datasette_ofsted/templates/_ofsted_macros.html",
-        "<details><summary>whole paragraph</summary>{{ f.html }}</details>",
+        "<details><summary>whole paragraph</summary>{{ f.text|ofsted_highlight(stems) }}</details>",
         "",
         ("tests/test_guards_pages.py::test_compare_page_folds_the_whole_paragraph_under_the_sentence",),
     ),
@@ -157,9 +157,59 @@ MUTATIONS: list[Mutation] = [
     Mutation(
         "negated praise no longer flipping to criticism",
         "datasette_ofsted/classify.py",
-        "signs.append(-1 if negated(match.start(), by_preventer=False) else 1)",
-        "signs.append(1)",
+        "signs += [-1 if negated(at, by_preventer=False) else 1 for at in unscoped(POSITIVE.finditer(text))]",
+        "signs += [1 for at in unscoped(POSITIVE.finditer(text))]",
         ("tests/test_guards_engine.py::test_negated_praise_is_criticism",),
+    ),
+    # Issue 24: one change for each of its points the plugin owns (1, 2, 3, 6, 7, 8).
+    Mutation(
+        "(24.1) a route reading its pair without the Pair type's checks",
+        "datasette_ofsted/views/common.py",
+        'return Pair.parse(request.url_vars["pair"])',
+        'return Pair(*request.url_vars["pair"].split("...", 1))',
+        ("tests/test_routes.py::test_every_route_of_a_pair_reads_it_one_way",),
+    ),
+    Mutation(
+        "(24.2) the statuses in another order",
+        "datasette_ofsted/status.py",
+        '    NEW = "new"\n    NOT_REVISITED = "not_revisited"\n',
+        '    NOT_REVISITED = "not_revisited"\n    NEW = "new"\n',
+        (
+            "tests/test_vocabulary.py::test_statuses_are_the_stored_strings_in_reading_order",
+            "tests/test_vocabulary.py::test_sides_follow_the_gold_format_and_the_fitted_model",
+        ),
+    ),
+    Mutation(
+        "(24.3) counts not read from the stored rows",
+        "datasette_ofsted/comparisons.py",
+        'counts[row["status"]] += 1',
+        'counts[row["status"]] += row["status"] != "new"',
+        (
+            "tests/test_store.py::test_a_comparison_is_stored_one_way",
+            "tests/test_store.py::test_every_consecutive_pair_is_stored_and_equals_a_fresh_computation",
+        ),
+    ),
+    Mutation(
+        "(24.6) the evidence's stance not the engine's",
+        "datasette_ofsted/views/compare.py",
+        'its_stance = finding.get("stance") or NEUTRAL',
+        "its_stance = NEUTRAL",
+        ("tests/test_compare.py::test_confidence_words_follow_the_engine_when_it_gives_them",),
+    ),
+    Mutation(
+        "(24.7) a review page left out of the registry's examples",
+        "datasette_ofsted/routes.py",
+        "if (permission is None or route.permission == permission) and (method is None or route.method == method)",
+        "if (permission is None or route.permission == permission) and (method is None or route.method == method)"
+        ' and route.name != "review_history"',
+        ("tests/test_permissions.py::test_every_route_is_checked_here",),
+    ),
+    Mutation(
+        "(24.8) a view left without its type",
+        "datasette_ofsted/views/compare.py",
+        "async def compare(datasette: Datasette, request: Request) -> Response:",
+        "async def compare(datasette, request):",
+        ("tests/test_typing.py::test_the_pages_and_their_data_layer_are_typed",),
     ),
     # Issue 24 (the ingest half): one change per point.
     Mutation(

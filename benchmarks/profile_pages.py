@@ -30,7 +30,7 @@ async def run(db: Path, names: list[str] | None, repeat: int, top: int, sort: st
     ds = Datasette(immutables=files, settings={"num_sql_threads": 0})
     await ds.invoke_startup()
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        largest = conn.execute("select id from comparisons order by length(result) desc limit 1").fetchone()[0]
+        largest = conn.execute("select comparison_id from comparison_rows group by comparison_id order by count(*) desc, comparison_id limit 1").fetchone()[0]
     targets = [("compare_largest_json", f"/-/ofsted/compare/{largest}.json"), *pages()]
     for name, path in targets:
         if names and name not in names:

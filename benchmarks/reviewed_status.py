@@ -1,5 +1,5 @@
 """What `ofsted_reviewed_status` costs a canned query: recurring_themes over every issue_links row
-of an ofsted.db, the engine's status (`l.status`) against the reviewed one, with no review, and
+of an ofsted.db, the engine's status (`r.status`) against the reviewed one, with no review, and
 with one review in each stored comparison (each pair's reviewed rows then read once, cached).
 
     python benchmarks/reviewed_status.py data/ofsted.db   # prints links, seconds (median of 7), ratios
@@ -44,7 +44,7 @@ def main(db_path: str) -> None:
     register_sql_functions(conn)
     register_reviewed_status(conn, reviews_path)
     reviewed_sql = canned_queries_definitions()["recurring_themes"]["sql"]
-    engine_sql = reviewed_sql.replace("ofsted_reviewed_status(l.comparison_row_id, l.status)", "l.status")
+    engine_sql = reviewed_sql.replace("ofsted_reviewed_status(r.id, r.status)", "r.status")
     assert engine_sql != reviewed_sql
     links = conn.execute("select count(*) from issue_links").fetchone()[0]
     engine = timed(conn, engine_sql)

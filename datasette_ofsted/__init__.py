@@ -15,6 +15,8 @@ import yaml
 from markupsafe import Markup
 from pluggy import HookimplMarker
 
+from .pairs import INSPECTION_ID
+
 # Datasette's own marker (datasette.hookimpl is this same object), made here so that
 # importing the comparison engine (align, findings) from this package, as the ingester
 # does, does not load Datasette and the pages: a third of a small ingest's start-up.
@@ -25,7 +27,6 @@ try:  # the version pyproject.toml gives, as installed: one place to change it
 except PackageNotFoundError:  # run from a source tree that was never installed
     __version__ = "0+unknown"
 
-INSPECTION_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*-\d{4}-\d{2}-\d{2}$")
 QUERIES_FILE = Path(__file__).with_name("queries.yml")
 # The licence and source a canned query page shows, taken from the database's metadata.
 ATTRIBUTION = ("license", "license_url", "source", "source_url")
@@ -45,8 +46,8 @@ def stores_queries(datasette) -> bool:
 
 
 async def ofsted_database_name(datasette) -> str | None:
-    """The name of the database the canned queries belong to: the one the pages read (views.common)."""
-    from .views.common import find_ofsted_database  # the pages load Datasette; the ingester need not
+    """The name of the database the canned queries belong to: the one the pages read (databases.py)."""
+    from .databases import find_ofsted_database  # the pages load Datasette; the ingester need not
 
     db = await find_ofsted_database(datasette)
     return db.name if db is not None else None
@@ -140,6 +141,25 @@ def extra_template_vars(template, database, request, datasette):
 
 
 @hookimpl
+def prepare_jinja2_environment(env, datasette):
+    """The templates' display filters. The views hand the data; the templates say how it looks:
+    `text|ofsted_highlight(stems)`, the text escaped with the words whose stems are given marked (views/common);
+    for a comparison's rows (views/compare), `row|ofsted_sides` (the findings shown and folded), `row|ofsted_call`
+    (how sure the engine is, in words), `finding|ofsted_stance(status)` (for or against the call) and
+    `finding|ofsted_stems(row)` (the stems to mark)."""
+    from .views.common import highlight
+    from .views.compare import call_words, marked_stems, sides_shown, stance
+
+    env.filters.update(
+        ofsted_highlight=highlight,
+        ofsted_sides=sides_shown,
+        ofsted_call=call_words,
+        ofsted_stance=stance,
+        ofsted_stems=marked_stems,
+    )
+
+
+@hookimpl
 def extra_css_urls(template, database, request, datasette):
     """The plugin's stylesheet on its canned queries' pages too: it keeps Datasette's SQL block from pushing the
     page sideways on a phone (its rules for those pages are scoped to body.query)."""
@@ -159,8 +179,8 @@ def startup(datasette):
     run for anyone who may see the database, as a canned query from configuration does)."""
 
     async def inner():
+        from .databases import reviews_database
         from .reviews import ensure_reviews_schema, verify_chain
-        from .views.review import reviews_database
 
         rdb = reviews_database(datasette)
         if rdb is not None and rdb.is_mutable:
@@ -365,7 +385,7 @@ def permission_resources_sql(datasette, actor, action):
     from datasette.permissions import PermissionSQL
 
     if action in REVIEWS_WRITE_ACTIONS:
-        from .views.review import reviews_database
+        from .databases import reviews_database
 
         rdb = reviews_database(datasette)
         if rdb is None:
@@ -399,8 +419,8 @@ def prepare_connection(conn, database, datasette):
     """SQL functions on every connection: `ofsted_review_key(document_id, text)`, the key reviews are
     kept under, and `ofsted_reviewed_status(comparison_row_id, status)`, a stored comparison row's
     status reviewed if reviewed (read-only, the status alone: see reviews.ReviewedStatus)."""
+    from .databases import reviews_database
     from .reviews import register_reviewed_status, register_sql_functions
-    from .views.review import reviews_database
 
     register_sql_functions(conn)
     rdb = reviews_database(datasette) if datasette is not None else None

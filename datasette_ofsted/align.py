@@ -41,11 +41,18 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any, TypedDict
 
-from .classify import clause_themes, clauses, cross_cutting_themes, has_contrast, sentence_features
+from .classify import (
+    clause_themes,
+    clauses,
+    cross_cutting_themes,
+    has_contrast,
+    is_national_framework,
+    sentence_features,
+)
 from .decision import Model, shipped_model
+from .status import STATUSES, Status
 from .text import normalise, stem, stem_of_word, stems_of_normalised, words
 
-STATUSES = ("recurring", "resolved", "not_revisited", "new")
 STANCES = {-1: "criticises", 1: "praises", 0: "neutral"}
 
 
@@ -330,7 +337,7 @@ def _weigh(units: list[Unit], cal: Calibration = DEFAULT_CALIBRATION) -> dict[st
             # A part made of nothing but generic words ("management oversight") is specific in all of them.
             unit.specific = specific or unit.matter
             unit.matter_weight = sum(idf[s] for s in unit.matter)
-            unit.practice_themes = frozenset(t for t in unit.themes if not t.startswith("nf-"))
+            unit.practice_themes = frozenset(t for t in unit.themes if not is_national_framework(t))
     return idf
 
 
@@ -516,7 +523,7 @@ def _clause_polarity(
     overlap = [(len(shared & _clause_stems(c.text)), c) for c in pieces]
     best = max(n for n, _ in overlap)
     chosen = [c for n, c in overlap if n == best]
-    mine = {t for t in concern.themes if not t.startswith("nf-")}
+    mine = {t for t in concern.themes if not is_national_framework(t)}
     if any(c.polarity < 0 and (mine & clause_themes(c.text) or n) for n, c in overlap):
         return -1
     if len(chosen) == 1 and chosen[0].polarity:
@@ -554,7 +561,7 @@ def _asked(units: list[Unit]) -> set[str]:
     return set(chain.from_iterable(unit.vector for unit in units if unit.is_concern))
 
 
-def _concerns(units: list[Unit], findings: list[dict]) -> dict[int, list[Unit]]:
+def _concerns(units: list[Unit]) -> dict[int, list[Unit]]:
     """Each improvement's sentences and parts, by the improvement's index."""
     grouped: dict[int, list[Unit]] = {}
     for unit in units:
@@ -582,7 +589,7 @@ def gather(earlier: list[dict], later: list[dict], cal: Calibration = DEFAULT_CA
     idf = _weigh(earlier_units + later_units, cal)
     earlier_side = Side(earlier_units, idf, _asked(later_units))
     later_side = Side(later_units, idf, _asked(earlier_units))
-    earlier_concerns, later_concerns = _concerns(earlier_units, earlier), _concerns(later_units, later)
+    earlier_concerns, later_concerns = _concerns(earlier_units), _concerns(later_units)
     return Evidence(
         earlier,
         later,
@@ -599,7 +606,7 @@ def _is_improvement(findings: list[dict], match: Match) -> bool:
 
 
 def _specific_themes(themes: frozenset[str]) -> frozenset[str]:
-    return frozenset(t for t in themes if not t.startswith("nf-")) - _GENERIC_THEMES - cross_cutting_themes()
+    return frozenset(t for t in themes if not is_national_framework(t)) - _GENERIC_THEMES - cross_cutting_themes()
 
 
 def _same_matter(m: Match, cal: Calibration = DEFAULT_CALIBRATION) -> bool:
@@ -696,7 +703,7 @@ def _evidence(matches: list[Match], findings: list[dict], status: str, cal: Cali
 
     Sentences that share only a theme come after those that share words: they show, they do not decide.
     """
-    if status in ("not_revisited", "new"):
+    if Status(status).silent:
         return []
     wanted = 1 if status == "resolved" else -1
     shown = [m for m in matches if not _is_improvement(findings, m)]
@@ -727,7 +734,7 @@ def _merged(matches_by_item: dict[int, list[Match]], items: list[int]) -> list[M
     return sorted(chain.from_iterable(matches_by_item[i] for i in items), key=lambda m: -(m.cosine + 0.2 * m.themes))
 
 
-STATUS_WORDS = {"recurring": "raised again", "resolved": "resolved", "not_revisited": "not revisited", "new": "new"}
+STATUS_WORDS = {s.value: s.words for s in Status}
 
 
 def _mixed(x: dict[str, float]) -> bool:
@@ -910,7 +917,11 @@ def _single_row(calls: _Calls, earlier_side: bool, n: int) -> dict:
     matches = (ev.earlier_matches if earlier_side else ev.later_matches)[n]
     status, confidence, probabilities = (calls.earlier_call if earlier_side else calls.later_call)[n]
     if status == "recurring" and x["critical"] == 0.0:
-        status = max(("resolved", "not_revisited"), key=lambda s: probabilities[s]) if earlier_side else "new"
+        status = (
+            max((Status.RESOLVED.value, Status.NOT_REVISITED.value), key=lambda s: probabilities[s])
+            if earlier_side
+            else Status.NEW.value
+        )
     confidence = model.confidence_of(probabilities[status])
     m = _deciding_match(matches, cal, status)
     check, reason = _checked(model, status, confidence, probabilities, x)

@@ -474,6 +474,15 @@ def _cue_themes_raw(folded: str) -> set[str]:
     return found
 
 
+# The themes of the National Framework's tags ("(Outcome 1)") start so: they cut across every practice theme, so the
+# pages that rank themes leave them out (is_national_framework).
+NATIONAL_FRAMEWORK_PREFIX = "nf-"
+
+
+def is_national_framework(theme_id: str) -> bool:
+    return theme_id.startswith(NATIONAL_FRAMEWORK_PREFIX)
+
+
 _NF_THEME = {
     "Outcome 1": "nf-outcome-1",
     "Outcome 2": "nf-outcome-2",

@@ -8,11 +8,16 @@ while it is current, computes any other pair live through the same engine, and k
 results in memory. Stored, a comparison is three tables:
 
 - `comparisons`: one row per stored pair, with the engine and taxonomy versions it was made
-  with, its counts by status, and its rows as JSON, each finding named by its id (its text
-  and columns are read back from `findings`);
-- `comparison_rows`: one row per row of the comparison, with its status, score and themes,
-  and a key that stays the same when ofsted.db is rebuilt from the same reports;
-- `issue_links`: which findings each row holds, one link per improvement and partner.
+  with and when;
+- `comparison_rows`: one row per row of the comparison, with its status, score and themes, a key
+  that stays the same when ofsted.db is rebuilt from the same reports, and the rest of the row
+  (`detail`, JSON: confidence, why, and its findings, each named by its id: its text and columns
+  are read back from `findings`);
+- `issue_links`: which findings each row holds, one link per improvement and partner, naming the
+  row (its status, score and themes are the row's).
+
+That is the one stored form: the counts by status are a query over the rows (`comparison_counts`,
+`counts_of`), the JSON of a comparison is built from the rows.
 
 A stored comparison is current when its engine and taxonomy versions are the running code's;
 the database deletes it itself (triggers on `documents`) in the transaction that changes
@@ -25,13 +30,21 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from importlib import resources
+from typing import Any, cast
 
-from .align import STATUSES
+from .align import Row
 from .classify import taxonomy_version
-from .findings import FINDING_FIELDS, compare_inspections, findings_by_id
+from .findings import FINDING_FIELDS, Comparison, compare_inspections, findings_by_id
+from .pairs import improvement_key, pair_id
+from .status import zero_counts
+
+# A connection to ofsted.db: sqlite3's, sqlite-utils' Database, anything with execute(sql, params).
+SQL = Any
+
+
 
 # The code whose decisions a stored comparison records: the engine, its fitted weights, and the choice of
 # findings it is given. A change to either (even a comment: it costs one recompute, never a stale page)
@@ -52,10 +65,11 @@ def engine_version() -> str:
 
 
 def comparison_id(earlier_id: str, later_id: str) -> str:
-    return f"{earlier_id}...{later_id}"
+    """The stored comparison's id: the pair's id (pairs.Pair)."""
+    return pair_id(earlier_id, later_id)
 
 
-def consecutive_pairs(db, authority_id: str) -> list[tuple[str, str]]:
+def consecutive_pairs(db: SQL, authority_id: str) -> list[tuple[str, str]]:
     """Each inspection of an authority with the next one, by start date: the pairs ingest stores."""
     ids = [
         r[0]
@@ -66,22 +80,15 @@ def consecutive_pairs(db, authority_id: str) -> list[tuple[str, str]]:
     return list(zip(ids, ids[1:]))
 
 
-def improvement_key(finding: dict) -> str:
-    """An improvement's lasting name: its finding id (the inspection, the document and the place in
-    it) and a digest of its words, so a review keyed on it survives a rebuild of the database from
-    the same reports and lapses if the text read from the report changes."""
-    words = " ".join(str(finding.get("text") or "").split())
-    return f"{finding['id']}:{hashlib.sha256(words.encode('utf-8')).hexdigest()[:12]}"
-
-
 def _improvements(members: list[dict]) -> list[dict]:
     return [f for f in members if f.get("role") == ROLE_IMPROVEMENT]
 
 
-def row_key(row: dict) -> str:
-    """The key of a row: that of its first improvement, the earlier report's before the later's.
-    Every improvement stands in exactly one row, so keys are unique within a comparison (should
-    an engine ever give a row without an improvement, its first finding names it)."""
+def row_key(row: Row) -> str:
+    """The key of a row: that of its first improvement (`pairs.improvement_key`, the reviews' key), the earlier
+    report's before the later's. Every improvement stands in exactly one row, so keys are unique within a
+    comparison but for two identical items of one document (records numbers the second); should an engine ever
+    give a row without an improvement, its first finding names it."""
     members = _improvements(row["from"]) + _improvements(row["to"]) or row["from"] + row["to"]
     return improvement_key(members[0]) if members else "empty"
 
@@ -98,37 +105,25 @@ def records(
     authority_id: str,
     earlier_id: str,
     later_id: str,
-    result: dict,
+    result: Mapping[str, Any],
     inputs: Iterable[dict],
     computed_at: str,
 ) -> tuple[dict, list[dict], list[dict]]:
-    """The stored form of a comparison: its `comparisons` row, its `comparison_rows` and `issue_links`.
+    """The stored form of a comparison: its `comparisons` row (the pair and the versions that made it), its
+    `comparison_rows` (each row whole: status, score, themes and the rest as `detail`) and its `issue_links`.
 
+    Nothing derivable is stored: the counts by status are a query over the rows (the `comparison_counts` view,
+    `counts_of`), and a link names its row for the row's status, score and themes.
     `inputs` are the findings the engine was given (to store each finding by id only).
     """
     by_id = {f["id"]: f for f in inputs}
     cid = comparison_id(earlier_id, later_id)
-    counts = result["counts"]
     pair = {"authority_id": authority_id, "from_inspection_id": earlier_id, "to_inspection_id": later_id}
-    stored = {
-        **result,
-        "rows": [
-            {
-                **row,
-                "from": [_stripped(f, by_id) for f in row["from"]],
-                "to": [_stripped(f, by_id) for f in row["to"]],
-            }
-            for row in result["rows"]
-        ],
-    }
     comparison = {
         "id": cid,
         **pair,
         "engine_version": engine_version(),
         "taxonomy_version": taxonomy_version(),
-        **{status: counts.get(status, 0) for status in STATUSES},
-        "rows": len(result["rows"]),
-        "result": json.dumps(stored, separators=(",", ":")),
         "computed_at": computed_at,
     }
     rows, links = [], []
@@ -138,57 +133,90 @@ def records(
         if key in seen:  # an engine that broke its promise must not stop the ingest
             key = f"{key}#{number}"
         seen.add(key)
-        row_id = f"{cid}:{key}"
-        improvements = {side: [f["id"] for f in _improvements(row[side])] for side in ("from", "to")}
-        evidence = {side: [f["id"] for f in row[side] if f.get("role") != ROLE_IMPROVEMENT] for side in ("from", "to")}
-        themes = ", ".join(row["themes"])
-        rows.append(
-            {
-                "id": row_id,
-                "comparison_id": cid,
-                **pair,
-                "row_number": number,
-                "row_key": key,
-                "improvement_id": (_improvements(row["from"]) + _improvements(row["to"]) or [{"id": None}])[0]["id"],
-                "status": row["status"],
-                "score": row["score"],
-                "themes": themes,
-                "from_improvements": len(improvements["from"]),
-                "to_improvements": len(improvements["to"]),
-                "from_evidence": len(evidence["from"]),
-                "to_evidence": len(evidence["to"]),
-            }
-        )
-        for side, other in (("from", "to"), ("to", "from")):
-            for finding_id in improvements[side]:
-                for partner in improvements[other] + evidence[other] or [None]:
-                    links.append(
-                        {
-                            **pair,
-                            "from_finding_id": finding_id if side == "from" else partner,
-                            "to_finding_id": partner if side == "from" else finding_id,
-                            "side": side,
-                            "status": row["status"],
-                            "score": row["score"],
-                            "row_number": number,
-                            "themes": themes,
-                            "comparison_row_id": row_id,
-                        }
-                    )
+        stored = _stored_row(row, f"{cid}:{key}", pair, by_id)
+        rows.append({**stored, "comparison_id": cid, "row_number": number, "row_key": key})
+        links += _links(row, stored["id"], number, pair)
     return comparison, rows, links
 
 
+# The columns of a row that are its own columns in comparison_rows; the rest of it is stored in `detail`.
+ROW_COLUMNS = ("status", "score", "themes")
+
+
+def _stored_row(row: Row, row_id: str, pair: dict, by_id: dict[str, dict]) -> dict:
+    improvements = _improvements(row["from"]) + _improvements(row["to"])
+    detail = {k: v for k, v in row.items() if k not in ROW_COLUMNS}
+    for side in ("from", "to"):
+        detail[side] = [_stripped(f, by_id) for f in row[side]]
+    return {
+        "id": row_id,
+        **pair,
+        "improvement_id": (improvements or [{"id": None}])[0]["id"],
+        "status": row["status"],
+        "score": row["score"],
+        "themes": ", ".join(row["themes"]),
+        "from_improvements": len(_improvements(row["from"])),
+        "to_improvements": len(_improvements(row["to"])),
+        "from_evidence": len(row["from"]) - len(_improvements(row["from"])),
+        "to_evidence": len(row["to"]) - len(_improvements(row["to"])),
+        "detail": json.dumps(detail, separators=(",", ":")),
+    }
+
+
+def _links(row: Row, row_id: str, number: int, pair: dict) -> list[dict]:
+    """One link per improvement and partner (the other side's improvements and evidence), naming its row."""
+    improvements = {side: [f["id"] for f in _improvements(row[side])] for side in ("from", "to")}
+    evidence = {side: [f["id"] for f in row[side] if f.get("role") != ROLE_IMPROVEMENT] for side in ("from", "to")}
+    links = []
+    for side, other in (("from", "to"), ("to", "from")):
+        for finding_id in improvements[side]:
+            for partner in improvements[other] + evidence[other] or [None]:
+                links.append(
+                    {
+                        **pair,
+                        "from_finding_id": finding_id if side == "from" else partner,
+                        "to_finding_id": partner if side == "from" else finding_id,
+                        "side": side,
+                        "row_number": number,
+                        "comparison_row_id": row_id,
+                    }
+                )
+    return links
+
+
+def counts_of(rows: Iterable[Row]) -> dict[str, int]:
+    """A comparison's rows counted by status (every status, in reading order): what every page shows."""
+    counts = zero_counts()
+    for row in rows:
+        counts[row["status"]] += 1
+    return counts
+
+
+def _read_rows(db: SQL, cid: str) -> list[Row]:
+    """A stored comparison's rows, each as the engine gave it (its findings by id only)."""
+    return [
+        cast(
+            Row,
+            {"status": status, "score": score, "themes": [t for t in (themes or "").split(", ") if t], **json.loads(detail)},
+        )
+        for status, score, themes, detail in db.execute(
+            "select status, score, themes, detail from comparison_rows where comparison_id = ? order by row_number",
+            [cid],
+        ).fetchall()
+    ]
+
+
 # What a database built by today's ofsted-ingest holds that one built by an older release may not: the stored
-# comparisons (schema step 2). A canned query that reads any of them says what to do instead of an SQL error.
+# comparisons (schema step 2), each row whole (step 6). A canned query that reads any of them says what to do instead of an SQL error.
 CURRENT_SCHEMA: dict[str, tuple[str, ...]] = {
-    "comparisons": ("engine_version", "taxonomy_version", "result"),
-    "comparison_rows": ("comparison_id", "status"),
+    "comparisons": ("engine_version", "taxonomy_version"),
+    "comparison_rows": ("comparison_id", "status", "detail"),
     "issue_links": ("comparison_row_id",),
 }
 OLDER_RELEASE = "This database was built by an older release of datasette-ofsted: run ofsted-ingest to update it."
 
 
-def missing_schema(db) -> list[str]:
+def missing_schema(db: SQL) -> list[str]:
     """The tables and columns of CURRENT_SCHEMA a database lacks (none when ofsted-ingest has brought it up to date)."""
     missing: list[str] = []
     for table, columns in CURRENT_SCHEMA.items():
@@ -200,38 +228,42 @@ def missing_schema(db) -> list[str]:
     return missing
 
 
-def _tables(db) -> set[str]:
+def _tables(db: SQL) -> set[str]:
     return {r[0] for r in db.execute("select name from sqlite_master where type in ('table', 'view')").fetchall()}
 
 
-def stored_comparison(db, earlier_id: str, later_id: str) -> dict | None:
+def _held(db: SQL) -> bool:
+    """Whether the database holds comparisons in today's stored form (an older release's has none, or whole JSON)."""
+    return "detail" in {r[1] for r in db.execute("pragma table_info(comparison_rows)").fetchall()}
+
+
+def stored_comparison(db: SQL, earlier_id: str, later_id: str) -> Comparison | None:
     """The stored comparison of two inspections if it is current (made by this engine and taxonomy), else None."""
-    if "comparisons" not in _tables(db):  # a database made before comparisons were stored
+    if not _held(db):  # a database made before comparisons were stored, or stored whole
         return None
-    found = db.execute(
-        "select engine_version, taxonomy_version, result from comparisons where id = ?",
-        [comparison_id(earlier_id, later_id)],
-    ).fetchone()
-    if found is None or (found[0], found[1]) != (engine_version(), taxonomy_version()):
+    cid = comparison_id(earlier_id, later_id)
+    found = db.execute("select engine_version, taxonomy_version from comparisons where id = ?", [cid]).fetchone()
+    if found is None or tuple(found) != (engine_version(), taxonomy_version()):
         return None
-    return _with_findings(db, earlier_id, later_id, json.loads(found[2]))
+    return _with_findings(db, earlier_id, later_id, _read_rows(db, cid))
 
 
-def _with_findings(db, earlier_id: str, later_id: str, result: dict) -> dict | None:
-    """A stored result with each finding's columns read back from `findings`; None if one is no longer held."""
+def _with_findings(db: SQL, earlier_id: str, later_id: str, stored: list[Row]) -> Comparison | None:
+    """Stored rows with each finding's columns read back from `findings`, and their counts; None if a finding they
+    name is no longer held."""
     findings = findings_by_id(db, (earlier_id, later_id))
     try:
-        rows = [
+        rows: list[Row] = [
             {
                 **row,
                 "from": [{**findings[f["id"]], **f} for f in row["from"]],
                 "to": [{**findings[f["id"]], **f} for f in row["to"]],
             }
-            for row in result["rows"]
+            for row in stored
         ]
     except KeyError:  # a finding it names is no longer held: out of date
         return None
-    return {**result, "rows": rows}
+    return {"counts": counts_of(rows), "rows": rows}
 
 
 class _Cache:
@@ -271,7 +303,7 @@ class _Cache:
 _CACHE = _Cache(CACHE_CHARS)
 
 
-def _state(db, earlier_id: str, later_id: str) -> tuple:
+def _state(db: SQL, earlier_id: str, later_id: str) -> tuple:
     """What a comparison of the pair depends on in the database: the file, the two inspections'
     documents (each rewrite gives a new ingested_at), a reclassification, the stored comparison."""
     tables = _tables(db)
@@ -302,14 +334,16 @@ def _state(db, earlier_id: str, later_id: str) -> tuple:
 # marked as being updated (ofsted-ingest brings it up to date); only the compare page computes, its own one pair,
 # and only when nothing is stored for it at all.
 LIVE_PAIRS_PER_REQUEST = 0
-BEING_UPDATED = "being_updated"
+BEING_UPDATED = "being_updated"  # the key of Comparison that says so
 
 
-def _cache_key(db, earlier_id: str, later_id: str) -> tuple:
+def _cache_key(db: SQL, earlier_id: str, later_id: str) -> tuple:
     return (earlier_id, later_id, _state(db, earlier_id, later_id), engine_version(), taxonomy_version())
 
 
-def comparisons_within(db, pairs: list[tuple[str, str]], live: int = LIVE_PAIRS_PER_REQUEST, fallback: bool = True):
+def comparisons_within(
+    db: SQL, pairs: list[tuple[str, str]], live: int = LIVE_PAIRS_PER_REQUEST, fallback: bool = True
+) -> list[Comparison | None]:
     """The comparison of each pair as `comparison` gives it, computing at most `live` of them now.
 
     A pair that is neither stored by the running engine nor in memory is computed while the budget lasts;
@@ -317,7 +351,7 @@ def comparisons_within(db, pairs: list[tuple[str, str]], live: int = LIVE_PAIRS_
     all still held, else as an empty comparison, either one marked `being_updated` (with `fallback` False,
     None instead: the caller reads what is stored its own way, as the national page does in one query).
     """
-    out: list[dict | None] = []
+    out: list[Comparison | None] = []
     for earlier_id, later_id in pairs:
         key = _cache_key(db, earlier_id, later_id)
         cached = _CACHE.get(key)
@@ -332,27 +366,32 @@ def comparisons_within(db, pairs: list[tuple[str, str]], live: int = LIVE_PAIRS_
             _CACHE.put(key, json.dumps(result))
             out.append(result)
         elif fallback:
-            out.append(
-                {**(out_of_date_comparison(db, earlier_id, later_id) or empty_comparison()), BEING_UPDATED: True}
-            )
+            out.append(being_updated(out_of_date_comparison(db, earlier_id, later_id) or empty_comparison()))
         else:
             out.append(None)
     return out
 
 
-def empty_comparison() -> dict:
-    return {"counts": {status: 0 for status in STATUSES}, "rows": []}
+def being_updated(result: Comparison) -> Comparison:
+    """A comparison served as stored by another engine or taxonomy (or none at all), marked so."""
+    return {**result, "being_updated": True}
 
 
-def out_of_date_comparison(db, earlier_id: str, later_id: str) -> dict | None:
+def empty_comparison() -> Comparison:
+    return {"counts": zero_counts(), "rows": []}
+
+
+def out_of_date_comparison(db: SQL, earlier_id: str, later_id: str) -> Comparison | None:
     """The stored comparison of a pair whatever engine and taxonomy made it, if every finding it names is held."""
-    if "comparisons" not in _tables(db):
+    if not _held(db):
         return None
-    found = db.execute("select result from comparisons where id = ?", [comparison_id(earlier_id, later_id)]).fetchone()
-    return _with_findings(db, earlier_id, later_id, json.loads(found[0])) if found else None
+    cid = comparison_id(earlier_id, later_id)
+    if db.execute("select 1 from comparisons where id = ?", [cid]).fetchone() is None:
+        return None
+    return _with_findings(db, earlier_id, later_id, _read_rows(db, cid))
 
 
-def comparison(db, earlier_id: str, later_id: str) -> dict:
+def comparison(db: SQL, earlier_id: str, later_id: str) -> Comparison:
     """The comparison of two inspections: `{counts, rows}` as the engine gives it.
 
     The stored one for a consecutive pair when current; one stored by another engine or taxonomy while
@@ -367,7 +406,7 @@ def comparison(db, earlier_id: str, later_id: str) -> dict:
     result = stored_comparison(db, earlier_id, later_id)
     if result is None:
         stale = out_of_date_comparison(db, earlier_id, later_id)
-        result = {**stale, BEING_UPDATED: True} if stale is not None else compare_inspections(db, earlier_id, later_id)
+        result = being_updated(stale) if stale is not None else compare_inspections(db, earlier_id, later_id)
     _CACHE.put(key, json.dumps(result))
     return result
 

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from .status import EARLIER_STATUSES, LATER_STATUSES
+
 MODEL_FILE = "decision.json"
 
-# What an earlier improvement's row can be, and a later one's (a later item is new or raised before).
-EARLIER_STATUSES = ("recurring", "resolved", "not_revisited")
-LATER_STATUSES = ("recurring", "new")
+# What an earlier improvement's row can be, and a later one's: status.py's EARLIER_STATUSES and LATER_STATUSES.
 
 # The features of a row, as `align.row_features` computes them and `why.confidence_from` shows them.
 FEATURES = (

@@ -3,8 +3,24 @@
 from __future__ import annotations
 
 import json
+from typing import TypedDict, cast
 
-from .align import compare, section_grade
+from .align import Row, compare, section_grade
+
+
+class Comparison(TypedDict, total=False):
+    """A comparison as every page reads it: the engine's rows (align.Row), counted by status; `being_updated` when
+    it is served as stored by another engine or taxonomy while ofsted-ingest has not compared it again."""
+
+    counts: dict[str, int]
+    rows: list[Row]
+    being_updated: bool
+
+# The kind of document (documents.kind) that restates a report in plain words for children and young people: it is
+# left out of comparisons and of what an inspection asked to improve, the report's own findings stand for it. A
+# document's id ends with its kind (ingest/load.py), so its findings' document ids end so too.
+CHILDRENS_SUMMARY = "summary for children"
+CHILDRENS_SUMMARY_ID_END = "-" + CHILDRENS_SUMMARY.replace(" ", "-")
 
 # The columns of a finding as the engine takes them and copies them into its rows, in order.
 FINDING_FIELDS = (
@@ -44,9 +60,9 @@ def findings_of(db, inspection_id: str) -> list[dict]:
         _SELECT
         + """
         where f.inspection_id = ?
-        order by case d.kind when 'summary for children' then 1 else 0 end, f.document_id, f.ordinal
+        order by case d.kind when ? then 1 else 0 end, f.document_id, f.ordinal
         """,
-        [inspection_id],
+        [inspection_id, CHILDRENS_SUMMARY],
     ).fetchall()
     sentences: dict[str, list[dict]] = {}
     for finding_id, text, polarity, themes, stems in db.execute(
@@ -86,8 +102,8 @@ def findings_by_id(db, inspection_ids: tuple[str, ...]) -> dict[str, dict]:
 
 
 def comparable(findings: list[dict]) -> list[dict]:
-    """The summary for children restates the report in plain words: compare the report's own findings."""
-    main = [f for f in findings if not f["document_id"].endswith("-summary-for-children")]
+    """The children's summary restates the report in plain words: compare the report's own findings."""
+    main = [f for f in findings if not f["document_id"].endswith(CHILDRENS_SUMMARY_ID_END)]
     return main or findings
 
 
@@ -96,7 +112,7 @@ def comparable_findings(db, inspection_id: str) -> list[dict]:
     return comparable(findings_of(db, inspection_id))
 
 
-def compare_inspections(db, earlier_id: str, later_id: str) -> dict:
+def compare_inspections(db, earlier_id: str, later_id: str) -> Comparison:
     """The comparison of two inspections computed now from their findings (see comparisons.comparison,
     which serves a stored one when it is current)."""
-    return compare(comparable_findings(db, earlier_id), comparable_findings(db, later_id))
+    return cast(Comparison, compare(comparable_findings(db, earlier_id), comparable_findings(db, later_id)))

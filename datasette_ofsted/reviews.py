@@ -4,10 +4,8 @@ Reviews live in their own database (ofsted_reviews.db), never in ofsted.db, whic
 rebuild and Datasette may serve immutable. Each review is one new row of an append-only
 `reviews` table; the newest row for an improvement is the current call.
 
-An improvement is keyed by what stays the same when ofsted.db is rebuilt from the same reports:
-its document's id (the authority, the inspection's first day and the document's kind, all read
-from the report's content) and a hash of its normalised text. Finding ids and rowids are not
-used, since they follow the order the parser and the ingest took.
+An improvement is keyed by what stays the same when ofsted.db is rebuilt from the same reports
+(`pairs.improvement_key`): its document's id and a hash of its normalised text.
 
 The status of an improvement in a pair, reviewed if reviewed, has one definition, `row_review`:
 `apply_reviews` lays it over a comparison for the pages, and `ofsted_reviewed_status` gives it
@@ -29,19 +27,14 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .align import STATUSES
 from .migrations import MigrationSet, database_of, write_transaction
-from .text import normalise
+from .pairs import PAIR_MARK, improvement_key
+from .status import SIDE_STATUSES, STATUSES
 
 REVIEWS_FILE = "ofsted_reviews.db"
 REVIEWS_DATABASE = "ofsted_reviews"  # the name Datasette serves ofsted_reviews.db under
 # A review's note says why in a line or two; a longer text belongs in the case file, not here.
 MAX_NOTE = 1000
-# The statuses a reviewer may give each side's improvement (gold/README.md): an earlier
-# report's item is raised again, resolved or not revisited; a later report's is raised again or new.
-SIDE_STATUSES = {"from": ("recurring", "resolved", "not_revisited"), "to": ("recurring", "new")}
-# Hex digits of the text's SHA-256 kept in the key: 64 bits, no collision among an archive's findings.
-KEY_DIGITS = 16
 # Evidence kept with a review, as the gold format's quotes: the other side's improvements and
 # the engine's first evidence findings (the evaluation reads no more than four).
 EVIDENCE_KEPT = 4
@@ -146,7 +139,9 @@ def r002_hash_chain(db: sqlite_utils.Database) -> None:
     db.execute("alter table reviews add column hash text")
     db.execute("drop trigger if exists reviews_no_update")
     previous = CHAIN_START
-    for row in as_rows(db.execute("select * from reviews order by id")):
+    cursor = db.execute("select * from reviews order by id")
+    names = [c[0] for c in cursor.description]
+    for row in [dict(zip(names, r)) for r in cursor.fetchall()]:
         row["prev_hash"] = previous
         previous = review_hash(row)
         db.execute("update reviews set prev_hash = ?, hash = ? where id = ?", [row["prev_hash"], previous, row["id"]])
@@ -212,15 +207,6 @@ def verify_chain(conn: sqlite3.Connection) -> dict:
     return {"intact": True, "reviews": count, "broken_at": None, "reason": None}
 
 
-def improvement_key(finding: dict) -> str:
-    """The key of an improvement that survives a rerun, a new engine and a rebuild of ofsted.db.
-
-    Two identical items in one document share a key, and so a review: they say the same thing.
-    """
-    digest = hashlib.sha256(normalise(finding["text"]).encode("utf-8")).hexdigest()[:KEY_DIGITS]
-    return f"{finding['document_id']}:{digest}"
-
-
 def sql_review_key(document_id: str | None, text: str | None) -> str | None:
     """improvement_key for SQL: `ofsted_review_key(findings.document_id, findings.text)`."""
     if document_id is None or text is None:
@@ -245,7 +231,7 @@ CURRENT_REVIEWS_SQL = (
     "select id, item_key, status, at from reviews where from_inspection_id = ? and to_inspection_id = ? order by id"
 )
 # A stored row's id is "<earlier>...<later>:<row key>" (comparisons.records); inspection ids hold neither mark.
-PAIR_MARK, KEY_MARK = "...", ":"
+KEY_MARK = ":"
 # How long a connection's lookup trusts what it read before it asks SQLite whether either database
 # changed. Asking (`pragma data_version`, which takes a file lock) costs ~25 µs, twenty times the
 # function itself: asked on every row it made a query over issue_links 15 times slower. Reviews
@@ -510,11 +496,6 @@ def insert_review(conn: sqlite3.Connection, review: dict) -> dict:
         raise
     reviews_written()
     return stored
-
-
-def as_rows(cursor: sqlite3.Cursor) -> list[dict]:
-    names = [c[0] for c in cursor.description]
-    return [dict(zip(names, r)) for r in cursor.fetchall()]
 
 
 def latest_reviews(reviews: list[dict]) -> dict[str, dict]:

@@ -15,6 +15,7 @@ from datasette_ofsted.align import compare
 from datasette_ofsted.classify import taxonomy_version
 from datasette_ofsted.comparisons import comparison_id, consecutive_pairs, engine_version, records
 from datasette_ofsted.findings import comparable_findings
+from datasette_ofsted.pairs import PAIR_MARK, Pair
 
 from .load import _now, insert_rows, write_transaction
 
@@ -122,13 +123,13 @@ def _store(
             for r in db.execute(
                 "select id from comparisons where authority_id = ? union "
                 "select distinct comparison_id from comparison_rows where authority_id = ? union "
-                "select distinct from_inspection_id || '...' || to_inspection_id from issue_links where authority_id = ?",
-                [authority_id] * 3,
+                "select distinct from_inspection_id || ? || to_inspection_id from issue_links where authority_id = ?",
+                [authority_id, authority_id, PAIR_MARK, authority_id],
             ).fetchall()
         ]
         for cid in held:
             if cid not in keep:
-                earlier, later = cid.split("...", 1)
+                earlier, later = Pair.parse(cid)
                 for table in ("issue_links", "comparison_rows", "comparisons"):
                     db.execute(
                         f"delete from {table} where from_inspection_id = ? and to_inspection_id = ?", [earlier, later]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from datetime import datetime, timezone
@@ -10,6 +11,7 @@ from types import SimpleNamespace
 import sqlite_utils
 
 from datasette_ofsted.classify import classify_findings, taxonomy_version, themes
+from datasette_ofsted.findings import CHILDRENS_SUMMARY
 from datasette_ofsted.migrations import MigrationSet, write_transaction
 from datasette_ofsted.text import slugify
 
@@ -392,6 +394,50 @@ def m005_lscb_lists_are_the_boards_improvements(db: sqlite_utils.Database) -> No
 _LSCB_VERDICT_SPAN = 60
 
 
+@migration
+def m006_comparisons_stored_one_way(db: sqlite_utils.Database) -> None:
+    """A comparison is stored one way: its rows (comparison_rows, each whole: status, score, themes, and the rest
+    of the row as `detail`) and their links. What was stored twice goes: the whole result as JSON and the counts
+    by status in `comparisons` (the comparison_counts view counts the rows), issue_links' copies of its row's
+    status, score and themes, and `meta.schema_version` (the migrations are recorded in _sqlite_migrations).
+    Each stored row keeps what the JSON said of it; a comparison whose JSON does not match its rows is dropped
+    (ingest compares the pair again)."""
+    if "detail" not in db.table("comparison_rows").columns_dict:  # a database that lost its record of migrations
+        db.execute("alter table comparison_rows add column detail text")
+    whole = "result" in db.table("comparisons").columns_dict
+    stored = db.execute("select id, result from comparisons").fetchall() if whole else []
+    for comparison_id, result in stored:
+        rows = json.loads(result or "{}").get("rows") or []
+        numbers = [
+            n for (n,) in db.execute("select row_number from comparison_rows where comparison_id = ?", [comparison_id])
+        ]
+        if sorted(numbers) != list(range(1, len(rows) + 1)):
+            for sql in (
+                "delete from issue_links where comparison_row_id in (select id from comparison_rows where comparison_id = ?)",
+                "delete from comparison_rows where comparison_id = ?",
+                "delete from comparisons where id = ?",
+            ):
+                db.execute(sql, [comparison_id])
+            continue
+        db.conn.executemany(
+            "update comparison_rows set detail = ? where comparison_id = ? and row_number = ?",
+            [
+                (json.dumps({k: v for k, v in row.items() if k not in ("status", "score", "themes")}), comparison_id, n)
+                for n, row in enumerate(rows, 1)
+            ],
+        )
+    for table, columns in (
+        ("comparisons", ("recurring", "resolved", "not_revisited", "new", "rows", "result")),
+        ("issue_links", ("status", "score", "themes")),
+    ):
+        held = db.table(table).columns_dict
+        for column in columns:
+            if column in held:  # a database rebuilt by hand may lack one
+                db.execute(f"alter table [{table}] drop column [{column}]")
+    db.execute("delete from meta where key = 'schema_version'")
+
+
+
 def _meta(db: sqlite_utils.Database, key: str) -> str | None:
     found = db.execute("select value from meta where key = ?", [key]).fetchone()
     return found[0] if found else None
@@ -531,7 +577,7 @@ def conflict_with_held(
         if held["kind"] != report.kind:
             differences.append(f"a {held['kind']}, not a {report.kind}")
         if (
-            report.kind != "summary for children"
+            report.kind != CHILDRENS_SUMMARY
             and held["inspection_type"]
             and report.inspection_type
             and held["inspection_type"] != report.inspection_type
@@ -542,12 +588,12 @@ def conflict_with_held(
                 f"conflicts with {held['source_path']}, held as document {document_id} ({'; '.join(differences)}): "
                 "not loaded, as a document is replaced only by the same document again"
             )
-    if report.kind != "summary for children" and report.inspection_type:
+    if report.kind != CHILDRENS_SUMMARY and report.inspection_type:
         other = db.conn.execute(
             "select d.source_path, i.inspection_type from documents d join inspections i on i.id = d.inspection_id "
-            "where d.inspection_id = ? and d.id != ? and d.kind != 'summary for children' "
+            "where d.inspection_id = ? and d.id != ? and d.kind != ? "
             "and i.inspection_type is not null and i.inspection_type != ? limit 1",
-            [inspection_id, document_id, report.inspection_type],
+            [inspection_id, document_id, CHILDRENS_SUMMARY, report.inspection_type],
         ).fetchone()
         if other:
             return (
@@ -688,7 +734,7 @@ def _inspection_row(
     cursor = db.execute("select * from inspections where id = ?", [inspection_id])
     held = cursor.fetchone()
     existing = dict(zip([c[0] for c in cursor.description], held)) if held else {}
-    is_main = report.kind != "summary for children"
+    is_main = report.kind != CHILDRENS_SUMMARY
     return {
         "id": inspection_id,
         "authority_id": authority.id,

@@ -345,8 +345,8 @@ def test_links_kept_up_document_by_document_match_a_full_recompute(tmp_path):
     def links(db) -> list[tuple]:
         return sorted(
             db.execute(
-                "select from_inspection_id, to_inspection_id, from_finding_id, to_finding_id, side, status, score, "
-                "row_number, themes from issue_links"
+                "select l.from_inspection_id, l.to_inspection_id, from_finding_id, to_finding_id, side, status, score, "
+                "l.row_number, themes from issue_links l join comparison_rows r on r.id = l.comparison_row_id"
             ).fetchall(),
             key=repr,
         )

@@ -13,7 +13,7 @@ from conftest import REPORTS, ROOT, run_ingest
 from fixtures import comparison_tables
 
 from datasette_ofsted.classify import THEMES_FILE_ENV, taxonomy_version
-from datasette_ofsted.comparisons import engine_version
+from datasette_ofsted.comparisons import engine_version, stored_comparison
 from datasette_ofsted.reviews import COLUMNS as REVIEW_COLUMNS
 from datasette_ofsted.reviews import create_reviews_database, improvement_key, insert_review
 from ingest.load import MIGRATIONS
@@ -95,6 +95,54 @@ def test_a_database_of_the_first_schema_is_migrated_and_its_comparisons_rebuilt(
     assert comparison_tables(sutton_db) == expected
 
 
+def test_a_comparison_stored_whole_is_migrated_to_its_rows(sutton_db):
+    """A database of the release before issue 24 stored each comparison twice (its rows, and the whole as JSON with
+    its counts, the links repeating each row's status, score and themes): m006 keeps what the JSON said of each row
+    and drops the copies, without comparing anything again."""
+    conn = sqlite3.connect(sutton_db)
+    pairs = [tuple(cid.split("...")) for (cid,) in conn.execute("select id from comparisons order by id")]
+    before = {pair: stored_comparison(conn, *pair) for pair in pairs}
+    computed = conn.execute("select id, computed_at from comparisons order by id").fetchall()
+    with conn:  # the stored form of the release before
+        for column in ("recurring int", "resolved int", "not_revisited int", "new int", "rows int", "result text"):
+            conn.execute(f"alter table comparisons add column {column}")
+        for column in ("status text", "score float", "themes text"):
+            conn.execute(f"alter table issue_links add column {column}")
+        for (earlier, later), result in before.items():
+            rows = [
+                {"status": s, "score": sc, "themes": [t for t in (th or "").split(", ") if t], **json.loads(d)}
+                for s, sc, th, d in conn.execute(
+                    "select status, score, themes, detail from comparison_rows where comparison_id = ? "
+                    "order by row_number",
+                    [f"{earlier}...{later}"],
+                )
+            ]
+            conn.execute(
+                "update comparisons set result = ?, rows = ?, recurring = ? where id = ?",
+                [json.dumps({"counts": result["counts"], "rows": rows}), len(rows), result["counts"]["recurring"],
+                 f"{earlier}...{later}"],
+            )
+        conn.execute(
+            "update issue_links set (status, score, themes) = "
+            "(select status, score, themes from comparison_rows r where r.id = comparison_row_id)"
+        )
+        conn.execute("alter table comparison_rows drop column detail")
+        conn.execute("insert into meta (key, value) values ('schema_version', '5')")
+        conn.execute("delete from _sqlite_migrations where name = 'm006_comparisons_stored_one_way'")
+    assert stored_comparison(conn, *pairs[0]) is None  # not today's stored form: nothing read from it
+    conn.close()
+
+    result = run_ingest(*SUTTON_REPORTS, "--db", str(sutton_db))  # every file held already
+    assert result.returncode == 0, result.stderr
+    conn = sqlite3.connect(sutton_db)
+    assert conn.execute("select id, computed_at from comparisons order by id").fetchall() == computed  # not redone
+    assert {pair: stored_comparison(conn, *pair) for pair in pairs} == before
+    assert "result" not in {r[1] for r in conn.execute("pragma table_info(comparisons)")}
+    assert "status" not in {r[1] for r in conn.execute("pragma table_info(issue_links)")}
+    assert conn.execute("select count(*) from meta where key = 'schema_version'").fetchone() == (0,)
+    conn.close()
+
+
 def test_a_database_from_a_newer_version_is_refused(sutton_db):
     conn = sqlite3.connect(sutton_db)
     with conn:
@@ -149,7 +197,8 @@ def test_a_comparison_made_by_another_engine_is_recomputed_at_the_next_run(sutto
     expected = comparison_tables(sutton_db)
     conn = sqlite3.connect(sutton_db)
     with conn:
-        conn.execute("update comparisons set engine_version = 'an older engine', recurring = 999")
+        conn.execute("update comparisons set engine_version = 'an older engine'")
+        conn.execute("update comparison_rows set status = 'resolved'")
     conn.close()
     result = run_ingest(*SUTTON_REPORTS, "--db", str(sutton_db))
     assert result.returncode == 0, result.stderr
@@ -360,7 +409,10 @@ def test_an_lscb_list_stored_as_plain_findings_becomes_the_boards_improvements(t
         conn.execute(
             "update findings set kind = 'finding', polarity = 'neutral' where about = 'LSCB' and kind = 'improvement'"
         )
-        conn.execute("delete from _sqlite_migrations where name = 'm005_lscb_lists_are_the_boards_improvements'")
+        conn.execute(  # m005 and every step after it, as a database of the release before m005
+            "delete from _sqlite_migrations where id >= "
+            "(select id from _sqlite_migrations where name = 'm005_lscb_lists_are_the_boards_improvements')"
+        )
         conn.execute("drop index if exists idx_findings_about_kind")
     conn.close()
     assert _query(path, board) == []

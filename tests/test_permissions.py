@@ -9,11 +9,15 @@ import yaml
 from conftest import METADATA
 from datasette.app import Datasette
 
-from datasette_ofsted.routes import VIEW, examples
+from datasette_ofsted.routes import READ_REVIEWS, REVIEW, VIEW, examples
 
 # Every route and format of the plugin that reads the Ofsted database, from the one registry, with a request
 # that answers 200 (or its redirect) when allowed.
 ROUTES = examples(VIEW)
+# The review pages read the Ofsted database too (the pair's inspections) before the reviews: the same rules hold
+# before anything of the reviews is looked at. (Recording a review, a POST, is refused to anyone not a reviewer
+# whatever the database's rules: test_reviews.)
+REVIEW_ROUTES = examples(READ_REVIEWS)
 
 
 # The plugin's canned queries, in each format: Datasette guards them by the database (a canned query
@@ -95,3 +99,26 @@ async def test_a_signed_in_actor_allowed_by_the_database_sees_the_pages(bundled_
     for route in ROUTES + QUERY_ROUTES:
         assert (await datasette.client.get(route)).status_code == 403, route
         assert (await datasette.client.get(route, cookies=cookies)).status_code in (200, 302), route
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("route", REVIEW_ROUTES)
+@pytest.mark.parametrize("change", [public, private_database, private_instance, private_findings])
+async def test_review_pages_answer_to_the_ofsted_databases_permissions(bundled_db, route, change):
+    """Served without a reviews database, a review page is not found when the Ofsted database may be seen, and
+    forbidden, saying nothing of the pair, when it may not."""
+    datasette = await serve(bundled_db, change)
+    response = await datasette.client.get(route)
+    assert response.status_code == (404 if change is public else 403), (route, change.__name__, response.status_code)
+    assert "sutton-2013" not in response.text
+
+
+def test_every_route_is_checked_here():
+    """The registry's routes that read the Ofsted database, each in the lists above: a new route cannot be missed."""
+    from datasette_ofsted.routes import INSTANCE
+    from datasette_ofsted.routes import ROUTES as REGISTERED
+
+    checked = set(ROUTES) | set(REVIEW_ROUTES)
+    for route in REGISTERED:
+        if route.permission not in (INSTANCE, REVIEW):
+            assert set(route.examples()) <= checked, route.name

@@ -595,8 +595,8 @@ async def test_reviews_in_a_private_reviews_database_stay_private(sutton_db, rev
     assert [r["review"]["note"] for r in shown["rows"] if r["review"]] == ["secret"]
     # SQL on ofsted.db gives anyone the status alone: the reviews database is not attached to it.
     sql = (
-        "select distinct ofsted_reviewed_status(comparison_row_id, status) as s from issue_links"
-        " where side = 'from' and from_finding_id = :id"
+        "select distinct ofsted_reviewed_status(r.id, r.status) as s from issue_links l"
+        " join comparison_rows r on r.id = l.comparison_row_id where l.side = 'from' and l.from_finding_id = :id"
     )
     answer = await run_sql(ds, sql, id=finding_id)
     assert answer.json() == [{"s": "resolved"}]
@@ -691,8 +691,8 @@ async def test_sql_gets_the_review_key_and_the_reviewed_status(ds, reviews_db):
     assert response.json() == [{"k": improvement_key(finding)}]
 
     status_sql = (
-        "select distinct status, ofsted_reviewed_status(comparison_row_id, status) as reviewed from issue_links"
-        " where side = 'from' and from_finding_id = :id"
+        "select distinct r.status, ofsted_reviewed_status(r.id, r.status) as reviewed from issue_links l"
+        " join comparison_rows r on r.id = l.comparison_row_id where l.side = 'from' and l.from_finding_id = :id"
     )
 
     async def statuses() -> list[dict]:
@@ -717,8 +717,8 @@ def test_the_reviewed_status_function_on_a_plain_connection(sutton_db, reviews_d
         register_sql_functions(conn)
         lookup = register_reviewed_status(conn, reviews_db)
         row_id, status, finding_id = conn.execute(
-            "select comparison_row_id, status, from_finding_id from issue_links where side = 'from' "
-            "and status = 'recurring' limit 1"
+            "select l.comparison_row_id, r.status, l.from_finding_id from issue_links l "
+            "join comparison_rows r on r.id = l.comparison_row_id where l.side = 'from' and r.status = 'recurring' limit 1"
         ).fetchone()
         document_id, text = conn.execute("select document_id, text from findings where id = ?", [finding_id]).fetchone()
         earlier, later = row_id.split(":")[0].split("...")

@@ -63,3 +63,25 @@ async def test_evidence_links_use_the_ofsted_url_when_the_manifest_gives_one(ser
     )
     sutton = (await served.client.get("/-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26")).text
     assert "/-/ofsted/document/" not in sutton and re.search(r">p\. \d+<", sutton) is None
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "pair",
+    ["sutton-2013-05-13", "sutton-2013-05-13...Sutton-2018", "sutton-2013-05-13...sutton-2018-06-26...x"],
+)
+async def test_every_route_of_a_pair_reads_it_one_way(served, pair):
+    """Each route that names a pair reads it through pairs.Pair (views/common.pair_in_url): a malformed one is not
+    found, and the page says what a pair looks like."""
+    from datasette_ofsted.routes import EXAMPLE_PAIR
+
+    checked = 0
+    for route in ROUTES:
+        if "(?P<pair>" not in route.pattern or route.method != "GET":
+            continue
+        for path in route.examples():
+            response = await served.client.get(path.replace(EXAMPLE_PAIR, pair))
+            assert response.status_code == 404, (path, response.status_code)
+            assert "inspection" in response.text, path
+            checked += 1
+    assert checked >= 4  # the comparison in each format, its review history, the gold export

@@ -13,6 +13,7 @@ from fixtures import comparison_tables
 from datasette_ofsted import comparisons
 from datasette_ofsted.comparisons import comparison, consecutive_pairs, stored_comparison
 from datasette_ofsted.findings import compare_inspections
+from datasette_ofsted.pairs import improvement_key
 
 SUTTON_REPORTS = sorted(REPORTS.glob("00[0-3]_*.txt"))  # three inspections of Sutton, four documents
 LARGEST = ("manchester-2014-06-25", "manchester-2017-10-09")
@@ -27,12 +28,17 @@ def _doctor(path, statements: list[tuple[str, list]]) -> None:
     conn.close()
 
 
-def _stored_result(path, pair: tuple[str, str]) -> dict:
+def _stored_rows(path, pair: tuple[str, str]) -> int:
     conn = sqlite3.connect(path)
     try:
-        return json.loads(conn.execute("select result from comparisons where id = ?", ["...".join(pair)]).fetchone()[0])
+        return conn.execute("select count(*) from comparison_rows where comparison_id = ?", ["...".join(pair)]).fetchone()[0]
     finally:
         conn.close()
+
+
+# Every stored row of a pair made resolved, which the engine never gives for all: what the pages show is then the
+# stored comparison, not a recomputation.
+ALL_RESOLVED = "update comparison_rows set status = 'resolved' where comparison_id = ?"
 
 
 def _authorities(path) -> list[str]:
@@ -98,19 +104,26 @@ def test_every_consecutive_pair_is_stored_and_equals_a_fresh_computation(bundled
             assert stored == compare_inspections(conn, earlier, later)
 
 
-def test_comparison_rows_and_links_agree_with_the_stored_result(bundled_db):
+def test_a_comparison_is_stored_one_way(bundled_db):
+    """The rows are the one stored form (issue 24): no JSON of the whole, no counts, no copies in the links; the
+    counts the pages show are the comparison_counts view's count of the rows."""
     conn = sqlite3.connect(bundled_db)
-    for cid, recurring, resolved, not_revisited, new, rows, result in conn.execute(
-        "select id, recurring, resolved, not_revisited, new, rows, result from comparisons"
-    ).fetchall():
-        stored = json.loads(result)
-        assert stored["counts"] == {
-            "recurring": recurring,
-            "resolved": resolved,
-            "not_revisited": not_revisited,
-            "new": new,
-        }
-        assert rows == len(stored["rows"]) == sum(stored["counts"].values())
+    assert {r[1] for r in conn.execute("pragma table_info(comparisons)")} == {
+        "id",
+        "authority_id",
+        "from_inspection_id",
+        "to_inspection_id",
+        "engine_version",
+        "taxonomy_version",
+        "computed_at",
+    }
+    assert not {"status", "score", "themes"} & {r[1] for r in conn.execute("pragma table_info(issue_links)")}
+    assert conn.execute("select count(*) from meta where key = 'schema_version'").fetchone()[0] == 0
+    for (cid,) in conn.execute("select id from comparisons").fetchall():
+        stored = stored_comparison(conn, *cid.split("..."))
+        rows = len(stored["rows"])
+        counted = dict(conn.execute("select status, n from comparison_counts where comparison_id = ?", [cid]).fetchall())
+        assert stored["counts"] == {**dict.fromkeys(stored["counts"], 0), **counted}
         statuses = conn.execute(
             "select status from comparison_rows where comparison_id = ? order by row_number", [cid]
         ).fetchall()
@@ -125,14 +138,16 @@ def test_comparison_rows_and_links_agree_with_the_stored_result(bundled_db):
 
 
 def test_a_row_is_keyed_by_its_improvement_and_the_words_of_it(bundled_db):
+    """A row's key is its first improvement's review key (pairs.improvement_key, the one key of an improvement)."""
     conn = sqlite3.connect(bundled_db)
     checked = 0
-    for row_key, improvement_id, text, comparison_id, row_id in conn.execute(
-        "select r.row_key, r.improvement_id, f.text, r.comparison_id, r.id from comparison_rows r "
+    for row_key, document_id, text, comparison_id, row_id in conn.execute(
+        "select r.row_key, f.document_id, f.text, r.comparison_id, r.id from comparison_rows r "
         "join findings f on f.id = r.improvement_id"
     ):
-        words = " ".join(text.split())
-        assert row_key == f"{improvement_id}:{hashlib.sha256(words.encode()).hexdigest()[:12]}"
+        key = improvement_key({"document_id": document_id, "text": text})
+        assert row_key == key or row_key.startswith(f"{key}#")  # two identical items of one document: numbered
+        assert row_key.split(":")[0] == document_id
         assert row_id == f"{comparison_id}:{row_key}"
         checked += 1
     assert checked == conn.execute("select count(*) from comparison_rows").fetchone()[0] > 200
@@ -153,12 +168,8 @@ def test_row_keys_survive_a_rebuild_in_another_order(tmp_path):
 async def test_the_pages_read_the_stored_comparison(bundled_copy):
     """A current stored comparison is what the pages show (here doctored, to tell it from a recomputation)."""
     path = bundled_copy()
-    result = _stored_result(path, LARGEST)
-    for row in result["rows"]:  # every call doctored to resolved, which the engine never gives for all
-        row["status"] = "resolved"
-    n = len(result["rows"])
-    result["counts"] = {"recurring": 0, "resolved": n, "not_revisited": 0, "new": 0}
-    _doctor(path, [("update comparisons set result = ? where id = ?", [json.dumps(result), "...".join(LARGEST)])])
+    n = _stored_rows(path, LARGEST)
+    _doctor(path, [(ALL_RESOLVED, ["...".join(LARGEST)])])
     ds = make_datasette(path, immutable=False)
     data = (await ds.client.get("/-/ofsted/compare/{}...{}.json".format(*LARGEST))).json()
     assert data["counts"]["resolved"] == n and data["counts"]["recurring"] == 0
@@ -171,21 +182,17 @@ async def test_a_comparison_made_by_another_engine_is_served_as_stored_while_bei
     """Until ofsted-ingest compares it again (test_migrations), the page serves what is stored, and says so: a
     long pair compared live takes seconds, and many at once took a server down (issue 26)."""
     path = bundled_copy()
-    result = _stored_result(path, LARGEST)
-    for row in result["rows"]:  # what an older engine said: every call resolved, which this one never gives for all
-        row["status"] = "resolved"
+    n = _stored_rows(path, LARGEST)
     _doctor(
         path,
-        [
-            (
-                "update comparisons set result = ?, engine_version = 'an older engine' where id = ?",
-                [json.dumps(result), "...".join(LARGEST)],
-            )
+        [  # what an older engine said: every call resolved
+            (ALL_RESOLVED, ["...".join(LARGEST)]),
+            ("update comparisons set engine_version = 'an older engine' where id = ?", ["...".join(LARGEST)]),
         ],
     )
     ds = make_datasette(path, immutable=False)
     data = (await ds.client.get("/-/ofsted/compare/{}...{}.json".format(*LARGEST))).json()
-    assert data["counts"]["resolved"] == len(result["rows"]) and data["counts"]["recurring"] == 0
+    assert data["counts"]["resolved"] == n and data["counts"]["recurring"] == 0
     assert "Being updated" in data["being_updated"] and "ofsted-ingest" in data["being_updated"]
 
 
@@ -232,8 +239,18 @@ def test_rewriting_a_document_forgets_its_comparisons_and_the_next_run_repairs_t
 def test_records_of_a_result_that_breaks_the_engines_promises_still_store():
     """Keys stay unique (the table's primary key) if an engine puts an improvement in two rows or
     gives a row with none, so a faulty engine cannot stop an ingest."""
-    improvement = {"id": "x-2020-01-01-report-001", "text": "Improve  the plans.", "role": "improvement"}
-    evidence = {"id": "x-2022-01-01-report-002", "text": "Plans are good.", "role": "evidence"}
+    improvement = {
+        "id": "x-2020-01-01-report-001",
+        "document_id": "x-2020-01-01-report",
+        "text": "Improve  the plans.",
+        "role": "improvement",
+    }
+    evidence = {
+        "id": "x-2022-01-01-report-002",
+        "document_id": "x-2022-01-01-report",
+        "text": "Plans are good.",
+        "role": "evidence",
+    }
     result = {
         "counts": {"recurring": 0, "resolved": 2, "not_revisited": 0, "new": 1},
         "rows": [
@@ -243,10 +260,12 @@ def test_records_of_a_result_that_breaks_the_engines_promises_still_store():
         ],
     }
     stored, rows, links = comparisons.records("x", "x-2020-01-01", "x-2022-01-01", result, [], "now")
-    assert stored["id"] == "x-2020-01-01...x-2022-01-01" and stored["resolved"] == 2 and stored["rows"] == 3
-    key = comparisons.improvement_key(improvement)
-    assert key == "x-2020-01-01-report-001:" + hashlib.sha256(b"Improve the plans.").hexdigest()[:12]
-    assert [r["row_key"] for r in rows] == [key, f"{key}#2", comparisons.improvement_key(evidence)]
+    assert stored["id"] == "x-2020-01-01...x-2022-01-01" and "resolved" not in stored and "result" not in stored
+    assert [r["status"] for r in rows] == ["resolved", "resolved", "new"]
+    assert json.loads(rows[0]["detail"])["from"] == [improvement] and "status" not in json.loads(rows[0]["detail"])
+    key = improvement_key(improvement)
+    assert key == "x-2020-01-01-report:" + hashlib.sha256(b"improve the plans.").hexdigest()[:16]
+    assert [r["row_key"] for r in rows] == [key, f"{key}#2", improvement_key(evidence)]
     assert [r["improvement_id"] for r in rows] == ["x-2020-01-01-report-001", "x-2020-01-01-report-001", None]
     assert len({r["id"] for r in rows}) == 3
     assert [(link["from_finding_id"], link["to_finding_id"]) for link in links] == [

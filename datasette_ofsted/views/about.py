@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import functools
 from importlib.metadata import PackageNotFoundError, metadata
+from typing import TYPE_CHECKING
 
 from datasette.utils.asgi import Response
 
 from ..permissions import ensure_can_view_instance
 from .common import _render, ofsted_trail
+
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+    from datasette.utils.asgi import Request
+
 
 NO_README = "datasette-ofsted: its README is not installed with it here."
 
@@ -23,7 +29,7 @@ def readme() -> str:
         return NO_README
 
 
-async def about(datasette, request):
+async def about(datasette: Datasette, request: Request) -> Response:
     await ensure_can_view_instance(datasette, request)
     if request.url_vars.get("format") == ".json":
         return Response.json({"name": "datasette-ofsted", "readme": readme()})

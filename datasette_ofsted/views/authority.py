@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from datasette.database import Database
-from datasette.utils.asgi import NotFound
+from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
+from ..classify import NATIONAL_FRAMEWORK_PREFIX
 from ..comparisons import threads_judged
+from ..databases import ofsted_database
+from ..findings import CHILDRENS_SUMMARY
+from ..pairs import AUTHORITY_ID, MAX_ID, Pair
+from ..status import LABELS, STATUSES
 from .charts import Stack, stacked_chart
 from .common import (
-    AUTHORITY,
     GRADE_RANK,
-    MAX_ID,
-    STATUS_LABELS,
-    STATUS_ORDER,
     _render,
     _rows,
     chart_url,
@@ -24,7 +25,6 @@ from .common import (
     export_urls,
     held_inspection,
     json_response,
-    ofsted_database,
     ofsted_trail,
     with_links,
 )
@@ -83,8 +83,13 @@ AUTHORITY_CSV_HEADER = (
     "framework",
     "overall_grade",
     "compared_with",
-    *STATUS_ORDER,
+    *STATUSES,
 )
+
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+    from datasette.utils.asgi import Request
+
 
 # Room for each inspection along the time axis, in px: a year label and a point with space between.
 CHART_STEP = 80
@@ -147,117 +152,31 @@ def grade_chart(inspections: list[dict]) -> Markup:
     return Markup("".join(parts))
 
 
-async def authority(datasette, request):
+async def authority(datasette: Datasette, request: Request) -> Response:
+    """An authority's timeline: permission, the authority checked, one read of its inspections and comparisons."""
     db = await ofsted_database(datasette, request)
     authority_id = request.url_vars["authority"]
-    if len(authority_id) > MAX_ID or not AUTHORITY.fullmatch(authority_id):
-        raise NotFound(f"{authority_id[:80]!r} is not an authority id: ids look like 'sutton' or 'east-sussex'.")
-    found = await _rows(db, "select * from authorities where id = ?", [authority_id])
-    if not found:
-        raise NotFound(
-            f"No inspections of an authority '{authority_id}' are in this database. See /-/ofsted for those that are."
-        )
-    ids = [
-        r["id"]
-        for r in await _rows(
-            db, "select id from inspections where authority_id = ? order by start_date", [authority_id]
-        )
-    ]
-    if not ids:  # a known English authority (every one of la_lookup.csv is in `authorities`), never inspected here
-        raise NotFound(
-            f"No inspections of {found[0]['name']} are in this database. See /-/ofsted for the authorities that have some."
-        )
-    inspections = [await held_inspection(db, i) for i in ids]
-    served = await on_disk(db, [d for i in inspections for d in i["documents"]])
-    for inspection in inspections:
-        inspection["documents"] = with_links(inspection["documents"], datasette, served)
-    # The one definition of a comparison (stored at ingest, else computed) with the reviewers' calls
-    # over the engine's: counts and threads read it, as the compare page does.
-    consecutive = list(zip(ids, ids[1:]))
-    results = await reviewed_comparisons(datasette, request, db, consecutive)
-    pairs = [
-        {
-            "from": earlier,
-            "to": later,
-            "counts": result["counts"],
-            "url": datasette.urls.path(f"/-/ofsted/compare/{earlier['id']}...{later['id']}"),
-            "being_updated": bool(result.get("being_updated")),
-        }
-        for earlier, later, result in zip(inspections, inspections[1:], results)
-    ]
-    names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
-    judged = threads_judged((later, result) for (_, later), result in zip(consecutive, results))
-    thread_rows = threads(await _improvement_themes(db, ids), judged, names, ids)
-    page = {
-        "authority": found[0],
-        "inspections": inspections,
-        "pairs": pairs,
-        "threads": thread_rows,
-        "neighbours": await neighbours(datasette, db, found[0], inspections, names),
-    }
-    if request.url_vars.get("format") == ".csv":
-        counts = {p["to"]["id"]: p["counts"] for p in pairs}
-        return csv_response(
-            f"ofsted-{authority_id}.csv",
-            AUTHORITY_CSV_HEADER,
-            (
-                [
-                    i["id"],
-                    i["start_date"],
-                    i["end_date"],
-                    i["published_date"],
-                    i["inspection_type"],
-                    i["framework"],
-                    i["overall_grade"],
-                    previous["id"] if previous else None,
-                    *[(counts.get(i["id"]) or {}).get(s) for s in STATUS_ORDER],
-                ]
-                for previous, i in zip([None, *inspections], inspections)
-            ),
-        )
-    if request.url_vars.get("format") == ".json":
-        return json_response(
-            {
-                **page,
-                "pairs": [
-                    {
-                        "from": p["from"]["id"],
-                        "to": p["to"]["id"],
-                        "counts": p["counts"],
-                        "url": p["url"],
-                        "being_updated": p["being_updated"],
-                    }
-                    for p in pairs
-                ],
-            }
-        )
+    found = await _held_authority(db, authority_id)
+    page = await timeline(datasette, request, db, found)
+    fmt = request.url_vars.get("format")
+    if fmt == ".csv":
+        return csv_response(f"ofsted-{authority_id}.csv", AUTHORITY_CSV_HEADER, _csv_lines(page))
+    if fmt == ".json":
+        return json_response({**page, "pairs": [{**p, "from": p["from"]["id"], "to": p["to"]["id"]} for p in page["pairs"]]})
     exports = export_urls(datasette, f"/-/ofsted/{authority_id}")
-    json_url = exports["json"]
     return await _render(
         datasette,
         request,
         "ofsted_authority.html",
         {
             **page,
-            "chart": grade_chart(inspections),
-            "status_chart": stacked_chart(
-                [
-                    Stack(
-                        label=f"{p['from']['start_date'][:4]} → {p['to']['start_date'][:4]}",
-                        href=p["url"],
-                        counts=p["counts"],
-                    )
-                    for p in pairs
-                ],
-                STATUS_ORDER,
-                STATUS_LABELS,
-                caption="What each comparison found: the improvements of the earlier inspection and the later one's, by status",
-                chart_id="status-chart",
-            ),
+            "chart": grade_chart(page["inspections"]),
+            "status_chart": _status_chart(page["pairs"]),
+            "statuses": STATUSES,
             "database": db.name,
-            "json_url": json_url,
+            "json_url": exports["json"],
             "exports": exports,
-            "ofsted_json_url": json_url,
+            "ofsted_json_url": exports["json"],
             "charts": {
                 "grades": chart_url(datasette, db.name, "grades_over_time", {"authority": authority_id}),
                 "statuses": chart_url(datasette, db.name, "status_counts", {"authority": authority_id}),
@@ -265,6 +184,92 @@ async def authority(datasette, request):
             },
         },
         trail=ofsted_trail(datasette),
+    )
+
+
+async def _held_authority(db: Database, authority_id: str) -> dict:
+    """The authority's row, if its id is well formed and it has inspections here; NotFound, saying which, if not."""
+    if len(authority_id) > MAX_ID or not AUTHORITY_ID.fullmatch(authority_id):
+        raise NotFound(f"{authority_id[:80]!r} is not an authority id: ids look like 'sutton' or 'east-sussex'.")
+    found = await _rows(db, "select * from authorities where id = ?", [authority_id])
+    if not found:
+        raise NotFound(
+            f"No inspections of an authority '{authority_id}' are in this database. See /-/ofsted for those that are."
+        )
+    return found[0]
+
+
+async def timeline(datasette: Datasette, request: Request, db: Database, authority: dict) -> dict:
+    """The authority's inspections, the comparison of each with the next (counts, link), the threads of its themes
+    and its neighbours: the one definition of a comparison with the reviewers' calls over the engine's, as the
+    compare page reads it."""
+    ids = [
+        r["id"]
+        for r in await _rows(
+            db, "select id from inspections where authority_id = ? order by start_date", [authority["id"]]
+        )
+    ]
+    if not ids:  # a known English authority (every one of la_lookup.csv is in `authorities`), never inspected here
+        raise NotFound(
+            f"No inspections of {authority['name']} are in this database. See /-/ofsted for the authorities that have some."
+        )
+    inspections = [await held_inspection(db, i) for i in ids]
+    served = await on_disk(db, [d for i in inspections for d in i["documents"]])
+    for inspection in inspections:
+        inspection["documents"] = with_links(inspection["documents"], datasette, served)
+    consecutive = list(zip(ids, ids[1:]))
+    results = await reviewed_comparisons(datasette, request, db, consecutive)
+    pairs = [
+        {
+            "from": earlier,
+            "to": later,
+            "counts": result["counts"],
+            "url": Pair(earlier["id"], later["id"]).url(datasette),
+            "being_updated": bool(result.get("being_updated")),
+        }
+        for earlier, later, result in zip(inspections, inspections[1:], results)
+    ]
+    names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
+    judged = threads_judged((later, result) for (_, later), result in zip(consecutive, results))
+    return {
+        "authority": authority,
+        "inspections": inspections,
+        "pairs": pairs,
+        "threads": threads(await _improvement_themes(db, ids), judged, names, ids),
+        "neighbours": await neighbours(datasette, db, authority, inspections, names),
+    }
+
+
+def _csv_lines(page: dict) -> list[list]:
+    """A line per inspection, with the counts of its comparison with the one before."""
+    counts = {p["to"]["id"]: p["counts"] for p in page["pairs"]}
+    inspections = page["inspections"]
+    return [
+        [
+            i["id"],
+            i["start_date"],
+            i["end_date"],
+            i["published_date"],
+            i["inspection_type"],
+            i["framework"],
+            i["overall_grade"],
+            previous["id"] if previous else None,
+            *[(counts.get(i["id"]) or {}).get(s) for s in STATUSES],
+        ]
+        for previous, i in zip([None, *inspections], inspections)
+    ]
+
+
+def _status_chart(pairs: list[dict]) -> Markup:
+    return stacked_chart(
+        [
+            Stack(label=f"{p['from']['start_date'][:4]} → {p['to']['start_date'][:4]}", href=p["url"], counts=p["counts"])
+            for p in pairs
+        ],
+        STATUSES,
+        LABELS,
+        caption="What each comparison found: the improvements of the earlier inspection and the later one's, by status",
+        chart_id="status-chart",
     )
 
 
@@ -280,32 +285,58 @@ async def improvement_themes(db: Database, inspection_ids: list[str]) -> dict[st
         select distinct f.inspection_id, ft.theme_id from findings f
         join finding_themes ft on ft.finding_id = f.id join documents d on d.id = f.document_id
         where f.inspection_id in ({placeholders}) and f.kind = 'improvement' and f.about = 'authority'
-          and d.kind != 'summary for children' and ft.theme_id not like 'nf-%'
+          and d.kind != ? and ft.theme_id not like ?
         """,
-        inspection_ids,
+        [*inspection_ids, CHILDRENS_SUMMARY, NATIONAL_FRAMEWORK_PREFIX + "%"],
     ):
         out[row["inspection_id"]].add(row["theme_id"])
     return out
 
 
-async def neighbours(datasette, db: Database, authority: dict, inspections: list[dict], names: dict[str, str]) -> dict:
+async def _listed_neighbours(db: Database, codes: list[str]) -> list[dict]:
+    """The neighbours with these codes, in the DfE's order (closest first), each saying whether it was inspected
+    here; a code the lookup does not name (an old code) is left out."""
+    if not codes:
+        return []
+    placeholders = ",".join("?" for _ in codes)
+    found = await _rows(
+        db,
+        f"select id, name, la_code, exists (select 1 from inspections i where i.authority_id = a.id) as inspected "
+        f"from authorities a where la_code in ({placeholders})",
+        codes,
+    )
+    by_code = {n["la_code"]: n for n in found}
+    return [by_code[c] for c in dict.fromkeys(codes) if c in by_code]
+
+
+def _raised_in(datasette: Datasette, authority_id: str, ids: list[str], inspection_id: str, theme: str, previous: str | None) -> dict:
+    """A neighbour's inspection that asked for the theme, linked to the comparison that shows it: with the
+    inspection before it, else (its first inspection here) with the one after; a neighbour inspected once has only
+    its timeline. One older than this authority's previous inspection is marked: a concern a neighbour had long
+    ago is not one it shares now."""
+    position = ids.index(inspection_id)
+    pair = (ids[position - 1], inspection_id) if position > 0 else (inspection_id, ids[1]) if len(ids) > 1 else None
+    if pair:
+        url = Pair(*pair).url(datasette, "?") + urlencode({"theme": theme})
+    else:
+        url = datasette.urls.path(f"/-/ofsted/{authority_id}#{inspection_id}")
+    start_date = inspection_id[-len("YYYY-MM-DD") :]
+    return {
+        "inspection_id": inspection_id,
+        "start_date": start_date,
+        "year": start_date[:4],
+        "url": url,
+        "before_previous": bool(previous and start_date < previous),
+    }
+
+
+async def neighbours(datasette: Datasette, db: Database, authority: dict, inspections: list[dict], names: dict[str, str]) -> dict:
     """Do my statistical neighbours share this issue? For each theme of the latest inspection's improvements,
     the neighbours (as the DfE lists them in la_lookup.csv, every one of which ofsted-ingest loads into
     `authorities`) whose inspections asked for the same, with links to the comparison that shows it; and,
     plainly, the neighbours with no inspection in this database."""
     codes = [c.strip() for c in (authority.get("statistical_neighbours") or "").split(",") if c.strip()]
-    listed: list[dict] = []
-    if codes:
-        placeholders = ",".join("?" for _ in codes)
-        found = await _rows(
-            db,
-            f"select id, name, la_code, exists (select 1 from inspections i where i.authority_id = a.id) as inspected "
-            f"from authorities a where la_code in ({placeholders})",
-            codes,
-        )
-        by_code = {n["la_code"]: n for n in found}
-        # In the DfE's order, closest first; a code the lookup does not name (an old code) is left out.
-        listed = [by_code[c] for c in dict.fromkeys(codes) if c in by_code]
+    listed = await _listed_neighbours(db, codes)
     held = [n for n in listed if n["inspected"]]
     latest = inspections[-1]["id"] if inspections else None
     previous_date = inspections[-2]["start_date"] if len(inspections) > 1 else None
@@ -326,34 +357,8 @@ async def neighbours(datasette, db: Database, authority: dict, inspections: list
             if not where:
                 entry["not_sharing"].append({"id": neighbour["id"], "name": neighbour["name"]})
                 continue
-            # Each inspection that asked for it, recent first, linked to the comparison that shows it: with the
-            # inspection before it, else (its first inspection here) with the one after; a neighbour inspected
-            # once has only its timeline. One older than this authority's previous inspection is marked: a
-            # concern a neighbour had long ago is not one it shares now.
-            raised_in = []
-            for inspection_id in reversed(where):
-                position = ids.index(inspection_id)
-                pair = (
-                    (ids[position - 1], inspection_id)
-                    if position > 0
-                    else (inspection_id, ids[1])
-                    if len(ids) > 1
-                    else None
-                )
-                if pair:
-                    url = datasette.urls.path(f"/-/ofsted/compare/{pair[0]}...{pair[1]}?") + urlencode({"theme": theme})
-                else:
-                    url = datasette.urls.path(f"/-/ofsted/{neighbour['id']}#{inspection_id}")
-                start_date = inspection_id[-len("YYYY-MM-DD") :]
-                raised_in.append(
-                    {
-                        "inspection_id": inspection_id,
-                        "start_date": start_date,
-                        "year": start_date[:4],
-                        "url": url,
-                        "before_previous": bool(previous_date and start_date < previous_date),
-                    }
-                )
+            # Each inspection that asked for it, recent first (_raised_in).
+            raised_in = [_raised_in(datasette, neighbour["id"], ids, i, theme, previous_date) for i in reversed(where)]
             entry["sharing"].append(
                 {
                     "id": neighbour["id"],

@@ -25,7 +25,7 @@ class Bar:
 def bar_chart(bars: list[Bar], caption: str, unit: str, colour: str, chart_id: str) -> Markup:
     """Horizontal bars, largest first (ties in the caller's order), each named on the axis, its count at its end.
 
-    `colour` is a status of the plugin's palette (`recurring`, `resolved`, `new`, `not_revisited`).
+    `colour` is a colour of the plugin's palette: a status's (`Status.colour`).
     """
     if not bars:
         return Markup("")

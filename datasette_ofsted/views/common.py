@@ -10,6 +10,7 @@ import io
 import re
 from collections.abc import Collection, Iterable, Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode, urlsplit
 
 from datasette.database import Database
@@ -17,58 +18,30 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from .. import cache
-from ..permissions import TABLES, ensure_can_view, ensure_can_view_instance
+from ..databases import find_ofsted_database
+from ..pairs import InvalidPair, Pair
+from ..status import LABELS
 from ..text import STOPWORDS, stem
 
-ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*-\d{4}-\d{2}-\d{2}$")
-AUTHORITY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MAX_ID = 120
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+    from datasette.utils.asgi import Request
+
+
 GRADE_RANK = {"outstanding": 4, "good": 3, "requires improvement": 2, "adequate": 2, "inadequate": 1}
-STATUS_LABELS = {
-    "recurring": "Recurring",
-    "resolved": "Resolved",
-    "not_revisited": "Not revisited",
-    "new": "New",
-}
-STATUS_HELP = {
-    "recurring": "raised again: the other report states the same concern as an improvement or a weakness",
-    "resolved": "the later report gives positive evidence on the same matter",
-    "not_revisited": "the later report is silent on it (a focused visit looks at a narrow area)",
-    "new": "not raised by the earlier report",
-}
+# A year typed in a filter (the national page, the search).
+YEAR = re.compile(r"\d{4}")
 
 
-async def find_ofsted_database(datasette) -> Database | None:
-    """The database ofsted-ingest built, as the pages and the canned queries find it: the plugin setting
-    `database` (None when that one is not attached), else one named ofsted, else the first with
-    inspections and findings. No permission check: ofsted_database adds it for a page."""
-    config = datasette.plugin_config("datasette-ofsted") or {}
-    if config.get("database"):
-        return datasette.databases.get(config["database"])
-    if "ofsted" in datasette.databases:
-        return datasette.databases["ofsted"]
-    for name, candidate in datasette.databases.items():
-        if name.startswith("_"):
-            continue
-        if await candidate.table_exists("inspections") and await candidate.table_exists("findings"):
-            return candidate
-    return None
+def pair_in_url(request: Request) -> Pair:
+    """The pair a route names (`<earlier id>...<later id>`); NotFound, saying what a pair looks like, for another."""
+    try:
+        return Pair.parse(request.url_vars["pair"])
+    except InvalidPair as error:
+        raise NotFound(str(error)) from None
 
 
-async def ofsted_database(datasette, request, tables: Iterable[str] = TABLES) -> Database:
-    """The database ofsted-ingest built, once the actor is allowed to see it and the tables the page reads.
-
-    Every page calls this first: the permission check comes before any read.
-    """
-    await ensure_can_view_instance(datasette, request)
-    db = await find_ofsted_database(datasette)
-    if db is None:
-        raise NotFound("No Ofsted database is attached: run ofsted-ingest, then serve data/ofsted.db with Datasette.")
-    await ensure_can_view(datasette, request, db.name, tables)
-    return db
-
-
-async def _rows(db: Database, sql: str, params=None) -> list[dict]:
+async def _rows(db: Database, sql: str, params: Sequence | dict | None = None) -> list[dict]:
     """A read's rows as dicts (each call its own copies), kept while the database holds the same data (cache.py)."""
     return await cache.rows(db, sql, params)
 
@@ -103,8 +76,6 @@ async def held_inspection(db: Database, inspection_id: str) -> dict:
     return inspection
 
 
-# The order a comparison's groups are read in: what needs action first.
-STATUS_ORDER = ("recurring", "resolved", "new", "not_revisited")
 LINKABLE_SCHEMES = ("http", "https")
 
 
@@ -135,7 +106,7 @@ def page_url(source_url: object, page: object) -> str | None:
     return f"{url.split('#', 1)[0]}#page={page}"
 
 
-def document_href(datasette, document: dict, on_disk: Collection[str] = ()) -> str | None:
+def document_href(datasette: Datasette, document: dict, on_disk: Collection[str] = ()) -> str | None:
     """Where a document opens: its Ofsted URL when the manifest gave one, else the PDF the plugin serves
     (views/document.py: a downloads folder has no manifest) if its file is `on_disk` here (a published
     copy of the database may not have it); a text report has nowhere to open."""
@@ -154,7 +125,7 @@ def page_href(href: str | None, page: object) -> str | None:
     return f"{href.split('#', 1)[0]}#page={page}"
 
 
-def with_links(documents: list[dict], datasette, on_disk: Collection[str] = ()) -> list[dict]:
+def with_links(documents: list[dict], datasette: Datasette, on_disk: Collection[str] = ()) -> list[dict]:
     """Documents with `href`: where each opens (document_href)."""
     return [{**d, "href": document_href(datasette, d, on_disk)} for d in documents]
 
@@ -169,7 +140,7 @@ DEFAULT_ATTRIBUTION = {
 }
 
 
-async def attribution(datasette, database: str | None) -> dict[str, str]:
+async def attribution(datasette: Datasette, database: str | None) -> dict[str, str]:
     """The licence and source of the reports, as the database's metadata words them, else DEFAULT_ATTRIBUTION."""
     from .. import ATTRIBUTION, database_metadata
 
@@ -178,7 +149,9 @@ async def attribution(datasette, database: str | None) -> dict[str, str]:
     return given if given.get("license") else {**DEFAULT_ATTRIBUTION, **given}
 
 
-async def _render(datasette, request, template: str, context: dict, trail: list[tuple[str, str]] | None = None):
+async def _render(
+    datasette: Datasette, request: Request, template: str, context: dict, trail: list[tuple[str, str]] | None = None
+) -> Response:
     """The page's HTML; `trail` is its breadcrumbs after home (label, href). Datasette's footer shows the reports'
     licence and source (`metadata`), and the page itself says Crown copyright and the licence (ofsted_base.html)."""
     database = context.get("database")
@@ -191,7 +164,7 @@ async def _render(datasette, request, template: str, context: dict, trail: list[
             template,
             {
                 **context,
-                "status_labels": STATUS_LABELS,
+                "status_labels": LABELS,
                 "trail": trail or [],
                 "metadata": credit,
                 "ofsted_attribution": credit,
@@ -201,7 +174,7 @@ async def _render(datasette, request, template: str, context: dict, trail: list[
     )
 
 
-def ofsted_trail(datasette, *more: tuple[str, str]) -> list[tuple[str, str]]:
+def ofsted_trail(datasette: Datasette, *more: tuple[str, str]) -> list[tuple[str, str]]:
     return [("Ofsted inspections", datasette.urls.path("/-/ofsted")), *more]
 
 
@@ -216,7 +189,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 UTF8_BOM = "\ufeff"
 
 
-def safe_cell(value):
+def safe_cell(value: object) -> object:
     """A CSV cell that a spreadsheet cannot run as a formula: text that starts like one gets a leading quote."""
     if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value
@@ -243,7 +216,7 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
     )
 
 
-def export_urls(datasette, path: str, query: str = "") -> dict[str, str]:
+def export_urls(datasette: Datasette, path: str, query: str = "") -> dict[str, str]:
     """The .json and .csv addresses of a page (`path` without a suffix), with its query string."""
     tail = f"?{query}" if query else ""
     return {fmt: datasette.urls.path(f"{path}.{fmt}") + tail for fmt in ("json", "csv")}
@@ -283,7 +256,7 @@ def _highlight(text: str, stems: frozenset[str]) -> Markup:
     return Markup("").join(out)
 
 
-def chart_url(datasette, database: str, query: str, params: dict[str, str]) -> str:
+def chart_url(datasette: Datasette, database: str, query: str, params: dict[str, str]) -> str:
     """A canned query's page with its parameters and its datasette-vega chart open (the query's `fragment`)."""
     from .. import canned_queries_definitions
 

@@ -3,53 +3,33 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from datasette.utils.asgi import BadRequest, NotFound, Response
 
 from .. import cache
-from ..align import STATUSES
+from ..align import STANCES
 from ..cache import kept_comparison
+from ..databases import ofsted_database, reviews_held
+from ..pairs import InvalidPair, Pair
+from ..status import HELP, STATUSES, Status, zero_counts
 from .common import (
-    ID,
-    MAX_ID,
-    STATUS_HELP,
-    STATUS_ORDER,
     _render,
     _rows,
     csv_response,
     document_href,
     held_inspection,
-    highlight,
-    ofsted_database,
     ofsted_trail,
     page_href,
+    pair_in_url,
     with_links,
 )
 from .document import on_disk
-from .review import _can_see, _reviews_held, being_updated_notice, current_reviews, overlay_reviews, review_context
+from .review import _can_see, being_updated_notice, current_reviews, overlay_reviews, review_context
 
 
-def _parse_pair(pair: str) -> tuple[str, str]:
-    if len(pair) > 2 * MAX_ID + 3:
-        raise NotFound("That comparison URL is too long: it should name two inspection ids, earlier first.")
-    if "..." not in pair:
-        raise NotFound(
-            "A comparison names two inspections: /-/ofsted/compare/<earlier id>...<later id>, "
-            "for example /-/ofsted/compare/sutton-2013-05-13...sutton-2018-06-26."
-        )
-    earlier, later = pair.split("...", 1)
-    for inspection_id in (earlier, later):
-        if not ID.fullmatch(inspection_id):
-            raise NotFound(
-                f"{inspection_id[:80]!r} is not an inspection id: ids look like 'sutton-2013-05-13' "
-                "(the authority, then the first day of the inspection)."
-            )
-    return earlier, later
-
-
-async def previous_inspection_actions(datasette, database: str, request) -> list[dict]:
+async def previous_inspection_actions(datasette: Datasette, database: str, request: Request) -> list[dict]:
     db = datasette.get_database(database)
     authority_id = request.args.get("authority_id") if request else None
     if authority_id:
@@ -59,7 +39,7 @@ async def previous_inspection_actions(datasette, database: str, request) -> list
         if len(rows) == 2:
             return [
                 {
-                    "href": datasette.urls.path(f"/-/ofsted/compare/{rows[1]['id']}...{rows[0]['id']}"),
+                    "href": Pair(rows[1]["id"], rows[0]["id"]).url(datasette),
                     "label": "Compare with the previous inspection",
                 }
             ]
@@ -71,124 +51,140 @@ async def previous_inspection_actions(datasette, database: str, request) -> list
     ]
 
 
-async def compare_form(datasette, request):
+async def compare_form(datasette: Datasette, request: Request) -> Response:
     """The form's GET target: /-/ofsted/compare?from=..&to=.. redirects to the comparison."""
     await ofsted_database(datasette, request)
     earlier, later = request.args.get("from", ""), request.args.get("to", "")
     if not earlier or not later:
         raise BadRequest("Choose two inspections to compare (from and to).")
-    _parse_pair(f"{earlier}...{later}")
-    return Response.redirect(datasette.urls.path(f"/-/ofsted/compare/{earlier}...{later}"))
+    try:
+        pair = Pair.of(earlier, later)
+    except InvalidPair as error:
+        raise NotFound(str(error)) from None
+    return Response.redirect(pair.url(datasette))
 
 
-def _row_stems(row: dict) -> set[str]:
-    stems: set[str] = set()
-    for side in ("from", "to"):
-        for finding in row[side]:
-            stems.update(finding.get("matched_stems") or ())
-    return stems
-
-
-async def compare(datasette, request):
+async def compare(datasette: Datasette, request: Request) -> Response:
+    """The comparison of two inspections of one authority: permission, the pair and filters checked, one read, render."""
     db = await ofsted_database(datasette, request)
-    pair, fmt = request.url_vars["pair"], request.url_vars.get("format") or ""
-    earlier_id, later_id = _parse_pair(pair)
-    earlier, later = await held_inspection(db, earlier_id), await held_inspection(db, later_id)
-    if earlier["authority_id"] != later["authority_id"]:
-        raise BadRequest(
-            f"{earlier_id} and {later_id} are inspections of different authorities: a comparison follows one "
-            "authority over time."
-        )
-    if earlier_id == later_id:
-        raise BadRequest("Choose two different inspections to compare.")
+    pair, fmt = pair_in_url(request), request.url_vars.get("format") or ""
+    earlier, later = await _held_pair(db, pair)
     if earlier["start_date"] > later["start_date"]:
         query = f"?{request.query_string}" if request.query_string else ""
-        return Response.redirect(datasette.urls.path(f"/-/ofsted/compare/{later_id}...{earlier_id}{fmt}") + query)
+        return Response.redirect(pair.reversed().url(datasette, fmt) + query)
+    filters = await _filters(db, request)
+    result = await kept_comparison(db, *pair)
+    board = await lscb_recommendations(db, *pair)
+    if fmt == ".json":
+        return await _json(datasette, request, db, (earlier, later), result, filters, board)
+    result = await overlay_reviews(datasette, request, pair.earlier, pair.later, result)
+    rows = _filtered(result["rows"], *filters)
+    if fmt == ".csv":
+        return csv_response(f"compare-{pair}.csv", CSV_HEADER, _csv(rows))
+    context = await _page(datasette, request, db, (earlier, later), result, rows, filters)
+    return await _render(
+        datasette,
+        request,
+        "ofsted_compare.html",
+        {**context, "lscb_recommendations": board},
+        trail=ofsted_trail(datasette, (earlier["authority_name"], context["timeline_url"])),
+    )
 
+
+async def _held_pair(db: Database, pair: Pair) -> tuple[dict, dict]:
+    """Both inspections, held and of one authority; NotFound or BadRequest, saying why, otherwise."""
+    earlier, later = await held_inspection(db, pair.earlier), await held_inspection(db, pair.later)
+    if earlier["authority_id"] != later["authority_id"]:
+        raise BadRequest(
+            f"{pair.earlier} and {pair.later} are inspections of different authorities: a comparison follows one "
+            "authority over time."
+        )
+    if pair.earlier == pair.later:
+        raise BadRequest("Choose two different inspections to compare.")
+    return earlier, later
+
+
+async def _filters(db: Database, request: Request) -> tuple[str, str, str]:
+    """The page's filters (?status=, ?theme=, ?order=), each checked: BadRequest, with the values allowed, if not."""
     status_filter = request.args.get("status") or ""
     theme_filter = request.args.get("theme") or ""
+    order = request.args.get("order") or ""
     if status_filter and status_filter not in STATUSES:
         raise BadRequest(f"status must be one of {', '.join(STATUSES)}")
     if theme_filter and not await _rows(db, "select 1 from themes where id = ?", [theme_filter]):
         raise BadRequest(f"No theme '{theme_filter}': see the themes table for their ids.")
-    order = request.args.get("order") or ""
     if order and order not in ORDERS:
         raise BadRequest(f"order must be one of {', '.join(ORDERS)}")
-    result = await kept_comparison(db, earlier_id, later_id)
-    board = await lscb_recommendations(db, earlier_id, later_id)
-    if fmt == ".json":
-        return await _json(datasette, request, db, (earlier, later), result, (status_filter, theme_filter, order), board)
-    result = await overlay_reviews(datasette, request, earlier_id, later_id, result)
-    rows = _filtered(result["rows"], status_filter, theme_filter, order)
-    if fmt == ".csv":
-        return csv_response(
-            f"compare-{earlier_id}...{later_id}.csv", CSV_HEADER, _csv(rows, await sentence_stances(db, rows))
-        )
+    return status_filter, theme_filter, order
 
+
+async def _page(
+    datasette: Datasette,
+    request: Request,
+    db: Database,
+    inspections: tuple[dict, dict],
+    result: dict,
+    rows: list[dict],
+    filters: tuple[str, str, str],
+) -> dict:
+    """The HTML page's context: the rows laid out for reading, the groups, the summary and the links."""
+    earlier, later = inspections
+    pair = Pair(earlier["id"], later["id"])
+    status_filter, theme_filter, order = filters
     theme_names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
-    documents = [d for i in (earlier, later) for d in i["documents"]]
+    documents = [d for i in inspections for d in i["documents"]]
     served = await on_disk(db, documents)
     sources = {d["id"]: document_href(datasette, d, served) for d in documents}
-    said = await sentence_stances(db, rows)
-    for row in rows:
-        present(row, said)
-        stems = _row_stems(row)
-        for side in ("from", "to"):
-            for finding in row[side]:
-                own = set(finding.get("matched_stems") or ()) if finding["role"] != "improvement" else stems
-                finding["html"] = highlight(finding["text"], own)
-                if finding.get("sentence") and finding["sentence"] != finding["text"]:
-                    finding["sentence_html"] = highlight(finding["sentence"], own)
-                finding["url"] = datasette.urls.row(db.name, "findings", finding["id"])
-                finding["page_url"] = page_href(sources.get(finding.get("document_id")), finding.get("page"))
     others = await _rows(
         db,
         "select id, inspection_type, start_date from inspections where authority_id = ? order by start_date",
         [earlier["authority_id"]],
     )
-    base = datasette.urls.path(f"/-/ofsted/compare/{earlier_id}...{later_id}")
+    base = pair.url(datasette)
     query = urlencode({k: v for k, v in (("status", status_filter), ("theme", theme_filter), ("order", order)) if v})
-    for inspection in (earlier, later):
+    for inspection in inspections:
         inspection["documents"] = with_links(inspection["documents"], datasette, served)
-    timeline_url = datasette.urls.path(f"/-/ofsted/{earlier['authority_id']}")
-    return await _render(
-        datasette,
-        request,
-        "ofsted_compare.html",
-        {
-            "earlier": earlier,
-            "later": later,
-            "rows": rows,
-            # "Check these first": one list, the rows most likely wrong at the top; otherwise a list per status.
-            "groups": [("check", rows)]
-            if order == "check"
-            else [(s, [r for r in rows if r["status"] == s]) for s in STATUS_ORDER],
-            "order": order,
-            "summary": summary(result["rows"], theme_names),
-            "counts": result["counts"],
-            "total": len(result["rows"]),
-            "status_filter": status_filter,
-            "theme_filter": theme_filter,
-            "theme_names": theme_names,
-            "status_help": STATUS_HELP,
-            "statuses": STATUS_ORDER,
-            "inspections": others,
-            "base": base,
-            "json_url": f"{base}.json" + (f"?{query}" if query else ""),
-            "csv_url": f"{base}.csv" + (f"?{query}" if query else ""),
-            "ofsted_json_url": f"{base}.json" + (f"?{query}" if query else ""),
-            "timeline_url": timeline_url,
-            "lscb_recommendations": board,
-            "database": db.name,
-            "being_updated": being_updated_notice(1) if result.get("being_updated") else None,
-            # The review block of each row (its template in row_review_template), for reviewers a form.
-            **await review_context(datasette, request, earlier_id, later_id),
-        },
-        trail=ofsted_trail(datasette, (earlier["authority_name"], timeline_url)),
-    )
+    tail = f"?{query}" if query else ""
+    return {
+        "earlier": earlier,
+        "later": later,
+        "rows": rows,
+        # "Check these first": one list, the rows most likely wrong at the top; otherwise a list per status.
+        "groups": [("check", rows)] if order == "check" else [(s, [r for r in rows if r["status"] == s]) for s in STATUSES],
+        "order": order,
+        "summary": summary(result["rows"], theme_names),
+        "counts": result["counts"],
+        "total": len(result["rows"]),
+        "status_filter": status_filter,
+        "theme_filter": theme_filter,
+        "theme_names": theme_names,
+        "status_help": HELP,
+        "statuses": STATUSES,
+        "inspections": others,
+        "base": base,
+        "json_url": f"{base}.json{tail}",
+        "csv_url": f"{base}.csv{tail}",
+        "ofsted_json_url": f"{base}.json{tail}",
+        "timeline_url": datasette.urls.path(f"/-/ofsted/{earlier['authority_id']}"),
+        "database": db.name,
+        # Where each finding opens: its report's page (the source PDF, when it can be opened) and its Datasette row.
+        "finding_page": lambda f: page_href(sources.get(f.get("document_id")), f.get("page")),
+        "finding_row": lambda f: datasette.urls.row(db.name, "findings", f["id"]),
+        "being_updated": being_updated_notice(1) if result.get("being_updated") else None,
+        # The review block of each row (its template in row_review_template), for reviewers a form.
+        **await review_context(datasette, request, *pair),
+    }
 
 
-async def lscb_recommendations(db, earlier_id: str, later_id: str) -> dict[str, list[dict]]:
+def marked_stems(finding: dict, row: dict) -> frozenset[str]:
+    """The word stems the page marks in a finding: an improvement, every stem its row shares with the other report;
+    evidence, the stems of its own match."""
+    if finding["role"] != "improvement":
+        return frozenset(finding.get("matched_stems") or ())
+    return frozenset(stem for side in ("from", "to") for f in row[side] for stem in f.get("matched_stems") or ())
+
+
+async def lscb_recommendations(db: Database, earlier_id: str, later_id: str) -> dict[str, list[dict]]:
     """Each side's LSCB recommendations (a joint report's board part): the board's, not the
     authority's, so shown apart from the comparison and never in its rows."""
     found = await _rows(
@@ -218,8 +214,14 @@ def _filtered(rows: list[dict], status_filter: str, theme_filter: str, order: st
 
 
 async def _json(
-    datasette, request, db, pair: tuple[dict, dict], result: dict, filters: tuple[str, str, str], board: dict
-):
+    datasette: Datasette,
+    request: Request,
+    db: Database,
+    pair: tuple[dict, dict],
+    result: dict,
+    filters: tuple[str, str, str],
+    board: dict,
+) -> Response:
     """The comparison's JSON, its text kept while neither the database nor the reviews change.
 
     Encoding a long comparison (150 kB) was a third of a request's time. What it shows of reviews depends on the
@@ -228,7 +230,7 @@ async def _json(
     earlier, later = pair
     status_filter, theme_filter, order = filters
     earlier_id, later_id = earlier["id"], later["id"]
-    rdb = await _reviews_held(datasette)
+    rdb = await reviews_held(datasette)
     reviewed = rdb is not None and any((await current_reviews(datasette, [(earlier_id, later_id)])).values())
     details = reviewed and rdb is not None and await _can_see(datasette, request, rdb)
 
@@ -249,19 +251,14 @@ async def _json(
     return Response(await cache.kept(db, key, text, (rdb,)), content_type="application/json; charset=utf-8")
 
 
-SQL_VARIABLES = 500  # ids a query binds at once, under SQLite's oldest limit of 999
-
 # The engine's own confidence (0..1): a row it does not ask to check is "clear" from CLEAR_CALL up, "fair" below.
 # The engine's fitted confidence runs from about 0.8 to 0.97; 0.9 splits its rows about in half.
 CLEAR_CALL = 0.9
 # Why the engine asks for a check (`why.check`), in words.
 CHECK_WORDS = {"mixed": "mixed evidence: check this", "weak": "a close call: check this"}
-# A stored row from before the engine gave a confidence: its similarity score, where MATCH (0.32) is the line.
-SCORE_WORDS = ((0.55, "a clear call"), (0.4, "a fair call"), (0.0, CHECK_WORDS["weak"]))
-STANCE_OF_POLARITY = {"negative": "criticises", "positive": "praises"}
-STANCE_OF_SENTENCE = {-1: "criticises", 1: "praises", 0: "neutral"}  # finding_sentences.polarity
 # Which way a finding points for each status: criticism is evidence that a concern recurs, praise that it was resolved.
-SUPPORTS = {"recurring": "criticises", "resolved": "praises"}
+SUPPORTS = {Status.RECURRING.value: STANCES[-1], Status.RESOLVED.value: STANCES[1]}
+NEUTRAL = STANCES[0]
 
 
 # ?order=check puts the rows a reviewer should check first (needs_review, least confident first); reviewed rows
@@ -279,64 +276,40 @@ def confidence_words(row: dict) -> str:
     check = (row.get("why") or {}).get("check")
     if row.get("needs_review"):
         return CHECK_WORDS.get(check or "weak", CHECK_WORDS["weak"])
-    if row.get("confidence") is not None:
-        return "a clear call" if float(row["confidence"]) >= CLEAR_CALL else "a fair call"
-    value = float(row.get("score") or 0.0)
-    return next(text for floor, text in SCORE_WORDS if value >= floor)
+    return "a clear call" if float(row.get("confidence") or 0.0) >= CLEAR_CALL else "a fair call"
 
 
-async def sentence_stances(db, rows: list[dict]) -> dict[tuple[str, str], str]:
-    """What each evidence sentence says (criticises, praises, neutral), as classified at ingest.
-
-    A paragraph can praise one thing and criticise the next: the sentence that matched decides the
-    stance, not the paragraph's overall polarity. Used until the engine gives each finding its stance.
-    """
-    wanted = {(f["id"], f.get("sentence")) for row in rows for side in ("from", "to") for f in row[side]}
-    ids = sorted({finding_id for finding_id, sentence in wanted if sentence})
-    out: dict[tuple[str, str], str] = {}
-    for start in range(0, len(ids), SQL_VARIABLES):
-        chunk = ids[start : start + SQL_VARIABLES]
-        for r in await _rows(
-            db,
-            f"select finding_id, text, polarity from finding_sentences where finding_id in ({','.join('?' for _ in chunk)})",
-            chunk,
-        ):
-            if (r["finding_id"], r["text"]) in wanted:
-                out[(r["finding_id"], r["text"])] = STANCE_OF_SENTENCE.get(r["polarity"], "neutral")
-    return out
-
-
-def stance(finding: dict, status: str, said: dict[tuple[str, str], str] | None = None) -> str | None:
-    """'for' when the evidence supports the row's status, 'against' when it points the other way, None for neither."""
+def stance(finding: dict, status: str) -> str | None:
+    """'for' when the evidence supports the row's status, 'against' when it points the other way, None for neither
+    (the engine gives each finding the stance of the sentence that matched: align.STANCES)."""
     wanted = SUPPORTS.get(status)
     if wanted is None or finding.get("role") != "evidence":
         return None
-    said_here = finding.get("stance") or (said or {}).get((finding["id"], finding.get("sentence") or ""))
-    its_stance = said_here or STANCE_OF_POLARITY.get(finding.get("polarity") or "", "neutral")
-    if its_stance == "neutral":
+    its_stance = finding.get("stance") or NEUTRAL
+    if its_stance == NEUTRAL:
         return None
     return "for" if its_stance == wanted else "against"
 
 
-def present(row: dict, said: dict[tuple[str, str], str] | None = None) -> None:
-    """Sets row["view"]: per side, the findings shown (improvements, then the deciding evidence) and those folded.
+def sides_shown(row: dict) -> dict[str, dict[str, list[dict]]]:
+    """Per side, the findings shown (improvements, then the deciding evidence) and those folded.
 
     The engine lists evidence best first (the words shared, then the polarity that decides); the first is
     the one that decided the status, the rest are shown on request.
     """
-    # A reviewer's call replaces the engine's: the engine's confidence no longer describes the status shown.
-    engine_call = not row.get("review")
-    # A silent row (not revisited, new) that the engine asks to check says so too.
-    shown = row["status"] in SUPPORTS or row.get("needs_review")
-    row["confidence_words"] = confidence_words(row) if engine_call and shown else None
     view = {}
     for side in ("from", "to"):
         evidence = [f for f in row[side] if f["role"] == "evidence"]
-        for finding in evidence:
-            finding["weighs"] = stance(finding, row["status"], said)
-        shown = [f for f in row[side] if f["role"] != "evidence"] + evidence[:1]
-        view[side] = {"shown": shown, "folded": evidence[1:]}
-    row["view"] = view
+        view[side] = {"shown": [f for f in row[side] if f["role"] != "evidence"] + evidence[:1], "folded": evidence[1:]}
+    return view
+
+
+def call_words(row: dict) -> str | None:
+    """How sure the engine is of the row, in words (confidence_words), where that describes the status shown: not
+    once a reviewer's call replaced the engine's; for a silent row (not revisited, new) only when it asks a check."""
+    if row.get("review") or not (row["status"] in SUPPORTS or row.get("needs_review")):
+        return None
+    return confidence_words(row)
 
 
 def summary(rows: list[dict], theme_names: dict[str, str]) -> list[dict]:
@@ -344,11 +317,11 @@ def summary(rows: list[dict], theme_names: dict[str, str]) -> list[dict]:
     by_theme: dict[str, dict[str, int]] = {}
     for row in rows:
         for theme in row["themes"]:
-            by_theme.setdefault(theme, dict.fromkeys(STATUS_ORDER, 0))[row["status"]] += 1
+            by_theme.setdefault(theme, zero_counts())[row["status"]] += 1
     lines: list[dict[str, Any]] = [
         {"id": t, "name": theme_names.get(t, t), "counts": c, "total": sum(c.values())} for t, c in by_theme.items()
     ]
-    lines.sort(key=lambda line: (-line["counts"]["recurring"], -line["total"], line["name"]))
+    lines.sort(key=lambda line: (-line["counts"][Status.RECURRING], -line["total"], line["name"]))
     return lines
 
 
@@ -375,18 +348,24 @@ CSV_HEADER = (
     "text",
 )
 
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+    from datasette.database import Database
+    from datasette.utils.asgi import Request
 
-def deciding_stance(row: dict, said: dict[tuple[str, str], str]) -> str | None:
+
+
+def deciding_stance(row: dict) -> str | None:
     """'for' or 'against' the row's status, as the page's badge says it, of the evidence that decided it: the first
     (best) evidence of the later report, else of the earlier; None when there is none or it says neither."""
     for side in ("to", "from"):
         evidence = [f for f in row[side] if f["role"] == "evidence"]
         if evidence:
-            return stance(evidence[0], row["status"], said)
+            return stance(evidence[0], row["status"])
     return None
 
 
-def _csv(rows: list[dict], said: dict[tuple[str, str], str]) -> list[list]:
+def _csv(rows: list[dict]) -> list[list]:
     """A line per finding of each row, the row's call repeated on each. The review note is in `row["review"]` only
     where the viewer may see notes (reviewed_comparisons' gate), so the CSV shows exactly what the page does."""
     lines = []
@@ -398,7 +377,7 @@ def _csv(rows: list[dict], said: dict[tuple[str, str], str]) -> list[list]:
             row.get("auto_status", row["status"]),
             row.get("confidence"),
             None if row.get("needs_review") is None else int(bool(row["needs_review"])),
-            deciding_stance(row, said),
+            deciding_stance(row),
             review.get("actor"),
             review.get("at"),
             review.get("note"),

@@ -14,10 +14,18 @@ import hashlib
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from datasette.utils.asgi import NotFound, Response
 
-from .common import _rows, http_url, ofsted_database
+from ..databases import ofsted_database
+from .common import _rows, http_url
+
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+    from datasette.database import Database
+    from datasette.utils.asgi import Request
+
 
 # ofsted-ingest refuses a PDF over 100 MB (ingest.extract), so no recorded file is larger.
 MAX_BYTES = 100 * 1024 * 1024
@@ -30,7 +38,7 @@ def _candidates(source_path: str) -> list[Path]:
     return [path] if path.is_absolute() else [Path.cwd() / path]
 
 
-async def on_disk(db, documents: list[dict]) -> set[str]:
+async def on_disk(db: Database, documents: list[dict]) -> set[str]:
     """The ids of the documents with no Ofsted URL whose PDF is still where ofsted-ingest read it: the ones
     a served link would open (the checksum is checked when it is opened)."""
     ids = [d["id"] for d in documents if not http_url(d.get("source_url")) and d.get("id")]
@@ -62,7 +70,7 @@ def read_recorded(source_path: str, sha256: str) -> bytes | None:
     return None
 
 
-async def document(datasette, request):
+async def document(datasette: Datasette, request: Request) -> Response:
     db = await ofsted_database(datasette, request)
     document_id = request.url_vars["document_id"]
     rows = await _rows(db, "select source_path, file_name, sha256 from documents where id = ?", [document_id])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from datasette.utils.asgi import BadRequest
+from datasette.utils.asgi import BadRequest, Response
 
-from .common import GRADE_RANK, _render, _rows, chart_url, csv_response, export_urls, json_response, ofsted_database
+from ..databases import ofsted_database
+from .common import GRADE_RANK, _render, _rows, chart_url, csv_response, export_urls, json_response
 
 # The tables the index reads: each one's view permission is checked, and only these (a check costs a query).
 SHOWN_TABLES = ("authorities", "inspections", "findings")
@@ -22,6 +24,12 @@ INDEX_CSV_HEADER = (
     "latest_inspection_type",
     "latest_overall_grade",
 )
+
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+    from datasette.database import Database
+    from datasette.utils.asgi import Request
+
 SORTS = {
     "name": lambda a: a["name"].lower(),
     "region": lambda a: ((a["region"] or "~").lower(), a["name"].lower()),
@@ -31,8 +39,48 @@ SORTS = {
 }
 
 
-async def index(datasette, request):
+async def index(datasette: Datasette, request: Request) -> Response:
+    """Every authority with its latest inspection: permission, the filters checked, one read, render."""
     db = await ofsted_database(datasette, request, SHOWN_TABLES)
+    authorities = await _authorities(db)
+    filters = {k: request.args.get(k) or "" for k in ("region", "grade", "year")}
+    sort = request.args.get("sort") or "name"
+    if sort.lstrip("-") not in SORTS:
+        raise BadRequest(f"sort must be one of {', '.join(SORTS)} (a leading - sorts descending)")
+    shown = [a for a in authorities if _in_filters(a, filters)]
+    shown.sort(key=SORTS[sort.lstrip("-")], reverse=sort.startswith("-"))
+    counts = list(
+        (
+            await _rows(
+                db,
+                "select (select count(*) from inspections), (select count(*) from findings), "
+                "(select count(*) from findings where kind = 'improvement')",
+            )
+        )[0].values()
+    )
+    if request.url_vars.get("format") == ".csv":
+        return csv_response("ofsted-authorities.csv", INDEX_CSV_HEADER, _csv_lines(shown))
+    if request.url_vars.get("format") == ".json":
+        return json_response(
+            {
+                "authorities": [_json_authority(datasette, a) for a in shown],
+                "filters": {k: v or None for k, v in filters.items()},
+                "sort": sort,
+                "totals": {"inspections": counts[0], "findings": counts[1], "improvements": counts[2]},
+            }
+        )
+    context = _html_context(datasette, db.name, authorities, shown, filters, sort)
+    return await _render(
+        datasette,
+        request,
+        "ofsted_index.html",
+        {**context, "totals": list(counts)},
+        trail=[(db.name, datasette.urls.database(db.name))],
+    )
+
+
+async def _authorities(db: Database) -> list[dict]:
+    """Every authority inspected here, with the years of its inspections and its latest inspection."""
     authorities = await _rows(
         db,
         """
@@ -59,109 +107,76 @@ async def index(datasette, request):
         authority["latest_date"] = newest.get("start_date")
         authority["latest_type"] = newest.get("inspection_type")
         authority["latest_grade"] = newest.get("overall_grade")
+    return authorities
 
-    region, grade, year = (request.args.get(k) or "" for k in ("region", "grade", "year"))
-    sort = request.args.get("sort") or "name"
-    if sort.lstrip("-") not in SORTS:
-        raise BadRequest(f"sort must be one of {', '.join(SORTS)} (a leading - sorts descending)")
-    regions = sorted({a["region"] for a in authorities if a["region"]})
-    grades = sorted({a["latest_grade"] for a in authorities if a["latest_grade"]}, key=lambda g: -GRADE_RANK.get(g, 0))
-    years = sorted({y for a in authorities for y in a["years"]}, reverse=True)
-    shown = [
-        a
-        for a in authorities
-        if (not region or a["region"] == region)
-        and (not grade or (a["latest_grade"] or NO_GRADE) == grade)
-        and (not year or year in a["years"])
-    ]
-    shown.sort(key=SORTS[sort.lstrip("-")], reverse=sort.startswith("-"))
 
-    counts = list(
-        (
-            await _rows(
-                db,
-                "select (select count(*) from inspections), (select count(*) from findings), "
-                "(select count(*) from findings where kind = 'improvement')",
-            )
-        )[0].values()
+def _in_filters(authority: dict, filters: dict[str, str]) -> bool:
+    region, grade, year = filters["region"], filters["grade"], filters["year"]
+    return (
+        (not region or authority["region"] == region)
+        and (not grade or (authority["latest_grade"] or NO_GRADE) == grade)
+        and (not year or year in authority["years"])
     )
-    filters = {"region": region, "grade": grade, "year": year}
-    if request.url_vars.get("format") == ".csv":
-        return csv_response(
-            "ofsted-authorities.csv",
-            INDEX_CSV_HEADER,
-            (
-                [
-                    a["id"],
-                    a["name"],
-                    a["region"],
-                    a["inspections"],
-                    " ".join(a["years"]),
-                    a["latest_id"],
-                    a["latest_date"],
-                    a["latest_type"],
-                    a["latest_grade"],
-                ]
-                for a in shown
-            ),
-        )
-    if request.url_vars.get("format") == ".json":
-        return json_response(
-            {
-                "authorities": [
-                    {
-                        "id": a["id"],
-                        "name": a["name"],
-                        "region": a["region"],
-                        "inspections": a["inspections"],
-                        "years": a["years"],
-                        "latest": {
-                            "id": a["latest_id"],
-                            "start_date": a["latest_date"],
-                            "inspection_type": a["latest_type"],
-                            "overall_grade": a["latest_grade"],
-                        },
-                        "url": datasette.urls.path(f"/-/ofsted/{a['id']}"),
-                    }
-                    for a in shown
-                ],
-                "filters": {k: v or None for k, v in filters.items()},
-                "sort": sort,
-                "totals": {"inspections": counts[0], "findings": counts[1], "improvements": counts[2]},
-            }
-        )
-    filter_query = urlencode({k: v for k, v in filters.items() if v})
+
+
+def _csv_lines(shown: list[dict]) -> list[list]:
+    return [
+        [
+            a["id"],
+            a["name"],
+            a["region"],
+            a["inspections"],
+            " ".join(a["years"]),
+            a["latest_id"],
+            a["latest_date"],
+            a["latest_type"],
+            a["latest_grade"],
+        ]
+        for a in shown
+    ]
+
+
+def _json_authority(datasette: Datasette, a: dict) -> dict:
+    return {
+        "id": a["id"],
+        "name": a["name"],
+        "region": a["region"],
+        "inspections": a["inspections"],
+        "years": a["years"],
+        "latest": {
+            "id": a["latest_id"],
+            "start_date": a["latest_date"],
+            "inspection_type": a["latest_type"],
+            "overall_grade": a["latest_grade"],
+        },
+        "url": datasette.urls.path(f"/-/ofsted/{a['id']}"),
+    }
+
+
+def _html_context(datasette: Datasette, database: str, authorities: list[dict], shown: list[dict], filters: dict, sort: str) -> dict:
+    chosen = {k: v for k, v in filters.items() if v}
     # The canned queries' charts are of one authority: the one shown first with the most inspections, as an example.
     example = max(shown or authorities, key=lambda a: a["inspections"]) if authorities else {"id": "", "name": ""}
-    exports = export_urls(
-        datasette,
-        "/-/ofsted",
-        urlencode({**{k: v for k, v in filters.items() if v}, **({"sort": sort} if sort != "name" else {})}),
-    )
-    return await _render(
-        datasette,
-        request,
-        "ofsted_index.html",
-        {
-            "authorities": shown,
-            "all_count": len(authorities),
-            "database": db.name,
-            "totals": list(counts),
-            "regions": regions,
-            "grades": grades,
-            "years": years,
-            "filters": filters,
-            "no_grade": NO_GRADE,
-            "sort": sort,
-            "filter_query": filter_query,
-            "ofsted_json_url": exports["json"],
-            "exports": exports,
-            "chart_example": example["name"],
-            "charts": {
-                "grades": chart_url(datasette, db.name, "grades_over_time", {"authority": example["id"]}),
-                "statuses": chart_url(datasette, db.name, "status_counts", {"authority": example["id"]}),
-                "themes": chart_url(datasette, db.name, "recurring_themes", {}),
-            },
+    exports = export_urls(datasette, "/-/ofsted", urlencode({**chosen, **({"sort": sort} if sort != "name" else {})}))
+    return {
+        "authorities": shown,
+        "all_count": len(authorities),
+        "database": database,
+        "regions": sorted({a["region"] for a in authorities if a["region"]}),
+        "grades": sorted(
+            {a["latest_grade"] for a in authorities if a["latest_grade"]}, key=lambda g: -GRADE_RANK.get(g, 0)
+        ),
+        "years": sorted({y for a in authorities for y in a["years"]}, reverse=True),
+        "filters": filters,
+        "no_grade": NO_GRADE,
+        "sort": sort,
+        "filter_query": urlencode(chosen),
+        "ofsted_json_url": exports["json"],
+        "exports": exports,
+        "chart_example": example["name"],
+        "charts": {
+            "grades": chart_url(datasette, database, "grades_over_time", {"authority": example["id"]}),
+            "statuses": chart_url(datasette, database, "status_counts", {"authority": example["id"]}),
+            "themes": chart_url(datasette, database, "recurring_themes", {}),
         },
-        trail=[(db.name, datasette.urls.database(db.name))],
-    )
+    }

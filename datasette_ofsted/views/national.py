@@ -6,28 +6,29 @@ the compare pages show) marks a row on it recurring.
 
 from __future__ import annotations
 
-import re
 import sqlite3
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
 from datasette.database import Database
-from datasette.utils.asgi import BadRequest
+from datasette.utils.asgi import BadRequest, Response
 from markupsafe import Markup
 
 from .. import cache
-from ..classify import taxonomy_version
+from ..classify import is_national_framework, taxonomy_version
 from ..comparisons import consecutive_pairs, engine_version
+from ..databases import ofsted_database, reviews_database
+from ..pairs import Pair
+from ..status import Status
 from .charts import Bar, bar_chart
-from .common import _render, _rows, chart_url, csv_response, export_urls, json_response, ofsted_database, ofsted_trail
-from .review import being_updated_notice, reviewed_comparisons_ready, reviews_database
+from .common import YEAR, _render, _rows, chart_url, csv_response, export_urls, json_response, ofsted_trail
+from .review import being_updated_notice, reviewed_comparisons_ready
 
-YEAR = re.compile(r"\d{4}")
 TOP_THEMES = 25  # themes listed on the page; the JSON has them all
 CHART_THEMES = 15  # bars in the chart: enough to see the order, few enough to read at a glance
-NATIONAL_FRAMEWORK = "nf-"  # the National Framework tags cut across every theme: they would top every list
 
 
-def _recurring(conn) -> tuple[list[dict], list[tuple[str, str]], dict[tuple[str, str], list[dict]]]:
+def _recurring(conn: sqlite3.Connection) -> tuple[list[dict], list[tuple[str, str]], dict[tuple[str, str], list[dict]]]:
     """The recurring rows of every consecutive pair with a current stored comparison, and the pairs without one.
 
     A stored comparison made by the running engine and taxonomy is read from `comparison_rows` in one query (the
@@ -41,15 +42,11 @@ def _recurring(conn) -> tuple[list[dict], list[tuple[str, str]], dict[tuple[str,
     out_of_date: dict[tuple[str, str], list[dict]] = {}  # stored by another engine: served while being updated
     if stored:
         # A reviewer's call replaces the engine's, as on the compare pages: the plugin gives every connection
-        # ofsted_reviewed_status (reviews.py); a bare connection (a script) reads the engine's status.
-        try:
-            conn.execute("select ofsted_reviewed_status(null, 'new')")
-            status = "ofsted_reviewed_status(r.id, r.status)"
-        except sqlite3.OperationalError:
-            status = "r.status"
+        # ofsted_reviewed_status (reviews.py, prepare_connection), the one definition of a reviewed status in SQL.
         cursor = conn.execute(
-            f"""
-            select c.from_inspection_id, c.to_inspection_id, r.row_number, {status}, r.themes,
+            """
+            select c.from_inspection_id, c.to_inspection_id, r.row_number, ofsted_reviewed_status(r.id, r.status),
+                   r.themes,
                    c.engine_version = ? and c.taxonomy_version = ?
             from comparisons c left join comparison_rows r on r.comparison_id = c.id
             order by c.id, r.row_number
@@ -60,7 +57,7 @@ def _recurring(conn) -> tuple[list[dict], list[tuple[str, str]], dict[tuple[str,
             held = rows if is_current else out_of_date.setdefault((earlier, later), [])
             if is_current:
                 current.add((earlier, later))
-            if status == "recurring":
+            if status == Status.RECURRING:
                 held.append({"from": earlier, "to": later, "row_number": number, "themes": _split(themes)})
     authorities = [r[0] for r in conn.execute("select distinct authority_id from inspections order by authority_id")]
     live = [pair for a in authorities for pair in consecutive_pairs(conn, a) if pair not in current]
@@ -71,7 +68,7 @@ def _split(themes: str | None) -> set[str]:
     return {t.strip() for t in (themes or "").split(",") if t.strip()}
 
 
-async def recurring_rows(datasette, request, db: Database) -> tuple[list[dict], int]:
+async def recurring_rows(datasette: Datasette, request: Request, db: Database) -> tuple[list[dict], int]:
     """Every comparison row of consecutive inspections marked recurring (reviewed if reviewed), with its themes,
     authority and year; and how many pairs are being updated (served as stored by another engine, or missing:
     a request compares at most one pair, comparisons.comparisons_within)."""
@@ -89,7 +86,7 @@ async def recurring_rows(datasette, request, db: Database) -> tuple[list[dict], 
         rows += [
             {"from": earlier, "to": later, "row_number": number, "themes": set(row["themes"])}
             for number, row in enumerate(result["rows"], 1)
-            if row["status"] == "recurring"
+            if row["status"] == Status.RECURRING
         ]
     about = {
         r["id"]: r
@@ -147,12 +144,20 @@ def recurring_themes(
     compared_by_year: dict[str, set[str]] = {}
     for pair in compared:
         compared_by_year.setdefault(pair["year"], set()).add(pair["authority_id"])
+    themes = _themes_of(rows, names, filters)
+    out = [_summed(entry, compared_authorities, compared_by_year) for entry in themes.values()]
+    out.sort(key=lambda t: (-len(t["authorities"]), -t["recurring_rows"], t["name"]))
+    return out
+
+
+def _themes_of(rows: list[dict], names: dict[str, str], filters: dict[str, str]) -> dict[str, dict]:
+    """Each theme's recurring rows in the filters, counted by region and year, with the authorities and pairs."""
     themes: dict[str, dict] = {}
     for row in rows:
         if not _matches(row, filters):
             continue
         for theme in row["themes"]:
-            if theme.startswith(NATIONAL_FRAMEWORK):
+            if is_national_framework(theme):
                 continue
             entry = themes.setdefault(
                 theme,
@@ -172,34 +177,35 @@ def recurring_themes(
             entry["_years"].setdefault(row["year"], set()).add(row["authority_id"])
             key = (row["authority_id"], row["from_inspection_id"], row["to_inspection_id"])
             entry["_pairs"].setdefault(key, {"authority_name": row["authority_name"], "region": row["region"]})
-    out = []
-    for entry in themes.values():
-        authorities: dict[str, dict] = {}
-        for (authority_id, earlier, later), about in sorted(entry.pop("_pairs").items()):
-            authority = authorities.setdefault(
-                authority_id,
-                {"id": authority_id, "name": about["authority_name"], "region": about["region"], "pairs": []},
-            )
-            authority["pairs"].append({"from": earlier, "to": later})
-        for authority in authorities.values():
-            authority["consecutive_pairs"] = longest_run(authority["pairs"])
-        entry["authorities"] = sorted(authorities.values(), key=lambda a: (-a["consecutive_pairs"], a["name"]))
-        entry["authorities_compared"] = len(compared_authorities)
-        entry["rate"] = _rate(len(authorities), len(compared_authorities))
-        entry["by_region"] = dict(sorted(entry["by_region"].items(), key=lambda kv: (-kv[1], kv[0])))
-        entry["by_year"] = dict(sorted(entry["by_year"].items()))
-        years = entry.pop("_years")
-        entry["rates_by_year"] = {
-            year: {
-                "authorities": len(years.get(year, ())),
-                "authorities_compared": len(compared_by_year[year]),
-                "rate": _rate(len(years.get(year, ())), len(compared_by_year[year])),
-            }
-            for year in sorted(compared_by_year)
+    return themes
+
+
+def _summed(entry: dict, compared_authorities: set[str], compared_by_year: dict[str, set[str]]) -> dict:
+    """A theme's entry finished: its authorities with their pairs and longest runs, its rates overall and by year."""
+    authorities: dict[str, dict] = {}
+    for (authority_id, earlier, later), about in sorted(entry.pop("_pairs").items()):
+        authority = authorities.setdefault(
+            authority_id,
+            {"id": authority_id, "name": about["authority_name"], "region": about["region"], "pairs": []},
+        )
+        authority["pairs"].append({"from": earlier, "to": later})
+    for authority in authorities.values():
+        authority["consecutive_pairs"] = longest_run(authority["pairs"])
+    entry["authorities"] = sorted(authorities.values(), key=lambda a: (-a["consecutive_pairs"], a["name"]))
+    entry["authorities_compared"] = len(compared_authorities)
+    entry["rate"] = _rate(len(authorities), len(compared_authorities))
+    entry["by_region"] = dict(sorted(entry["by_region"].items(), key=lambda kv: (-kv[1], kv[0])))
+    entry["by_year"] = dict(sorted(entry["by_year"].items()))
+    years = entry.pop("_years")
+    entry["rates_by_year"] = {
+        year: {
+            "authorities": len(years.get(year, ())),
+            "authorities_compared": len(compared_by_year[year]),
+            "rate": _rate(len(years.get(year, ())), len(compared_by_year[year])),
         }
-        out.append(entry)
-    out.sort(key=lambda t: (-len(t["authorities"]), -t["recurring_rows"], t["name"]))
-    return out
+        for year in sorted(compared_by_year)
+    }
+    return entry
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -228,7 +234,7 @@ def theme_chart(themes: list[dict], filters: dict[str, str]) -> Markup:
         ],
         caption=f"Authorities where each theme was raised again, {place_words(filters)}",
         unit="authorities",
-        colour="recurring",
+        colour=Status.RECURRING.colour,
         chart_id="recurring-chart",
     )
 
@@ -312,30 +318,26 @@ NATIONAL_CSV_HEADER = (
     "rate",
     "recurring_rows",
 )
+
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+    from datasette.utils.asgi import Request
+
 HEAT_MAP_THEMES = 15  # rows of the heat map: the themes of the bar chart, so the two read together
 FIRST_THEMES = 15  # themes in the table as the page opens (the chart's); the rest to TOP_THEMES folded below it
 REGION_LINKS = 3  # regions named in a theme's row; its own page names them all
 
 
-async def national(datasette, request):
+async def national(datasette: Datasette, request: Request) -> Response:
+    """England as a whole: permission, the filters checked, one read of every recurring row, render."""
     db = await ofsted_database(datasette, request)
     filters = {k: (request.args.get(k) or "") for k in ("region", "framework", "year")}
     if filters["year"] and not YEAR.fullmatch(filters["year"]):
         raise BadRequest("year must be four digits, such as 2022")
-
-    also = (reviews_database(datasette),)  # ofsted_reviewed_status reads the reviews: kept against both versions
-
-    async def read_rows() -> tuple[list[dict], int]:
-        return await recurring_rows(datasette, request, db)
-
-    # Kept while neither the database nor the reviews change and no pair is being updated: the reading grows with
-    # the archive (every recurring row of every pair). The themes are counted from it for each request's filters.
-    rows, updating = await cache.kept(db, ("national rows",), read_rows, also, keep=lambda value: not value[1])
-    being_updated = {"pairs": updating, "message": being_updated_notice(updating)} if updating else None
+    rows, updating = await _national_rows(datasette, request, db)
     pairs = await _rows(db, COMPARED_PAIRS)
-    regions = sorted({p["region"] for p in pairs if p["region"]})
-    frameworks = sorted({p["framework"] for p in pairs if p["framework"]})
-    for key, allowed in (("region", regions), ("framework", frameworks)):
+    choices = {key: sorted({p[key] for p in pairs if p[key]}) for key in ("region", "framework")}
+    for key, allowed in choices.items():
         if filters[key] and filters[key] not in allowed:
             raise BadRequest(f"{key} must be one of {', '.join(allowed)}")
     names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
@@ -344,19 +346,54 @@ async def national(datasette, request):
     theme_id = request.args.get("theme") or ""
     if theme_id and theme_id not in names:
         raise BadRequest(f"No theme '{theme_id[:80]}': see the themes table for their ids.")
-    themes = recurring_themes(rows, names, filters, pairs)
-    if theme_id:
-        themes = [t for t in themes if t["id"] == theme_id]
+    themes = [t for t in recurring_themes(rows, names, filters, pairs) if not theme_id or t["id"] == theme_id]
+    _link(datasette, themes, filters, theme_id)
+    in_filters = [p for p in pairs if _matches(p, {k: v for k, v in filters.items() if v})]
+    page = {
+        "filters": filters,
+        "theme_id": theme_id,
+        "title": _title(filters, names.get(theme_id)),
+        "themes": themes,
+        "in_filters": in_filters,
+        "being_updated": {"pairs": updating, "message": being_updated_notice(updating)} if updating else None,
+    }
+    fmt = request.url_vars.get("format")
+    if fmt == ".json":
+        return json_response(_json_body(page))
+    if fmt == ".csv":
+        return csv_response("ofsted-national.csv", NATIONAL_CSV_HEADER, _csv_lines(themes))
+    context = _html_context(datasette, db, page, rows, pairs, choices)
+    return await _render(datasette, request, "ofsted_national.html", context, trail=ofsted_trail(datasette))
+
+
+async def _national_rows(datasette: Datasette, request: Request, db: Database) -> tuple[list[dict], int]:
+    """Every recurring row (recurring_rows) and how many pairs are being updated, kept while neither the database
+    nor the reviews change and no pair is being updated: the reading grows with the archive. The themes are counted
+    from it for each request's filters."""
+    also = (reviews_database(datasette),)  # ofsted_reviewed_status reads the reviews: kept against both versions
+
+    async def read_rows() -> tuple[list[dict], int]:
+        return await recurring_rows(datasette, request, db)
+
+    return await cache.kept(db, ("national rows",), read_rows, also, keep=lambda value: not value[1])
+
+
+def _title(filters: dict[str, str], theme_name: str | None) -> str:
+    if theme_name:
+        return f"{theme_name}: where Ofsted raised it again {place_words(filters)}"
+    return f"What Ofsted raises again {place_words(filters)}"
+
+
+def _link(datasette: Datasette, themes: list[dict], filters: dict[str, str], theme_id: str) -> None:
+    """Each theme's links: every pair to its comparison filtered to the theme's recurring rows, each region's count
+    to this page filtered to it (the other filters kept), and the theme's own page."""
+    kept = {k: v for k, v in filters.items() if v}
     for theme in themes:
         for authority in theme["authorities"]:
             for pair in authority["pairs"]:
-                pair["url"] = datasette.urls.path(
-                    f"/-/ofsted/compare/{pair['from']}...{pair['to']}?"
-                    + urlencode({"status": "recurring", "theme": theme["id"]})
+                pair["url"] = Pair(pair["from"], pair["to"]).url(datasette, "?") + urlencode(
+                    {"status": Status.RECURRING.value, "theme": theme["id"]}
                 )
-    for theme in themes:
-        # Each region's count links to the page filtered to it, the other filters kept.
-        kept = {k: v for k, v in filters.items() if v}
         theme["region_links"] = [
             (
                 region,
@@ -368,85 +405,62 @@ async def national(datasette, request):
         ]
         theme["page_url"] = "?" + urlencode({**kept, "theme": theme["id"]}, quote_via=quote)
         theme["comparisons"] = sum(len(a["pairs"]) for a in theme["authorities"])
+
+
+def _json_body(page: dict) -> dict:
+    in_filters = page["in_filters"]
+    return {
+        "filters": {k: v or None for k, v in {**page["filters"], "theme": page["theme_id"]}.items()},
+        "title": page["title"],
+        "authorities_compared": len({p["authority_id"] for p in in_filters}),
+        "pairs_compared": len(in_filters),
+        "themes": [{k: v for k, v in t.items() if k not in ("region_links", "page_url")} for t in page["themes"]],
+        "being_updated": page["being_updated"],
+    }
+
+
+def _csv_lines(themes: list[dict]) -> list[list]:
+    """A line per theme over all years, then one per year it was compared in."""
+    lines = []
+    for t in themes:
+        lines.append(
+            [t["id"], t["name"], "all", len(t["authorities"]), t["authorities_compared"], t["rate"], t["recurring_rows"]]
+        )
+        lines += [
+            [t["id"], t["name"], y, c["authorities"], c["authorities_compared"], c["rate"], t["by_year"].get(y, 0)]
+            for y, c in t["rates_by_year"].items()
+        ]
+    return lines
+
+
+def _html_context(datasette: Datasette, db: Database, page: dict, rows: list[dict], pairs: list[dict], choices: dict) -> dict:
+    filters, themes, in_filters = page["filters"], page["themes"], page["in_filters"]
     years = sorted({p["year"] for p in pairs})
     shown_years = [y for y in years if not filters["year"] or y == filters["year"]]
-    in_filters = [p for p in pairs if _matches(p, {k: v for k, v in filters.items() if v})]
-    query = urlencode({k: v for k, v in {**filters, "theme": theme_id}.items() if v})
+    query = urlencode({k: v for k, v in {**filters, "theme": page["theme_id"]}.items() if v})
     exports = export_urls(datasette, "/-/ofsted/national", query)
-    title = f"What Ofsted raises again {place_words(filters)}"
-    if theme_id:
-        title = f"{names[theme_id]}: where Ofsted raised it again {place_words(filters)}"
-    if request.url_vars.get("format") == ".json":
-        return json_response(
-            {
-                "filters": {k: v or None for k, v in {**filters, "theme": theme_id}.items()},
-                "title": title,
-                "authorities_compared": len({p["authority_id"] for p in in_filters}),
-                "pairs_compared": len(in_filters),
-                "themes": [{k: v for k, v in t.items() if k not in ("region_links", "page_url")} for t in themes],
-                "being_updated": being_updated,
-            }
-        )
-    if request.url_vars.get("format") == ".csv":
-        return csv_response(
-            "ofsted-national.csv",
-            NATIONAL_CSV_HEADER,
-            (
-                line
-                for t in themes
-                for line in [
-                    [
-                        t["id"],
-                        t["name"],
-                        "all",
-                        len(t["authorities"]),
-                        t["authorities_compared"],
-                        t["rate"],
-                        t["recurring_rows"],
-                    ],
-                    *(
-                        [
-                            t["id"],
-                            t["name"],
-                            y,
-                            c["authorities"],
-                            c["authorities_compared"],
-                            c["rate"],
-                            t["by_year"].get(y, 0),
-                        ]
-                        for y, c in t["rates_by_year"].items()
-                    ),
-                ]
-            ),
-        )
     query_params = {k: filters[k] for k in ("region", "framework") if filters[k]}
-    return await _render(
-        datasette,
-        request,
-        "ofsted_national.html",
-        {
-            "title": title,
-            "theme_id": theme_id,
-            "first_themes": FIRST_THEMES,
-            "region_count": REGION_LINKS,
-            "all_themes_url": "?" + urlencode({k: v for k, v in filters.items() if v}, quote_via=quote),
-            "themes": themes[:TOP_THEMES],
-            "chart": theme_chart(themes[:CHART_THEMES], filters),
-            "heat_map": heat_map(themes[:HEAT_MAP_THEMES], shown_years, filters),
-            "theme_count": len(themes),
-            "regions": regions,
-            "frameworks": frameworks,
-            "years": sorted(years, reverse=True),
-            "filters": filters,
-            "json_url": exports["json"],
-            "exports": exports,
-            "ofsted_json_url": exports["json"],
-            "query_url": chart_url(datasette, db.name, "recurring_themes", query_params),
-            "pairs": len({(r["from_inspection_id"], r["to_inspection_id"]) for r in rows if _matches(r, filters)}),
-            "pairs_compared": len(in_filters),
-            "authorities_compared": len({p["authority_id"] for p in in_filters}),
-            "database": db.name,
-            "being_updated": being_updated,
-        },
-        trail=ofsted_trail(datasette),
-    )
+    return {
+        "title": page["title"],
+        "theme_id": page["theme_id"],
+        "first_themes": FIRST_THEMES,
+        "region_count": REGION_LINKS,
+        "all_themes_url": "?" + urlencode({k: v for k, v in filters.items() if v}, quote_via=quote),
+        "themes": themes[:TOP_THEMES],
+        "chart": theme_chart(themes[:CHART_THEMES], filters),
+        "heat_map": heat_map(themes[:HEAT_MAP_THEMES], shown_years, filters),
+        "theme_count": len(themes),
+        "regions": choices["region"],
+        "frameworks": choices["framework"],
+        "years": sorted(years, reverse=True),
+        "filters": filters,
+        "json_url": exports["json"],
+        "exports": exports,
+        "ofsted_json_url": exports["json"],
+        "query_url": chart_url(datasette, db.name, "recurring_themes", query_params),
+        "pairs": len({(r["from_inspection_id"], r["to_inspection_id"]) for r in rows if _matches(r, filters)}),
+        "pairs_compared": len(in_filters),
+        "authorities_compared": len({p["authority_id"] for p in in_filters}),
+        "database": db.name,
+        "being_updated": page["being_updated"],
+    }

@@ -10,23 +10,24 @@ of ofsted_reviews, as Datasette's own pages do. GET never writes.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from datasette.database import Database
 from datasette.utils.asgi import BadRequest, Forbidden, NotFound, Response
 
 from ..comparisons import BEING_UPDATED, comparison, comparisons_within
+from ..databases import ofsted_database, reviews_database, reviews_held
+from ..findings import CHILDRENS_SUMMARY
+from ..pairs import Pair, improvement_key
 from ..permissions import ensure_can_view
 from ..reviews import (
     MAX_NOTE,
-    REVIEWS_DATABASE,
-    SIDE_STATUSES,
     agreement,
     apply_reviews,
     find_improvement,
     find_improvement_by_key,
     gold_pair,
-    improvement_key,
     improvement_keys,
     insert_review,
     latest_reviews,
@@ -36,7 +37,12 @@ from ..reviews import (
     validate,
     verify_chain,
 )
-from .common import STATUS_LABELS, _render, _rows, held_inspection, ofsted_database, ofsted_trail
+from ..status import LABELS, SIDE_STATUSES
+from .common import _render, _rows, held_inspection, ofsted_trail, pair_in_url
+
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+    from datasette.utils.asgi import Request
 
 ACTION = "ofsted-review"
 REVIEW_TEMPLATE = "_ofsted_review.html"
@@ -55,14 +61,7 @@ OUT_OF_DATE = (
 )
 
 
-def reviews_database(datasette) -> Database | None:
-    """The database the reviews are kept in: the plugin setting `reviews_database`, else ofsted_reviews."""
-    config = datasette.plugin_config("datasette-ofsted") or {}
-    name = config.get("reviews_database") or REVIEWS_DATABASE
-    return datasette.databases.get(name)
-
-
-async def _can_see(datasette, request, rdb: Database) -> bool:
+async def _can_see(datasette: Datasette, request: Request, rdb: Database) -> bool:
     """Whether the actor may read the reviews (the reviews database and table are visible to them)."""
     actor = request.actor if request is not None else None
     if hasattr(datasette, "allowed"):  # Datasette 1.0a20 and later: view-table implies the database's check
@@ -77,14 +76,14 @@ async def _can_see(datasette, request, rdb: Database) -> bool:
     return visible
 
 
-def checks_origin(datasette) -> bool:
+def checks_origin(datasette: Datasette) -> bool:
     """Whether this Datasette refuses cross-site writes by their origin (1.0a41 on) rather than a CSRF token."""
     import importlib.util
 
     return importlib.util.find_spec("datasette.csrf") is not None
 
 
-async def allowed_to_review(datasette, actor) -> bool:
+async def allowed_to_review(datasette: Datasette, actor: dict | None) -> bool:
     """The `ofsted-review` permission, asked as this Datasette asks (1.0a's allowed(), else permission_allowed).
 
     The root actor (`--root`) may do anything on 1.0a, but reviews only when `reviewers` names it:
@@ -101,7 +100,7 @@ async def allowed_to_review(datasette, actor) -> bool:
     return bool(await datasette.permission_allowed(actor, ACTION, default=False))
 
 
-async def can_review(datasette, request) -> bool:
+async def can_review(datasette: Datasette, request: Request) -> bool:
     """Whether the actor may record reviews here: the permission, and a reviews database that takes writes."""
     actor = request.actor if request is not None else None
     rdb = reviews_database(datasette)
@@ -110,23 +109,13 @@ async def can_review(datasette, request) -> bool:
     return await allowed_to_review(datasette, actor)
 
 
-async def _reviews_held(datasette) -> Database | None:
-    """The reviews database, if one with its table is served."""
-    from ..cache import kept
-
-    rdb = reviews_database(datasette)
-    if rdb is None or not await kept(rdb, ("table_exists", "reviews"), lambda: rdb.table_exists("reviews")):
-        return None
-    return rdb
-
-
-async def current_reviews(datasette, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, dict]]:
+async def current_reviews(datasette: Datasette, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, dict]]:
     """The current review of each reviewed improvement of each (earlier, later) pair.
 
     Read whatever the actor may see of ofsted_reviews: what a page shows of them (the status
     alone, or with note and reviewer) is `reviewed_comparisons`'s choice.
     """
-    rdb = await _reviews_held(datasette)
+    rdb = await reviews_held(datasette)
     out: dict[tuple[str, str], dict[str, dict]] = {pair: {} for pair in pairs}
     if rdb is None or not pairs:
         return out
@@ -140,7 +129,7 @@ async def current_reviews(datasette, pairs: list[tuple[str, str]]) -> dict[tuple
     return out
 
 
-async def reviewed_comparisons(datasette, request, db: Database, pairs: list[tuple[str, str]]) -> list[dict]:
+async def reviewed_comparisons(datasette: Datasette, request: Request, db: Database, pairs: list[tuple[str, str]]) -> list[dict]:
     """The comparison of each (earlier, later) pair with the reviewers' calls laid over the engine's.
 
     What every page reads for a status, a count or a thread (`apply_reviews`; SQL has the same in
@@ -171,7 +160,7 @@ def being_updated_notice(pairs: int) -> str:
 
 
 async def reviewed_comparisons_ready(
-    datasette, request, db: Database, pairs: list[tuple[str, str]]
+    datasette: Datasette, request: Request, db: Database, pairs: list[tuple[str, str]]
 ) -> list[dict | None]:
     """As `reviewed_comparisons`, but None for a pair that is neither current, in memory nor computed within
     this request's budget (comparisons.comparisons_within): the caller serves what is stored its own way."""
@@ -181,23 +170,23 @@ async def reviewed_comparisons_ready(
     return [next(overlaid) if result is not None else None for result in results]
 
 
-async def _overlay(datasette, request, pairs: list[tuple[str, str]], results: list[dict]) -> list[dict]:
+async def _overlay(datasette: Datasette, request: Request, pairs: list[tuple[str, str]], results: list[dict]) -> list[dict]:
     latest = await current_reviews(datasette, pairs)
-    rdb = await _reviews_held(datasette)
+    rdb = await reviews_held(datasette)
     details = rdb is not None and any(latest.values()) and await _can_see(datasette, request, rdb)
     return [apply_reviews(result, latest[pair], details) for pair, result in zip(pairs, results)]
 
 
-async def overlay_reviews(datasette, request, earlier_id: str, later_id: str, result: dict) -> dict:
+async def overlay_reviews(datasette: Datasette, request: Request, earlier_id: str, later_id: str, result: dict) -> dict:
     """One pair's `comparison` (the compare page has read it already) as `reviewed_comparisons` gives it."""
     return (await _overlay(datasette, request, [(earlier_id, later_id)], [result]))[0]
 
 
-async def review_context(datasette, request, earlier_id: str, later_id: str) -> dict:
+async def review_context(datasette: Datasette, request: Request, earlier_id: str, later_id: str) -> dict:
     """What the compare page's template needs to show reviews and, to a reviewer, the review form."""
-    rdb = await _reviews_held(datasette)
+    rdb = await reviews_held(datasette)
     allowed = await can_review(datasette, request)
-    base = datasette.urls.path(f"/-/ofsted/compare/{earlier_id}...{later_id}")
+    base = Pair(earlier_id, later_id).url(datasette)
     return {
         "row_review_template": REVIEW_TEMPLATE if rdb is not None or allowed else None,
         "can_review": allowed,
@@ -210,24 +199,22 @@ async def review_context(datasette, request, earlier_id: str, later_id: str) -> 
     }
 
 
-async def _pair(datasette, request, db: Database) -> tuple[dict, dict]:
-    from .compare import _parse_pair  # the compare page's reading of <from>...<to>
-
-    earlier_id, later_id = _parse_pair(request.url_vars["pair"])
+async def _pair(datasette: Datasette, request: Request, db: Database) -> tuple[dict, dict]:
+    earlier_id, later_id = pair_in_url(request)
     earlier, later = await held_inspection(db, earlier_id), await held_inspection(db, later_id)
     if earlier["authority_id"] != later["authority_id"] or earlier_id == later_id:
         raise BadRequest("A comparison follows one authority over time: name two of its inspections, earlier first.")
     if earlier["start_date"] > later["start_date"]:
-        raise BadRequest(f"Name the earlier inspection first: {later_id}...{earlier_id}.")
+        raise BadRequest(f"Name the earlier inspection first: {Pair(later_id, earlier_id)}.")
     return earlier, later
 
 
-def review_token(datasette, actor: dict | None) -> str:
+def review_token(datasette: Datasette, actor: dict | None) -> str:
     """A token that says the review form was opened by this actor (signed, so that nobody else can make one)."""
     return datasette.sign({"a": str((actor or {}).get("id", ""))}, REVIEW_TOKEN_NAMESPACE)
 
 
-def check_review_token(datasette, request, data: dict) -> None:
+def check_review_token(datasette: Datasette, request: Request, data: dict) -> None:
     """On a Datasette that checks a CSRF token (0.65), refuse a cookie-signed review without the token of
     the form this actor opened: asgi-csrf's token is anyone's, and could be planted from a sibling site.
 
@@ -250,7 +237,7 @@ def check_review_token(datasette, request, data: dict) -> None:
         raise refused
 
 
-async def bounded_body(request, limit: int = MAX_BODY) -> bytes:
+async def bounded_body(request: Request, limit: int = MAX_BODY) -> bytes:
     """The request's body, refused (400) as soon as it is larger than `limit`: by its Content-Length before
     a byte is read, and by what has arrived otherwise, so a huge body is never held whole."""
     too_large = BadRequest(
@@ -281,7 +268,7 @@ async def bounded_body(request, limit: int = MAX_BODY) -> bytes:
     return body
 
 
-async def _body(request) -> tuple[dict, bool]:
+async def _body(request: Request) -> tuple[dict, bool]:
     """The posted review, from JSON or from the page's form, and whether it came as JSON."""
     body = await bounded_body(request)
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
@@ -313,7 +300,7 @@ def _stored(review: dict) -> dict:
     }
 
 
-async def review(datasette, request):
+async def review(datasette: Datasette, request: Request) -> Response:
     """POST /-/ofsted/compare/<from>...<to>/review: record a reviewer's call on one improvement."""
     db = await ofsted_database(datasette, request)
     if request.method != "POST":
@@ -330,24 +317,10 @@ async def review(datasette, request):
     earlier, later = await _pair(datasette, request, db)
     data, as_json = await _body(request)
     check_review_token(datasette, request, data)
-    try:
-        status, note = validate(data.get("status"), data.get("note"))
-    except ValueError as error:
-        raise BadRequest(str(error)) from None
-    finding_id, item_key = data.get("finding_id"), data.get("item_key")
-    if not isinstance(finding_id, str) or not finding_id:
-        raise BadRequest("finding_id must name an improvement of either inspection (a findings id).")
-    if not isinstance(item_key, str) or not item_key:
-        raise BadRequest(
-            "item_key must be the key of the improvement you reviewed, as the comparison gives it "
-            "(each improvement's item_key in its .json): it makes sure the review lands on the text you read."
-        )
+    status, note, finding_id, item_key = _call_posted(data)
     result = await db.execute_fn(lambda conn: comparison(conn, earlier["id"], later["id"]))
-    by_id = find_improvement(result, finding_id)
-    found = find_improvement_by_key(result, item_key)
-    if by_id is None and found is None:
-        raise BadRequest(f"{finding_id[:120]!r} is not an improvement of {earlier['id']} or {later['id']}.")
-    if found is None or by_id is None or improvement_key(by_id[2]) != item_key:
+    found = _improvement_reviewed(result, finding_id, item_key, Pair(earlier["id"], later["id"]))
+    if found is None:
         return Response.json({"ok": False, "error": OUT_OF_DATE}, status=409)
     row, side, finding = found
     if not status_fits_side(status, side):
@@ -371,11 +344,40 @@ async def review(datasette, request):
     stored = await rdb.execute_write_fn(lambda conn: insert_review(conn, new), block=True)
     if as_json:
         return Response.json(_stored(stored))
-    page = datasette.urls.path(f"/-/ofsted/compare/{earlier['id']}...{later['id']}")
+    page = Pair(earlier["id"], later["id"]).url(datasette)
     return Response.redirect(f"{page}#review-{finding_id}")
 
 
-async def viewable_reviews(datasette, request) -> Database:
+def _call_posted(data: dict) -> tuple[str, str, str, str]:
+    """The status, note, finding id and item key a review form or JSON body gives; BadRequest, saying which, if not."""
+    try:
+        status, note = validate(data.get("status"), data.get("note"))
+    except ValueError as error:
+        raise BadRequest(str(error)) from None
+    finding_id, item_key = data.get("finding_id"), data.get("item_key")
+    if not isinstance(finding_id, str) or not finding_id:
+        raise BadRequest("finding_id must name an improvement of either inspection (a findings id).")
+    if not isinstance(item_key, str) or not item_key:
+        raise BadRequest(
+            "item_key must be the key of the improvement you reviewed, as the comparison gives it "
+            "(each improvement's item_key in its .json): it makes sure the review lands on the text you read."
+        )
+    return status, note, finding_id, item_key
+
+
+def _improvement_reviewed(result: dict, finding_id: str, item_key: str, pair: Pair) -> tuple | None:
+    """(row, side, finding) of the improvement a review names; None when the page the reviewer read is out of date
+    (its id and key no longer name the same text); BadRequest when the pair has no such improvement."""
+    by_id = find_improvement(result, finding_id)
+    found = find_improvement_by_key(result, item_key)
+    if by_id is None and found is None:
+        raise BadRequest(f"{finding_id[:120]!r} is not an improvement of {pair.earlier} or {pair.later}.")
+    if found is None or by_id is None or improvement_key(by_id[2]) != item_key:
+        return None
+    return found
+
+
+async def viewable_reviews(datasette: Datasette, request: Request) -> Database:
     """The reviews database, for pages that show who reviewed and why: 404 when none is served, 403 when the
     actor may not see its reviews table."""
     rdb = reviews_database(datasette)
@@ -385,37 +387,39 @@ async def viewable_reviews(datasette, request) -> Database:
     return rdb
 
 
-async def history(datasette, request):
+async def _finding(db: Database, finding_id: str) -> dict:
+    found = await _rows(db, "select id, document_id, text from findings where id = ?", [finding_id])
+    if not found:
+        raise NotFound(f"No finding {finding_id[:120]!r} in this database.")
+    return found[0]
+
+
+async def _history_entries(db: Database, rdb: Database, pair: Pair, finding: dict | None) -> list[dict]:
+    """The pair's reviews (of one improvement when `finding` is given), newest first, each saying whether its
+    improvement is still in the comparison (`orphaned` when the reports were read again and its text changed)."""
+    sql, params = "select * from reviews where from_inspection_id = ? and to_inspection_id = ?", list(pair)
+    if finding is not None:
+        sql += " and item_key = ?"
+        params.append(improvement_key(finding))
+    reviews = await _rows(rdb, sql + " order by id desc", params) if await rdb.table_exists("reviews") else []
+    result = await db.execute_fn(lambda conn: comparison(conn, pair.earlier, pair.later))
+    present = improvement_keys(result)
+    return [
+        _stored(r)
+        | {"finding_text": r["finding_text"], "themes": (r["themes"] or "").split(), "orphaned": r["item_key"] not in present}
+        for r in reviews
+    ]
+
+
+async def history(datasette: Datasette, request: Request) -> Response:
     """Every review of a comparison, newest first, or of one improvement (?finding_id=), in HTML or JSON."""
     db = await ofsted_database(datasette, request)
     earlier, later = await _pair(datasette, request, db)
     rdb = await viewable_reviews(datasette, request)
+    pair = Pair(earlier["id"], later["id"])
     finding_id = request.args.get("finding_id") or ""
-    finding = None
-    sql, params = (
-        "select * from reviews where from_inspection_id = ? and to_inspection_id = ?",
-        [earlier["id"], later["id"]],
-    )
-    if finding_id:
-        found = await _rows(db, "select id, document_id, text from findings where id = ?", [finding_id])
-        if not found:
-            raise NotFound(f"No finding {finding_id[:120]!r} in this database.")
-        finding = found[0]
-        sql += " and item_key = ?"
-        params.append(improvement_key(finding))
-    held = await rdb.table_exists("reviews")
-    reviews = await _rows(rdb, sql + " order by id desc", params) if held else []
-    result = await db.execute_fn(lambda conn: comparison(conn, earlier["id"], later["id"]))
-    present = improvement_keys(result)
-    entries = [
-        _stored(r)
-        | {
-            "finding_text": r["finding_text"],
-            "themes": (r["themes"] or "").split(),
-            "orphaned": r["item_key"] not in present,
-        }
-        for r in reviews
-    ]
+    finding = await _finding(db, finding_id) if finding_id else None
+    entries = await _history_entries(db, rdb, pair, finding)
     chain = await rdb.execute_fn(verify_chain)
     if request.url_vars.get("format") == ".json":
         return Response.json(
@@ -438,19 +442,19 @@ async def history(datasette, request):
             "finding": finding,
             "reviews": entries,
             "chain": chain,
-            "compare_url": datasette.urls.path(f"/-/ofsted/compare/{earlier['id']}...{later['id']}"),
-            "json_url": datasette.urls.path(f"/-/ofsted/compare/{earlier['id']}...{later['id']}/reviews.json")
+            "compare_url": pair.url(datasette),
+            "json_url": pair.url(datasette, "/reviews.json")
             + (f"?finding_id={finding_id}" if finding_id else ""),
         },
         trail=ofsted_trail(
             datasette,
             (earlier["authority_name"], datasette.urls.path(f"/-/ofsted/{earlier['authority_id']}")),
-            ("Comparison", datasette.urls.path(f"/-/ofsted/compare/{earlier['id']}...{later['id']}")),
+            ("Comparison", pair.url(datasette)),
         ),
     )
 
 
-async def agreement_page(datasette, request):
+async def agreement_page(datasette: Datasette, request: Request) -> Response:
     """/-/ofsted/reviews: how often reviewers confirmed the engine's calls and how often they changed them."""
     db = await ofsted_database(datasette, request)
     rdb = await viewable_reviews(datasette, request)
@@ -475,8 +479,8 @@ async def agreement_page(datasette, request):
         pair["confirmed"] += r["status"] == (r["auto_status"] or r["status"])
     for pair in pairs.values():
         pair["changed"] = pair["reviewed"] - pair["confirmed"]
-        pair["compare_url"] = datasette.urls.path(f"/-/ofsted/compare/{pair['from']}...{pair['to']}")
-        pair["gold_url"] = datasette.urls.path(f"/-/ofsted/reviews/{pair['from']}...{pair['to']}.json")
+        pair["compare_url"] = Pair(pair["from"], pair["to"]).url(datasette)
+        pair["gold_url"] = Pair(pair["from"], pair["to"]).gold_url(datasette)
     summary["pairs"] = sorted(pairs.values(), key=lambda p: (p["authority_id"], p["from"]))
     if request.url_vars.get("format") == ".json":
         return Response.json(summary)
@@ -484,12 +488,12 @@ async def agreement_page(datasette, request):
         datasette,
         request,
         "ofsted_reviews.html",
-        {"summary": summary, "json_url": datasette.urls.path("/-/ofsted/reviews.json"), "labels": STATUS_LABELS},
+        {"summary": summary, "json_url": datasette.urls.path("/-/ofsted/reviews.json"), "labels": LABELS},
         trail=ofsted_trail(datasette),
     )
 
 
-async def gold_export(datasette, request):
+async def gold_export(datasette: Datasette, request: Request) -> Response:
     """/-/ofsted/reviews/<from>...<to>.json: a comparison's current reviews as a gold file for ingest.evaluate."""
     db = await ofsted_database(datasette, request)
     earlier, later = await _pair(datasette, request, db)
@@ -505,7 +509,7 @@ async def gold_export(datasette, request):
     )
 
     def described(inspection: dict) -> dict:
-        main = [d for d in inspection["documents"] if d["kind"] != "summary for children"] or inspection["documents"]
+        main = [d for d in inspection["documents"] if d["kind"] != CHILDRENS_SUMMARY] or inspection["documents"]
         return {
             "source": main[0]["file_name"] if main else None,
             "start_date": inspection["start_date"],
