@@ -353,20 +353,43 @@ _GLUED_GRADE = re.compile(
 )
 
 
+def _repeats_heading(heading: str, following: str) -> bool:
+    """Is the next line the glued heading again, on a line of its own? Extraction sometimes glues a
+    list's heading to the end of the last item of the list before and then repeats it as a heading
+    line ("... missing from home and care. Areas for improvement" then "Areas for improvement",
+    Calderdale 2015): the glued copy belongs to no item, whatever follows the repeated heading (a
+    topic sub-heading, "Leadership, management and governance", before the next item)."""
+    return following.strip().rstrip("?:").lower() == heading.rstrip("?:").lower()
+
+
+# What a line must hold for each glued pattern to have a chance: looked for with plain string
+# operations first, since the patterns themselves try every position of every line of a report.
+_GLUED_LIST_HEADING_ENDS = ("recommendations", "improve", "areas for improvement", "immediate action")
+_GLUED_SECTION_WORDS = (
+    "The experiences and progress of ",
+    "Leadership, management and governance",
+    "Summary for children and young people",
+    "The local authority",
+    "Information about this ",
+)
+
+
 def _glued_split(line: Line, following: str, last_number: int | None) -> tuple[str, str] | None:
     """Where one line holds the end of a block and the start of the next, the two parts."""
     text = line.text
-    item_follows = bool(NUMBERED.match(following) or BULLET.match(following))
-    heading = _GLUED_LIST_HEADING.match(text)
-    if heading and item_follows and len(heading.group("before").split()) >= 3:
-        return heading.group("before"), heading.group("heading")
-    grade = _GLUED_GRADE.match(text)
+    if text.rstrip("0123456789").rstrip("?").lower().endswith(_GLUED_LIST_HEADING_ENDS):
+        heading = _GLUED_LIST_HEADING.match(text)
+        item_follows = bool(NUMBERED.match(following) or BULLET.match(following))
+        if heading and (item_follows or _repeats_heading(heading.group("heading"), following)):
+            if len(heading.group("before").split()) >= 3:
+                return heading.group("before"), heading.group("heading")
+    grade = _GLUED_GRADE.match(text) if text.endswith(")") else None
     if grade:
         return grade.group("before"), grade.group("heading")
-    section = _GLUED_SECTION.match(text)
+    section = _GLUED_SECTION.match(text) if any(words in text for words in _GLUED_SECTION_WORDS) else None
     if section and not _terminal(section.group("before")) and len(section.group("before").split()) >= 3:
         return section.group("before"), section.group("heading")
-    if last_number is not None:
+    if last_number is not None and f"{last_number + 1}." in text:
         for number in _GLUED_NUMBER.finditer(text):
             if int(number.group(1)) == last_number + 1:
                 return text[: number.start()], text[number.start() :].lstrip()

@@ -165,6 +165,19 @@ def test_list_heading_glued_to_the_line_before_is_cut():
     )
 
 
+def test_list_heading_glued_to_an_items_end_and_repeated_on_its_own_line_is_cut():
+    """The heading glued to the end of an item's last line, then repeated as a heading line (not an
+    item) below it: the glued copy is cut from the item."""
+    assert _split("missing from home and care. Areas for improvement", "Areas for improvement", "Leadership") == [
+        "missing from home and care.",
+        "Areas for improvement",
+        "Areas for improvement",
+        "Leadership",
+    ]
+    # another heading below is no repeat: the words stay the sentence's
+    assert len(_split("the board set out its areas for improvement", "Leadership and governance")) == 2
+
+
 def test_glued_paragraph_number_is_split_only_when_it_is_the_next_one():
     assert _split("15. Thresholds are applied.16.When children are referred, decisions are prompt.") == [
         "15. Thresholds are applied.",

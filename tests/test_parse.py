@@ -361,6 +361,18 @@ def test_sif_list_heading_glued_to_the_previous_line():
     assert not any("Recommendations" in f.text or "What needs to improve" in f.text for f in report.findings)
 
 
+def test_sif_list_heading_glued_to_the_end_of_an_item_and_repeated_as_a_heading():
+    """Calderdale 2015: 'Areas for improvement' glued to the end of the last priority item's last
+    line, then repeated on a line of its own above a topic sub-heading: the item ends at its full
+    stop, the list goes on under the heading, and its items take the heading's timescale."""
+    report = parse_quirk("sif_list_heading_glued_to_an_item_and_repeated.txt")
+    items = [f for f in report.findings if f.kind == "improvement" and f.about == "authority"]
+    assert [f.text.split()[-1] for f in items] == ["adopters.", "care.", "practice.", "children."]
+    assert items[1].text.endswith("when children are missing from home and care.")
+    assert [f.timescale for f in items] == ["Priority and immediate action"] * 2 + ["Areas for improvement"] * 2
+    assert not any("Leadership, management" in f.text for f in report.findings)
+
+
 def test_sif_no_areas_for_priority_action_is_not_an_improvement():
     report = parse_quirk("sif_no_priority_actions_is_not_an_improvement.txt")
     texts = improvements(report)
