@@ -42,9 +42,14 @@ def _recurring(conn) -> tuple[list[dict], list[tuple[str, str]], dict[tuple[str,
     if stored:
         # A reviewer's call replaces the engine's, as on the compare pages: the plugin gives every connection
         # ofsted_reviewed_status (reviews.py); a bare connection (a script) reads the engine's status.
+        # It is asked only for the rows of pairs with a review (as the recurring_themes query does, queries.yml):
+        # a call for each of the archive's rows made the first request after a change wait on the interpreter.
         try:
-            conn.execute("select ofsted_reviewed_status(null, 'new')")
-            status = "ofsted_reviewed_status(r.id, r.status)"
+            conn.execute("select ofsted_reviewed_status(null, 'new'), ofsted_reviewed_pairs()")
+            status = (
+                "case when c.id in (select value from json_each(ofsted_reviewed_pairs())) "
+                "then ofsted_reviewed_status(r.id, r.status) else r.status end"
+            )
         except sqlite3.OperationalError:
             status = "r.status"
         cursor = conn.execute(
