@@ -305,6 +305,26 @@ LIVE_PAIRS_PER_REQUEST = 0
 BEING_UPDATED = "being_updated"
 
 
+class _Live:
+    """How many pairs this process has compared live (kept in memory, not stored): the only change to what a page
+    of many pairs shows while the database stays the same."""
+
+    count = 0
+
+
+def live_comparisons() -> int:
+    """A number that moves whenever a pair is compared live: a page's reads made while pairs are being updated
+    are kept against it (and the database's version), so that a page shows a pair the compare page has just
+    compared, and is otherwise read once, not at every request."""
+    return _Live.count
+
+
+def _compare_live(db, earlier_id: str, later_id: str) -> dict:
+    result = compare_inspections(db, earlier_id, later_id)
+    _Live.count += 1
+    return result
+
+
 def _cache_key(db, earlier_id: str, later_id: str) -> tuple:
     return (earlier_id, later_id, _state(db, earlier_id, later_id), engine_version(), taxonomy_version())
 
@@ -326,7 +346,7 @@ def comparisons_within(db, pairs: list[tuple[str, str]], live: int = LIVE_PAIRS_
             continue
         result = stored_comparison(db, earlier_id, later_id)
         if result is None and live > 0:
-            result = compare_inspections(db, earlier_id, later_id)
+            result = _compare_live(db, earlier_id, later_id)
             live -= 1
         if result is not None:
             _CACHE.put(key, json.dumps(result))
@@ -367,7 +387,7 @@ def comparison(db, earlier_id: str, later_id: str) -> dict:
     result = stored_comparison(db, earlier_id, later_id)
     if result is None:
         stale = out_of_date_comparison(db, earlier_id, later_id)
-        result = {**stale, BEING_UPDATED: True} if stale is not None else compare_inspections(db, earlier_id, later_id)
+        result = {**stale, BEING_UPDATED: True} if stale is not None else _compare_live(db, earlier_id, later_id)
     _CACHE.put(key, json.dumps(result))
     return result
 

@@ -133,3 +133,48 @@ async def test_a_page_asks_each_permission_once(ds):
     asked = [(c["action"], c["resource"]) for c in ds._permission_checks]
     assert len(asked) == len(set(asked)), "a permission was asked twice in one request"
     assert sorted(r[1] for a, r in asked if a == "view-table" and r[0] == "ofsted") == sorted(TABLES)
+
+
+@pytest.mark.asyncio
+async def test_requests_that_want_the_same_read_at_once_make_it_once(bundled_db, monkeypatch):
+    """Under 40 clients every request before the first national page was done read the whole archive again."""
+    import asyncio
+
+    from datasette_ofsted.views import national
+
+    cache.clear()
+    ds = make_datasette(bundled_db)
+    await ds.invoke_startup()
+    reads = []
+    real = national._recurring
+
+    def counted(conn):
+        reads.append(1)
+        return real(conn)
+
+    monkeypatch.setattr(national, "_recurring", counted)
+    responses = await asyncio.gather(*(ds.client.get("/-/ofsted/national.json") for _ in range(8)))
+    assert [r.status_code for r in responses] == [200] * 8
+    assert len({json.dumps(r.json(), sort_keys=True) for r in responses}) == 1
+    assert reads == [1]
+
+
+@pytest.mark.asyncio
+async def test_a_read_that_fails_is_made_again_by_those_waiting_for_it(bundled_db):
+    import asyncio
+
+    cache.clear()
+    ds = make_datasette(bundled_db)
+    db = ds.get_database("ofsted")
+    calls = []
+
+    async def read():
+        calls.append(1)
+        await asyncio.sleep(0.01)
+        if len(calls) == 1:
+            raise RuntimeError("the first read failed")
+        return "read"
+
+    results = await asyncio.gather(*(cache.kept(db, ("a test read",), read) for _ in range(3)), return_exceptions=True)
+    assert isinstance(results[0], RuntimeError) and results[1:] == ["read", "read"]
+    assert len(calls) == 2  # the first waiter made it again; the second waited for that

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from .. import cache
 from ..classify import taxonomy_version
-from ..comparisons import consecutive_pairs, engine_version
+from ..comparisons import consecutive_pairs, engine_version, live_comparisons
 from .charts import Bar, bar_chart
 from .common import _render, _rows, chart_url, csv_response, export_urls, json_response, ofsted_database, ofsted_trail
 from .review import being_updated_notice, reviewed_comparisons_ready, reviews_database
@@ -333,9 +333,11 @@ async def national(datasette, request):
     async def read_rows() -> tuple[list[dict], int]:
         return await recurring_rows(datasette, request, db)
 
-    # Kept while neither the database nor the reviews change and no pair is being updated: the reading grows with
-    # the archive (every recurring row of every pair). The themes are counted from it for each request's filters.
-    rows, updating = await cache.kept(db, ("national rows",), read_rows, also, keep=lambda value: not value[1])
+    # Kept while neither the database nor the reviews change and no pair has been compared live since (while pairs
+    # are being updated too: read at every request, the stored rows of a stale archive made the page take seconds
+    # under load). The reading grows with the archive (every recurring row of every pair); the themes are counted
+    # from it for each request's filters.
+    rows, updating = await cache.kept(db, ("national rows", live_comparisons()), read_rows, also)
     being_updated = {"pairs": updating, "message": being_updated_notice(updating)} if updating else None
     pairs = await _rows(db, COMPARED_PAIRS)
     regions = sorted({p["region"] for p in pairs if p["region"]})
