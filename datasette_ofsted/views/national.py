@@ -11,7 +11,7 @@ import sqlite3
 from urllib.parse import quote, urlencode
 
 from datasette.database import Database
-from datasette.utils.asgi import BadRequest
+from datasette.utils.asgi import BadRequest, Response
 from markupsafe import Markup
 
 from .. import cache
@@ -322,36 +322,9 @@ FIRST_THEMES = 15  # themes in the table as the page opens (the chart's); the re
 REGION_LINKS = 3  # regions named in a theme's row; its own page names them all
 
 
-async def national(datasette, request):
-    db = await ofsted_database(datasette, request)
-    filters = {k: (request.args.get(k) or "") for k in ("region", "framework", "year")}
-    if filters["year"] and not YEAR.fullmatch(filters["year"]):
-        raise BadRequest("year must be four digits, such as 2022")
-
-    also = (reviews_database(datasette),)  # ofsted_reviewed_status reads the reviews: kept against both versions
-
-    async def read_rows() -> tuple[list[dict], int]:
-        return await recurring_rows(datasette, request, db)
-
-    # Kept while neither the database nor the reviews change and no pair has been compared live since (while pairs
-    # are being updated too: read at every request, the stored rows of a stale archive made the page take seconds
-    # under load). The reading grows with the archive (every recurring row of every pair); the themes are counted
-    # from it for each request's filters.
-    rows, updating = await cache.kept(db, ("national rows", live_comparisons()), read_rows, also)
-    being_updated = {"pairs": updating, "message": being_updated_notice(updating)} if updating else None
-    pairs = await _rows(db, COMPARED_PAIRS)
-    regions = sorted({p["region"] for p in pairs if p["region"]})
-    frameworks = sorted({p["framework"] for p in pairs if p["framework"]})
-    for key, allowed in (("region", regions), ("framework", frameworks)):
-        if filters[key] and filters[key] not in allowed:
-            raise BadRequest(f"{key} must be one of {', '.join(allowed)}")
-    names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
-    # One theme's page: its row and every comparison it recurred in (the main page links to it, so that its own HTML
-    # stays small: the pair links of every theme were most of a 466 KB page).
-    theme_id = request.args.get("theme") or ""
-    if theme_id and theme_id not in names:
-        raise BadRequest(f"No theme '{theme_id[:80]}': see the themes table for their ids.")
-    themes = recurring_themes(rows, names, filters, pairs)
+def _themes_with_links(datasette, themes: list[dict], filters: dict[str, str], theme_id: str) -> list[dict]:
+    """The counted themes (one, on a theme's page) with the links the page and its JSON give: each pair's comparison
+    filtered to the theme, each region's count to the page filtered to it, each theme to its own page."""
     if theme_id:
         themes = [t for t in themes if t["id"] == theme_id]
     for theme in themes:
@@ -375,7 +348,49 @@ async def national(datasette, request):
         ]
         theme["page_url"] = "?" + urlencode({**kept, "theme": theme["id"]}, quote_via=quote)
         theme["comparisons"] = sum(len(a["pairs"]) for a in theme["authorities"])
+    return themes
+
+
+async def national(datasette, request):
+    db = await ofsted_database(datasette, request)
+    filters = {k: (request.args.get(k) or "") for k in ("region", "framework", "year")}
+    if filters["year"] and not YEAR.fullmatch(filters["year"]):
+        raise BadRequest("year must be four digits, such as 2022")
+
+    also = (reviews_database(datasette),)  # ofsted_reviewed_status reads the reviews: kept against both versions
+
+    async def read_rows() -> tuple[list[dict], int]:
+        return await recurring_rows(datasette, request, db)
+
+    # Kept while neither the database nor the reviews change and no pair has been compared live since (while pairs
+    # are being updated too: read at every request, the stored rows of a stale archive made the page take seconds
+    # under load). The reading grows with the archive (every recurring row of every pair); the themes are counted
+    # from it for each filter asked (below).
+    rows, updating = await cache.kept(db, ("national rows", live_comparisons()), read_rows, also)
+    being_updated = {"pairs": updating, "message": being_updated_notice(updating)} if updating else None
+    pairs = await _rows(db, COMPARED_PAIRS)
+    regions = sorted({p["region"] for p in pairs if p["region"]})
+    frameworks = sorted({p["framework"] for p in pairs if p["framework"]})
+    for key, allowed in (("region", regions), ("framework", frameworks)):
+        if filters[key] and filters[key] not in allowed:
+            raise BadRequest(f"{key} must be one of {', '.join(allowed)}")
+    names = {r["id"]: r["name"] for r in await _rows(db, "select id, name from themes")}
+    # One theme's page: its row and every comparison it recurred in (the main page links to it, so that its own HTML
+    # stays small: the pair links of every theme were most of a 466 KB page).
+    theme_id = request.args.get("theme") or ""
+    if theme_id and theme_id not in names:
+        raise BadRequest(f"No theme '{theme_id[:80]}': see the themes table for their ids.")
     years = sorted({p["year"] for p in pairs})
+
+    async def count_themes() -> list[dict]:
+        return _themes_with_links(datasette, recurring_themes(rows, names, filters, pairs), filters, theme_id)
+
+    # Counted once a version and filters, not at every request: with every pair's link it was 50 ms of the event
+    # loop a request on the archive, which every other request waited for. Kept only for the years held, so that
+    # hostile filters cannot fill memory (regions, frameworks and themes are checked above).
+    version_key = (live_comparisons(), tuple(filters.items()), theme_id)
+    held = lambda _: not filters["year"] or filters["year"] in years  # noqa: E731
+    themes = await cache.kept(db, ("national themes", *version_key), count_themes, also, keep=held)
     shown_years = [y for y in years if not filters["year"] or y == filters["year"]]
     in_filters = [p for p in pairs if _matches(p, {k: v for k, v in filters.items() if v})]
     query = urlencode({k: v for k, v in {**filters, "theme": theme_id}.items() if v})
@@ -384,16 +399,22 @@ async def national(datasette, request):
     if theme_id:
         title = f"{names[theme_id]}: where Ofsted raised it again {place_words(filters)}"
     if request.url_vars.get("format") == ".json":
-        return json_response(
-            {
-                "filters": {k: v or None for k, v in {**filters, "theme": theme_id}.items()},
-                "title": title,
-                "authorities_compared": len({p["authority_id"] for p in in_filters}),
-                "pairs_compared": len(in_filters),
-                "themes": [{k: v for k, v in t.items() if k not in ("region_links", "page_url")} for t in themes],
-                "being_updated": being_updated,
-            }
-        )
+
+        async def encode() -> str:
+            return json_response(
+                {
+                    "filters": {k: v or None for k, v in {**filters, "theme": theme_id}.items()},
+                    "title": title,
+                    "authorities_compared": len({p["authority_id"] for p in in_filters}),
+                    "pairs_compared": len(in_filters),
+                    "themes": [{k: v for k, v in t.items() if k not in ("region_links", "page_url")} for t in themes],
+                    "being_updated": being_updated,
+                }
+            ).body
+
+        # Encoded once as well: every pair of every theme is a megabyte of JSON on the archive (14 ms a request).
+        body = await cache.kept(db, ("national json", *version_key), encode, also, keep=held)
+        return Response(body, content_type="application/json; charset=utf-8")
     if request.url_vars.get("format") == ".csv":
         return csv_response(
             "ofsted-national.csv",
@@ -427,6 +448,13 @@ async def national(datasette, request):
             ),
         )
     query_params = {k: filters[k] for k in ("region", "framework") if filters[k]}
+
+    async def draw() -> dict[str, Markup]:
+        return {
+            "chart": theme_chart(themes[:CHART_THEMES], filters),
+            "heat_map": heat_map(themes[:HEAT_MAP_THEMES], shown_years, filters),
+        }
+
     return await _render(
         datasette,
         request,
@@ -438,8 +466,7 @@ async def national(datasette, request):
             "region_count": REGION_LINKS,
             "all_themes_url": "?" + urlencode({k: v for k, v in filters.items() if v}, quote_via=quote),
             "themes": themes[:TOP_THEMES],
-            "chart": theme_chart(themes[:CHART_THEMES], filters),
-            "heat_map": heat_map(themes[:HEAT_MAP_THEMES], shown_years, filters),
+            **await cache.kept(db, ("national charts", *version_key), draw, also, keep=held),
             "theme_count": len(themes),
             "regions": regions,
             "frameworks": frameworks,
