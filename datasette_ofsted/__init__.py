@@ -211,6 +211,20 @@ def startup(datasette):
 
 
 @hookimpl
+def asgi_wrapper(datasette):
+    """A served Datasette reads the pages in the background when it starts and whenever the database changes
+    (warm.py), unless the plugin setting `warm_pages` is false."""
+    from .warm import lifespan_wrapper
+
+    def wrap(app):
+        if _settings(datasette).get("warm_pages") is False:
+            return app
+        return lifespan_wrapper(datasette, app)
+
+    return wrap
+
+
+@hookimpl
 def register_routes():
     """Every route of the plugin, as the one registry (routes.py) lists them."""
     from .routes import served
