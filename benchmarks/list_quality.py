@@ -12,9 +12,9 @@ count as wrong. Precision: the share of items read that are right; recall: the s
 reference's items read right; reports right: the share of reports whose list is read exactly
 (every item right, none extra). Only the authority's own improvements count, not an LSCB's.
 
-benchmarks/archive_list_reference.json adds 54 reports of the public archive (every year
-2013-2026, SIF, ILACS and the 2013 looked-after-children inspections), checked against each
-PDF's text; they are scored when the archive is present and left out, with a note, when not.
+benchmarks/archive_list_reference.json adds 100 reports of the public archive (every year
+2013-2026, SIF, ILACS and the 2013 looked-after-children inspections), each read by hand from
+the PDF's text; they are scored when the archive is present and left out, with a note, when not.
 """
 
 from __future__ import annotations
