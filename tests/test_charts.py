@@ -156,3 +156,33 @@ def test_the_grade_chart_names_the_grades_best_first_and_is_not_cut(server, brow
         chart.screenshot(path=str(SCREENSHOTS / f"chart-grades-{width}.png"))
     finally:
         page.close()
+
+
+IN_QUERY_CHART = """targets => targets.some(t => {
+  const e = document.querySelector(Array.isArray(t) ? t[0] : t);
+  return e !== null && e.closest('.query-chart') !== null;
+})"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_axe_finds_nothing_in_the_query_charts(server, browser, width):
+    """The plugin's charts on Datasette's query pages: axe-core finds nothing on any of their elements (the rest of
+    the page is Datasette's)."""
+    from test_browser import axe_violations
+
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        found = {}
+        for name in QUERY_CHARTS:
+            page.goto(f"{server}/ofsted/{name}?{urllib.parse.urlencode(EXAMPLES[name])}")
+            page.locator(".query-chart").wait_for(state="visible")
+            ours = [
+                (v["id"], [n["target"] for n in v["nodes"]][:3])
+                for v in axe_violations(page)
+                if page.evaluate(IN_QUERY_CHART, [n["target"] for n in v["nodes"]])
+            ]
+            if ours:
+                found[name] = ours
+        assert found == {}
+    finally:
+        page.close()
