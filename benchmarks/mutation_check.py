@@ -118,8 +118,8 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "the CSV download name dropped",
-        "datasette_ofsted/views/compare.py",
-        'headers={"content-disposition": f\'attachment; filename="compare-{earlier_id}...{later_id}.csv"\'},',
+        "datasette_ofsted/views/common.py",  # every page's CSV is answered there since issue 25
+        'headers={"content-disposition": f\'attachment; filename="{filename}"\'},',
         "headers={},",
         ("tests/test_guards_pages.py::test_compare_csv_downloads_under_the_pairs_name",),
     ),
@@ -160,6 +160,28 @@ MUTATIONS: list[Mutation] = [
         "signs.append(-1 if negated(match.start(), by_preventer=False) else 1)",
         "signs.append(1)",
         ("tests/test_guards_engine.py::test_negated_praise_is_criticism",),
+    ),
+    # Issue 24 (the ingest half): one change per point.
+    Mutation(
+        "an old release's reviews migrated without their chain",
+        "datasette_ofsted/reviews.py",
+        "        previous = review_hash(row)\n",
+        "        previous = CHAIN_START\n",
+        ("tests/test_old_release.py::test_an_ingest_migrates_both_databases_of_0_1_0_without_losing_a_review",),
+    ),
+    Mutation(
+        "letters read by the SIF rule set",
+        "ingest/parse.py",
+        '    if kind == "letter":\n        return LETTER_RULES\n',
+        '    if False:\n        return LETTER_RULES\n',
+        ("tests/test_parse_rules.py::test_each_document_is_read_by_its_frameworks_rule_set",),
+    ),
+    Mutation(
+        "an appended part's running header kept",
+        "ingest/layout.py",
+        "if n >= threshold or _without_page_number(k) in in_part}",
+        "if n >= threshold}",
+        ("tests/test_parse.py::test_the_running_header_of_an_appended_lscb_review_is_removed",),
     ),
 ]
 

@@ -41,7 +41,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any, TypedDict
 
-from .classify import clause_themes, clauses, cross_cutting_themes, sentence_features
+from .classify import clause_themes, clauses, cross_cutting_themes, has_contrast, sentence_features
 from .decision import Model, shipped_model
 from .text import normalise, stem, stem_of_word, stems_of_normalised, words
 
@@ -87,16 +87,13 @@ Row = TypedDict(
 RULES = {
     "parts": "an improvement is also read part by part (its list's elements)",
     "population": "who an item is for (children in care, care leavers) is not its matter",
-    "workers": "who does the work (managers, personal advisers) is not the matter",
-    "generic": "generic heads, aspects and actors (plans, quality, managers) do not make two list items one matter",
     "different_kind": "a plan or assessment of another kind (child in need plan, health assessment) is another matter",
     "min_coverage": "a deciding sentence shares some of the part's specific words, not only a theme",
     "themes": "practice themes add to the score of a sentence that shares words",
     "clauses": "the clause that speaks of the matter gives the stance, not the sentence's main clause",
-    "same_matter": "two list items are one matter only when they share a specific word of each",
+    "same_matter": "two list items are one matter only when they share a specific word of each (not only a generic "
+    "head, aspect or actor: plans, quality, managers)",
     "section_grade": "a plain statement (no stance) in a section the report grades good or better reads as praise",
-    "evidence_order": "the evidence shown puts what opposes the status last, and weighs each sentence's score by "
-    "the share of the matter it covers",
 }
 # The features of the fitted decision (decision.FEATURES) that can be switched off the same way: the fit then
 # goes without them (they read 0).
@@ -236,8 +233,19 @@ class Unit:
     graded_good: bool = False  # in a section the report grades good or outstanding
 
 
+# A report's sentences, a few times over: a consecutive pair shares one report with the next (ingest compares an
+# authority's inspections in order), and a Counter of a sentence's features is about a kilobyte.
+@lru_cache(maxsize=8192)
+def _features_of(stems: tuple[str, ...]) -> Counter:
+    # A word pair is the tuple of its stems: no string to build, and never equal to a single stem.
+    features: tuple[str | tuple[str, str], ...] = stems + tuple(zip(stems, stems[1:]))
+    return Counter(features)
+
+
 def _features(stems: list[str]) -> Counter:
-    return Counter(stems + [f"{a}_{b}" for a, b in zip(stems, stems[1:])])
+    """A sentence's stems and word pairs, counted. Worked out once per wording (a report's sentences meet each
+    other report of the authority): the Counter is shared, and read only."""
+    return _features_of(tuple(stems))
 
 
 def _weight(count: int, idf: float) -> float:
@@ -270,23 +278,33 @@ def _units(findings: list[dict], cal: Calibration = DEFAULT_CALIBRATION) -> list
                 unit.matter = (_matter(piece["text"], cal) & unit.stems) or unit.stems
             units.append(unit)
             if concern and cal.on("parts"):
-                for part in parts(piece["text"])[1:]:
-                    part_stems = stems_of_normalised(normalise(part))
-                    if part_stems:
-                        units.append(
-                            Unit(
-                                index,
-                                piece["text"],
-                                piece["polarity"],
-                                themes,
-                                _features(part_stems),
-                                frozenset(part_stems),
-                                True,
-                                part=part,
-                                matter=(_matter(part, cal) & frozenset(part_stems)) or frozenset(part_stems),
-                            )
+                for part, part_stems, matter in _parts_read(piece["text"], cal):
+                    units.append(
+                        Unit(
+                            index,
+                            piece["text"],
+                            piece["polarity"],
+                            themes,
+                            _features_of(part_stems),
+                            frozenset(part_stems),
+                            True,
+                            part=part,
+                            matter=matter,
                         )
+                    )
     return units
+
+
+@lru_cache(maxsize=16384)
+def _parts_read(sentence: str, cal: Calibration) -> tuple[tuple[str, tuple[str, ...], frozenset[str]], ...]:
+    """The parts of an improvement's sentence after the whole (`parts`), each with its stems and its matter:
+    worked out once per wording, since a report meets each other report of its authority."""
+    found = []
+    for part in parts(sentence)[1:]:
+        part_stems = tuple(stems_of_normalised(normalise(part)))
+        if part_stems:
+            found.append((part, part_stems, (_matter(part, cal) & frozenset(part_stems)) or frozenset(part_stems)))
+    return tuple(found)
 
 
 def _weigh(units: list[Unit], cal: Calibration = DEFAULT_CALIBRATION) -> dict[str, float]:
@@ -298,11 +316,8 @@ def _weigh(units: list[Unit], cal: Calibration = DEFAULT_CALIBRATION) -> dict[st
     documents = [unit for unit in units if not unit.part]
     df = Counter(chain.from_iterable(unit.features for unit in documents))
     n = len(documents) or 1
-    idf: dict[str, float] = {}
-    for unit in units:
-        for f in unit.features:
-            if f not in idf:
-                idf[f] = math.log((n + 1) / (df.get(f, 0) + 1)) + 1
+    every = set(df).union(*(unit.features for unit in units if unit.part))
+    idf: dict[str, float] = {f: math.log((n + 1) / (df.get(f, 0) + 1)) + 1 for f in every}
     for unit in units:
         if len(unit.features) == unit.features.total():  # each feature once (most sentences): its weight is its idf
             weights = list(map(idf.__getitem__, unit.features))
@@ -311,7 +326,7 @@ def _weigh(units: list[Unit], cal: Calibration = DEFAULT_CALIBRATION) -> dict[st
         unit.norm = math.sqrt(sum(map(operator.mul, weights, weights))) or 1.0
         if unit.is_concern:
             unit.vector = {f: w / unit.norm for f, w in zip(unit.features, weights)}
-            specific = unit.matter - _GENERIC if cal.on("generic") else unit.matter
+            specific = unit.matter - _GENERIC
             # A part made of nothing but generic words ("management oversight") is specific in all of them.
             unit.specific = specific or unit.matter
             unit.matter_weight = sum(idf[s] for s in unit.matter)
@@ -346,6 +361,13 @@ class Side:
     def sharing_a_theme(self, unit: Unit) -> set[int]:
         return {n for theme in unit.themes for n in self.by_theme.get(theme, ())}
 
+    def theme_shares(self, concern: Unit) -> dict[int, float]:
+        """`theme_share` of the concern with each sentence that speaks of any of its practice themes (the others'
+        is 0), counted through the theme index instead of sentence by sentence."""
+        mine = concern.practice_themes
+        counts = Counter(chain.from_iterable(self.by_theme.get(theme, ()) for theme in mine))
+        return {n: count / len(mine) for n, count in counts.items()}
+
 
 def theme_share(concern: Unit, other: Unit) -> float:
     """The share of the concern's practice themes the other sentence speaks of (National Framework tags,
@@ -362,19 +384,11 @@ _POPULATION = re.compile(
 )
 
 
-# Who does the work is not the matter either: "the environment in which care leavers meet their personal advisers"
-# is not raised again by "most children are allocated a personal adviser" (social workers are stop words already).
-_WORKERS = re.compile(
-    r"\b(?:personal advis[eo]rs?|pas?|advis[eo]rs?|(?:team |senior |service )?managers?|leaders?|practitioners?|staff)\b"
-)
-
-
+@lru_cache(maxsize=65536)
 def _matter(part: str, cal: Calibration = DEFAULT_CALIBRATION) -> frozenset[str]:
-    """The stems of a part without the words that name the children it is for or who works with them (all of
-    them if nothing else)."""
+    """The stems of a part without the words that name the children it is for (all of them if nothing else)."""
     folded = normalise(part)
     kept = _POPULATION.sub(" ", folded) if cal.on("population") else folded
-    kept = _WORKERS.sub(" ", kept) if cal.on("workers") else kept
     return frozenset(stems_of_normalised(kept)) or frozenset(stems_of_normalised(folded))
 
 
@@ -384,6 +398,7 @@ def coverage(concern: Unit, other: Unit, idf: dict[str, float]) -> float:
     return sum(idf[s] for s in concern.matter & other.stems) / total if total else 0.0
 
 
+@lru_cache(maxsize=16384)
 def _kinds(text: str, head: str) -> frozenset[str]:
     """The themes the words before each occurrence of a generic head add to it ("child in need" to "plans",
     "health" to "assessments"): what kind of plan or assessment the sentence speaks of. Empty when any
@@ -454,6 +469,30 @@ class Match:
         return self.cosine >= cal.min_shared and covered and not self.other_kind
 
 
+class _Candidate:
+    """A sentence of the other report against one part, before it is a `Match`: the coverage (only a tie-break
+    between parts) and the shared stems are worked out only for the sentences that are kept."""
+
+    __slots__ = ("part", "unit", "cosine", "themes", "_coverage")
+
+    def __init__(self, part: Unit, unit: Unit, cosine: float, themes: float):
+        self.part, self.unit, self.cosine, self.themes = part, unit, cosine, themes
+        self._coverage: float | None = None
+
+    def coverage(self, idf: dict[str, float]) -> float:
+        if self._coverage is None:
+            self._coverage = coverage(self.part, self.unit, idf) if self.cosine else 0.0
+        return self._coverage
+
+    def beats(self, held: _Candidate, idf: dict[str, float]) -> bool:
+        """Whether this part matches the sentence better than the part held: by score, then by coverage."""
+        mine, theirs = min(self.cosine, 1.0) + 0.2 * self.themes, held.cosine + 0.2 * held.themes
+        return mine > theirs or mine == theirs and self.coverage(idf) > held.coverage(idf)
+
+    def match(self, idf: dict[str, float]) -> Match:
+        return Match(self.unit, self.cosine, self.coverage(idf), self.themes, self.part.stems & self.unit.stems, self.part)
+
+
 @lru_cache(maxsize=65536)
 def _clause_stems(text: str) -> frozenset[str]:
     return frozenset(stems_of_normalised(normalise(text)))
@@ -468,7 +507,8 @@ def _clause_polarity(
     partly", so a criticising clause on one of the concern's themes makes it criticism ("good progress in
     stabilising the workforce, but children experience too many changes of social worker").
     """
-    if not cal.on("clauses"):
+    if not cal.on("clauses") or not has_contrast(sentence):
+        # One clause: its polarity is the sentence's, classified at ingest (the fallback): not read again.
         return fallback
     pieces = clauses(sentence)
     if len(pieces) == 1:
@@ -486,21 +526,17 @@ def _clause_polarity(
 
 def _matches(concern: list[Unit], other: Side, cal: Calibration = DEFAULT_CALIBRATION) -> list[Match]:
     """The other report's sentences on the same matter as any part of the improvement, best first (raw)."""
-    best: dict[int, Match] = {}
+    best: dict[int, _Candidate] = {}
     for part in concern:
-        cosines = other.cosines(part)
+        cosines, shares = other.cosines(part), other.theme_shares(part)
         # A part has its sentence's themes: sentences that share only a theme are met once, by the sentence.
         for n in cosines.keys() | other.sharing_a_theme(part) if not part.part else cosines:
-            unit = other.units[n]
-            cosine = cosines.get(n, 0.0)
-            cover = coverage(part, unit, other.idf) if cosine else 0.0
-            share = theme_share(part, unit)
-            key = (min(cosine, 1.0) + 0.2 * share, cover)
+            candidate = _Candidate(part, other.units[n], cosines.get(n, 0.0), shares.get(n, 0.0))
             held = best.get(n)
-            if held is None or key > (held.cosine + 0.2 * held.themes, held.coverage):
-                best[n] = Match(unit, cosine, cover, share, part.stems & unit.stems, part)
-    ranked = sorted(best.values(), key=lambda m: (-(m.cosine + 0.2 * m.themes), m.unit.finding, m.unit.text))
-    ranked = ranked[:CANDIDATES]
+            if held is None or candidate.beats(held, other.idf):
+                best[n] = candidate
+    kept = sorted(best.values(), key=lambda c: (-(c.cosine + 0.2 * c.themes), c.unit.finding, c.unit.text))
+    ranked = [c.match(other.idf) for c in kept[:CANDIDATES]]
     for m in ranked:
         # A list item of what must improve criticises by its kind, whatever its wording ("Build on the good work in
         # pre-birth assessments" reads as praise).
@@ -648,13 +684,10 @@ def _described(
 
 
 def _evidence_key(m: Match, wanted: int, cal: Calibration) -> tuple[bool, bool, float]:
-    """The order a reader checks a call in: sentences that decide before those that share only a theme; what
-    opposes the status last (a plain statement of fact, "X is understood", is how reports say a matter is in
-    hand, so it ranks with the status's own stance); within that, the score weighted by the share of the matter
-    the sentence covers (a long sentence that shares one word of a long item scores high on cosine alone)."""
-    if not cal.on("evidence_order"):
-        return (not m.decides(cal), m.polarity != wanted, -m.score(cal))
-    return (not m.decides(cal), m.polarity == -wanted, -m.score(cal) * (0.5 + 0.5 * m.coverage))
+    """The order a reader checks a call in: sentences that decide before those that share only a theme, those of
+    the status's own stance before the rest, the strongest first. (Putting plain statements with the status's
+    stance and weighing by the share of the matter covered did not pay its way: benchmarks/README.md.)"""
+    return (not m.decides(cal), m.polarity != wanted, -m.score(cal))
 
 
 def _evidence(matches: list[Match], findings: list[dict], status: str, cal: Calibration) -> list[dict]:
@@ -804,6 +837,104 @@ def item_features(
     return earlier_x, later_x, links
 
 
+@dataclass
+class _Calls:
+    """What `decide` reads for one comparison: each item's features and fitted call, and the links chosen."""
+
+    ev: Evidence
+    cal: Calibration
+    model: Model
+    earlier_x: dict[int, dict[str, float]]
+    later_x: dict[int, dict[str, float]]
+    earlier_call: dict[int, tuple[str, float, dict[str, float]]]
+    later_call: dict[int, tuple[str, float, dict[str, float]]]
+    links: dict[int, tuple[int, float, Match]] = field(default_factory=dict)  # later item -> its earlier item
+
+
+def _chosen_links(
+    calls: _Calls, candidate_links: dict[tuple[int, int], tuple[float, Match]]
+) -> dict[int, list[tuple[int, float, Match]]]:
+    """Each later item goes to the earlier item it matches best, when the two are recurring together; returns the
+    later items linked to each earlier item."""
+    for (i, j), (score, link) in sorted(candidate_links.items(), key=lambda kv: -kv[1][0]):
+        if j in calls.links:
+            continue
+        together = calls.earlier_call[i][2]["recurring"] + calls.later_call[j][2]["recurring"]
+        if together > 1.0:
+            calls.links[j] = (i, score, link)
+    linked_earlier: dict[int, list[tuple[int, float, Match]]] = {}
+    for j, (i, score, link) in calls.links.items():
+        linked_earlier.setdefault(i, []).append((j, score, link))
+    return linked_earlier
+
+
+def _linked_row(calls: _Calls, i: int, pairs: list[tuple[int, float, Match]]) -> dict:
+    """The recurring row of an earlier item and the later items linked to it."""
+    ev, cal, model = calls.ev, calls.cal, calls.model
+    x = calls.earlier_x[i]
+    pairs = sorted(pairs, key=lambda p: -p[1])
+    j, score, m = pairs[0]
+    linked = ev.later[j]["text"]
+    probabilities = calls.earlier_call[i][2]
+    # The row stands on both items' calls: as sure as the less sure of the two.
+    together = min(probabilities["recurring"], *(calls.later_call[jj][2]["recurring"] for jj, _, _ in pairs))
+    confidence = model.confidence_of(together)
+    check, reason = _checked(model, "recurring", confidence, probabilities, x, score)
+    to = [
+        _described(ev.later[jj], "improvement", s, _later_sentence(ev, jj, mm), mm.shared, -1)
+        for jj, s, mm in sorted(pairs, key=lambda p: p[0])
+    ]
+    themes = ev.earlier_themes[i].union(*(ev.later_themes[jj] for jj, _, _ in pairs))
+    described = _described(ev.earlier[i], "improvement", None, None, set())
+    return {
+        "status": "recurring",
+        "score": round(score, 3),
+        "themes": sorted(themes),
+        "confidence": round(confidence, 3),
+        "needs_review": check is not None,
+        "why": _why(m, linked, x, probabilities, check, reason),
+        "linked_item": linked,
+        # Both sides carry evidence: the later report's on the earlier item, the earlier report's on the later
+        # items (criticism first), each after the list items themselves.
+        "from": [described]
+        + _evidence(_merged(ev.later_matches, [jj for jj, _, _ in pairs]), ev.earlier, "recurring", cal),
+        "to": to + _evidence(ev.earlier_matches[i], ev.later, "recurring", cal),
+    }
+
+
+def _single_row(calls: _Calls, earlier_side: bool, n: int) -> dict:
+    """The row of an item no link joins to the other list: recurring only with criticism of it in the other
+    report (otherwise resolved or not revisited for an earlier item, new for a later one)."""
+    ev, cal, model = calls.ev, calls.cal, calls.model
+    x = (calls.earlier_x if earlier_side else calls.later_x)[n]
+    matches = (ev.earlier_matches if earlier_side else ev.later_matches)[n]
+    status, confidence, probabilities = (calls.earlier_call if earlier_side else calls.later_call)[n]
+    if status == "recurring" and x["critical"] == 0.0:
+        status = max(("resolved", "not_revisited"), key=lambda s: probabilities[s]) if earlier_side else "new"
+    confidence = model.confidence_of(probabilities[status])
+    m = _deciding_match(matches, cal, status)
+    check, reason = _checked(model, status, confidence, probabilities, x)
+    score = m.score(cal) if m else 0.0
+    row = {
+        "status": status,
+        "score": round(score, 3),
+        "themes": sorted((ev.earlier_themes if earlier_side else ev.later_themes)[n]),
+        "confidence": round(confidence, 3),
+        "needs_review": check is not None,
+        "why": _why(m, None, x, probabilities, check, reason),
+        "linked_item": None,
+    }
+    if earlier_side:
+        row["from"] = [_described(ev.earlier[n], "improvement", None, None, set())]
+        row["to"] = _evidence(matches, ev.later, status, cal)
+    else:
+        recurring = status == "recurring"
+        shared: frozenset[str] | set[str] = m.shared if m and recurring else set()
+        row["from"] = _evidence(matches, ev.earlier, status, cal)
+        row["to"] = [_described(ev.later[n], "improvement", score if recurring else None, None, shared)]
+    return row
+
+
 def decide(ev: Evidence, cal: Calibration | None = None, model: Model | None = None) -> dict:
     """Rows of the comparison from gathered evidence: every improvement of either side in exactly one row.
 
@@ -812,108 +943,22 @@ def decide(ev: Evidence, cal: Calibration | None = None, model: Model | None = N
     """
     cal = cal or ev.calibration
     model = model or shipped_model()
-    earlier, later = ev.earlier, ev.later
     earlier_x, later_x, candidate_links = item_features(ev, cal)
-    earlier_call = {i: _call(model, True, x) for i, x in earlier_x.items()}
-    later_call = {j: _call(model, False, x) for j, x in later_x.items()}
-
-    # Each later item goes to the earlier item it matches best, when the two are recurring together.
-    links: dict[int, tuple[int, float, Match]] = {}
-    for (i, j), (score, link) in sorted(candidate_links.items(), key=lambda kv: -kv[1][0]):
-        if j in links:
-            continue
-        together = earlier_call[i][2]["recurring"] + later_call[j][2]["recurring"]
-        if together > 1.0:
-            links[j] = (i, score, link)
-    linked_earlier: dict[int, list[tuple[int, float, Match]]] = {}
-    for j, (i, score, link) in links.items():
-        linked_earlier.setdefault(i, []).append((j, score, link))
-
-    rows: list[dict] = []
-    m: Match | None
-    for i, matches in ev.earlier_matches.items():
-        described = _described(earlier[i], "improvement", None, None, set())
-        x = earlier_x[i]
-        if i in linked_earlier:
-            pairs = sorted(linked_earlier[i], key=lambda p: -p[1])
-            j, score, m = pairs[0]
-            linked = later[j]["text"]
-            probabilities = earlier_call[i][2]
-            # The row stands on both items' calls: as sure as the less sure of the two.
-            together = min(probabilities["recurring"], *(later_call[jj][2]["recurring"] for jj, _, _ in pairs))
-            confidence = model.confidence_of(together)
-            check, reason = _checked(model, "recurring", confidence, probabilities, x, score)
-            to = [
-                _described(later[jj], "improvement", s, _later_sentence(ev, jj, mm), mm.shared, -1)
-                for jj, s, mm in sorted(pairs, key=lambda p: p[0])
-            ]
-            themes = ev.earlier_themes[i].union(*(ev.later_themes[jj] for jj, _, _ in pairs))
-            row = {
-                "status": "recurring",
-                "score": round(score, 3),
-                "themes": sorted(themes),
-                "confidence": round(confidence, 3),
-                "needs_review": check is not None,
-                "why": _why(m, linked, x, probabilities, check, reason),
-                "linked_item": linked,
-                # Both sides carry evidence: the later report's on the earlier item, the earlier report's on
-                # the later items (criticism first), each after the list items themselves.
-                "from": [described]
-                + _evidence(_merged(ev.later_matches, [jj for jj, _, _ in pairs]), earlier, "recurring", cal),
-                "to": to + _evidence(matches, later, "recurring", cal),
-            }
-        else:
-            status, confidence, probabilities = earlier_call[i]
-            if status == "recurring" and x["critical"] == 0.0:
-                status = max(("resolved", "not_revisited"), key=lambda s: probabilities[s])
-            confidence = model.confidence_of(probabilities[status])
-            m = _deciding_match(matches, cal, status)
-            check, reason = _checked(model, status, confidence, probabilities, x)
-            row = {
-                "status": status,
-                "score": round(m.score(cal), 3) if m else 0.0,
-                "themes": sorted(ev.earlier_themes[i]),
-                "confidence": round(confidence, 3),
-                "needs_review": check is not None,
-                "why": _why(m, None, x, probabilities, check, reason),
-                "linked_item": None,
-                "from": [described],
-                "to": _evidence(matches, later, status, cal),
-            }
-        rows.append(row)
-
-    for j, matches in ev.later_matches.items():
-        if j in links:
-            continue
-        x = later_x[j]
-        status, confidence, probabilities = later_call[j]
-        if status == "recurring" and x["critical"] == 0.0:
-            status = "new"
-        confidence = model.confidence_of(probabilities[status])
-        m = _deciding_match(matches, cal, status)
-        check, reason = _checked(model, status, confidence, probabilities, x)
-        score = m.score(cal) if m else 0.0
-        rows.append(
-            {
-                "status": status,
-                "score": round(score, 3),
-                "themes": sorted(ev.later_themes[j]),
-                "confidence": round(confidence, 3),
-                "needs_review": check is not None,
-                "why": _why(m, None, x, probabilities, check, reason),
-                "linked_item": None,
-                "from": _evidence(matches, earlier, status, cal),
-                "to": [
-                    _described(
-                        later[j],
-                        "improvement",
-                        score if status == "recurring" else None,
-                        None,
-                        m.shared if m and status == "recurring" else set(),
-                    )
-                ],
-            }
-        )
+    calls = _Calls(
+        ev,
+        cal,
+        model,
+        earlier_x,
+        later_x,
+        {i: _call(model, True, x) for i, x in earlier_x.items()},
+        {j: _call(model, False, x) for j, x in later_x.items()},
+    )
+    linked_earlier = _chosen_links(calls, candidate_links)
+    rows = [
+        _linked_row(calls, i, linked_earlier[i]) if i in linked_earlier else _single_row(calls, True, i)
+        for i in ev.earlier_matches
+    ]
+    rows += [_single_row(calls, False, j) for j in ev.later_matches if j not in calls.links]
     counts = Counter(row["status"] for row in rows)
     return {"counts": {s: counts.get(s, 0) for s in STATUSES}, "rows": rows}
 

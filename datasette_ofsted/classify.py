@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -114,20 +115,37 @@ def clause_themes(text: str) -> frozenset[str]:
     return frozenset(_cue_themes(normalise(text)))
 
 
+def _scopes(text: str) -> list[tuple[int, int, int, str, bool]]:
+    """Each negator and preventer of a clause: (start, end, reach, word, a negator rather than a preventer), where
+    `reach` is the end of the _SCOPE words after it that it governs."""
+    scopes = []
+    for match in chain(NEGATOR.finditer(text), PREVENTER.finditer(text)):
+        following = text[match.end() :].split(maxsplit=_SCOPE)[:_SCOPE]
+        reach = match.end() + sum(len(w) + 1 for w in following) + 1
+        scopes.append((match.start(), match.end(), reach, match.group(), NEGATOR.fullmatch(match.group()) is not None))
+    return scopes
+
+
+def _present(text: str) -> str | None:
+    """A lower-case clause without what it says of the past (_PAST), or None when it only reports the past."""
+    if "when" in text or "from" in text:  # the words _PAST needs: most clauses have neither, and skip its scan
+        text = _PAST.sub(" ", text)
+    if _ABOUT_THE_PAST.search(text) and _PAST_TENSE.search(text) and not _PROGRESS_BETTER.search(text):
+        return None
+    return text
+
+
 def clause_polarity(text: str) -> int:
     """+1, -1 or 0 for one clause: criticism wins over praise inside a clause ("largely good but not consistently").
 
     A negator before praise makes it criticism ("not always timely"); a negator or preventer before a problem
     denies it ("no longer wait too long", "to help prevent drift"); a negator alone criticises ("not recorded").
     """
-    text = _PAST.sub(" ", text.lower())
-    if _ABOUT_THE_PAST.search(text) and _PAST_TENSE.search(text) and not _PROGRESS_BETTER.search(text):
+    present = _present(text.lower())
+    if present is None:
         return 0  # "At the last inspection, planning was weak": a report of the past
-    scopes = []  # (start, end, reach, word, a negator rather than a preventer)
-    for match in chain(NEGATOR.finditer(text), PREVENTER.finditer(text)):
-        following = text[match.end() :].split()[:_SCOPE]
-        reach = match.end() + sum(len(w) + 1 for w in following) + 1
-        scopes.append((match.start(), match.end(), reach, match.group(), NEGATOR.fullmatch(match.group()) is not None))
+    text = present
+    scopes = _scopes(text)
     governed: set[int] = set()
 
     def negated(at: int, by_preventer: bool = True) -> bool:
@@ -138,21 +156,29 @@ def clause_polarity(text: str) -> int:
                 return True
         return False
 
-    signs = []
+    def unscoped(matches: Iterator[re.Match[str]]) -> Iterator[int]:
+        """Where the words found stand, leaving out those that are themselves a negator or preventer."""
+        for match in matches:
+            if not any(start <= match.start() < end for start, end, *_ in scopes):
+                yield match.start()
+
     dealt_with = _BEING_ADDRESSED.search(text)
-    for match in PROBLEM.finditer(text):
-        if not any(start <= match.start() < end for start, end, *_ in scopes):
-            addressed = dealt_with is not None and match.start() < dealt_with.start()
-            signs.append(1 if negated(match.start()) or addressed else -1)
-    for match in POSITIVE.finditer(text):
-        if not any(start <= match.start() < end for start, end, *_ in scopes):
-            signs.append(-1 if negated(match.start(), by_preventer=False) else 1)
-    for n, (_, _, _, word, _) in enumerate(scopes):
-        if n not in governed and word in _LONE_NEGATOR:
-            signs.append(-1)
+    signs = [
+        1 if negated(at) or (dealt_with is not None and at < dealt_with.start()) else -1
+        for at in unscoped(PROBLEM.finditer(text))
+    ]
+    signs += [-1 if negated(at, by_preventer=False) else 1 for at in unscoped(POSITIVE.finditer(text))]
+    if any(n not in governed and word in _LONE_NEGATOR for n, (_, _, _, word, _) in enumerate(scopes)):
+        signs.append(-1)
     if -1 in signs:
         return -1
     return 1 if 1 in signs else 0
+
+
+def has_contrast(sentence: str) -> bool:
+    """Whether a sentence has a contrast word, so more than one clause (`clauses`): a sentence without one is a
+    single clause whose polarity is the sentence's."""
+    return _CLAUSE_MARK.search(sentence.lower()) is not None
 
 
 @lru_cache(maxsize=65536)

@@ -131,37 +131,53 @@ def fit_softmax(
     ridge = RIDGE if ridge is None else ridge
     k = len(rows[0])
     free = classes - 1
-    size = free * k
-    w = [0.0] * size
+    w = [0.0] * (free * k)
     for _ in range(NEWTON_STEPS):
-        grad = [ridge * w[i] if i % k else 0.0 for i in range(size)]
-        hess = [[0.0] * size for _ in range(size)]
-        for i in range(size):
-            if i % k:
-                hess[i][i] = ridge
+        grad, hess = _penalty(ridge, free, k, w)
         for x, y in zip(rows, labels):
-            p = softmax([sum(w[c * k + j] * x[j] for j in range(k)) for c in range(free)] + [0.0])
-            for a in range(free):
-                err = p[a] - (1.0 if y == a else 0.0)
-                for j in range(k):
-                    grad[a * k + j] += err * x[j]
-                for b in range(free):
-                    h = p[a] * ((1.0 if a == b else 0.0) - p[b])
-                    if h == 0.0:
-                        continue
-                    for j in range(k):
-                        hj = h * x[j]
-                        if hj == 0.0:
-                            continue
-                        row = hess[a * k + j]
-                        for jj in range(k):
-                            row[b * k + jj] += hj * x[jj]
+            _add_row(grad, hess, w, x, y, free)
         step = _solve(hess, grad)
         w = [a - b for a, b in zip(w, step)]
         if max(abs(s) for s in step) < 1e-10:
             break
     out = [[round(w[c * k + j], 6) for j in range(k)] for c in range(free)]
     return out + [[0.0] * k]
+
+
+def _penalty(ridge: float, free: int, k: int, w: list[float]) -> tuple[list[float], list[list[float]]]:
+    """The L2 penalty's gradient and Hessian (every weight but each class's bias), where a Newton step starts."""
+    size = free * k
+    grad = [ridge * w[i] if i % k else 0.0 for i in range(size)]
+    hess = [[0.0] * size for _ in range(size)]
+    for i in range(size):
+        if i % k:
+            hess[i][i] = ridge
+    return grad, hess
+
+
+def _add_row(grad: list[float], hess: list[list[float]], w: list[float], x: list[float], y: int, free: int) -> None:
+    """Add one training row's share of the negative log-likelihood's gradient and Hessian (in place)."""
+    k = len(x)
+    p = softmax([sum(w[c * k + j] * x[j] for j in range(k)) for c in range(free)] + [0.0])
+    for a in range(free):
+        err = p[a] - (1.0 if y == a else 0.0)
+        for j in range(k):
+            grad[a * k + j] += err * x[j]
+        for b in range(free):
+            h = p[a] * ((1.0 if a == b else 0.0) - p[b])
+            if h != 0.0:
+                _add_outer(hess, a * k, b * k, h, x)
+
+
+def _add_outer(hess: list[list[float]], row0: int, col0: int, h: float, x: list[float]) -> None:
+    """hess[row0 + j][col0 + jj] += h * x[j] * x[jj]: one block of the Hessian."""
+    for j, xj in enumerate(x):
+        hj = h * xj
+        if hj == 0.0:
+            continue
+        row = hess[row0 + j]
+        for jj, xjj in enumerate(x):
+            row[col0 + jj] += hj * xjj
 
 
 def _solve(a: list[list[float]], b: list[float]) -> list[float]:

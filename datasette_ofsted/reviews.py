@@ -27,7 +27,10 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
+import sqlite_utils
+
 from .align import STATUSES
+from .migrations import MigrationSet, database_of, write_transaction
 from .text import normalise
 
 REVIEWS_FILE = "ofsted_reviews.db"
@@ -43,8 +46,9 @@ KEY_DIGITS = 16
 # the engine's first evidence findings (the evaluation reads no more than four).
 EVIDENCE_KEPT = 4
 
-SCHEMA = """
-create table if not exists reviews (
+# The reviews table as 0.1.0 made it, its indexes, its append-only guards and the current_reviews view.
+_REVIEWS_TABLE = """
+create table reviews (
     id integer primary key,
     authority_id text not null,
     from_inspection_id text not null,
@@ -59,12 +63,19 @@ create table if not exists reviews (
     evidence text,
     note text not null default '',
     actor_id text not null,
-    at text not null,
-    prev_hash text,
-    hash text
+    at text not null
 );
-create index if not exists reviews_pair on reviews (from_inspection_id, to_inspection_id, item_key);
-create index if not exists reviews_authority on reviews (authority_id);
+create index reviews_pair on reviews (from_inspection_id, to_inspection_id, item_key);
+create index reviews_authority on reviews (authority_id);
+create view current_reviews as
+    select * from reviews r where r.id = (
+        select max(id) from reviews x
+        where x.from_inspection_id = r.from_inspection_id and x.to_inspection_id = r.to_inspection_id
+          and x.item_key = r.item_key
+    );
+"""
+# A review may be neither changed nor removed, nor replaced under its id: a correction is a new review.
+_APPEND_ONLY = """
 create trigger if not exists reviews_no_update before update on reviews
 begin select raise(abort, 'reviews are append-only: record a new review instead'); end;
 create trigger if not exists reviews_no_delete before delete on reviews
@@ -72,13 +83,8 @@ begin select raise(abort, 'reviews are append-only: record a new review instead'
 create trigger if not exists reviews_no_replace before insert on reviews
 when new.id is not null and exists (select 1 from reviews where id = new.id)
 begin select raise(abort, 'reviews are append-only: record a new review instead'); end;
-create view if not exists current_reviews as
-    select * from reviews r where r.id = (
-        select max(id) from reviews x
-        where x.from_inspection_id = r.from_inspection_id and x.to_inspection_id = r.to_inspection_id
-          and x.item_key = r.item_key
-    );
 """
+APPEND_ONLY_GUARDS = ("reviews_no_update", "reviews_no_delete", "reviews_no_replace")
 COLUMNS = (
     "id",
     "authority_id",
@@ -103,8 +109,6 @@ COLUMNS = (
 HASHED = COLUMNS[:-1]
 # The hash the first review is chained to.
 CHAIN_START = "0" * 64
-# The guard before the hash chain: a database made before it is migrated (`ensure_reviews_schema`).
-APPEND_ONLY_TRIGGERS = ("reviews_no_update", "reviews_no_delete")
 
 
 def reviews_path_beside(db_path: str | Path) -> Path:
@@ -112,34 +116,60 @@ def reviews_path_beside(db_path: str | Path) -> Path:
     return Path(db_path).with_name(REVIEWS_FILE)
 
 
+def _steps_held_before(db: sqlite_utils.Database) -> list[str]:
+    """The steps a reviews database made before its migrations were recorded (0.1.0, 0.2.0) has had:
+    its table, and the hash chain when the table has its columns."""
+    if not db.table("reviews").exists():
+        return []
+    held = [r001_reviews_table.__name__]
+    if "hash" in db.table("reviews").columns_dict:
+        held.append(r002_hash_chain.__name__)
+    return held
+
+
+REVIEWS_MIGRATIONS = MigrationSet("datasette-ofsted-reviews", held_before=_steps_held_before)
+review_migration = REVIEWS_MIGRATIONS()
+
+
+@review_migration
+def r001_reviews_table(db: sqlite_utils.Database) -> None:
+    """The append-only reviews table (0.1.0), its indexes and the current_reviews view."""
+    _script(db, _REVIEWS_TABLE)
+
+
+@review_migration
+def r002_hash_chain(db: sqlite_utils.Database) -> None:
+    """Each review chained to the one before it (prev_hash, hash): the rows a table made before the
+    chain holds are chained in id order, the one time rows are written to, with the update guard
+    lifted inside this step's transaction and put back, and the guard against a replaced id added."""
+    db.execute("alter table reviews add column prev_hash text")
+    db.execute("alter table reviews add column hash text")
+    db.execute("drop trigger if exists reviews_no_update")
+    previous = CHAIN_START
+    for row in as_rows(db.execute("select * from reviews order by id")):
+        row["prev_hash"] = previous
+        previous = review_hash(row)
+        db.execute("update reviews set prev_hash = ?, hash = ? where id = ?", [row["prev_hash"], previous, row["id"]])
+    _script(db, _APPEND_ONLY)
+
+
+def _script(db: sqlite_utils.Database, script: str) -> None:
+    """Run the statements of a script one by one (executescript would commit the step's transaction)."""
+    for statement in script.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+
+
 def ensure_reviews_schema(conn: sqlite3.Connection) -> None:
-    """Create the reviews table, its indexes, its append-only guards and the current_reviews view; give a
-    table made before the hash chain its two columns and chain its rows (in one transaction)."""
-    columns = [r[1] for r in conn.execute("pragma table_info(reviews)").fetchall()]
-    if columns and "hash" not in columns:
-        _chain_old_reviews(conn)
-    conn.executescript(SCHEMA)
-
-
-def _chain_old_reviews(conn: sqlite3.Connection) -> None:
-    """The one time rows are written to: a reviews table made before the chain gains prev_hash and hash,
-    each row chained in id order, with the update guard lifted inside the same transaction."""
-    conn.execute("begin immediate")
-    try:
-        conn.execute("alter table reviews add column prev_hash text")
-        conn.execute("alter table reviews add column hash text")
-        conn.execute("drop trigger if exists reviews_no_update")
-        previous = CHAIN_START
-        for row in as_rows(conn.execute("select * from reviews order by id")):
-            row["prev_hash"] = previous
-            previous = review_hash(row)
-            conn.execute(
-                "update reviews set prev_hash = ?, hash = ? where id = ?", [row["prev_hash"], previous, row["id"]]
-            )
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
+    """Bring a reviews database (new, or made by an earlier release) to this code's schema: the
+    reviews migration set, each step in a transaction of its own (datasette_ofsted/migrations.py).
+    The append-only guards are put back at every opening when one was dropped around this code."""
+    db = database_of(conn)
+    REVIEWS_MIGRATIONS.bring_up_to_date(db)
+    guards = {r[0] for r in db.execute("select name from sqlite_master where type = 'trigger'").fetchall()}
+    if not guards.issuperset(APPEND_ONLY_GUARDS):  # someone with the file dropped one: it comes back
+        with write_transaction(db):
+            _script(db, _APPEND_ONLY)
 
 
 def create_reviews_database(db_path: str | Path) -> Path:

@@ -89,28 +89,34 @@ class Outcome:
     classified: bool = False
 
 
+def refusal(report: ParsedReport) -> str | None:
+    """Why a parsed file is not loaded, or None: what makes it no Ofsted children's services report."""
+    if not report.start_date:
+        return "no inspection dates found: not an Ofsted report?"
+    out_of_range = dates_out_of_range(report)
+    if out_of_range:
+        return out_of_range
+    if not report.authority_name:
+        return "no English local authority named: not an Ofsted children's services report?"
+    if report.inspection_type == LSCB_REVIEW:
+        return "a review of a Local Safeguarding Children Board on its own, not an inspection of the authority"
+    if not report.inspection_type:
+        return "not a recognised kind of Ofsted children's services inspection"
+    if not report.findings:
+        return "no findings found in the text"
+    if len(report.findings) > MAX_FINDINGS:
+        return f"too many findings for a report ({len(report.findings):,}; the limit is {MAX_FINDINGS:,})"
+    return None
+
+
 def process(path: str, classify: bool = True) -> Outcome:
     """Extract and parse one file, and classify its findings unless the writer will (runs in a worker)."""
     try:
         extracted = extract(Path(path))
         report = parse_pages(extracted.pages, extracted.file_format, find_authority)
-        if not report.start_date:
-            raise Refused("no inspection dates found: not an Ofsted report?")
-        out_of_range = dates_out_of_range(report)
-        if out_of_range:
-            raise Refused(out_of_range)
-        if not report.authority_name:
-            raise Refused("no English local authority named: not an Ofsted children's services report?")
-        if report.inspection_type == LSCB_REVIEW:
-            raise Refused(
-                "a review of a Local Safeguarding Children Board on its own, not an inspection of the authority"
-            )
-        if not report.inspection_type:
-            raise Refused("not a recognised kind of Ofsted children's services inspection")
-        if not report.findings:
-            raise Refused("no findings found in the text")
-        if len(report.findings) > MAX_FINDINGS:
-            raise Refused(f"too many findings for a report ({len(report.findings):,}; the limit is {MAX_FINDINGS:,})")
+        reason = refusal(report)
+        if reason:
+            raise Refused(reason)
     except Refused as reason:
         return Outcome(path, None, error=str(reason))
     except MemoryError:
@@ -518,13 +524,42 @@ def _ingest(
     parser (or all, with --reparse) are read again from their recorded files."""
     stale = stale_documents(db_path, everything=reparse)  # read by another parser: read again from their files
     files += [path for path in stale.files if path not in files]
-    reread = set(stale.files)
     if stale.gone:
         click.echo(stale_documents_gone(stale.gone), err=True)
     listed, manifest_problems = manifest_for(files)
     problems += manifest_problems
     prepare_database_folder(db_path)
-    held = held_checksums(db_path) - stale.checksums
+    todo, held_paths = _not_held(files, held_checksums(db_path) - stale.checksums)
+    # Where findings are classified: a single worker would keep the writer waiting half the
+    # time, so the writer classifies and the two processes share the work about evenly;
+    # several workers keep the writer busy, so they classify. The results are the same.
+    # Even a single file is read in a worker, whose memory is bounded.
+    readers = Readers(todo, workers, classify=workers > 1) if todo else None
+    db = None
+    try:
+        from .links import LinkKeeper, repair  # the writer's modules, loaded while the workers read
+
+        db = _open(db_path)
+        _bring_up_to_date(db, reclassify, relink)
+        from datasette_ofsted.reviews import create_reviews_database
+
+        create_reviews_database(db_path)  # the reviewers' calls, kept apart from what a rebuild replaces
+        _say_refused_and_held(db, problems, held_paths, reporter)
+        writer = _Writer(db, listed, set(stale.files), LinkKeeper(db), reporter)
+        reporter.start(len(todo))
+        for outcome in map(classified, iter(readers) if readers else iter(())):
+            writer.write(outcome)
+        repair(db)  # the pairs of documents whose comparisons an interrupted run left missing
+    finally:
+        reporter.close()
+        if readers:
+            readers.close()
+        if db is not None:
+            _checkpoint(db, db_path)
+
+
+def _not_held(files: list[str], held: set[str]) -> tuple[list[str], list[str]]:
+    """The files to read, and those held already (by their checksums)."""
     todo: list[str] = []
     held_paths: list[str] = []
     for path in files:
@@ -533,91 +568,90 @@ def _ingest(
         except Refused:
             todo.append(path)  # the worker reports why it cannot be read
             continue
-        if digest in held:
-            held_paths.append(path)
-        else:
-            todo.append(path)
-    # Where findings are classified: a single worker would keep the writer waiting half the
-    # time, so the writer classifies and the two processes share the work about evenly;
-    # several workers keep the writer busy, so they classify. The results are the same.
-    # Even a single file is read in a worker, whose memory is bounded.
-    readers = Readers(todo, workers, classify=workers > 1) if todo else None
-    db = None
-    try:
-        outcomes = iter(readers) if readers else iter(())
+        (held_paths if digest in held else todo).append(path)
+    return todo, held_paths
 
-        from .links import LinkKeeper, repair  # the writer's modules, loaded while the workers read
-        from .load import DocumentConflict, checkpoint, holds_file, record_error, write_document
 
-        db = _open(db_path)
-        _bring_up_to_date(db, reclassify, relink)
-        from datasette_ofsted.reviews import create_reviews_database
+def _say_refused_and_held(db, problems: list[tuple[str, str]], held_paths: list[str], reporter: Reporter) -> None:
+    from .load import record_error
 
-        create_reviews_database(db_path)  # the reviewers' calls, kept apart from what a rebuild replaces
-        links = LinkKeeper(db)
-        for path, reason in problems:
-            record_error(db, shown(path), reason)
-            reporter.refused(path, reason)
-        for path in held_paths:
-            reporter.held(path)
-        reporter.start(len(todo))
-        for outcome in map(classified, outcomes):
-            if outcome.error or outcome.report is None:
-                record_error(db, shown(outcome.path), outcome.error or "unknown error")
-                reporter.step(outcome.path, "failed", outcome.error or "unknown error")
-                continue
-            assert outcome.sha256 is not None  # a file that was read has its digest
-            if outcome.path in reread:  # read again on purpose (--reparse): once
-                reread.discard(outcome.path)
-            elif holds_file(db, outcome.sha256):  # a byte-identical copy earlier in this batch
-                reporter.step(outcome.path, "skipped", "already ingested")
-                continue
-            report = outcome.report
-            assert report.authority_name is not None  # classified() refuses a report that names none
-            authority = authorities()[report.authority_name]
-            row = listed.get(str(Path(outcome.path)), {})
-            try:
-                inspection_id = write_document(
-                    db,
-                    report,
-                    authority,
-                    shown(str(Path(outcome.path).absolute())),  # the plugin serves the PDF from here
-                    shown(Path(outcome.path).name),
-                    outcome.sha256,
-                    row.get("source_url"),
-                    _listed_date(row.get("published")),
-                )
-            except DocumentConflict as conflict:
-                record_error(db, shown(outcome.path), str(conflict))
-                reporter.step(outcome.path, "failed", str(conflict))
-                continue
-            links.document_written(authority.id, inspection_id)
-            reporter.step(
-                outcome.path,
-                "ingested",
-                f"{inspection_id} ({report.inspection_type}, {len(report.findings)} findings)",
-                inspection_id=inspection_id,
-                inspection_type=report.inspection_type,
-                findings=len(report.findings),
+    for path, reason in problems:
+        record_error(db, shown(path), reason)
+        reporter.refused(path, reason)
+    for path in held_paths:
+        reporter.held(path)
+
+
+class _Writer:
+    """Writes each file's outcome to the database and says how it went."""
+
+    def __init__(self, db, listed: dict[str, dict[str, str]], reread: set[str], links, reporter: Reporter):
+        self.db, self.listed, self.reread, self.links, self.reporter = db, listed, reread, links, reporter
+
+    def write(self, outcome: Outcome) -> None:
+        from .load import DocumentConflict, holds_file, write_document
+
+        if outcome.error or outcome.report is None:
+            self._failed(outcome.path, outcome.error or "unknown error")
+            return
+        assert outcome.sha256 is not None  # a file that was read has its digest
+        if outcome.path in self.reread:  # read again on purpose (--reparse): once
+            self.reread.discard(outcome.path)
+        elif holds_file(self.db, outcome.sha256):  # a byte-identical copy earlier in this batch
+            self.reporter.step(outcome.path, "skipped", "already ingested")
+            return
+        report = outcome.report
+        assert report.authority_name is not None  # classified() refuses a report that names none
+        authority = authorities()[report.authority_name]
+        row = self.listed.get(str(Path(outcome.path)), {})
+        try:
+            inspection_id = write_document(
+                self.db,
+                report,
+                authority,
+                shown(str(Path(outcome.path).absolute())),  # the plugin serves the PDF from here
+                shown(Path(outcome.path).name),
+                outcome.sha256,
+                row.get("source_url"),
+                _listed_date(row.get("published")),
             )
-        repair(db)  # the pairs of documents whose comparisons an interrupted run left missing
-    finally:
-        reporter.close()
-        if readers:
-            readers.close()
-        if db is not None:  # what a server holding the file kept in the log goes into the .db
-            folded = checkpoint(db)
-            if not folded:
-                click.echo(
-                    f"{shown(db_path)}: a reader held the database, so part of this ingest is still in "
-                    f"{shown(db_path)}-wal; copy or publish the database after the next ingest or once no one reads it",
-                    err=True,
-                )
+        except DocumentConflict as conflict:
+            self._failed(outcome.path, str(conflict))
+            return
+        self.links.document_written(authority.id, inspection_id)
+        self.reporter.step(
+            outcome.path,
+            "ingested",
+            f"{inspection_id} ({report.inspection_type}, {len(report.findings)} findings)",
+            inspection_id=inspection_id,
+            inspection_type=report.inspection_type,
+            findings=len(report.findings),
+        )
+
+    def _failed(self, path: str, reason: str) -> None:
+        from .load import record_error
+
+        record_error(self.db, shown(path), reason)
+        self.reporter.step(path, "failed", reason)
+
+
+def _checkpoint(db, db_path: str) -> None:
+    """What a server holding the file kept in the log goes into the .db; say so when a reader held it."""
+    from .load import checkpoint
+
+    if not checkpoint(db):
+        click.echo(
+            f"{shown(db_path)}: a reader held the database, so part of this ingest is still in "
+            f"{shown(db_path)}-wal; copy or publish the database after the next ingest or once no one reads it",
+            err=True,
+        )
 
 
 def _open(db_path: str):
     """The database, migrated to this version's schema and taxonomy (a usage error if a newer version made it)."""
-    from .load import SchemaTooNew, open_database
+    from datasette_ofsted.migrations import SchemaTooNew
+
+    from .load import open_database
 
     try:
         return open_database(db_path)

@@ -106,14 +106,8 @@ def _looks_like_html(head: bytes) -> bool:
 
 
 def read_pdf(data: bytes) -> list[str]:
-    if not data:
-        raise Refused("empty file")
-    if not data.lstrip()[:1024].startswith(b"%PDF"):
-        if _looks_like_html(data[:4096]):
-            raise Refused("not a PDF: it is a saved web page")
-        raise Refused("not a PDF: the file does not start with %PDF")
-    if len(data) > MAX_PDF_BYTES:
-        raise Refused(f"PDF too large ({len(data) / 1e6:.0f} MB)")
+    """The text of each page of a PDF, or Refused saying why it cannot be a report."""
+    _check_pdf_bytes(data)
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
@@ -123,27 +117,46 @@ def read_pdf(data: bytes) -> list[str]:
     try:
         if len(document) > MAX_PAGES:
             raise Refused(f"too many pages for a report ({len(document)}; the limit is {MAX_PAGES})")
-        pages, chars = [], 0
-        for index in range(len(document)):
-            page = document[index]
-            textpage = page.get_textpage()
-            on_page = textpage.count_chars()
-            chars += on_page
-            if on_page > MAX_PAGE_CHARS or chars > MAX_TEXT_CHARS:  # checked before the text is copied out
-                textpage.close()
-                page.close()
-                if on_page > MAX_PAGE_CHARS:
-                    raise Refused(f"too much text for a report ({on_page:,} characters on page {index + 1})")
-                raise Refused(f"too much text for a report (over {MAX_TEXT_CHARS:,} characters by page {index + 1})")
-            pages.append(textpage.get_text_range())
-            textpage.close()
-            page.close()
+        pages = _page_texts(document)
     except pdfium.PdfiumError as error:
         raise Refused(f"damaged PDF, a page cannot be read ({error})") from None
     finally:
         document.close()
     if not any(page.strip() for page in pages):
         raise Refused("the PDF has no text layer (a scan?)")
+    return pages
+
+
+def _check_pdf_bytes(data: bytes) -> None:
+    """Refused for what is no PDF (empty, a saved web page) or too large, before pdfium reads it."""
+    if not data:
+        raise Refused("empty file")
+    if not data.lstrip()[:1024].startswith(b"%PDF"):
+        if _looks_like_html(data[:4096]):
+            raise Refused("not a PDF: it is a saved web page")
+        raise Refused("not a PDF: the file does not start with %PDF")
+    if len(data) > MAX_PDF_BYTES:
+        raise Refused(f"PDF too large ({len(data) / 1e6:.0f} MB)")
+
+
+def _page_texts(document: pdfium.PdfDocument) -> list[str]:
+    """Each page's text, the characters counted before the text is copied out (a page or a document
+    with more than a report ever has is refused without taking its memory)."""
+    pages, chars = [], 0
+    for index in range(len(document)):
+        page = document[index]
+        textpage = page.get_textpage()
+        try:
+            on_page = textpage.count_chars()
+            chars += on_page
+            if on_page > MAX_PAGE_CHARS:
+                raise Refused(f"too much text for a report ({on_page:,} characters on page {index + 1})")
+            if chars > MAX_TEXT_CHARS:
+                raise Refused(f"too much text for a report (over {MAX_TEXT_CHARS:,} characters by page {index + 1})")
+            pages.append(textpage.get_text_range())
+        finally:
+            textpage.close()
+            page.close()
     return pages
 
 

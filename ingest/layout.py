@@ -119,23 +119,48 @@ def _header_key(line: str) -> str:
 
 
 def remove_running_lines(pages: list[list[str]]) -> list[list[str]]:
-    """Drop page headers and footers: lines that recur at the top or foot of many pages."""
+    """Drop page headers and footers: lines that recur at the top or foot of many pages, or of every
+    page of a run of them (the header of a report appended after another, Hull 2015's LSCB review)."""
     if len(pages) < 3:
         return pages
     edge = 4
     seen: Counter[str] = Counter()
+    on_pages: list[set[str]] = []
     for lines in pages:
         content = [ln for ln in lines if ln.strip()]
         keys = {_header_key(ln) for ln in content[:edge] + content[-edge:]}
-        seen.update(k for k in keys if k and k != "#")
+        on_pages.append({k for k in keys if k and k != "#"})
+        seen.update(on_pages[-1])
     threshold = max(2, int(0.4 * len(pages)))
-    running = {k for k, n in seen.items() if n >= threshold}
+    in_part = _running_through_a_part([{_without_page_number(k) for k in keys} for keys in on_pages])
+    running = {k for k, n in seen.items() if n >= threshold or _without_page_number(k) in in_part}
     cleaned = []
     for lines in pages:
         content_idx = [i for i, ln in enumerate(lines) if ln.strip()]
         edges = set(content_idx[:edge] + content_idx[-edge:])
         cleaned.append([ln for i, ln in enumerate(lines) if not (i in edges and _header_key(ln) in running)])
     return cleaned
+
+
+# A header that stands on this many consecutive pages is a part's running header, though the part is
+# short beside the whole (Hull 2015: the LSCB review's 14 pages after the authority's 36).
+_PART_PAGES = 4
+# ... when it is a title of a few words, not a lone bullet or number that may start pages by chance.
+_PART_HEADER_WORDS = 4
+
+
+def _without_page_number(key: str) -> str:
+    """A header's key without the page number it carries at its start on even pages, its end on odd ones."""
+    return key.strip("# ")
+
+
+def _running_through_a_part(on_pages: list[set[str]]) -> set[str]:
+    """Lines at the top or foot of each of _PART_PAGES consecutive pages or more: a part's running header."""
+    running: set[str] = set()
+    for start in range(len(on_pages) - _PART_PAGES + 1):
+        common = set.intersection(*on_pages[start : start + _PART_PAGES])
+        running |= {k for k in common if len(k.split()) >= _PART_HEADER_WORDS}
+    return running
 
 
 def remove_footnotes(lines: list[str]) -> tuple[list[str], set[str]]:

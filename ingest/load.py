@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
 import sqlite_utils
 
 from datasette_ofsted.classify import classify_findings, taxonomy_version, themes
+from datasette_ofsted.migrations import MigrationSet, write_transaction
 from datasette_ofsted.text import slugify
 
 from .errors import is_disk_full
@@ -45,93 +44,25 @@ def open_database(path: str) -> sqlite_utils.Database:
     return db
 
 
-@contextmanager
-def write_transaction(db: sqlite_utils.Database):
-    """One transaction that takes the write lock at once (BEGIN IMMEDIATE), so that two
-    ingests queue behind each other instead of failing when both read then write."""
-    db.conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        # SQLite has rolled back already after some errors (a full disk, SQLITE_FULL): a second
-        # ROLLBACK would fail and hide the error that says what happened.
-        if db.conn.in_transaction:
-            db.conn.execute("ROLLBACK")
-        raise
-    db.conn.execute("COMMIT")
+def _steps_held_before(db: sqlite_utils.Database) -> list[str]:
+    """A database made before migrations were recorded (schema version 1 in `meta`) has had the first."""
+    return [m001_initial_schema.__name__] if db.table("findings").exists() else []
 
 
-class SchemaTooNew(Exception):
-    """The database was made by a newer ofsted-ingest than this one."""
-
-
-MIGRATION_SET = "datasette-ofsted"
-# The table and columns of sqlite-utils' own migrations (sqlite_utils.migrations, 4.0 on), so
-# that the set can move to it unchanged once the project requires sqlite-utils 4.
-MIGRATIONS_TABLE = "_sqlite_migrations"
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = []
-
-
-def migration(function: Callable[[sqlite_utils.Database], None]) -> Callable[[sqlite_utils.Database], None]:
-    """Register the next step of the schema; steps are applied in the order they are written, once each."""
-    MIGRATIONS.append(function)
-    return function
-
-
-def applied_migrations(db: sqlite_utils.Database) -> list[str]:
-    """The migrations a database has had, in order. A database made before migrations were recorded
-    (schema version 1 in `meta`) has had the first."""
-    if MIGRATIONS_TABLE in db.table_names():
-        return [
-            r[0]
-            for r in db.execute(
-                f"select name from [{MIGRATIONS_TABLE}] where migration_set = ? order by id", [MIGRATION_SET]
-            ).fetchall()
-        ]
-    if "findings" in db.table_names():
-        return [MIGRATIONS[0].__name__]
-    return []
-
-
-def schema_version(db: sqlite_utils.Database) -> int:
-    """How many of the migrations the database has had (SCHEMA_VERSION when it is up to date)."""
-    return len(applied_migrations(db))
+MIGRATIONS = MigrationSet("datasette-ofsted", held_before=_steps_held_before)
+# Register the next step of ofsted.db's schema: `@migration` over a function `mNNN_what_it_does(db)`.
+migration = MIGRATIONS()
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Bring a database (new, or made by an earlier version) to this code's schema and taxonomy.
+    """Bring a database (new, or made by an earlier release) to this code's schema and taxonomy.
 
-    Pending migrations run in one transaction taken at once, so a second ingest waits and then
-    finds nothing left to do. Raises SchemaTooNew for a database a newer version has migrated.
+    Each pending migration runs in a transaction of its own that takes the write lock at once, so a
+    second ingest waits and then finds nothing left to do. Raises SchemaTooNew for a database a
+    newer release has migrated.
     """
-    known = [m.__name__ for m in MIGRATIONS]
-    if applied_migrations(db) != known:
-        with write_transaction(db):
-            applied = applied_migrations(db)  # again, inside the lock
-            if applied != known[: len(applied)]:
-                raise SchemaTooNew(
-                    f"this database has schema changes this ofsted-ingest does not know ({', '.join(applied)}): "
-                    "use a newer version"
-                )
-            if MIGRATIONS_TABLE not in db.table_names():
-                db.table(MIGRATIONS_TABLE).create(
-                    {"id": int, "migration_set": str, "name": str, "applied_at": str}, pk="id"
-                )
-                db.table(MIGRATIONS_TABLE).create_index(["migration_set", "name"], unique=True)
-                for name in applied:  # recorded before the table existed
-                    _record_migration(db, name)
-            for step in MIGRATIONS[len(applied) :]:
-                step(db)
-                _record_migration(db, step.__name__)
-            db.execute("insert or replace into meta (key, value) values ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    MIGRATIONS.bring_up_to_date(db)
     follow_taxonomy(db)
-
-
-def _record_migration(db: sqlite_utils.Database, name: str) -> None:
-    db.execute(
-        f"insert into [{MIGRATIONS_TABLE}] (migration_set, name, applied_at) values (?, ?, ?)",
-        [MIGRATION_SET, name, _now()],
-    )
 
 
 # Columns that several tables share, defined once. A migration that has run never runs again, so
@@ -156,6 +87,38 @@ def _create_indexes(db: sqlite_utils.Database, indexes: list[tuple[str, list[str
 @migration
 def m001_initial_schema(db: sqlite_utils.Database) -> None:
     """Reports, inspections, findings, their themes and sentences, and issue_links."""
+    _authorities_and_inspections(db)
+    _documents(db)
+    _judgements_and_findings(db)
+    _sentences_and_themes(db)
+    _issue_links(db)
+    db.table("ingest_errors").create({"id": int, "path": str, "reason": str, "at": str}, pk="id", if_not_exists=True)
+    _create_indexes(
+        db,
+        [
+            ("inspections", ["authority_id"]),
+            ("inspections", ["start_date"]),
+            ("documents", ["inspection_id"]),
+            ("documents", ["sha256"]),
+            ("judgements", ["inspection_id"]),
+            ("judgements", ["document_id"]),
+            ("findings", ["inspection_id"]),
+            ("findings", ["document_id"]),
+            ("findings", ["kind"]),
+            ("finding_themes", ["theme_id"]),
+            ("issue_links", ["authority_id"]),
+            ("finding_sentences", ["finding_id"]),
+            ("issue_links", ["from_inspection_id"]),
+            ("issue_links", ["to_inspection_id"]),
+            ("issue_links", ["from_finding_id"]),
+            ("issue_links", ["to_finding_id"]),
+        ],
+    )
+    db.table("findings").enable_fts(["text", "section"], create_triggers=True, tokenize="porter")
+    db.table("meta").create({"key": str, "value": str}, pk="key", if_not_exists=True)
+
+
+def _authorities_and_inspections(db: sqlite_utils.Database) -> None:
     db.table("authorities").create(
         {
             "id": str,
@@ -188,6 +151,9 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
         foreign_keys=[("authority_id", "authorities", "id")],
         if_not_exists=True,
     )
+
+
+def _documents(db: sqlite_utils.Database) -> None:
     db.table("documents").create(
         {
             "id": str,
@@ -207,6 +173,9 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
         foreign_keys=[("inspection_id", "inspections", "id")],
         if_not_exists=True,
     )
+
+
+def _judgements_and_findings(db: sqlite_utils.Database) -> None:
     db.table("judgements").create(
         {
             **DOCUMENT_PART_COLUMNS,
@@ -237,6 +206,9 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
         foreign_keys=DOCUMENT_PART_KEYS,
         if_not_exists=True,
     )
+
+
+def _sentences_and_themes(db: sqlite_utils.Database) -> None:
     db.table("finding_sentences").create(
         {"finding_id": str, "ordinal": int, "text": str, "polarity": int, "themes": str, "stems": str},
         pk=("finding_id", "ordinal"),
@@ -252,6 +224,9 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
         foreign_keys=[("finding_id", "findings", "id"), ("theme_id", "themes", "id")],
         if_not_exists=True,
     )
+
+
+def _issue_links(db: sqlite_utils.Database) -> None:
     db.table("issue_links").create(
         {
             "id": int,
@@ -272,30 +247,6 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
         ],
         if_not_exists=True,
     )
-    db.table("ingest_errors").create({"id": int, "path": str, "reason": str, "at": str}, pk="id", if_not_exists=True)
-    _create_indexes(
-        db,
-        [
-            ("inspections", ["authority_id"]),
-            ("inspections", ["start_date"]),
-            ("documents", ["inspection_id"]),
-            ("documents", ["sha256"]),
-            ("judgements", ["inspection_id"]),
-            ("judgements", ["document_id"]),
-            ("findings", ["inspection_id"]),
-            ("findings", ["document_id"]),
-            ("findings", ["kind"]),
-            ("finding_themes", ["theme_id"]),
-            ("issue_links", ["authority_id"]),
-            ("finding_sentences", ["finding_id"]),
-            ("issue_links", ["from_inspection_id"]),
-            ("issue_links", ["to_inspection_id"]),
-            ("issue_links", ["from_finding_id"]),
-            ("issue_links", ["to_finding_id"]),
-        ],
-    )
-    db.table("findings").enable_fts(["text", "section"], create_triggers=True, tokenize="porter")
-    db.table("meta").create({"key": str, "value": str}, pk="key", if_not_exists=True)
 
 
 # Statements, run for an inspection whose documents change, that delete the comparisons it is part of.
@@ -314,6 +265,40 @@ def m002_stored_comparisons(db: sqlite_utils.Database) -> None:
     Triggers delete an inspection's comparisons in the transaction that writes or deletes one of
     its documents: a stored comparison is never older than the findings it compares.
     """
+    _comparison_tables(db)
+    db.table("issue_links").add_column("comparison_row_id", str)
+    db.execute("delete from issue_links")
+    _create_indexes(
+        db,
+        [
+            ("comparisons", ["authority_id"]),
+            ("comparisons", ["from_inspection_id"]),
+            ("comparisons", ["to_inspection_id"]),
+            ("comparison_rows", ["comparison_id"]),
+            ("comparison_rows", ["authority_id"]),
+            ("comparison_rows", ["from_inspection_id"]),
+            ("comparison_rows", ["to_inspection_id"]),
+            ("comparison_rows", ["improvement_id"]),
+            ("issue_links", ["comparison_row_id"]),
+        ],
+    )
+    _forget_comparisons_with_their_documents(db)
+    db.create_view(
+        "comparison_counts",
+        """
+        select c.id as comparison_id, c.authority_id, c.from_inspection_id, c.to_inspection_id, r.status,
+               count(*) as n
+        from comparisons c join comparison_rows r on r.comparison_id = c.id
+        group by c.id, r.status
+        """,
+    )
+    # A trigger indexed each finding as it was inserted, a third of the load step; write_document
+    # indexes a document's findings in one statement instead. The triggers that keep the index
+    # right when findings are deleted or updated stay.
+    db.execute("drop trigger if exists [findings_ai]")
+
+
+def _comparison_tables(db: sqlite_utils.Database) -> None:
     db.table("comparisons").create(
         {
             "id": str,
@@ -350,40 +335,15 @@ def m002_stored_comparisons(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("comparison_id", "comparisons", "id"), *PAIR_KEYS, ("improvement_id", "findings", "id")],
     )
-    db.table("issue_links").add_column("comparison_row_id", str)
-    db.execute("delete from issue_links")
-    _create_indexes(
-        db,
-        [
-            ("comparisons", ["authority_id"]),
-            ("comparisons", ["from_inspection_id"]),
-            ("comparisons", ["to_inspection_id"]),
-            ("comparison_rows", ["comparison_id"]),
-            ("comparison_rows", ["authority_id"]),
-            ("comparison_rows", ["from_inspection_id"]),
-            ("comparison_rows", ["to_inspection_id"]),
-            ("comparison_rows", ["improvement_id"]),
-            ("issue_links", ["comparison_row_id"]),
-        ],
-    )
+
+
+def _forget_comparisons_with_their_documents(db: sqlite_utils.Database) -> None:
+    """Triggers that delete an inspection's comparisons when one of its documents is written or deleted."""
     for event, rows in (("insert", ["new"]), ("update", ["old", "new"]), ("delete", ["old"])):
         statements = "\n".join(f"  {s.format(f'{r}.inspection_id')}" for r in rows for s in _FORGET_COMPARISONS)
         db.execute(
             f"create trigger documents_forget_comparisons_{event} after {event} on documents begin\n{statements}\nend"
         )
-    db.create_view(
-        "comparison_counts",
-        """
-        select c.id as comparison_id, c.authority_id, c.from_inspection_id, c.to_inspection_id, r.status,
-               count(*) as n
-        from comparisons c join comparison_rows r on r.comparison_id = c.id
-        group by c.id, r.status
-        """,
-    )
-    # A trigger indexed each finding as it was inserted, a third of the load step; write_document
-    # indexes a document's findings in one statement instead. The triggers that keep the index
-    # right when findings are deleted or updated stay.
-    db.execute("drop trigger if exists [findings_ai]")
 
 
 @migration
@@ -430,9 +390,6 @@ def m005_lscb_lists_are_the_boards_improvements(db: sqlite_utils.Database) -> No
 
 # The board's verdict names it in its first words: "The Local Safeguarding Children Board (LSCB) is good".
 _LSCB_VERDICT_SPAN = 60
-
-
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def _meta(db: sqlite_utils.Database, key: str) -> str | None:
@@ -668,47 +625,8 @@ def write_document(
         if conflict:
             raise DocumentConflict(conflict)
         upsert_row(db, "authorities", authority.__dict__)
-        cursor = db.execute("select * from inspections where id = ?", [inspection_id])
-        held = cursor.fetchone()
-        existing = dict(zip([c[0] for c in cursor.description], held)) if held else {}
-        is_main = report.kind != "summary for children"
-        inspection = {
-            "id": inspection_id,
-            "authority_id": authority.id,
-            "inspection_type": (report.inspection_type if is_main else None)
-            or existing.get("inspection_type")
-            or report.inspection_type,
-            "framework": (report.framework if is_main else None) or existing.get("framework") or report.framework,
-            "start_date": report.start_date,
-            "end_date": (report.end_date if is_main else None) or existing.get("end_date") or report.end_date,
-            # Ofsted's own listing (MANIFEST.csv) names the publication date; the date printed on
-            # the report comes next, the summary's only when nothing else says.
-            "published_date": (listed_published if is_main else None)
-            or (report.published_date if is_main else None)
-            or existing.get("published_date")
-            or listed_published
-            or report.published_date,
-            "year": int(report.start_date[:4]),
-            "lead_inspector": report.lead_inspector or existing.get("lead_inspector"),
-            "overall_grade": existing.get("overall_grade"),
-        }
-        upsert_row(db, "inspections", inspection)
-        old_findings = [
-            r[0] for r in db.execute("select id from findings where document_id = ?", [document_id]).fetchall()
-        ]
-        if old_findings:
-            for table in ("finding_themes", "finding_sentences"):
-                db.execute(
-                    f"delete from {table} where finding_id in (select id from findings where document_id = ?)",
-                    [document_id],
-                )
-            db.execute(
-                "delete from issue_links where from_finding_id in (select id from findings where document_id = ?) "
-                "or to_finding_id in (select id from findings where document_id = ?)",
-                [document_id, document_id],
-            )
-        db.execute("delete from findings where document_id = ?", [document_id])
-        db.execute("delete from judgements where document_id = ?", [document_id])
+        upsert_row(db, "inspections", _inspection_row(db, report, authority, inspection_id, listed_published))
+        _forget_document_parts(db, document_id)
         upsert_row(
             db,
             "documents",
@@ -728,74 +646,124 @@ def write_document(
                 "parser_version": parser_version(),
             },
         )
-        insert_rows(
-            db,
-            "judgements",
-            [
-                {
-                    "id": f"{document_id}-{n:02d}",
-                    "inspection_id": inspection_id,
-                    "document_id": document_id,
-                    "area": j.area,
-                    "grade": j.grade,
-                    "about": j.about,
-                    "ordinal": n,
-                }
-                for n, j in enumerate(report.judgements, 1)
-            ],
-        )
-        rows: list[dict] = []
-        links: list[dict] = []
-        sentence_rows: list[dict] = []
-        for f in report.findings:
-            finding_id = f"{document_id}-{f.ordinal:03d}"
-            rows.append(
-                {
-                    "id": finding_id,
-                    "inspection_id": inspection_id,
-                    "document_id": document_id,
-                    "section": f.section,
-                    "kind": f.kind,
-                    "polarity": f.polarity,
-                    "text": f.text,
-                    "ordinal": f.ordinal,
-                    "paragraph": f.paragraph,
-                    "page": f.page,
-                    "timescale": f.timescale,
-                    "about": f.about,
-                    "national_framework": ", ".join(f.national_framework) or None,
-                }
-            )
-            links.extend({"finding_id": finding_id, "theme_id": t} for t in f.themes)
-            sentence_rows.extend(
-                {
-                    "finding_id": finding_id,
-                    "ordinal": n,
-                    "text": x["text"],
-                    "polarity": x["polarity"],
-                    "themes": " ".join(x["themes"]),
-                    "stems": " ".join(x["stems"]),
-                }
-                for n, x in enumerate(f.sentences, 1)
-            )
-        last_rowid = db.execute("select coalesce(max(rowid), 0) from findings").fetchone()[0]
-        insert_rows(db, "findings", rows)
-        db.execute(
-            "insert into findings_fts (rowid, text, section) select rowid, text, section from findings where rowid > ?",
-            [last_rowid],
-        )
-        insert_rows(db, "finding_themes", links)
-        insert_rows(db, "finding_sentences", sentence_rows)
-        overall = db.execute(
-            "select grade from judgements where inspection_id = ? and about = 'authority' and area like 'overall%' limit 1",
-            [inspection_id],
-        ).fetchone()
-        db.execute(
-            "update inspections set overall_grade = ? where id = ?", [overall[0] if overall else None, inspection_id]
-        )
+        insert_rows(db, "judgements", _judgement_rows(report.judgements, inspection_id, document_id))
+        _insert_findings(db, report.findings, inspection_id, document_id)
+        _set_overall_grade(db, inspection_id)
         db.execute("delete from ingest_errors where path = ?", [source_path])
         _forget_other_readings(db, sha256, document_id)
     return inspection_id
+
+
+def _judgement_rows(judgements: list, inspection_id: str, document_id: str) -> list[dict]:
+    return [
+        {
+            "id": f"{document_id}-{n:02d}",
+            "inspection_id": inspection_id,
+            "document_id": document_id,
+            "area": j.area,
+            "grade": j.grade,
+            "about": j.about,
+            "ordinal": n,
+        }
+        for n, j in enumerate(judgements, 1)
+    ]
+
+
+def _set_overall_grade(db: sqlite_utils.Database, inspection_id: str) -> None:
+    """The inspection's overall grade: the authority's overall judgement, from whichever document gives it."""
+    overall = db.execute(
+        "select grade from judgements where inspection_id = ? and about = 'authority' and area like 'overall%' limit 1",
+        [inspection_id],
+    ).fetchone()
+    db.execute(
+        "update inspections set overall_grade = ? where id = ?", [overall[0] if overall else None, inspection_id]
+    )
+
+
+def _inspection_row(
+    db: sqlite_utils.Database, report, authority: Authority, inspection_id: str, listed_published: str | None
+) -> dict:
+    """The inspection as this document says it, over what its other documents said: a summary for
+    children fills in only what the main report has not."""
+    cursor = db.execute("select * from inspections where id = ?", [inspection_id])
+    held = cursor.fetchone()
+    existing = dict(zip([c[0] for c in cursor.description], held)) if held else {}
+    is_main = report.kind != "summary for children"
+    return {
+        "id": inspection_id,
+        "authority_id": authority.id,
+        "inspection_type": (report.inspection_type if is_main else None)
+        or existing.get("inspection_type")
+        or report.inspection_type,
+        "framework": (report.framework if is_main else None) or existing.get("framework") or report.framework,
+        "start_date": report.start_date,
+        "end_date": (report.end_date if is_main else None) or existing.get("end_date") or report.end_date,
+        # Ofsted's own listing (MANIFEST.csv) names the publication date; the date printed on
+        # the report comes next, the summary's only when nothing else says.
+        "published_date": (listed_published if is_main else None)
+        or (report.published_date if is_main else None)
+        or existing.get("published_date")
+        or listed_published
+        or report.published_date,
+        "year": int(report.start_date[:4]),
+        "lead_inspector": report.lead_inspector or existing.get("lead_inspector"),
+        "overall_grade": existing.get("overall_grade"),
+    }
+
+
+def _forget_document_parts(db: sqlite_utils.Database, document_id: str) -> None:
+    """Delete what an earlier reading of the document wrote: its findings (their themes, sentences and
+    links) and its judgements."""
+    held = db.execute("select 1 from findings where document_id = ? limit 1", [document_id]).fetchone()
+    if held:
+        for table in ("finding_themes", "finding_sentences"):
+            db.execute(
+                f"delete from {table} where finding_id in (select id from findings where document_id = ?)",
+                [document_id],
+            )
+        db.execute(
+            "delete from issue_links where from_finding_id in (select id from findings where document_id = ?) "
+            "or to_finding_id in (select id from findings where document_id = ?)",
+            [document_id, document_id],
+        )
+    db.execute("delete from findings where document_id = ?", [document_id])
+    db.execute("delete from judgements where document_id = ?", [document_id])
+
+
+def _insert_findings(db: sqlite_utils.Database, findings: list, inspection_id: str, document_id: str) -> None:
+    """A document's findings, their themes and sentences, and their search index, each in one statement."""
+    rows: list[dict] = []
+    links: list[dict] = []
+    sentences: list[dict] = []
+    for f in findings:
+        finding_id = f"{document_id}-{f.ordinal:03d}"
+        rows.append(
+            {
+                "id": finding_id,
+                "inspection_id": inspection_id,
+                "document_id": document_id,
+                "section": f.section,
+                "kind": f.kind,
+                "polarity": f.polarity,
+                "text": f.text,
+                "ordinal": f.ordinal,
+                "paragraph": f.paragraph,
+                "page": f.page,
+                "timescale": f.timescale,
+                "about": f.about,
+                "national_framework": ", ".join(f.national_framework) or None,
+            }
+        )
+        links.extend({"finding_id": finding_id, "theme_id": t} for t in f.themes)
+        sentences.extend(sentence_rows(finding_id, f.sentences))
+    last_rowid = db.execute("select coalesce(max(rowid), 0) from findings").fetchone()[0]
+    insert_rows(db, "findings", rows)
+    db.execute(
+        "insert into findings_fts (rowid, text, section) select rowid, text, section from findings where rowid > ?",
+        [last_rowid],
+    )
+    insert_rows(db, "finding_themes", links)
+    insert_rows(db, "finding_sentences", sentences)
 
 
 def _forget_other_readings(db: sqlite_utils.Database, sha256: str, document_id: str) -> None:

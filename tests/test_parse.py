@@ -455,9 +455,9 @@ def test_rule_topic_subheading_needs_the_lists_next_item_after_it():
     findings, _, _ = classify_blocks(blocks, "report")
     assert [(f.paragraph, f.kind) for f in findings] == [(3, "improvement"), (4, "improvement"), (5, "finding")]
     reading = Reading(kind="report", blocks=blocks, list_kind="improvement", last_item_number=4)
-    assert not TopicSubheading().test(reading, blocks[4], 4)  # followed by a heading: the body begins
+    assert not TopicSubheading(reading).test(blocks[4], 4)  # followed by a heading: the body begins
     reading.last_item_number = 3
-    assert TopicSubheading().test(reading, blocks[2], 2)
+    assert TopicSubheading(reading).test(blocks[2], 2)
 
 
 def test_rule_topic_subheading_never_keeps_a_list_past_a_graded_heading():
@@ -493,22 +493,25 @@ def test_rule_contents_entry_wrapped_without_a_page_number():
         _block("Recommendations", "heading", page=4),
     ]
     reading = Reading(kind="report", blocks=blocks, in_contents=True)
-    assert ContentsEntry().test(reading, blocks[1], 1) and ContentsEntry().test(reading, blocks[2], 2)
-    assert not ContentsEntry().test(reading, blocks[3], 3) and not reading.in_contents
+    entry = ContentsEntry(reading)
+    assert entry.run(blocks[1], 1) is True and entry.run(blocks[2], 2) is True and reading.in_contents
+    # The first heading that is no entry ends the contents, and the rule declines it for the next rules.
+    assert entry.test(blocks[3], 3) and reading.in_contents  # a test changes nothing
+    assert entry.run(blocks[3], 3) is False and not reading.in_contents
 
 
 def test_rule_lscb_verdict_starts_the_boards_part_only_past_the_first_pages():
     verdict = _block("The Local Safeguarding Children Board (LSCB) is good.", page=29)
-    assert LSCBVerdict().test(Reading(kind="report", blocks=[verdict]), verdict, 0)
+    assert LSCBVerdict(Reading(kind="report", blocks=[verdict])).test(verdict, 0)
     for start in (
         "The Stockport Safeguarding Children Board is good",
         "Review of the Local Safeguarding Children Board",
     ):
-        assert LSCBVerdict().test(Reading(kind="report", blocks=[]), _block(start, page=29), 0)
+        assert LSCBVerdict(Reading(kind="report", blocks=[])).test(_block(start, page=29), 0)
     for sentence in ("The Local Safeguarding Children Board (LSCB) is independently chaired.", "Work with the LSCB"):
-        assert not LSCBVerdict().test(Reading(kind="report", blocks=[]), _block(sentence, page=29), 0)
+        assert not LSCBVerdict(Reading(kind="report", blocks=[])).test(_block(sentence, page=29), 0)
     on_first_page = _block("The Local Safeguarding Children Board (LSCB) is good.", page=1)
-    assert not LSCBVerdict().test(Reading(kind="report", blocks=[on_first_page]), on_first_page, 0)
+    assert not LSCBVerdict(Reading(kind="report", blocks=[on_first_page])).test(on_first_page, 0)
 
 
 def test_rule_the_method_of_the_inspection_is_skipped():
@@ -520,7 +523,7 @@ def test_rule_the_method_of_the_inspection_is_skipped():
     ]
     findings, _, _ = classify_blocks(blocks, "report")
     assert [f.text for f in findings] == ["Approximately 274,135 children and young people live in Birmingham."]
-    assert Skipped().test(Reading(kind="report", blocks=blocks, in_method=True), blocks[1], 1)
+    assert Skipped(Reading(kind="report", blocks=blocks, in_method=True)).test(blocks[1], 1)
 
 
 def test_a_sif_judgement_heading_over_its_grade_starts_its_section():
@@ -666,6 +669,61 @@ def test_lscb_review_appended_after_the_authoritys_report_is_read_as_the_boards(
     assert improvements(report) == ["Ensure that assessments are completed on time."]
     board = [f.text for f in report.findings if f.about == "LSCB" and f.kind == "improvement"]
     assert board == ["Ensure that the LSCB annual report assesses the effectiveness of safeguarding."]
+
+
+def test_the_running_header_of_an_appended_lscb_review_is_removed():
+    """Quirk (Hull 2015): the LSCB's review appended after the authority's report has a running header
+    of its own on each of its pages ("Inspection of the effectiveness of the local safeguarding children
+    board: Hull 3", the page number after it on odd pages, before it on even ones). On 14 of 50 pages it
+    was under the share that makes a line a running header, so it was glued to the headings below it:
+    the list heading was not seen and "Summary for children and young people" did not close the list,
+    whose 7 items became 15 (the children's summary read as the board's improvements)."""
+    authority = [
+        f"{n}\nInspectors found that the local authority knows its services well and acts on what it finds.\n"
+        "Managers check the quality of the work that social workers do with children each month.\n"
+        for n in range(2, 8)
+    ]
+    review_title = "Inspection of the effectiveness of the local safeguarding children board: Hull"
+
+    def review_page(n: int, body: str) -> str:
+        header = f"{review_title} {n}" if n % 2 else f"{n} {review_title}"
+        return f"{header}\n{body}"
+
+    pages = [
+        "Kingston upon Hull\nInspection of services for children in need of help and\nprotection, children looked after and care leavers\n"
+        "Inspection date: 18 November \u2013 10 December 2014\nReport published: 3 February 2015\n",
+        *authority,
+        "Areas for improvement\n1. Ensure that assessments are completed on time.\n"
+        "The Office for Standards in Education, Children's Services and Skills (Ofsted)\nregulates and inspects.\n",
+        review_page(
+            1,
+            "Kingston upon Hull Safeguarding Children Board\nThe Local Safeguarding Children Board requires improvement\n",
+        ),
+        review_page(
+            2, "Summary of findings\nThe board has not routinely used the views of children to inform its work.\n"
+        ),
+        review_page(
+            3,
+            "What does the LSCB need to improve?\nAreas for improvement\n"
+            "\u2022 Ensure that the LSCB annual report assesses the effectiveness of safeguarding.\n"
+            "\u2022 Ensure that learning from serious case reviews is disseminated to front-line staff.\n",
+        ),
+        review_page(
+            4,
+            "Summary for children and young people\n"
+            "\u2022 Inspectors found that the LSCB in Hull needs to improve, although some of its work is good.\n"
+            "\u2022 The LSCB provides a lot of training for staff and this has helped to improve services.\n",
+        ),
+        review_page(5, "Inspection judgement about the LSCB\nThe chair holds partners to account for their work.\n"),
+    ]
+    report = parse_pages(pages, "pdf", find_authority)
+    board = [f for f in report.findings if f.about == "LSCB" and f.kind == "improvement"]
+    assert [f.text for f in board] == [
+        "Ensure that the LSCB annual report assesses the effectiveness of safeguarding.",
+        "Ensure that learning from serious case reviews is disseminated to front-line staff.",
+    ]
+    assert {f.section for f in board} == {"What does the LSCB need to improve"}
+    assert not any(review_title.lower() in f.text.lower() for f in report.findings)
 
 
 def test_capitalised_bullets_under_a_numbered_item_ending_with_a_colon_are_its_points():
