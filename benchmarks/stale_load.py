@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import socket
 import sqlite3
@@ -148,6 +149,7 @@ def run_state(source: Path, folder: Path, state: str, clients: int, seconds: flo
                     raise RuntimeError("datasette serve did not start") from None
                 time.sleep(0.2)
         targets = urls(db)
+        load_before = os.getloadavg()[0]  # the machine is shared: a run is read beside its load
         latencies: list[tuple[float, str]] = []
         errors: list[str] = []
         lock = threading.Lock()
@@ -203,6 +205,7 @@ def run_state(source: Path, folder: Path, state: str, clients: int, seconds: flo
             "over_limit": sum(t > LIMIT_SECONDS for t in times),
             "slowest_kinds": slowest_kinds(latencies),
             "server_peak_mb": round(peak[0], 1),
+            "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],  # 1-minute, before and after
         }
         result["ok"] = result["errors"] == 0 and result["over_limit"] == 0 and peak[0] < LIMIT_MB
         return result

@@ -102,7 +102,8 @@ def _answerable(sql: str, missing: list[str]) -> str:
 
 async def _our_query_page(datasette, template, database, request) -> bool:
     """Whether this is the page of one of the plugin's canned queries on the database the pages read."""
-    if template != "query.html" or request is None:
+    # Datasette names the template it chose: query.html, or a query's own (the plugin's query-ofsted-<query>.html).
+    if request is None or not (template == "query.html" or template.startswith("query-")):
         return False
     name = (request.url_vars or {}).get("table")
     return name in canned_queries_definitions() and database == await ofsted_database_name(datasette)
@@ -112,9 +113,11 @@ async def _our_query_page(datasette, template, database, request) -> bool:
 def extra_template_vars(template, database, request, datasette):
     """What the plugin adds to templates. On its own pages, a notice when the database was built by an older
     release (`ofsted_older_release`): what it shows is what that release stored, and ofsted-ingest brings it up
-    to date. On its canned queries' pages on Datasette 1.0a31 on, where a stored query's page reads `metadata`
-    from the query alone and its footer loses the reports' licence and source: the query's own metadata with
-    the attribution beside it (0.65 and the earlier alphas have it from the canned_queries hook above)."""
+    to date. On its canned queries' pages, `ofsted_query_chart`, the query's chart as the plugin draws it
+    (views/query_charts.py; templates/query-ofsted-<query>.html show it); and on Datasette 1.0a31 on, where a
+    stored query's page reads `metadata` from the query alone and its footer loses the reports' licence and source:
+    the query's own metadata with the attribution beside it (0.65 and the earlier alphas have it from the
+    canned_queries hook above)."""
 
     async def inner():
         if template.startswith("ofsted_"):
@@ -124,18 +127,26 @@ def extra_template_vars(template, database, request, datasette):
             if name is None or not await _missing_schema(datasette, name):
                 return {}
             return {"ofsted_older_release": OLDER_RELEASE}
-        if not stores_queries(datasette) or not await _our_query_page(datasette, template, database, request):
+        if not await _our_query_page(datasette, template, database, request):
             return {}
+        from .views.query_charts import chart_of_query
+
+        name = request.url_vars["table"]
+        if not stores_queries(datasette):
+            return {"ofsted_query_chart": await chart_of_query(datasette, database, name, request)}
         from datasette.stored_queries import stored_query_to_dict
 
         from .views.common import attribution
 
-        query = await datasette.get_query(database, request.url_vars["table"])
+        query = await datasette.get_query(database, name)
         if query is None or query.source != QUERY_SOURCE:
             return {}
         metadata = stored_query_to_dict(query)
         metadata.pop("source", None)
-        return {"metadata": {**metadata, **await attribution(datasette, database)}}
+        return {
+            "ofsted_query_chart": await chart_of_query(datasette, database, name, request),
+            "metadata": {**metadata, **await attribution(datasette, database)},
+        }
 
     return inner
 
@@ -217,6 +228,20 @@ def startup(datasette):
             )
 
     return inner
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """A served Datasette reads the pages in the background when it starts and whenever the database changes
+    (warm.py), unless the plugin setting `warm_pages` is false."""
+    from .warm import lifespan_wrapper
+
+    def wrap(app):
+        if _settings(datasette).get("warm_pages") is False:
+            return app
+        return lifespan_wrapper(datasette, app)
+
+    return wrap
 
 
 @hookimpl

@@ -16,10 +16,15 @@ database's *version*, and a version changes whenever the file's data can have ch
 
 Kept values are bounded (`MAX_ENTRIES` reads, least recently used dropped first) and each use gets
 its own copy of the rows, so that a page that changes a row it read changes nothing kept.
+
+A read is made once however many requests want it at the same moment: the others wait for it (`kept`). Under 40
+clients every request that came before the first national page was done read the whole archive again, each
+slowing the others, and the first pages took 3-6 s.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import threading
@@ -130,6 +135,10 @@ def clear() -> None:
     _KEPT.clear()
 
 
+# The reads being made now, by key: a request that wants one waits for it instead of making it again.
+_MAKING: dict[Hashable, asyncio.Future] = {}
+
+
 def _versions(dbs: tuple) -> tuple | None:
     versions = tuple(data_version(db) for db in dbs if db is not None)
     return None if None in versions else versions
@@ -146,18 +155,35 @@ async def kept(
     the reviews a read lays over the comparisons) holds the same data.
 
     The value is returned as kept: callers that change what they get copy it (`rows` does). `keep` says whether a
-    value may be kept (one that is only a stand-in, say).
+    value may be kept (one that is only a stand-in, say). Requests that want the same value while it is being
+    read wait for that read and get its value (kept or not).
     """
     version = _versions((db, *also))
     if version is None:
         return await compute()
     full_key = (version, key)
     value = _KEPT.get(full_key)
-    if value is None:
+    if value is not None:
+        return value
+    loop = asyncio.get_running_loop()
+    while (making := _MAKING.get(full_key)) is not None and making.get_loop() is loop:
+        await asyncio.wait([making])  # raises only if this request is cancelled
+        if not making.cancelled():
+            return making.result()
+        # the request making it was cancelled or failed: make it here, unless another waiter has begun to
+    future = _MAKING[full_key] = loop.create_future()
+    try:
         value = await compute()
-        # Kept if unchanged while it was read (the value is of this version) and the caller agrees.
-        if version == _versions((db, *also)) and (keep is None or keep(value)):
-            _KEPT.put(full_key, value)
+    except BaseException:
+        future.cancel()  # those waiting make it themselves (and meet the same error, if it is one)
+        raise
+    finally:
+        if _MAKING.get(full_key) is future:
+            del _MAKING[full_key]
+    # Kept if unchanged while it was read (the value is of this version) and the caller agrees.
+    if version == _versions((db, *also)) and (keep is None or keep(value)):
+        _KEPT.put(full_key, value)
+    future.set_result(value)
     return value
 
 

@@ -337,6 +337,26 @@ LIVE_PAIRS_PER_REQUEST = 0
 BEING_UPDATED = "being_updated"  # the key of Comparison that says so
 
 
+class _Live:
+    """How many pairs this process has compared live (kept in memory, not stored): the only change to what a page
+    of many pairs shows while the database stays the same."""
+
+    count = 0
+
+
+def live_comparisons() -> int:
+    """A number that moves whenever a pair is compared live: a page's reads made while pairs are being updated
+    are kept against it (and the database's version), so that a page shows a pair the compare page has just
+    compared, and is otherwise read once, not at every request."""
+    return _Live.count
+
+
+def _compare_live(db: SQL, earlier_id: str, later_id: str) -> Comparison:
+    result = compare_inspections(db, earlier_id, later_id)
+    _Live.count += 1
+    return result
+
+
 def _cache_key(db: SQL, earlier_id: str, later_id: str) -> tuple:
     return (earlier_id, later_id, _state(db, earlier_id, later_id), engine_version(), taxonomy_version())
 
@@ -360,7 +380,7 @@ def comparisons_within(
             continue
         result = stored_comparison(db, earlier_id, later_id)
         if result is None and live > 0:
-            result = compare_inspections(db, earlier_id, later_id)
+            result = _compare_live(db, earlier_id, later_id)
             live -= 1
         if result is not None:
             _CACHE.put(key, json.dumps(result))
@@ -406,7 +426,7 @@ def comparison(db: SQL, earlier_id: str, later_id: str) -> Comparison:
     result = stored_comparison(db, earlier_id, later_id)
     if result is None:
         stale = out_of_date_comparison(db, earlier_id, later_id)
-        result = being_updated(stale) if stale is not None else compare_inspections(db, earlier_id, later_id)
+        result = being_updated(stale) if stale is not None else _compare_live(db, earlier_id, later_id)
     _CACHE.put(key, json.dumps(result))
     return result
 

@@ -133,3 +133,77 @@ async def test_a_page_asks_each_permission_once(ds):
     asked = [(c["action"], c["resource"]) for c in ds._permission_checks]
     assert len(asked) == len(set(asked)), "a permission was asked twice in one request"
     assert sorted(r[1] for a, r in asked if a == "view-table" and r[0] == "ofsted") == sorted(TABLES)
+
+
+async def _fresh(db_path) -> Datasette:
+    """A Datasette serving the database immutably, with nothing kept from another test."""
+    cache.clear()
+    ds = make_datasette(db_path)
+    await ds.invoke_startup()
+    return ds
+
+
+def _calls(monkeypatch, module, name: str) -> list[tuple]:
+    """Every call of `module.name` from now on (its arguments), the function still doing its work."""
+    calls: list[tuple] = []
+    real = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+@pytest.mark.asyncio
+async def test_requests_that_want_the_same_read_at_once_make_it_once(bundled_db, monkeypatch):
+    """Under 40 clients every request before the first national page was done read the whole archive again."""
+    import asyncio
+
+    from datasette_ofsted.views import national
+
+    ds = await _fresh(bundled_db)
+    reads = _calls(monkeypatch, national, "_recurring")
+    responses = await asyncio.gather(*(ds.client.get("/-/ofsted/national.json") for _ in range(8)))
+    assert [r.status_code for r in responses] == [200] * 8
+    assert len({json.dumps(r.json(), sort_keys=True) for r in responses}) == 1
+    assert len(reads) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_read_that_fails_is_made_again_by_those_waiting_for_it(bundled_db):
+    import asyncio
+
+    cache.clear()
+    ds = make_datasette(bundled_db)
+    db = ds.get_database("ofsted")
+    calls = []
+
+    async def read():
+        calls.append(1)
+        await asyncio.sleep(0.01)
+        if len(calls) == 1:
+            raise RuntimeError("the first read failed")
+        return "read"
+
+    results = await asyncio.gather(*(cache.kept(db, ("a test read",), read) for _ in range(3)), return_exceptions=True)
+    assert isinstance(results[0], RuntimeError) and results[1:] == ["read", "read"]
+    assert len(calls) == 2  # the first waiter made it again; the second waited for that
+
+
+@pytest.mark.asyncio
+async def test_the_national_page_counts_its_themes_once_for_each_filter(bundled_db, monkeypatch):
+    """Counting every pair of every theme and encoding them was 50 ms of the event loop a request on the archive."""
+    from datasette_ofsted.views import national
+
+    ds = await _fresh(bundled_db)
+    counted = _calls(monkeypatch, national, "recurring_themes")
+    for _ in range(2):
+        for path in ("/-/ofsted/national.json", "/-/ofsted/national", "/-/ofsted/national?year=2018"):
+            assert (await ds.client.get(path)).status_code == 200, path
+    assert len(counted) == 2  # England, then 2018; the page and its JSON share a count
+    # A year no inspection was in is answered but not kept: hostile filters cannot fill memory.
+    for _ in range(2):
+        assert (await ds.client.get("/-/ofsted/national.json?year=1999")).status_code == 200
+    assert len(counted) == 4

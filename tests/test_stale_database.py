@@ -119,3 +119,30 @@ async def test_out_of_date_stored_comparisons_are_served_as_stored_while_being_u
     compared = (await ds.client.get(pair + ".json")).json()
     assert compared["rows"] and "Being updated" in compared["being_updated"]
     assert "Being updated" in (await ds.client.get(pair)).text
+
+
+@pytest.mark.asyncio
+async def test_pages_being_updated_are_read_once_until_a_pair_is_compared_live(unmigrated, monkeypatch):
+    """Under 40 clients a stale archive's timelines and national page, read afresh at every request, took seconds;
+    they are kept like any other read, and a pair the compare page has just compared shows at the next request."""
+    from datasette_ofsted import cache
+
+    cache.clear()
+    comparisons._CACHE.clear()
+    ds = make_datasette(unmigrated)
+    await ds.invoke_startup()
+    pages = ("/-/ofsted/manchester.json", "/-/ofsted/national.json")
+    first = {page: (await ds.client.get(page)).json() for page in pages}
+    assert all(p["being_updated"] for p in first["/-/ofsted/manchester.json"]["pairs"])
+    misses = cache._KEPT.misses
+    for page in pages:
+        assert (await ds.client.get(page)).json() == first[page]
+    assert cache._KEPT.misses == misses, "a page being updated read the database again"
+    pair = first["/-/ofsted/manchester.json"]["pairs"][0]
+    calls = counting(monkeypatch)
+    assert (await ds.client.get("/-/ofsted/compare/{from}...{to}.json".format(**pair))).status_code == 200
+    assert calls == [(pair["from"], pair["to"])]
+    timeline = (await ds.client.get("/-/ofsted/manchester.json")).json()
+    assert not timeline["pairs"][0]["being_updated"] and all(p["being_updated"] for p in timeline["pairs"][1:])
+    national = (await ds.client.get("/-/ofsted/national.json")).json()
+    assert national["being_updated"]["pairs"] == first["/-/ofsted/national.json"]["being_updated"]["pairs"] - 1

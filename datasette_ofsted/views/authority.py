@@ -344,14 +344,20 @@ async def neighbours(datasette: Datasette, db: Database, authority: dict, inspec
     themes: dict[str, dict[str, Any]] = {
         t: {"id": t, "name": names.get(t, t), "sharing": [], "not_sharing": []} for t in own
     }
+    # Every held neighbour's inspections and their improvements' themes in two queries, not two a neighbour: under
+    # load each query waits its turn for a database thread, and a timeline's first reading made a hundred.
+    ids_of: dict[str, list[str]] = {n["id"]: [] for n in held}
+    if held:
+        for r in await _rows(
+            db,
+            f"select authority_id, id from inspections where authority_id in ({','.join('?' for _ in held)}) "
+            "order by authority_id, start_date",
+            list(ids_of),
+        ):
+            ids_of[r["authority_id"]].append(r["id"])
+    raised = await improvement_themes(db, [i for ids in ids_of.values() for i in ids])
     for neighbour in held:
-        ids = [
-            r["id"]
-            for r in await _rows(
-                db, "select id from inspections where authority_id = ? order by start_date", [neighbour["id"]]
-            )
-        ]
-        raised = await improvement_themes(db, ids)
+        ids = ids_of[neighbour["id"]]
         for theme, entry in themes.items():
             where = [i for i in ids if theme in raised[i]]
             if not where:

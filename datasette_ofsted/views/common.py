@@ -257,9 +257,6 @@ def _highlight(text: str, stems: frozenset[str]) -> Markup:
 
 
 def chart_url(datasette: Datasette, database: str, query: str, params: dict[str, str]) -> str:
-    """A canned query's page with its parameters and its datasette-vega chart open (the query's `fragment`)."""
-    from .. import canned_queries_definitions
-
-    fragment = canned_queries_definitions()[query].get("fragment")
-    url = datasette.urls.query(database, query) + ("?" + urlencode(params) if params else "")
-    return url + (f"#{fragment}" if fragment else "")
+    """A canned query's page with its parameters: the plugin draws the chart of those that have one on the page
+    (views/query_charts.py), above the query's rows."""
+    return datasette.urls.query(database, query) + ("?" + urlencode(params) if params else "")

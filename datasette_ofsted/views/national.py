@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from .. import cache
 from ..classify import is_national_framework, taxonomy_version
-from ..comparisons import consecutive_pairs, engine_version
+from ..comparisons import consecutive_pairs, engine_version, live_comparisons
 from ..databases import ofsted_database, reviews_database
 from ..pairs import Pair
 from ..status import Status
@@ -43,9 +43,13 @@ def _recurring(conn: sqlite3.Connection) -> tuple[list[dict], list[tuple[str, st
     if stored:
         # A reviewer's call replaces the engine's, as on the compare pages: the plugin gives every connection
         # ofsted_reviewed_status (reviews.py, prepare_connection), the one definition of a reviewed status in SQL.
+        # It is asked only for the rows of pairs with a review (as the recurring_themes query does, queries.yml):
+        # a call for each of the archive's rows made the first request after a change wait on the interpreter.
         cursor = conn.execute(
             """
-            select c.from_inspection_id, c.to_inspection_id, r.row_number, ofsted_reviewed_status(r.id, r.status),
+            select c.from_inspection_id, c.to_inspection_id, r.row_number,
+                   case when c.id in (select value from json_each(ofsted_reviewed_pairs()))
+                        then ofsted_reviewed_status(r.id, r.status) else r.status end,
                    r.themes,
                    c.engine_version = ? and c.taxonomy_version = ?
             from comparisons c left join comparison_rows r on r.comparison_id = c.id
@@ -335,6 +339,7 @@ async def national(datasette: Datasette, request: Request) -> Response:
     if filters["year"] and not YEAR.fullmatch(filters["year"]):
         raise BadRequest("year must be four digits, such as 2022")
     rows, updating = await _national_rows(datasette, request, db)
+    also = (reviews_database(datasette),)  # what is kept reads the reviews too: kept against both versions
     pairs = await _rows(db, COMPARED_PAIRS)
     choices = {key: sorted({p[key] for p in pairs if p[key]}) for key in ("region", "framework")}
     for key, allowed in choices.items():
@@ -346,8 +351,19 @@ async def national(datasette: Datasette, request: Request) -> Response:
     theme_id = request.args.get("theme") or ""
     if theme_id and theme_id not in names:
         raise BadRequest(f"No theme '{theme_id[:80]}': see the themes table for their ids.")
-    themes = [t for t in recurring_themes(rows, names, filters, pairs) if not theme_id or t["id"] == theme_id]
-    _link(datasette, themes, filters, theme_id)
+    years = {p["year"] for p in pairs}
+
+    async def count_themes() -> list[dict]:
+        counted = [t for t in recurring_themes(rows, names, filters, pairs) if not theme_id or t["id"] == theme_id]
+        _link(datasette, counted, filters, theme_id)
+        return counted
+
+    # Counted once a version and filters, not at every request: with every pair's link it was 50 ms of the event
+    # loop a request on the archive, which every other request waited for. Kept only for the years held, so that
+    # hostile filters cannot fill memory (regions, frameworks and themes are checked above).
+    version_key = (live_comparisons(), tuple(filters.items()), theme_id)
+    held = lambda _: not filters["year"] or filters["year"] in years  # noqa: E731
+    themes = await cache.kept(db, ("national themes", *version_key), count_themes, also, keep=held)
     in_filters = [p for p in pairs if _matches(p, {k: v for k, v in filters.items() if v})]
     page = {
         "filters": filters,
@@ -359,10 +375,21 @@ async def national(datasette: Datasette, request: Request) -> Response:
     }
     fmt = request.url_vars.get("format")
     if fmt == ".json":
-        return json_response(_json_body(page))
+
+        async def encode() -> bytes:
+            return json_response(_json_body(page)).body
+
+        # Encoded once as well: every pair of every theme is a megabyte of JSON on the archive (14 ms a request).
+        body = await cache.kept(db, ("national json", *version_key), encode, also, keep=held)
+        return Response(body, content_type="application/json; charset=utf-8")
     if fmt == ".csv":
         return csv_response("ofsted-national.csv", NATIONAL_CSV_HEADER, _csv_lines(themes))
-    context = _html_context(datasette, db, page, rows, pairs, choices)
+
+    async def draw() -> dict[str, Markup]:
+        return _charts(page, pairs)
+
+    drawn = await cache.kept(db, ("national charts", *version_key), draw, also, keep=held)
+    context = {**_html_context(datasette, db, page, rows, pairs, choices), **drawn}
     return await _render(datasette, request, "ofsted_national.html", context, trail=ofsted_trail(datasette))
 
 
@@ -375,7 +402,10 @@ async def _national_rows(datasette: Datasette, request: Request, db: Database) -
     async def read_rows() -> tuple[list[dict], int]:
         return await recurring_rows(datasette, request, db)
 
-    return await cache.kept(db, ("national rows",), read_rows, also, keep=lambda value: not value[1])
+    # Kept while neither the database nor the reviews change and no pair has been compared live since (while pairs
+    # are being updated too: read at every request, the stored rows of a stale archive made the page take seconds
+    # under load).
+    return await cache.kept(db, ("national rows", live_comparisons()), read_rows, also)
 
 
 def _title(filters: dict[str, str], theme_name: str | None) -> str:
@@ -433,10 +463,19 @@ def _csv_lines(themes: list[dict]) -> list[list]:
     return lines
 
 
+def _charts(page: dict, pairs: list[dict]) -> dict[str, Markup]:
+    """The theme chart and the heat map of the themes counted (drawn once a version and filters)."""
+    filters, themes = page["filters"], page["themes"]
+    shown_years = sorted(y for y in {p["year"] for p in pairs} if not filters["year"] or y == filters["year"])
+    return {
+        "chart": theme_chart(themes[:CHART_THEMES], filters),
+        "heat_map": heat_map(themes[:HEAT_MAP_THEMES], shown_years, filters),
+    }
+
+
 def _html_context(datasette: Datasette, db: Database, page: dict, rows: list[dict], pairs: list[dict], choices: dict) -> dict:
     filters, themes, in_filters = page["filters"], page["themes"], page["in_filters"]
     years = sorted({p["year"] for p in pairs})
-    shown_years = [y for y in years if not filters["year"] or y == filters["year"]]
     query = urlencode({k: v for k, v in {**filters, "theme": page["theme_id"]}.items() if v})
     exports = export_urls(datasette, "/-/ofsted/national", query)
     query_params = {k: filters[k] for k in ("region", "framework") if filters[k]}
@@ -447,8 +486,6 @@ def _html_context(datasette: Datasette, db: Database, page: dict, rows: list[dic
         "region_count": REGION_LINKS,
         "all_themes_url": "?" + urlencode({k: v for k, v in filters.items() if v}, quote_via=quote),
         "themes": themes[:TOP_THEMES],
-        "chart": theme_chart(themes[:CHART_THEMES], filters),
-        "heat_map": heat_map(themes[:HEAT_MAP_THEMES], shown_years, filters),
         "theme_count": len(themes),
         "regions": choices["region"],
         "frameworks": choices["framework"],

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 from datasette.database import Database
 from datasette.utils.asgi import BadRequest, Forbidden, NotFound, Response
 
-from ..comparisons import BEING_UPDATED, comparison, comparisons_within
+from ..comparisons import comparison, comparisons_within, live_comparisons
 from ..databases import ofsted_database, reviews_database, reviews_held
 from ..findings import CHILDRENS_SUMMARY
 from ..pairs import Pair, improvement_key
@@ -144,9 +144,9 @@ async def reviewed_comparisons(datasette: Datasette, request: Request, db: Datab
         # Each improvement's review key computed once (apply_reviews with no reviews changes nothing else).
         return [apply_reviews(result, {}, details=False) for result in results]
 
-    # Kept while the database is the same, unless a pair is being updated (the compare page may compute it).
-    keep = lambda results: not any(r.get(BEING_UPDATED) for r in results)  # noqa: E731
-    results = await kept(db, ("comparisons_within", tuple(pairs)), read, keep=keep)
+    # Kept while the database is the same and no pair has been compared live since (the compare page computes its
+    # pair when nothing is stored): while pairs are being updated a timeline is read once, not at every request.
+    results = await kept(db, ("comparisons_within", tuple(pairs), live_comparisons()), read)
     return await _overlay(datasette, request, pairs, results)
 
 

@@ -1,0 +1,92 @@
+"""The pages' reads made in the background when a server starts, and again whenever the database changes.
+
+The pages keep what they read for as long as the database holds the same data (cache.py), so only the first request
+of each page after a start or a change reads the database: on the archive, a timeline's first reading is a hundred
+queries and the national page's every recurring row of every pair. Under 40 clients those first requests took 3-6 s
+(issue 26). A served Datasette (`datasette serve`, which sends the ASGI lifespan events) reads them here instead,
+one page at a time, before or beside the first visitors: a visitor who comes while a page is being read waits for
+that one reading (cache.kept), never starts another. Datasette's test client sends no lifespan events, so tests and
+scripts read only what they ask for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+
+# How often the watch asks whether the database changed (a stat, and for a mutable file `PRAGMA data_version`).
+WATCH_SECONDS = 5.0
+# Pages read in turn, each to its end, yielding to the visitors' requests between them.
+PAGES = ("/-/ofsted.json", "/-/ofsted/national.json", "/-/ofsted/national")
+
+
+async def warm_paths(datasette) -> list[str]:
+    """The pages to read: the index, the national page and its JSON, and every inspected authority's timeline."""
+    from .views.common import find_ofsted_database
+
+    db = await find_ofsted_database(datasette)
+    if db is None:
+        return []
+    try:
+        authorities = [r[0] for r in (await db.execute("select distinct authority_id from inspections order by 1"))]
+    except Exception:  # a database being rebuilt, or not ofsted-ingest's: the pages will say what is wrong
+        return list(PAGES)
+    return [*PAGES, *(f"/-/ofsted/{authority}.json" for authority in authorities)]
+
+
+async def warm(datasette) -> int:
+    """Read each page once as an anonymous visitor (a page anonymous visitors may not see is refused at once and
+    reads nothing); returns the pages read."""
+    read = 0
+    for path in await warm_paths(datasette):
+        try:
+            response = await datasette.client.get(path)
+            read += response.status_code == 200
+        except Exception as error:  # the page's own request will meet and report it
+            print(f"datasette-ofsted: reading {path} in the background failed: {error!r}", file=sys.stderr)
+        await asyncio.sleep(0)
+    return read
+
+
+async def keep_warm(datasette) -> None:
+    """Warm the pages now, then again whenever the database's data version moves, until cancelled."""
+    from .cache import data_version
+    from .views.common import find_ofsted_database
+
+    seen: object = None
+    while True:
+        db = await find_ofsted_database(datasette)
+        version = data_version(db) if db is not None else None
+        if db is not None and version != seen:
+            seen = version
+            try:
+                await warm(datasette)
+            except Exception as error:  # never let the watch die: the next change is read again
+                print(f"datasette-ofsted: reading the pages in the background failed: {error!r}", file=sys.stderr)
+        await asyncio.sleep(WATCH_SECONDS)
+
+
+def lifespan_wrapper(datasette, app):
+    """An ASGI wrapper that starts `keep_warm` when the server starts and stops it when the server stops."""
+
+    async def wrapped(scope, receive, send):
+        if scope["type"] != "lifespan":
+            await app(scope, receive, send)
+            return
+        task: asyncio.Task | None = None
+
+        async def watched_receive():
+            nonlocal task
+            message = await receive()
+            if message["type"] == "lifespan.startup" and task is None:
+                task = asyncio.get_running_loop().create_task(keep_warm(datasette))
+            elif message["type"] == "lifespan.shutdown" and task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            return message
+
+        await app(scope, watched_receive, send)
+
+    return wrapped
