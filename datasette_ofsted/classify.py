@@ -499,7 +499,9 @@ def _theme_order() -> dict[str, int]:
     return {theme.id: n for n, theme in enumerate(themes())}
 
 
-_NF_TAG = re.compile(r"\([^()]*national framework[^()]*\)", re.I)
+# A National Framework tag after an item, "(Outcome 1, national framework)" or in square brackets: the one pattern the
+# reader takes its tags with (ingest/parse.py) and the classifier cuts them from the item's sentences with.
+NATIONAL_FRAMEWORK_TAG = re.compile(r"[(\[]([^()\[\]]*national framework[^()\[\]]*)[)\]]", re.I)
 
 
 def sentence_features(text: str, kind: str, national_framework: list[str] | tuple[str, ...] = ()) -> list[dict]:
@@ -512,7 +514,7 @@ def sentence_features(text: str, kind: str, national_framework: list[str] | tupl
     tags = [_NF_THEME[t] for t in national_framework if t in _NF_THEME] if kind == "improvement" else []
     order = _theme_order()
     out = []
-    for sentence in sentences(_NF_TAG.sub("", text)):
+    for sentence in sentences(NATIONAL_FRAMEWORK_TAG.sub("", text)):
         folded = normalise(sentence)
         stems = stems_of_normalised(folded)
         if not stems:

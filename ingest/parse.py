@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from datasette_ofsted.classify import NATIONAL_FRAMEWORK_TAG
+from datasette_ofsted.findings import CHILDRENS_SUMMARY
 from datasette_ofsted.text import normalise
 
 from .layout import KNOWN_HEADINGS, Block, build_blocks, ends_with_grade, pdf_lines, repair_broken_words, text_lines
@@ -95,7 +97,6 @@ _DATE_ONLY = re.compile(rf"^{_DAY}\s+{_MONTH}\s+\d{{4}}$", re.I)
 # ("Fiona J Millns") included; an initial must stand alone, so "HMI" is not one.
 _NAME_WORD = r"[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f'\u2019\-]+"
 _NAME = rf"({_NAME_WORD}(?:[ \t]+(?:[A-Z]\.?(?=[ \t])|{_NAME_WORD})){{1,3}})"
-_NF_TAG = re.compile(r"[(\[]([^()\[\]]*national framework[^()\[\]]*)[)\]]", re.I)
 _NF_PART = re.compile(r"(outcome|enabler|principle)s?\s*(\d|one|two|three|four|five|six|seven)", re.I)
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 
@@ -132,7 +133,7 @@ class ParsedReport:
     end_date: str | None
     published_date: str | None
     lead_inspector: str | None
-    kind: str  # report, letter, summary for children
+    kind: str  # report, letter, or CHILDRENS_SUMMARY
     title: str
     judgements: list[Judgement]
     findings: list[Finding]
@@ -406,7 +407,7 @@ def _ilacs_type(full: str, start: str | None, end: str | None) -> tuple[str, str
 def document_kind(head: str) -> str:
     h = normalise(head[:2000])
     if "summary report for children and young people" in h or h.startswith("summary for children"):
-        return "summary for children"
+        return CHILDRENS_SUMMARY
     if re.search(r"(?m)^dear\s", head[:6000], re.I):
         return "letter"
     return "report"
@@ -421,7 +422,7 @@ def grade_of(words: str) -> str:
 
 def national_framework_tags(text: str) -> list[str]:
     tags = []
-    for tag in _NF_TAG.findall(text):
+    for tag in NATIONAL_FRAMEWORK_TAG.findall(text):
         for kind, number in _NF_PART.findall(tag):
             n = _NUMBER_WORDS.get(number.lower(), number)
             tags.append(f"{kind.capitalize()} {n}")
@@ -1144,7 +1145,7 @@ def parse_pages(pages: list[str], file_format: str, find_authority) -> ParsedRep
         lead_inspector=find_lead_inspector(joined),
         kind=kind,
         title=title or (blocks[0].text if blocks else ""),
-        judgements=judgements if kind != "summary for children" else [],
+        judgements=judgements if kind != CHILDRENS_SUMMARY else [],
         findings=findings,
         pages=len(pages) if file_format == "pdf" else None,  # a text file has no pages to count
     )

@@ -98,6 +98,8 @@ FACTS = {
     "not_revisited": ["datasette_ofsted/status.py", "ingest/load.py"],
     # The inspection id's pattern.
     r"\d{4}-\d{2}-\d{2}$": ["datasette_ofsted/pairs.py"],
+    # The National Framework tag after an item: read by the parser, cut from sentences by the classifier.
+    "national framework[": ["datasette_ofsted/classify.py"],
 }
 
 
