@@ -23,7 +23,7 @@ PAGES = ("/-/ofsted.json", "/-/ofsted/national.json", "/-/ofsted/national")
 
 async def warm_paths(datasette) -> list[str]:
     """The pages to read: the index, the national page and its JSON, and every inspected authority's timeline."""
-    from .views.common import find_ofsted_database
+    from .databases import find_ofsted_database
 
     db = await find_ofsted_database(datasette)
     if db is None:
@@ -52,7 +52,7 @@ async def warm(datasette) -> int:
 async def keep_warm(datasette) -> None:
     """Warm the pages now, then again whenever the database's data version moves, until cancelled."""
     from .cache import data_version
-    from .views.common import find_ofsted_database
+    from .databases import find_ofsted_database
 
     seen: object = None
     while True:
