@@ -102,6 +102,7 @@ RULES = {
     "clauses": "the clause that speaks of the matter gives the stance, not the sentence's main clause",
     "same_matter": "two list items are one matter only when they share a specific word of each (not only a generic "
     "head, aspect or actor: plans, quality, managers)",
+    "solid_link": "two list items are linked only through a solid sentence: two words of the matter, one specific",
     "section_grade": "a plain statement (no stance) in a section the report grades good or better reads as praise",
 }
 # The features of the fitted decision (decision.FEATURES) that can be switched off the same way: the fit then
@@ -709,6 +710,16 @@ def _solid(m: Match) -> bool:
 SOLID_SHARED = 2  # words of the matter a solid sentence shares: more than one head noun
 
 
+def _linked_solidly(m: Match) -> bool:
+    """Two list items are one matter when one shares two words of the other's matter besides its aspects, one of
+    them specific, or all of it when it names one thing ("the quality and impact of supervision" and "ensure that
+    supervision is regular"): items that share one word of long matters ("plans", "staff") are on neighbouring
+    matters, and their link makes a confident wrong recurring row."""
+    matter = m.concern.matter - _ASPECTS
+    shared = m.shared & matter
+    return len(shared) >= min(SOLID_SHARED, len(matter)) and bool(shared & m.concern.specific)
+
+
 def row_features(matches: list[Match], cal: Calibration, link: float = 0.0) -> dict[str, float]:
     """The features of an improvement's row (decision.FEATURES), each a quantity a reader can check in the row's
     evidence: the strongest criticism and praise of the matter in the other report, each summed over the best
@@ -749,7 +760,9 @@ def _links(ev: Evidence, cal: Calibration) -> dict[tuple[int, int], tuple[float,
                 if not _is_improvement(other_findings, m):
                     continue
                 key = (item, m.unit.finding) if forward == 0 else (m.unit.finding, item)
-                if m.decides(cal) and _same_matter(m, cal) and (key not in link or m.score(cal) > link[key][0]):
+                if not (m.decides(cal) and _same_matter(m, cal)) or (cal.on("solid_link") and not _linked_solidly(m)):
+                    continue
+                if key not in link or m.score(cal) > link[key][0]:
                     link[key] = (m.score(cal), m)
     return link
 

@@ -14,6 +14,7 @@ from datasette_ofsted.align import (
     _weigh,
     compare,
     gather,
+    item_features,
     parts,
     section_grade,
     theme_share,
@@ -291,3 +292,29 @@ def test_a_single_shared_head_noun_is_weak_evidence():
     assert row_of(compare(earlier, [finding("l1", "Pathway plans are late.")], calibration=off), "e1")["why"][
         "confidence_from"
     ]["solid_critical"] == 0
+
+
+def test_list_items_sharing_one_word_of_long_matters_are_not_linked():
+    """Two list items that share one word of matters that name more ("neglect" in the response to neglect when
+    families do not engage, and in its identification by schools) are neighbouring matters, not one: no link
+    between them. An item that names one thing ("the quality and impact of supervision") is linked through it,
+    and two wordings of one matter are linked."""
+
+    def candidate_links(earlier_text: str, later_text: str, cal=DEFAULT_CALIBRATION) -> list:
+        earlier, later = [finding("e1", earlier_text, "improvement")], [finding("l1", later_text, "improvement")]
+        return list(item_features(gather(earlier, later, cal), cal)[2])
+
+    neighbours = (
+        "The response to neglect when families do not engage with early help.",
+        "The identification of neglect by schools and health visitors.",
+    )
+    assert candidate_links(*neighbours) == []
+    off = replace(DEFAULT_CALIBRATION, disabled=frozenset({"solid_link"}))
+    assert candidate_links(*neighbours, cal=off) == [(0, 0)]
+    one_thing = ("Ensure that supervision of social workers is regular and recorded.", "The quality and impact of supervision.")
+    assert candidate_links(*one_thing) == [(0, 0)]
+    reworded = (
+        "The response to neglect when families do not engage with early help.",
+        "The response to neglect where families do not engage with help.",
+    )
+    assert candidate_links(*reworded) == [(0, 0)]
