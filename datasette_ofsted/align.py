@@ -798,13 +798,16 @@ def _checked(
     linked: bool = False,
 ) -> Verdict:
     """Whether a reviewer should check the row, why in words, and what the check read (check.py), through a
-    `CheckInput`: the call, the decision's features, the same features as each cheaper variant reads the
-    evidence, and the specific words the deciding sentence shares with the item. Without a check (a fold's
-    decision while it is fitted) no row is marked."""
+    `CheckInput`: the call, the decision's features and, for a row under the review bar, the same features as
+    each cheaper variant reads the evidence and the specific words the deciding sentence shares with the item.
+    Without a check (a fold's decision while it is fitted) no row is marked."""
     if model.check is None:
         return Verdict(confidence, False, None, None, {})
+    # The variants and the shared words only say why a row under the review bar is doubtful: the others are not
+    # read again (compare time stays as it was).
+    doubtful = confidence < model.check.review_below
     shared: dict[str, str] = {}
-    if deciding is not None:
+    if doubtful and deciding is not None:
         specific = deciding.shared & deciding.concern.specific
         for w in words(deciding.unit.text):
             if stem_of_word(w) in specific:
@@ -815,7 +818,7 @@ def _checked(
         confidence,
         probabilities,
         x,
-        read_variants(matches, cal, x.get("link", 0.0), row_features),
+        read_variants(matches, cal, x.get("link", 0.0), row_features) if doubtful else {},
         tuple(shared[s] for s in sorted(shared)),
         (deciding.concern.part or None) if deciding is not None else None,
         linked,

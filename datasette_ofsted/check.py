@@ -127,9 +127,10 @@ class Verdict:
 
 
 def read(decision: Model, row: CheckInput) -> dict[str, float]:
-    """What the check reads of a row, each a number a reviewer can see: whether the decision makes the same call
-    on each variant's reading of the evidence (1) or another (0), how mixed the evidence is, and whether the
-    deciding sentence shares a single specific word with the item."""
+    """What the check reads of a row, each a number a reviewer can see: how mixed the evidence is and, where the
+    engine read them (rows under the review bar), whether the decision makes the same call on each variant's
+    reading of the evidence (1) or another (0) and whether the deciding sentence shares a single specific word
+    with the item."""
     x = {"confidence": round(row.confidence, 4)}
     for variant in VARIANTS:
         seen = row.variants.get(variant.name)
@@ -138,7 +139,8 @@ def read(decision: Model, row: CheckInput) -> dict[str, float]:
         p = decision.probabilities(row.earlier_side, dict(seen))
         x[f"holds_{variant.name}"] = 1.0 if max(p, key=lambda s: (p[s], s)) == row.status else 0.0
     x["mixed"] = mixed(row.features)
-    x["single_word"] = 1.0 if len(row.shared_words) == 1 else 0.0
+    if row.variants:
+        x["single_word"] = 1.0 if len(row.shared_words) == 1 else 0.0
     return x
 
 
@@ -175,7 +177,7 @@ def _reasons(row: CheckInput, x: Mapping[str, float]) -> list[str]:
     """Each doubt that holds for the row, in a fixed order: the thinnest link first, then a call that rests on one
     source of evidence."""
     found = []
-    if row.shared_words and x["single_word"]:
+    if row.shared_words and x.get("single_word"):
         what = "linked to the other report's item" if row.linked else "the evidence found is linked to the item"
         found.append(f"{what} through a single shared word (“{row.shared_words[0]}”)")
     if not x.get("holds_whole_item", 1.0) and row.part:

@@ -268,7 +268,28 @@ def main(argv: list[str] | None = None) -> int:
         guessed = sum(guesses[n] for n in chosen)
         out = f"{sum(held[n][0].right for n in chosen) / total:9.3f}" if held else ""
         print(f"{label:28} {total:6} {guessed / total:8.3f} {right / total:9.3f} {out}")
+    print_review(scores, groups, fitted)
     return 0
+
+
+def print_review(scores: list[PairScore], groups: list, fitted: str) -> None:
+    print(f"\n\"check this\" with the {fitted} model (benchmarks/fit_check.py scores it held out):")
+    for label, member in groups:
+        rows = [(row, right) for s in scores if member(s.name) for right, row in s.issues if row is not None]
+        if rows:
+            print(f"{label:28} {review_summary(rows)}")
+
+
+def review_summary(rows: list[tuple[dict, bool]]) -> str:
+    """How well needs_review finds the wrong calls among gold rows: the share of rows it marks, the share of the
+    wrong ones among them, and the AUC of the confidence (the chance a wrong row's is below a right row's)."""
+    wrong = [row for row, right in rows if not right]
+    marked = sum(bool(row["needs_review"]) for row, _ in rows) / len(rows)
+    caught = sum(bool(row["needs_review"]) for row in wrong) / len(wrong) if wrong else 1.0
+    right_confidences = [row["confidence"] for row, right in rows if right]
+    below = sum((w["confidence"] < r) + 0.5 * (w["confidence"] == r) for w in wrong for r in right_confidences)
+    auc = below / (len(wrong) * len(right_confidences)) if wrong and right_confidences else 1.0
+    return f"marks {marked:.0%} of rows, {caught:.0%} of the wrong calls; confidence AUC {auc:.2f}"
 
 
 if __name__ == "__main__":

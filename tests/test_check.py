@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -120,9 +121,16 @@ def test_compare_rows_carry_what_the_check_read():
             "text": "Private fostering arrangements are identified and assessed well.",
         }
     ]
-    result = compare(earlier, later)
-    (only,) = result["rows"]
-    read_ = only["why"]["check_from"]
-    assert read_["confidence"] == pytest.approx(only["confidence"], abs=1e-3)
-    assert read_["holds_whole_item"] in (0.0, 1.0) and read_["single_word"] == 0.0
+    (only,) = compare(earlier, later)["rows"]
+    assert only["why"]["check_from"]["confidence"] == pytest.approx(only["confidence"], abs=1e-3)
     assert only["needs_review"] == (only["confidence"] < shipped_check().review_below)
+    # Under the bar the variants are read and the row says why; over it they are not read at all.
+    checked = replace(shipped_model(), check=CheckModel(1.0))
+    (doubtful,) = compare(earlier, later, model=checked)["rows"]
+    assert doubtful["needs_review"] and doubtful["why"]["check_reason"]
+    assert {"holds_whole_item", "holds_words_only", "holds_best_sentence"} <= doubtful["why"]["check_from"].keys()
+    assert doubtful["why"]["check_from"]["single_word"] == 0.0  # "private fostering arrangements" are shared
+    (sure,) = compare(earlier, later, model=replace(checked, check=CheckModel(0.0)))["rows"]
+    assert not sure["needs_review"] and sure["why"]["check_reason"] is None
+    assert "holds_whole_item" not in sure["why"]["check_from"]
+    assert sure["confidence"] == doubtful["confidence"] == only["confidence"]
