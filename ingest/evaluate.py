@@ -231,7 +231,7 @@ FOLDED_BLIND = frozenset(
 GROUPS = (
     ("the 11 pairs tuned on", lambda name: name in TUNED_ON),
     ("the 16 pairs added", lambda name: name not in TUNED_ON and name not in FOLDED_BLIND),
-    ("the 12 labelled blind, folded", lambda name: name in FOLDED_BLIND),
+    ("the 12 folded blind pairs", lambda name: name in FOLDED_BLIND),
     ("all pairs", lambda name: True),
 )
 
