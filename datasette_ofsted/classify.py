@@ -152,6 +152,8 @@ _PROGRESS_BETTER = re.compile(
 _BEING_ADDRESSED = re.compile(
     r"\b(?:is|are|was|were|has been|have been|being|been) (?:\w+ )?(?:addressed|tackled|reduced|resolved|remedied|rectified)\b"
 )
+# The words without which _BEING_ADDRESSED cannot match, looked for as plain strings first (as _PAST_WORDS).
+_BEING_ADDRESSED_WORDS = ("addressed", "tackled", "reduced", "resolved", "remedied", "rectified")
 _PROGRESS_SAME = re.compile(r"\b(?:remains?|remained|continues? to|continued to|not yet|still|persist\w*)\b")
 
 
@@ -222,7 +224,7 @@ def clause_polarity(text: str) -> int:
             if not any(start <= match.start() < end for start, end, *_ in scopes):
                 yield match.start()
 
-    dealt_with = _BEING_ADDRESSED.search(text)
+    dealt_with = _BEING_ADDRESSED.search(text) if any(word in text for word in _BEING_ADDRESSED_WORDS) else None
     signs = [
         1 if negated(at) or (dealt_with is not None and at < dealt_with.start()) else -1
         for at in unscoped(PROBLEM.finditer(text))
