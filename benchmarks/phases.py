@@ -36,7 +36,10 @@ BARE_EXTRACTION = r"""
 import sys, pypdfium2 as pdfium
 from pathlib import Path
 for p in sorted(Path(sys.argv[1]).rglob("*.pdf")):
-    d = pdfium.PdfDocument(p)
+    try:
+        d = pdfium.PdfDocument(p)
+    except pdfium.PdfiumError:  # no PDF (the archive holds saved web pages named .pdf): ingest refuses it too
+        continue
     [d[i].get_textpage().get_text_range() for i in range(len(d))]
 """
 
@@ -52,7 +55,7 @@ def stop(step, less=None):
     times[step] = [took[0] - times[less][0], took[1] - times[less][1]] if less else took
 start()
 from datasette_ofsted.classify import classify_findings
-from ingest.extract import extract
+from ingest.extract import Refused, extract
 from ingest.links import refresh_links
 from ingest.load import DocumentConflict, open_database, write_document
 from ingest.layout import build_blocks, pdf_lines, text_lines
@@ -60,7 +63,13 @@ from ingest.parse import parse_pages
 from ingest.reference import authorities, find_authority
 stop("imports")
 files = sorted(Path(sys.argv[1]).rglob("*.pdf"))
-start(); extracted = [extract(f) for f in files]; stop("extract")
+def read(f):
+    try:
+        return extract(f)
+    except Refused:  # as ofsted-ingest: reported, not read further
+        return None
+start(); extracted = [read(f) for f in files]; stop("extract")
+files, extracted = [f for f, e in zip(files, extracted) if e], [e for e in extracted if e]
 start()
 for e in extracted:
     build_blocks(pdf_lines(e.pages) if e.file_format == "pdf" else text_lines(e.pages), e.file_format)
