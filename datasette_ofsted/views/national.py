@@ -21,7 +21,7 @@ from ..databases import ofsted_database, reviews_database
 from ..pairs import Pair
 from ..status import Status
 from .charts import Bar, bar_chart
-from .common import YEAR, _render, _rows, chart_url, csv_response, export_urls, json_response, ofsted_trail
+from .common import YEAR, _render, _rows, chart_url, csv_response, export_urls, json_response, kept_page, ofsted_trail
 from .review import being_updated_notice, reviewed_comparisons_ready
 
 TOP_THEMES = 25  # themes listed on the page; the JSON has them all
@@ -335,6 +335,10 @@ REGION_LINKS = 3  # regions named in a theme's row; its own page names them all
 async def national(datasette: Datasette, request: Request) -> Response:
     """England as a whole: permission, the filters checked, one read of every recurring row, render."""
     db = await ofsted_database(datasette, request)
+    return await kept_page(datasette, request, db, lambda: _national(datasette, request, db))
+
+
+async def _national(datasette: Datasette, request: Request, db: Database) -> Response:
     filters = {k: (request.args.get(k) or "") for k in ("region", "framework", "year")}
     if filters["year"] and not YEAR.fullmatch(filters["year"]):
         raise BadRequest("year must be four digits, such as 2022")
