@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
@@ -146,12 +147,14 @@ class _Kept:
 
 _KEPT = _Kept(MAX_ENTRIES)
 
-# Rendered pages kept (`kept_page`), bounded by their total length as well as their number: a long comparison's
-# page is about half a megabyte of HTML, an index or a timeline 20-100 kB. 48 MB holds every timeline and compare
-# page of the archive's most visited authorities while keeping the server well under its 200 MB (issue 26).
+# Rendered pages kept (views/common.kept_page), bounded by the memory their HTML takes as well as by their number: a
+# long comparison's page is about half a megabyte, an index or a timeline 20-100 kB (twice that in memory once a
+# curly quote makes Python store two bytes a character). 32 MB holds the pages of the archive's most visited
+# authorities and keeps a server well under the 200 MB asked of it under 40 clients (issue 26), however many
+# different addresses (searches, filters) are asked for.
 MAX_PAGES = 2048
-MAX_PAGE_CHARS = 48 * 1024 * 1024
-PAGES = _Kept(MAX_PAGES, MAX_PAGE_CHARS, size=lambda page: len(page[0]))  # (HTML, what it depended on)
+MAX_PAGE_BYTES = 32 * 1024 * 1024
+PAGES = _Kept(MAX_PAGES, MAX_PAGE_BYTES, size=lambda page: sys.getsizeof(page[0]))  # (HTML, what it depended on)
 
 
 def clear() -> None:
