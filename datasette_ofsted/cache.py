@@ -25,6 +25,7 @@ slowing the others, and the first pages took 3-6 s.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import sqlite3
 import sys
@@ -214,6 +215,18 @@ async def kept(
         store.put(full_key, value)
     future.set_result(value)
     return value
+
+
+_sites = itertools.count(1)
+
+
+def site(datasette) -> tuple:
+    """What a kept value that holds links or a rendered page is kept for besides the data: this Datasette (its own
+    templates, metadata and plugin settings; an id of its own, never reused as `id()` may be) and its base_url."""
+    mark = getattr(datasette, "_ofsted_site", None)
+    if mark is None:
+        mark = datasette._ofsted_site = next(_sites)
+    return (mark, datasette.setting("base_url"))
 
 
 def forget(db, key: Hashable, also: tuple = (), store: _Kept = _KEPT) -> None:

@@ -194,3 +194,19 @@ def test_kept_pages_are_bounded_by_their_total_length():
     assert "huge" not in store.held and list(store.held) == [3, 4]
     store.drop(3)
     assert list(store.held) == [4] and store.held_size == 4
+
+
+@pytest.mark.asyncio
+async def test_a_page_kept_for_one_datasette_is_not_served_by_another(bundled_db):
+    """Two Datasette instances in one process (a test session, an app serving two sites) render their own pages: the
+    links of one with a base_url are not another's."""
+    plain = make_datasette(bundled_db)
+    await plain.invoke_startup()
+    assert 'href="/-/ofsted/compare/sutton-2013-05-13...sutton-2016-11-14"' in (await plain.client.get("/-/ofsted/sutton")).text
+    assert (await plain.client.get("/-/ofsted/national.json")).status_code == 200
+    prefixed = make_datasette(bundled_db)
+    prefixed._settings["base_url"] = "/prefix/"
+    await prefixed.invoke_startup()
+    timeline = (await prefixed.client.get("/-/ofsted/sutton")).text
+    assert 'href="/prefix/-/ofsted/compare/sutton-2013-05-13...sutton-2016-11-14"' in timeline
+    assert "/prefix/-/ofsted/compare/" in (await prefixed.client.get("/-/ofsted/national.json")).text

@@ -222,7 +222,7 @@ async def timeline(datasette: Datasette, request: Request, db: Database, authori
         return await _timeline(datasette, request, db, authority)
 
     also = (reviews_database(datasette),)
-    page = await cache.kept(db, ("timeline", authority["id"], live_comparisons()), read, also)
+    page = await cache.kept(db, ("timeline", cache.site(datasette), authority["id"], live_comparisons()), read, also)
     served = await on_disk(db, [d for i in page["inspections"] for d in i["documents"]])
     inspections = [{**i, "documents": with_links(i["documents"], datasette, served)} for i in page["inspections"]]
     by_id = {i["id"]: i for i in inspections}

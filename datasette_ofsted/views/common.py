@@ -242,7 +242,7 @@ async def kept_page(datasette: Datasette, request: Request, db: Database, make: 
         return await make()  # .json and .csv keep what they read and encode their own way
     rdb = reviews_database(datasette)
     actor = json.dumps(request.actor, sort_keys=True, default=str) if request.actor is not None else None
-    key = ("page", request.path, request.query_string, actor, live_comparisons())
+    key = ("page", cache.site(datasette), request.path, request.query_string, actor, live_comparisons())
     made: list[Response] = []
 
     async def render() -> tuple[str, tuple[tuple[str, bool], ...]] | None:

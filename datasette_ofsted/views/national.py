@@ -365,7 +365,7 @@ async def _national(datasette: Datasette, request: Request, db: Database) -> Res
     # Counted once a version and filters, not at every request: with every pair's link it was 50 ms of the event
     # loop a request on the archive, which every other request waited for. Kept only for the years held, so that
     # hostile filters cannot fill memory (regions, frameworks and themes are checked above).
-    version_key = (live_comparisons(), tuple(filters.items()), theme_id)
+    version_key = (cache.site(datasette), live_comparisons(), tuple(filters.items()), theme_id)  # links: per site
     held = lambda _: not filters["year"] or filters["year"] in years  # noqa: E731
     themes = await cache.kept(db, ("national themes", *version_key), count_themes, also, keep=held)
     in_filters = [p for p in pairs if _matches(p, {k: v for k, v in filters.items() if v})]
