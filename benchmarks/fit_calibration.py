@@ -5,14 +5,14 @@
 
 What decides a row's status is a small multinomial logistic regression over the features each row shows in
 `why.confidence_from` (datasette_ofsted/decision.py), fitted here on every gold issue, with the confidence under
-which a row is marked for review (the REVIEW_SHARE least sure rows). Then leave-one-authority-out, with
-everything refitted in each fold (both regressions and the review threshold): for each authority the model is
+which the confidence is calibrated (which rows to check is fitted on top of it by benchmarks/fit_check.py).
+Then leave-one-authority-out, with everything refitted in each fold (both regressions and the calibration): for each authority the model is
 fitted on the other authorities' pairs alone and the held-out authority's rows are decided with it. Printed:
 
 - the issues right, in-sample and held out;
 - the reliability table of the held-out confidences (rows at 0.8 should be right about 8 times in 10);
-- how well `needs_review` finds the wrong calls: the share of wrong rows it marks, the share of rows marked,
-  and the AUC of the confidence (the chance that a wrong row has a lower confidence than a right one).
+- the AUC of the confidence (the chance that a wrong row has a lower confidence than a right one); how well
+  `needs_review` finds the wrong calls is benchmarks/fit_check.py's to say.
 """
 
 from __future__ import annotations
@@ -90,10 +90,8 @@ def report(label: str, rated: list[tuple[float, bool, int]]) -> None:
     print("|---|---|---|---|")
     for band, n, mean, share in reliability(rated):
         print(f"| {band} | {n} | {mean:.2f} | {share:.2f} |")
-    print(
-        f"needs_review marks {marked:.0%} of rows and {caught:.0%} of the wrong ones; "
-        f"confidence AUC (wrong below right) {auc(rated):.2f}"
-    )
+    marks = f"needs_review marks {marked:.0%} of rows and {caught:.0%} of the wrong ones; " if marked else ""
+    print(f"{marks}confidence AUC (wrong below right) {auc(rated):.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     model = fit_model(pairs)
     text = json.dumps(model.to_json(), indent=1) + "\n"
     target = ROOT / "datasette_ofsted" / MODEL_FILE
-    print(f"fitted on {len(pairs)} pairs; review_below = {model.review_below}")
+    print(f"fitted on {len(pairs)} pairs (needs_review is fitted on top of it: benchmarks/fit_check.py)")
     for side, weights in (("earlier", model.earlier), ("later", model.later)):
         for row in weights[:-1]:
             print(f"    {side}: " + ", ".join(f"{name} {w:+.2f}" for name, w in zip(model.features, row)))

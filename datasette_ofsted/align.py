@@ -41,6 +41,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any, TypedDict
 
+from .check import CheckInput, Verdict, judge, read_variants
 from .classify import (
     clause_themes,
     clauses,
@@ -734,35 +735,6 @@ def _merged(matches_by_item: dict[int, list[Match]], items: list[int]) -> list[M
     return sorted(chain.from_iterable(matches_by_item[i] for i in items), key=lambda m: -(m.cosine + 0.2 * m.themes))
 
 
-STATUS_WORDS = {s.value: s.words for s in Status}
-
-
-def _mixed(x: dict[str, float]) -> bool:
-    """The other report both praises and criticises the matter, the weaker at least half as strong."""
-    return bool(
-        x["critical"] and x["praise"] and min(x["critical"], x["praise"]) >= 0.5 * max(x["critical"], x["praise"])
-    )
-
-
-# Under this, the strongest sentence on the matter shares little with it (a similarity most unrelated sentences
-# stay under): the report may not speak of it at all.
-LITTLE_SAID = 0.35
-
-
-def review_reason(status: str, probabilities: dict[str, float], x: dict[str, float], link_score: float | None) -> str:
-    """Why a reviewer should check a row, in words: what in the evidence makes the call uncertain, and the
-    status it could also be."""
-    others = sorted(((p, s) for s, p in probabilities.items() if s != status), reverse=True)
-    runner_up = f"; it could also be {STATUS_WORDS[others[0][1]]} ({others[0][0]:.0%} likely)" if others else ""
-    if _mixed(x):
-        return f"the other report both praises and criticises this matter{runner_up}"
-    if link_score is not None and link_score < LITTLE_SAID:
-        return f"linked to a list item that shares few words with it{runner_up}"
-    if max(x["critical"], x["praise"]) < LITTLE_SAID:
-        return f"the other report says little that is clearly on this matter{runner_up}"
-    return f"the evidence points both ways or is thin{runner_up}"
-
-
 def _why(
     match: Match | None,
     linked: str | None,
@@ -815,17 +787,43 @@ def _call(model: Model, earlier_side: bool, x: dict[str, float]) -> tuple[str, f
 
 def _checked(
     model: Model,
+    earlier_side: bool,
     status: str,
     confidence: float,
     probabilities: dict[str, float],
     x: dict[str, float],
-    link_score: float | None = None,
-) -> tuple[str | None, str | None]:
-    """Whether a reviewer should check the row ("mixed" or "weak", None when not) and why, in words: the rows
-    less likely to be right than the fitted `review_below` are checked."""
-    if confidence >= model.review_below:
-        return None, None
-    return ("mixed" if _mixed(x) else "weak"), review_reason(status, probabilities, x, link_score)
+    matches: list[Match],
+    cal: Calibration,
+    deciding: Match | None = None,
+    linked: bool = False,
+) -> Verdict:
+    """Whether a reviewer should check the row, why in words, and what the check read (check.py), through a
+    `CheckInput`: the call, the decision's features and, for a row under the review bar, the same features as
+    each cheaper variant reads the evidence and the specific words the deciding sentence shares with the item.
+    Without a check (a fold's decision while it is fitted) no row is marked."""
+    if model.check is None:
+        return Verdict(confidence, False, None, None, {})
+    # The variants and the shared words only say why a row under the review bar is doubtful: the others are not
+    # read again (compare time stays as it was).
+    doubtful = confidence < model.check.review_below
+    shared: dict[str, str] = {}
+    if doubtful and deciding is not None:
+        specific = deciding.shared & deciding.concern.specific
+        for w in words(deciding.unit.text):
+            if stem_of_word(w) in specific:
+                shared.setdefault(stem_of_word(w), w)
+    row = CheckInput(
+        earlier_side,
+        status,
+        confidence,
+        probabilities,
+        x,
+        read_variants(matches, cal, x.get("link", 0.0), row_features) if doubtful else {},
+        tuple(shared[s] for s in sorted(shared)),
+        (deciding.concern.part or None) if deciding is not None else None,
+        linked,
+    )
+    return judge(model, model.check, row)
 
 
 def item_features(
@@ -886,7 +884,8 @@ def _linked_row(calls: _Calls, i: int, pairs: list[tuple[int, float, Match]]) ->
     # The row stands on both items' calls: as sure as the less sure of the two.
     together = min(probabilities["recurring"], *(calls.later_call[jj][2]["recurring"] for jj, _, _ in pairs))
     confidence = model.confidence_of(together)
-    check, reason = _checked(model, "recurring", confidence, probabilities, x, score)
+    verdict = _checked(model, True, "recurring", confidence, probabilities, x, ev.earlier_matches[i], cal, m, True)
+    confidence, check, reason = verdict.confidence, verdict.kind, verdict.reason
     to = [
         _described(ev.later[jj], "improvement", s, _later_sentence(ev, jj, mm), mm.shared, -1)
         for jj, s, mm in sorted(pairs, key=lambda p: p[0])
@@ -899,7 +898,7 @@ def _linked_row(calls: _Calls, i: int, pairs: list[tuple[int, float, Match]]) ->
         "themes": sorted(themes),
         "confidence": round(confidence, 3),
         "needs_review": check is not None,
-        "why": _why(m, linked, x, probabilities, check, reason),
+        "why": _why(m, linked, x, probabilities, check, reason) | {"check_from": verdict.read},
         "linked_item": linked,
         # Both sides carry evidence: the later report's on the earlier item, the earlier report's on the later
         # items (criticism first), each after the list items themselves.
@@ -924,7 +923,8 @@ def _single_row(calls: _Calls, earlier_side: bool, n: int) -> dict:
         )
     confidence = model.confidence_of(probabilities[status])
     m = _deciding_match(matches, cal, status)
-    check, reason = _checked(model, status, confidence, probabilities, x)
+    verdict = _checked(model, earlier_side, status, confidence, probabilities, x, matches, cal, m)
+    confidence, check, reason = verdict.confidence, verdict.kind, verdict.reason
     score = m.score(cal) if m else 0.0
     row = {
         "status": status,
@@ -932,7 +932,7 @@ def _single_row(calls: _Calls, earlier_side: bool, n: int) -> dict:
         "themes": sorted((ev.earlier_themes if earlier_side else ev.later_themes)[n]),
         "confidence": round(confidence, 3),
         "needs_review": check is not None,
-        "why": _why(m, None, x, probabilities, check, reason),
+        "why": _why(m, None, x, probabilities, check, reason) | {"check_from": verdict.read},
         "linked_item": None,
     }
     if earlier_side:

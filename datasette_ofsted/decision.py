@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from .status import EARLIER_STATUSES, LATER_STATUSES
+
+if TYPE_CHECKING:
+    from .check import CheckModel
 
 MODEL_FILE = "decision.json"
 
@@ -54,22 +58,21 @@ def confidence_features(probability: float) -> dict[str, float]:
 # the optimum unique, so that a fresh fit reproduces the shipped weights.
 RIDGE = 1.0
 NEWTON_STEPS = 30
-# needs_review marks the rows least likely to be right: at most this share of the training rows (the issue's
-# budget is 30% of rows; a quarter leaves room for a held-out authority whose rows are less sure).
-REVIEW_SHARE = 0.25
 
 
 @dataclass(frozen=True)
 class Model:
     """Weights per status (one row of len(FEATURES) weights each; the last status's row is all zeros, the
-    reference) for earlier and later improvements, and the confidence under which a row is checked."""
+    reference) for earlier and later improvements, and the check that reads its rows for review."""
 
     earlier: tuple[tuple[float, ...], ...]
     later: tuple[tuple[float, ...], ...]
-    review_below: float
     features: tuple[str, ...] = FEATURES
     # Weights of the chance a row is right over CONFIDENCE_FEATURES; empty: the status's probability as it is.
     confidence: tuple[float, ...] = ()
+    # "Check this" (check.py): the chance each row is right and which to check, fitted on this decision's
+    # out-of-fold rows and shipped apart (check.json); None while a decision is being fitted (no row is marked).
+    check: CheckModel | None = field(default=None, compare=False)
 
     def confidence_of(self, probability: float) -> float:
         """The chance a row whose status has this probability is right, fitted on whether the gold pairs' were."""
@@ -91,7 +94,6 @@ class Model:
             "later_statuses": list(LATER_STATUSES),
             "earlier": [list(r) for r in self.earlier],
             "later": [list(r) for r in self.later],
-            "review_below": self.review_below,
             "confidence_features": list(CONFIDENCE_FEATURES),
             "confidence": list(self.confidence),
         }
@@ -101,7 +103,6 @@ class Model:
         return cls(
             tuple(tuple(r) for r in data["earlier"]),
             tuple(tuple(r) for r in data["later"]),
-            float(data["review_below"]),
             tuple(data["features"]),
             tuple(data.get("confidence", ())),
         )
@@ -109,8 +110,11 @@ class Model:
 
 @lru_cache(maxsize=1)
 def shipped_model() -> Model:
-    """The weights fitted on every gold pair, as shipped in the package."""
-    return Model.from_json(json.loads(resources.files("datasette_ofsted").joinpath(MODEL_FILE).read_text("utf-8")))
+    """The weights fitted on every gold pair, as shipped in the package, with the shipped check of its rows."""
+    from .check import shipped_check  # check.py builds on this module
+
+    model = Model.from_json(json.loads(resources.files("datasette_ofsted").joinpath(MODEL_FILE).read_text("utf-8")))
+    return replace(model, check=shipped_check())
 
 
 def softmax(z: list[float]) -> list[float]:
@@ -198,11 +202,3 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float]:
     for r in range(n - 1, -1, -1):
         x[r] = (m[r][n] - sum(m[r][j] * x[j] for j in range(r + 1, n))) / m[r][r]
     return x
-
-
-def review_threshold(confidences: list[float], share: float = REVIEW_SHARE) -> float:
-    """The confidence under which `share` of these rows fall: the rows a reviewer is asked to check."""
-    if not confidences:
-        return 0.0
-    ordered = sorted(confidences)
-    return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 6)

@@ -41,7 +41,7 @@ from datasette_ofsted.align import (
     section_grade,
 )
 from datasette_ofsted.classify import classify_findings
-from datasette_ofsted.decision import EARLIER_STATUSES, LATER_STATUSES, Model, fit_softmax, review_threshold
+from datasette_ofsted.decision import EARLIER_STATUSES, LATER_STATUSES, Model, fit_softmax
 from datasette_ofsted.text import normalise
 
 from .extract import extract
@@ -167,12 +167,12 @@ def training_rows(pairs: list[GoldPair]) -> tuple[list[tuple[list[float], int]],
 def fit_model(pairs: list[GoldPair]) -> Model:
     """The fitted decision on these pairs (everything that is fitted, so that a fold refits all of it): both
     status regressions; then the confidence, the status's probability recalibrated on whether each gold issue's
-    row is right (decision.CONFIDENCE_FEATURES); then the confidence under which the REVIEW_SHARE least sure of
-    these pairs' rows fall."""
+    row is right (decision.CONFIDENCE_FEATURES). Which rows to check is fitted on top of it, out of fold
+    (benchmarks/fit_check.py)."""
     earlier_rows, later_rows = training_rows(pairs)
     earlier = fit_softmax([x for x, _ in earlier_rows], [y for _, y in earlier_rows], len(EARLIER_STATUSES))
     later = fit_softmax([x for x, _ in later_rows], [y for _, y in later_rows], len(LATER_STATUSES))
-    status_only = Model(tuple(map(tuple, earlier)), tuple(map(tuple, later)), 0.0, decision.FEATURES)
+    status_only = Model(tuple(map(tuple, earlier)), tuple(map(tuple, later)), decision.FEATURES)
     rated, labels = [], []
     for p in pairs:
         for right, row in score_pair(p.gold, decide(p.evidence, model=status_only)).issues:
@@ -181,9 +181,7 @@ def fit_model(pairs: list[GoldPair]) -> Model:
                 rated.append([x[name] for name in decision.CONFIDENCE_FEATURES])
                 labels.append(0 if right else 1)  # class 0, "right", is the one whose probability is the confidence
     weights = fit_softmax(rated, labels, 2, decision.CONFIDENCE_RIDGE)[0]
-    draft = replace(status_only, confidence=tuple(weights))
-    confidences = [row["confidence"] for p in pairs for row in decide(p.evidence, model=draft)["rows"]]
-    return replace(draft, review_below=review_threshold(confidences))
+    return replace(status_only, confidence=tuple(weights))
 
 
 def evaluate(gold_dir: Path, reports_dir: Path, model: Model | None = None) -> list[PairScore]:
@@ -270,7 +268,28 @@ def main(argv: list[str] | None = None) -> int:
         guessed = sum(guesses[n] for n in chosen)
         out = f"{sum(held[n][0].right for n in chosen) / total:9.3f}" if held else ""
         print(f"{label:28} {total:6} {guessed / total:8.3f} {right / total:9.3f} {out}")
+    print_review(scores, groups, fitted)
     return 0
+
+
+def print_review(scores: list[PairScore], groups: list, fitted: str) -> None:
+    print(f"\n\"check this\" with the {fitted} model (benchmarks/fit_check.py scores it held out):")
+    for label, member in groups:
+        rows = [(row, right) for s in scores if member(s.name) for right, row in s.issues if row is not None]
+        if rows:
+            print(f"{label:28} {review_summary(rows)}")
+
+
+def review_summary(rows: list[tuple[dict, bool]]) -> str:
+    """How well needs_review finds the wrong calls among gold rows: the share of rows it marks, the share of the
+    wrong ones among them, and the AUC of the confidence (the chance a wrong row's is below a right row's)."""
+    wrong = [row for row, right in rows if not right]
+    marked = sum(bool(row["needs_review"]) for row, _ in rows) / len(rows)
+    caught = sum(bool(row["needs_review"]) for row in wrong) / len(wrong) if wrong else 1.0
+    right_confidences = [row["confidence"] for row, right in rows if right]
+    below = sum((w["confidence"] < r) + 0.5 * (w["confidence"] == r) for w in wrong for r in right_confidences)
+    auc = below / (len(wrong) * len(right_confidences)) if wrong and right_confidences else 1.0
+    return f"marks {marked:.0%} of rows, {caught:.0%} of the wrong calls; confidence AUC {auc:.2f}"
 
 
 if __name__ == "__main__":

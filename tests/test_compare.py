@@ -268,4 +268,8 @@ async def test_order_check_puts_the_rows_to_check_first(ds):
     assert "Check these first" in html and '<option value="check" selected>' in html
     assert "check this" in html[html.index("Check these first") :]
     assert checked[0]["why"]["check_reason"].split(";")[0].replace("'", "&#39;") in html
+    # The reason is written under the status, not only in a tooltip.
+    shown = html.split('<span class="check-reason">Why: ')[1:]
+    assert len(shown) == len([r for r in checked if not r.get("review")])
+    assert shown[0].startswith(checked[0]["why"]["check_reason"].split(";")[0].replace("'", "&#39;"))
     assert (await ds.client.get(manchester + ".json?order=nonsense")).status_code == 400
