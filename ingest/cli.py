@@ -1,9 +1,9 @@
 """The `ofsted-ingest` command: reports in, one SQLite database out.
 
-Workers extract, parse and classify in processes of their own (even a single worker,
-which then leaves the classifying to the writer: the two share the work); this process
-alone writes, one transaction per document, so a failure or a kill never leaves half a
-document, and compares each document's inspection with its neighbours as it lands.
+Workers extract, parse and classify in processes of their own (even a single worker, which
+then classifies only the documents the writer has no time for: the two share the work); this
+process alone writes, one transaction per document, so a failure or a kill never leaves half
+a document, and compares each document's inspection with its neighbours as it lands.
 """
 
 from __future__ import annotations
@@ -80,6 +80,16 @@ def dates_out_of_range(report: ParsedReport) -> str | None:
     return None
 
 
+# Who classifies a document's findings (the results are the same either way): the worker (True), the
+# writer (False), or, with a single worker, the worker only while the writer is behind (SHARED). The
+# writer also writes and compares, so with a fixed share one of the two processes would wait: the share
+# follows the count of documents read and not yet taken by the writer.
+SHARED = "shared"
+# Read and not yet taken by the writer: at this many the writer is behind, and the worker classifies.
+WRITER_BEHIND = 1
+_waiting: Any = None  # in a worker: that count, shared with the writer (a multiprocessing.Value)
+
+
 @dataclass
 class Outcome:
     path: str
@@ -109,8 +119,17 @@ def refusal(report: ParsedReport) -> str | None:
     return None
 
 
-def process(path: str, classify: bool = True) -> Outcome:
+def process(path: str, classify: bool | str = True) -> Outcome:
     """Extract and parse one file, and classify its findings unless the writer will (runs in a worker)."""
+    try:
+        return _read(path, classify)
+    finally:
+        if _waiting is not None:
+            with _waiting.get_lock():
+                _waiting.value += 1
+
+
+def _read(path: str, classify: bool | str) -> Outcome:
     try:
         extracted = extract(Path(path))
         report = parse_pages(extracted.pages, extracted.file_format, find_authority)
@@ -126,6 +145,8 @@ def process(path: str, classify: bool = True) -> Outcome:
     except Exception as error:  # a bug or an unforeseen file must not stop the batch
         return Outcome(path, None, error=f"could not be parsed ({type(error).__name__}: {error})")
     outcome = Outcome(path, extracted.sha256, report)
+    if classify == SHARED:
+        classify = _waiting is not None and _waiting.value >= WRITER_BEHIND
     return classified(outcome) if classify else outcome
 
 
@@ -141,11 +162,14 @@ def classified(outcome: Outcome) -> Outcome:
     return outcome
 
 
-def _worker_started(parent: int) -> None:
+def _worker_started(parent: int, waiting: Any = None) -> None:
     """Bound a worker: it ends when the ingest that started it ends, even by `kill -9`, and
     its memory is capped. (Without the first, a killed ingest left its worker running,
     waiting for work on a pipe that the worker itself holds open.) Ctrl-C is the writer's to
-    handle: a worker that took it too would break the pool mid-file."""
+    handle: a worker that took it too would break the pool mid-file. `waiting` is the count
+    of documents read and not yet taken by the writer (SHARED)."""
+    global _waiting
+    _waiting = waiting
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         import ctypes
@@ -183,17 +207,27 @@ class Readers:
     The pool starts at once, so the workers read while the caller prepares to write.
     """
 
-    def __init__(self, files: list[str], workers: int, classify: bool, reader=None):
+    def __init__(self, files: list[str], workers: int, classify: bool | str, reader=None):
+        import multiprocessing
+
         self.files, self.workers, self.classify = files, workers, classify
         self.reader = reader or process
         self.pool: ProcessPoolExecutor | None = None
+        self.waiting = multiprocessing.Value("i", 0)  # read by a worker, not yet taken here (SHARED)
         self.pending = self._start(files, workers)
 
     def _start(self, files: list[str], workers: int):
         from concurrent.futures import ProcessPoolExecutor  # only an ingest with files to read pays for it
 
-        self.pool = ProcessPoolExecutor(min(workers, len(files)), initializer=_worker_started, initargs=(os.getpid(),))
+        self.waiting.value = 0
+        self.pool = ProcessPoolExecutor(
+            min(workers, len(files)), initializer=_worker_started, initargs=(os.getpid(), self.waiting)
+        )
         return self.pool.map(self.reader, files, [self.classify] * len(files), chunksize=1)
+
+    def _taken(self) -> None:
+        with self.waiting.get_lock():
+            self.waiting.value -= 1
 
     def __iter__(self):
         from concurrent.futures.process import BrokenProcessPool
@@ -203,6 +237,7 @@ class Readers:
             try:
                 for outcome in self.pending:
                     done += 1
+                    self._taken()
                     yield outcome
             except BrokenProcessPool:
                 self.close()
@@ -530,11 +565,11 @@ def _ingest(
     problems += manifest_problems
     prepare_database_folder(db_path)
     todo, held_paths = _not_held(files, held_checksums(db_path) - stale.checksums)
-    # Where findings are classified: a single worker would keep the writer waiting half the
-    # time, so the writer classifies and the two processes share the work about evenly;
-    # several workers keep the writer busy, so they classify. The results are the same.
-    # Even a single file is read in a worker, whose memory is bounded.
-    readers = Readers(todo, workers, classify=workers > 1) if todo else None
+    # Where findings are classified: a single worker shares it with the writer (SHARED), which
+    # would otherwise wait for it or keep it waiting; several workers keep the writer busy, so
+    # they classify. The results are the same. Even a single file is read in a worker, whose
+    # memory is bounded.
+    readers = Readers(todo, workers, classify=True if workers > 1 else SHARED) if todo else None
     db = None
     try:
         from .links import LinkKeeper, repair  # the writer's modules, loaded while the workers read

@@ -147,3 +147,33 @@ def test_synonyms_are_compared_as_one_word():
     """'Accommodation' and 'placement', 'insufficiency' and 'sufficiency' are compared as one word (text.SYNONYMS)."""
     assert set(stems_of_normalised(normalise("suitable accommodation"))) == {"suitabl", "placement"}
     assert stems_of_normalised(normalise("insufficiency")) == stems_of_normalised(normalise("sufficiency"))
+
+
+def test_word_lists_grouped_by_first_letter_match_as_written():
+    """The polarity word lists are scanned grouped by their words' first letters (for speed): every match, its
+    place and its words, is that of the list as written, on every sentence of the bundled text reports."""
+    import re
+    from pathlib import Path
+
+    from datasette_ofsted import classify
+    from datasette_ofsted.text import sentences
+
+    reports = sorted((Path(__file__).parent.parent / "data" / "reports").glob("*.txt"))
+    texts = [s.lower() for report in reports for s in sentences(report.read_text(encoding="utf-8"))]
+    assert len(texts) > 300
+    for name, as_written in classify.WORD_LISTS_AS_WRITTEN.items():
+        used = getattr(classify, name)
+        assert used.pattern != as_written.pattern  # grouped, or the test would prove nothing
+        found = 0
+        for text in texts:
+            expected = [(m.span(), m.group()) for m in as_written.finditer(text)]
+            assert [(m.span(), m.group()) for m in used.finditer(text)] == expected, (name, text)
+            found += len(expected)
+        assert found > 20, name
+    # The order of a letter's words is kept ("no longer" before "no"), and a word that starts with a group or a
+    # class stays between the words before and after it.
+    tricky = re.compile(r"\b(?:no longer|na|(?:very )?nice|no|[nm]ow|nope|\w+ly)\b")
+    grouped = classify._by_first_letter(tricky)
+    assert grouped.pattern == r"\b(?:n(?:o longer|a)|(?:very )?nice|no|[nm]ow|nope|\w+ly)\b"
+    text = "no longer very nice now nope quickly no mow na"
+    assert [m.group() for m in grouped.finditer(text)] == [m.group() for m in tricky.finditer(text)]

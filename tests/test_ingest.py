@@ -391,6 +391,36 @@ def test_a_worker_process_that_dies_costs_only_its_file(tmp_path, workers):
     assert all(o.report is not None and o.classified for n, o in enumerate(outcomes) if n != 1)
 
 
+def test_one_worker_classifies_only_while_the_writer_is_behind(tmp_path):
+    """With one worker the writer classifies what the worker did not (SHARED): a document read while the writer
+    had none waiting goes unclassified, one read while the writer was behind is classified in the worker; the
+    findings come out the same either way."""
+    import time
+
+    from datasette_ofsted.classify import classify_findings
+    from ingest.cli import SHARED, Readers, classified, process
+
+    files = [str(SEEDS[0]), str(SEEDS[4]), str(SEEDS[2])]
+    readers = Readers(files, 1, classify=SHARED)
+    try:
+        deadline = time.monotonic() + 120
+        while readers.waiting.value < len(files) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the writer takes nothing: it is behind from the second document on
+        outcomes = list(readers)
+    finally:
+        readers.close()
+    assert [o.classified for o in outcomes] == [False, True, True]
+    assert readers.waiting.value == 0
+    for outcome in map(classified, outcomes):
+        assert outcome.report is not None
+        alone = process(outcome.path, classify=False).report
+        assert alone is not None
+        classify_findings(alone.findings)
+        assert [(f.polarity, f.themes, f.sentences) for f in outcome.report.findings] == [
+            (f.polarity, f.themes, f.sentences) for f in alone.findings
+        ]
+
+
 def test_the_published_date_comes_from_the_manifest_first(bundled_db):
     """Ofsted's listing gives the publication date; the printed date is the fallback, for documents and inspections."""
     db = sqlite_utils.Database(bundled_db)
