@@ -112,8 +112,10 @@ def hammer(port: int, path: str, clients: int, seconds: float) -> dict:
     }
 
 
-def serve(db: Path, port: int) -> subprocess.Popen:
-    files = ["-i", str(db)]
+def serve(db: Path, port: int, log: Path, extra: tuple[str, ...] = ()) -> subprocess.Popen:
+    """`datasette serve -i` on 127.0.0.1:port (with `extra` arguments), its stderr (where a failed request's
+    traceback goes) written to `log`."""
+    files = ["-i", str(db), *extra]
     reviews = db.with_name("ofsted_reviews.db")
     if reviews.exists():
         files += ["-i", str(reviews)]
@@ -121,7 +123,7 @@ def serve(db: Path, port: int) -> subprocess.Popen:
         [sys.executable, "-m", "datasette", "serve", *files, "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log.open("wb"),
     )
     for _ in range(300):
         try:
@@ -129,9 +131,7 @@ def serve(db: Path, port: int) -> subprocess.Popen:
                 return server
         except OSError:
             if server.poll() is not None:
-                raise SystemExit(
-                    f"datasette exited: {server.stderr.read().decode() if server.stderr else ''}"
-                ) from None
+                raise SystemExit(f"datasette exited: {log.read_text(errors='replace')}") from None
             time.sleep(0.1)
     server.terminate()
     raise SystemExit("datasette did not start within 30 s")
@@ -160,19 +160,24 @@ def main() -> None:
         if args.only:
             targets = [t for t in targets if t[0] in args.only]
         port = free_port()
-        server = serve(served, port)
+        log = folder / "server.log"
+        baselines: dict[str, dict] = {}
+        results: dict[str, dict] = {}
+        server = serve(served, port, log)
         try:
             for _, path in [("warm", BASELINE), *targets]:  # each page once, so that no run pays a first load
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=TIMEOUT_S) as r:
                     r.read()
             # Each page right after a baseline run of its own: the machine's load drifts within a run.
-            baselines, results = {}, {}
             for name, path in targets:
                 baselines[name] = hammer(port, BASELINE, args.clients, args.baseline_seconds)
                 results[name] = hammer(port, path, args.clients, args.seconds)
         finally:
             server.terminate()
             server.wait(timeout=10)
+        failures = [line for line in log.read_text(errors="replace").splitlines() if "INFO:" not in line]
+        if any(r["errors"] for r in [*results.values(), *baselines.values()]) and failures:
+            print("the server's errors:\n" + "\n".join(failures[-40:]), file=sys.stderr)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -25,8 +25,10 @@ slowing the others, and the first pages took 3-6 s.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import sqlite3
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
@@ -96,11 +98,14 @@ def data_version(db) -> Hashable | None:
 
 
 class _Kept:
-    """The most recently used values, bounded in number."""
+    """The most recently used values, bounded in number (and, when `size` is given, in the sum of their sizes)."""
 
-    def __init__(self, max_entries: int):
+    def __init__(self, max_entries: int, max_size: int | None = None, size: Callable[[Any], int] | None = None):
         self.max_entries = max_entries
+        self.max_size = max_size
+        self.size = size
         self.held: OrderedDict[Hashable, Any] = OrderedDict()
+        self.held_size = 0
         self.lock = threading.Lock()
         self.hits = self.misses = 0
 
@@ -115,24 +120,48 @@ class _Kept:
             return value
 
     def put(self, key: Hashable, value: Any) -> None:
+        size = self.size(value) if self.size is not None else 0
+        if self.max_size is not None and size > self.max_size:
+            return  # larger than the whole budget: never kept
         with self.lock:
+            if key in self.held:
+                self.held_size -= self.size(self.held[key]) if self.size is not None else 0
             self.held[key] = value
             self.held.move_to_end(key)
-            while len(self.held) > self.max_entries:
-                self.held.popitem(last=False)
+            self.held_size += size
+            while len(self.held) > self.max_entries or (self.max_size is not None and self.held_size > self.max_size):
+                _, dropped = self.held.popitem(last=False)
+                self.held_size -= self.size(dropped) if self.size is not None else 0
+
+    def drop(self, key: Hashable) -> None:
+        with self.lock:
+            if key in self.held:
+                dropped = self.held.pop(key)
+                self.held_size -= self.size(dropped) if self.size is not None else 0
 
     def clear(self) -> None:
         with self.lock:
             self.held.clear()
+            self.held_size = 0
             self.hits = self.misses = 0
 
 
 _KEPT = _Kept(MAX_ENTRIES)
 
+# Rendered pages kept (views/common.kept_page), bounded by the memory their HTML takes as well as by their number: a
+# long comparison's page is about half a megabyte, an index or a timeline 20-100 kB (twice that in memory once a
+# curly quote makes Python store two bytes a character). 32 MB holds the pages of the archive's most visited
+# authorities and keeps a server well under the 200 MB asked of it under 40 clients (issue 26), however many
+# different addresses (searches, filters) are asked for.
+MAX_PAGES = 2048
+MAX_PAGE_BYTES = 32 * 1024 * 1024
+PAGES = _Kept(MAX_PAGES, MAX_PAGE_BYTES, size=lambda page: sys.getsizeof(page[0]))  # (HTML, what it depended on)
+
 
 def clear() -> None:
     """Forget everything kept (tests; a server never needs to: a changed database has a new version)."""
     _KEPT.clear()
+    PAGES.clear()
 
 
 # The reads being made now, by key: a request that wants one waits for it instead of making it again.
@@ -150,6 +179,7 @@ async def kept(
     compute: Callable[[], Awaitable[Any]],
     also: tuple = (),
     keep: Callable[[Any], bool] | None = None,
+    store: _Kept = _KEPT,
 ) -> Any:
     """`await compute()`, or what it gave last time for `key` while `db` (and each database in `also`, such as
     the reviews a read lays over the comparisons) holds the same data.
@@ -162,7 +192,7 @@ async def kept(
     if version is None:
         return await compute()
     full_key = (version, key)
-    value = _KEPT.get(full_key)
+    value = store.get(full_key)
     if value is not None:
         return value
     loop = asyncio.get_running_loop()
@@ -182,9 +212,28 @@ async def kept(
             del _MAKING[full_key]
     # Kept if unchanged while it was read (the value is of this version) and the caller agrees.
     if version == _versions((db, *also)) and (keep is None or keep(value)):
-        _KEPT.put(full_key, value)
+        store.put(full_key, value)
     future.set_result(value)
     return value
+
+
+_sites = itertools.count(1)
+
+
+def site(datasette) -> tuple:
+    """What a kept value that holds links or a rendered page is kept for besides the data: this Datasette (its own
+    templates, metadata and plugin settings; an id of its own, never reused as `id()` may be) and its base_url."""
+    mark = getattr(datasette, "_ofsted_site", None)
+    if mark is None:
+        mark = datasette._ofsted_site = next(_sites)
+    return (mark, datasette.setting("base_url"))
+
+
+def forget(db, key: Hashable, also: tuple = (), store: _Kept = _KEPT) -> None:
+    """Drop what `kept` holds for `key` at the databases' present versions (a value found to depend on more)."""
+    version = _versions((db, *also))
+    if version is not None:
+        store.drop((version, key))
 
 
 async def rows(db, sql: str, params=None) -> list[dict]:

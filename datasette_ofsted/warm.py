@@ -13,10 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import sys
 
 # How often the watch asks whether the database changed (a stat, and for a mutable file `PRAGMA data_version`).
 WATCH_SECONDS = 5.0
+# Before each page the background reading waits for a moment when no visitor's request is being answered, but no
+# longer than this: under a steady crowd it still reads a page a second or so (each reading shared with any visitor
+# who asks for that page meanwhile: cache.kept), and the visitors' requests go first.
+PATIENCE_SECONDS = 1.0
+QUIET_POLL_SECONDS = 0.02
 # Pages read in turn, each to its end, yielding to the visitors' requests between them.
 PAGES = ("/-/ofsted.json", "/-/ofsted/national.json", "/-/ofsted/national")
 
@@ -35,17 +41,40 @@ async def warm_paths(datasette) -> list[str]:
     return [*PAGES, *(f"/-/ofsted/{authority}.json" for authority in authorities)]
 
 
+# Visitors' requests being answered now, by Datasette instance (lifespan_wrapper counts them); the background
+# reading's own requests, made in a task marked by _BACKGROUND, are not visitors.
+_visitors: dict[int, int] = {}
+_BACKGROUND: contextvars.ContextVar[bool] = contextvars.ContextVar("ofsted_background_reading", default=False)
+
+
+def visitors(datasette) -> int:
+    """How many visitors' requests this Datasette is answering at this moment."""
+    return _visitors.get(id(datasette), 0)
+
+
+async def quiet_moment(datasette, patience: float | None = None) -> None:
+    """Wait until no visitor's request is being answered, or `patience` seconds (PATIENCE_SECONDS) have gone by."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + (PATIENCE_SECONDS if patience is None else patience)
+    while visitors(datasette) and loop.time() < give_up:
+        await asyncio.sleep(QUIET_POLL_SECONDS)
+
+
 async def warm(datasette) -> int:
     """Read each page once as an anonymous visitor (a page anonymous visitors may not see is refused at once and
-    reads nothing); returns the pages read."""
+    reads nothing), each at a quiet moment (quiet_moment); returns the pages read."""
+    background = _BACKGROUND.set(True)  # these requests are not visitors'
     read = 0
-    for path in await warm_paths(datasette):
-        try:
-            response = await datasette.client.get(path)
-            read += response.status_code == 200
-        except Exception as error:  # the page's own request will meet and report it
-            print(f"datasette-ofsted: reading {path} in the background failed: {error!r}", file=sys.stderr)
-        await asyncio.sleep(0)
+    try:
+        for path in await warm_paths(datasette):
+            await quiet_moment(datasette)
+            try:
+                response = await datasette.client.get(path)
+                read += response.status_code == 200
+            except Exception as error:  # the page's own request will meet and report it
+                print(f"datasette-ofsted: reading {path} in the background failed: {error!r}", file=sys.stderr)
+    finally:
+        _BACKGROUND.reset(background)
     return read
 
 
@@ -72,7 +101,15 @@ def lifespan_wrapper(datasette, app):
 
     async def wrapped(scope, receive, send):
         if scope["type"] != "lifespan":
-            await app(scope, receive, send)
+            if _BACKGROUND.get():
+                await app(scope, receive, send)
+                return
+            key = id(datasette)
+            _visitors[key] = _visitors.get(key, 0) + 1
+            try:
+                await app(scope, receive, send)
+            finally:
+                _visitors[key] -= 1
             return
         task: asyncio.Task | None = None
 

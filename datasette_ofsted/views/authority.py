@@ -23,8 +23,9 @@ from .common import (
     chart_url,
     csv_response,
     export_urls,
-    held_inspection,
+    inspections_of,
     json_response,
+    kept_page,
     ofsted_trail,
     with_links,
 )
@@ -155,6 +156,10 @@ def grade_chart(inspections: list[dict]) -> Markup:
 async def authority(datasette: Datasette, request: Request) -> Response:
     """An authority's timeline: permission, the authority checked, one read of its inspections and comparisons."""
     db = await ofsted_database(datasette, request)
+    return await kept_page(datasette, request, db, lambda: _authority(datasette, request, db))
+
+
+async def _authority(datasette: Datasette, request: Request, db: Database) -> Response:
     authority_id = request.url_vars["authority"]
     found = await _held_authority(db, authority_id)
     page = await timeline(datasette, request, db, found)
@@ -202,21 +207,36 @@ async def _held_authority(db: Database, authority_id: str) -> dict:
 async def timeline(datasette: Datasette, request: Request, db: Database, authority: dict) -> dict:
     """The authority's inspections, the comparison of each with the next (counts, link), the threads of its themes
     and its neighbours: the one definition of a comparison with the reviewers' calls over the engine's, as the
-    compare page reads it."""
-    ids = [
-        r["id"]
-        for r in await _rows(
-            db, "select id from inspections where authority_id = ? order by start_date", [authority["id"]]
-        )
-    ]
-    if not ids:  # a known English authority (every one of la_lookup.csv is in `authorities`), never inspected here
+    compare page reads it.
+
+    Read once while neither database changes and no pair is compared live (cache.kept): the background reading
+    (warm.py) and every visitor who asks while it is being read share that one reading. What it shows does not
+    depend on the actor (the reviewed statuses are public; who reviewed is not shown here). Which documents link to
+    their file is asked at every request (on_disk): a file can go while the database stays the same.
+    """
+    from .. import cache
+    from ..comparisons import live_comparisons
+    from ..databases import reviews_database
+
+    async def read() -> dict:
+        return await _timeline(datasette, request, db, authority)
+
+    also = (reviews_database(datasette),)
+    page = await cache.kept(db, ("timeline", cache.site(datasette), authority["id"], live_comparisons()), read, also)
+    served = await on_disk(db, [d for i in page["inspections"] for d in i["documents"]])
+    inspections = [{**i, "documents": with_links(i["documents"], datasette, served)} for i in page["inspections"]]
+    by_id = {i["id"]: i for i in inspections}
+    pairs = [{**p, "from": by_id[p["from"]["id"]], "to": by_id[p["to"]["id"]]} for p in page["pairs"]]
+    return {**page, "inspections": inspections, "pairs": pairs}
+
+
+async def _timeline(datasette: Datasette, request: Request, db: Database, authority: dict) -> dict:
+    inspections = await inspections_of(db, authority["id"])
+    if not inspections:  # a known English authority (every one of la_lookup.csv is in `authorities`), never inspected here
         raise NotFound(
             f"No inspections of {authority['name']} are in this database. See /-/ofsted for the authorities that have some."
         )
-    inspections = [await held_inspection(db, i) for i in ids]
-    served = await on_disk(db, [d for i in inspections for d in i["documents"]])
-    for inspection in inspections:
-        inspection["documents"] = with_links(inspection["documents"], datasette, served)
+    ids = [i["id"] for i in inspections]
     consecutive = list(zip(ids, ids[1:]))
     results = await reviewed_comparisons(datasette, request, db, consecutive)
     pairs = [

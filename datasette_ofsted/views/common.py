@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
+from contextvars import ContextVar
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from datasette.database import Database
@@ -18,7 +20,7 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from .. import cache
-from ..databases import find_ofsted_database
+from ..databases import find_ofsted_database, reviews_database
 from ..pairs import InvalidPair, Pair
 from ..status import LABELS
 from ..text import STOPWORDS, stem
@@ -66,6 +68,49 @@ async def _inspection(db: Database, inspection_id: str) -> dict | None:
         [inspection_id],
     )
     return inspection
+
+
+async def inspections_of(db: Database, authority_id: str) -> list[dict]:
+    """Every inspection of an authority, oldest first, each as `held_inspection` gives it: in three reads, not three
+    an inspection (under load each read waits its turn for a database thread, and a timeline's first reading made
+    three dozen)."""
+    inspections = await _rows(
+        db,
+        "select i.*, a.name as authority_name from inspections i join authorities a on a.id = i.authority_id "
+        "where i.authority_id = ? order by i.start_date",
+        [authority_id],
+    )
+    ids = [i["id"] for i in inspections]
+    judgements = _by_inspection(
+        ids,
+        await _rows(
+            db,
+            "select j.inspection_id, j.area, j.grade, j.about from judgements j join inspections i "
+            "on i.id = j.inspection_id where i.authority_id = ? order by j.inspection_id, j.document_id, j.ordinal",
+            [authority_id],
+        ),
+    )
+    documents = _by_inspection(
+        ids,
+        await _rows(
+            db,
+            "select d.inspection_id, d.id, d.kind, d.title, d.file_name, d.source_url, d.pages from documents d "
+            "join inspections i on i.id = d.inspection_id where i.authority_id = ? order by d.inspection_id, d.kind",
+            [authority_id],
+        ),
+    )
+    for inspection in inspections:
+        inspection["judgements"] = judgements[inspection["id"]]
+        inspection["documents"] = documents[inspection["id"]]
+    return inspections
+
+
+def _by_inspection(ids: list[str], rows: list[dict]) -> dict[str, list[dict]]:
+    """Rows that name their inspection (`inspection_id`, taken out of each), listed by inspection."""
+    out: dict[str, list[dict]] = {i: [] for i in ids}
+    for row in rows:
+        out[row.pop("inspection_id")].append(row)
+    return out
 
 
 async def held_inspection(db: Database, inspection_id: str) -> dict:
@@ -172,6 +217,105 @@ async def _render(
             request=request,
         )
     )
+
+
+# A request that carries Datasette's messages (a cookie, shown once and then cleared) gets a page of its own.
+MESSAGES_COOKIE = "ds_messages"
+
+
+async def kept_page(datasette: Datasette, request: Request, db: Database, make: Callable[[], Awaitable[Response]]) -> Response:
+    """The page `make()` answers, its HTML kept while it can only be the same: for the same data versions of the
+    Ofsted database and the reviews database, the same actor and the same address (path and query string), and no
+    pair compared live since. Called after the permission check, which every request still makes.
+
+    Rendering was most of a page's time under load (Datasette renders its templates asynchronously, a generator
+    step per tag). A page is never kept, nor given to another request, when its making asked for a CSRF token (a
+    reviewer's forms, the logout button of a signed-in actor: the token is the visitor's own), when it answered
+    anything but a plain 200, or when the request carries Datasette's one-time messages; and never at all with the
+    plugin setting `keep_pages: false` (another plugin whose templates vary per request would want that).
+    """
+    from .. import _settings
+    from ..comparisons import live_comparisons
+
+    fmt = (request.url_vars or {}).get("format")
+    if fmt or _settings(datasette).get("keep_pages") is False or MESSAGES_COOKIE in request.cookies:
+        return await make()  # .json and .csv keep what they read and encode their own way
+    rdb = reviews_database(datasette)
+    actor = json.dumps(request.actor, sort_keys=True, default=str) if request.actor is not None else None
+    key = ("page", cache.site(datasette), request.path, request.query_string, actor, live_comparisons())
+    made: list[Response] = []
+
+    async def render() -> tuple[str, tuple[tuple[str, bool], ...]] | None:
+        from .document import FILES_SEEN
+
+        files: list[tuple[str, bool]] = []
+        personal: list[str] = []
+        watching, marking = FILES_SEEN.set(files), _PERSONAL.set(personal)
+        try:
+            response = await _watching_token(request, make)
+        finally:
+            FILES_SEEN.reset(watching)
+            _PERSONAL.reset(marking)
+        made.append(response)
+        plain = (
+            response.status == 200
+            and response.content_type.startswith("text/html")
+            and not response.headers
+            and not getattr(response, "_set_cookie_headers", None)
+            and isinstance(response.body, str)
+        )
+        if personal or not plain:
+            return _PER_REQUEST
+        return response.body, tuple(dict(files).items())
+
+    page = await cache.kept(db, key, render, (rdb,), keep=lambda b: b is not _PER_REQUEST, store=cache.PAGES)
+    if made:  # this request made it
+        return made[0]
+    if page is _PER_REQUEST:  # made for another request alone
+        return await make()
+    if not _files_as_seen(page[1]):  # a report's file came or went: its link with it
+        cache.forget(db, key, (rdb,), store=cache.PAGES)
+        return await kept_page(datasette, request, db, make)
+    return Response.html(page[0])
+
+
+def _files_as_seen(files: tuple[tuple[str, bool], ...]) -> bool:
+    from .document import pdf_on_disk
+
+    return all(pdf_on_disk(path) == found for path, found in files)
+
+
+# What kept_page's reading gives when the page it made was for that request alone.
+_PER_REQUEST: Any = object()
+
+
+# While kept_page makes a page: what in it belongs to this request alone (kept_page then keeps nothing).
+_PERSONAL: ContextVar[list[str] | None] = ContextVar("ofsted_personal", default=None)
+
+
+def for_this_request_only(what: str) -> None:
+    """Say that the page being made holds something for this request alone (a form's token, say): it is not kept."""
+    personal = _PERSONAL.get()
+    if personal is not None:
+        personal.append(what)
+
+
+async def _watching_token(request: Request, make: Callable[[], Awaitable[Response]]) -> Response:
+    """`make()`'s response, marked for this request only if it asked for the request's CSRF token (asgi-csrf's, in
+    the request scope: Datasette's logout button, a reviewer's form)."""
+    token = request.scope.get("csrftoken")
+    if token is None:
+        return await make()
+
+    def watched() -> str:
+        for_this_request_only("csrftoken")
+        return token()
+
+    request.scope["csrftoken"] = watched
+    try:
+        return await make()
+    finally:
+        request.scope["csrftoken"] = token
 
 
 def ofsted_trail(datasette: Datasette, *more: tuple[str, str]) -> list[tuple[str, str]]:

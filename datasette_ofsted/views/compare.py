@@ -20,6 +20,7 @@ from .common import (
     csv_response,
     document_href,
     held_inspection,
+    kept_page,
     ofsted_trail,
     page_href,
     pair_in_url,
@@ -67,6 +68,10 @@ async def compare_form(datasette: Datasette, request: Request) -> Response:
 async def compare(datasette: Datasette, request: Request) -> Response:
     """The comparison of two inspections of one authority: permission, the pair and filters checked, one read, render."""
     db = await ofsted_database(datasette, request)
+    return await kept_page(datasette, request, db, lambda: _compare(datasette, request, db))
+
+
+async def _compare(datasette: Datasette, request: Request, db: Database) -> Response:
     pair, fmt = pair_in_url(request), request.url_vars.get("format") or ""
     earlier, later = await _held_pair(db, pair)
     if earlier["start_date"] > later["start_date"]:

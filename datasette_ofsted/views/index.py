@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from datasette.utils.asgi import BadRequest, Response
 
 from ..databases import ofsted_database
-from .common import GRADE_RANK, _render, _rows, chart_url, csv_response, export_urls, json_response
+from .common import GRADE_RANK, _render, _rows, chart_url, csv_response, export_urls, json_response, kept_page
 
 # The tables the index reads: each one's view permission is checked, and only these (a check costs a query).
 SHOWN_TABLES = ("authorities", "inspections", "findings")
@@ -42,6 +42,10 @@ SORTS = {
 async def index(datasette: Datasette, request: Request) -> Response:
     """Every authority with its latest inspection: permission, the filters checked, one read, render."""
     db = await ofsted_database(datasette, request, SHOWN_TABLES)
+    return await kept_page(datasette, request, db, lambda: _index(datasette, request, db))
+
+
+async def _index(datasette: Datasette, request: Request, db: Database) -> Response:
     authorities = await _authorities(db)
     filters = {k: request.args.get(k) or "" for k in ("region", "grade", "year")}
     sort = request.args.get("sort") or "name"

@@ -21,7 +21,7 @@ from ..databases import ofsted_database, reviews_database
 from ..pairs import Pair
 from ..status import Status
 from .charts import Bar, bar_chart
-from .common import YEAR, _render, _rows, chart_url, csv_response, export_urls, json_response, ofsted_trail
+from .common import YEAR, _render, _rows, chart_url, csv_response, export_urls, json_response, kept_page, ofsted_trail
 from .review import being_updated_notice, reviewed_comparisons_ready
 
 TOP_THEMES = 25  # themes listed on the page; the JSON has them all
@@ -335,6 +335,10 @@ REGION_LINKS = 3  # regions named in a theme's row; its own page names them all
 async def national(datasette: Datasette, request: Request) -> Response:
     """England as a whole: permission, the filters checked, one read of every recurring row, render."""
     db = await ofsted_database(datasette, request)
+    return await kept_page(datasette, request, db, lambda: _national(datasette, request, db))
+
+
+async def _national(datasette: Datasette, request: Request, db: Database) -> Response:
     filters = {k: (request.args.get(k) or "") for k in ("region", "framework", "year")}
     if filters["year"] and not YEAR.fullmatch(filters["year"]):
         raise BadRequest("year must be four digits, such as 2022")
@@ -361,7 +365,7 @@ async def national(datasette: Datasette, request: Request) -> Response:
     # Counted once a version and filters, not at every request: with every pair's link it was 50 ms of the event
     # loop a request on the archive, which every other request waited for. Kept only for the years held, so that
     # hostile filters cannot fill memory (regions, frameworks and themes are checked above).
-    version_key = (live_comparisons(), tuple(filters.items()), theme_id)
+    version_key = (cache.site(datasette), live_comparisons(), tuple(filters.items()), theme_id)  # links: per site
     held = lambda _: not filters["year"] or filters["year"] in years  # noqa: E731
     themes = await cache.kept(db, ("national themes", *version_key), count_themes, also, keep=held)
     in_filters = [p for p in pairs if _matches(p, {k: v for k, v in filters.items() if v})]

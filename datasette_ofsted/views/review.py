@@ -38,7 +38,7 @@ from ..reviews import (
     verify_chain,
 )
 from ..status import LABELS, SIDE_STATUSES
-from .common import _render, _rows, held_inspection, ofsted_trail, pair_in_url
+from .common import _render, _rows, for_this_request_only, held_inspection, ofsted_trail, pair_in_url
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -119,13 +119,19 @@ async def current_reviews(datasette: Datasette, pairs: list[tuple[str, str]]) ->
     out: dict[tuple[str, str], dict[str, dict]] = {pair: {} for pair in pairs}
     if rdb is None or not pairs:
         return out
-    for earlier_id, later_id in pairs:
-        rows = await _rows(
-            rdb,
-            "select * from reviews where from_inspection_id = ? and to_inspection_id = ? order by id",
-            [earlier_id, later_id],
-        )
-        out[(earlier_id, later_id)] = latest_reviews(rows)
+    # One read for every pair (a timeline asks for each consecutive pair), split by pair here.
+    earlier_ids = sorted({earlier_id for earlier_id, _ in pairs})
+    by_pair: dict[tuple[str, str], list[dict]] = {pair: [] for pair in pairs}
+    for row in await _rows(
+        rdb,
+        f"select * from reviews where from_inspection_id in ({', '.join('?' * len(earlier_ids))}) order by id",
+        earlier_ids,
+    ):
+        found = by_pair.get((row["from_inspection_id"], row["to_inspection_id"]))
+        if found is not None:
+            found.append(row)
+    for pair, rows in by_pair.items():
+        out[pair] = latest_reviews(rows)
     return out
 
 
@@ -186,6 +192,8 @@ async def review_context(datasette: Datasette, request: Request, earlier_id: str
     """What the compare page's template needs to show reviews and, to a reviewer, the review form."""
     rdb = await reviews_held(datasette)
     allowed = await can_review(datasette, request)
+    if allowed:  # the form carries a token of this actor's, good for a working day: never a kept page
+        for_this_request_only("review form")
     base = Pair(earlier_id, later_id).url(datasette)
     return {
         "row_review_template": REVIEW_TEMPLATE if rdb is not None or allowed else None,

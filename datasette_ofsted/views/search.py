@@ -18,6 +18,7 @@ from .common import (
     csv_response,
     export_urls,
     json_response,
+    kept_page,
     ofsted_trail,
     page_url,
 )
@@ -62,6 +63,10 @@ if TYPE_CHECKING:
 async def search(datasette: Datasette, request: Request) -> Response:
     """Findings that match the words: permission, the query and filters checked, one read, render."""
     db = await ofsted_database(datasette, request)
+    return await kept_page(datasette, request, db, lambda: _search(datasette, request, db))
+
+
+async def _search(datasette: Datasette, request: Request, db: Database) -> Response:
     q, filters, offset = _asked(request)
     choices = await _choices(db)
     for key in ("kind", "region"):
