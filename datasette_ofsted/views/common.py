@@ -408,12 +408,13 @@ SYNC_TEMPLATES_KEPT = 400
 
 def synchronous_rows(env: Environment) -> Callable[..., Markup]:
     """The filter `rows|ofsted_rows(template)`: `template` rendered once for all the rows, synchronously, with the
-    page's context and `group` the rows, as Markup.
+    page's context and `group` the rows, as Markup. The compare, authority and search pages render their whole
+    content this way (`none|ofsted_rows('_ofsted_compare_body.html')`), the compare page each group's rows too.
 
     Datasette renders a page asynchronously, a generator step for every tag and every macro call; on a long
     comparison the per-row part of the page was most of its time (a finding's macro alone a third). The same
     templates rendered by a synchronous twin of Datasette's environment (the same loader, filters, globals and
-    autoescaping) give the same HTML at a fraction of the cost.
+    autoescaping) give the same HTML at a fraction of the cost. Such a template can call nothing asynchronous.
     """
     synchronous = env.overlay(enable_async=False, cache_size=SYNC_TEMPLATES_KEPT)
 
