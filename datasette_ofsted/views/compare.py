@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -152,7 +153,6 @@ async def _page(
     for inspection in inspections:
         inspection["documents"] = with_links(inspection["documents"], datasette, served)
     tail = f"?{query}" if query else ""
-    findings_table = datasette.urls.table(db.name, "findings")
     return {
         "earlier": earlier,
         "later": later,
@@ -175,18 +175,22 @@ async def _page(
         "ofsted_json_url": f"{base}.json{tail}",
         "timeline_url": datasette.urls.path(f"/-/ofsted/{earlier['authority_id']}"),
         "database": db.name,
-        # Each finding as shown, with where it opens: its report's page (the source PDF, when it can be opened) and
-        # its Datasette row.
-        "finding_cell": lambda f, row: finding_cell(
-            f,
-            row,
-            page_href(sources.get(f.get("document_id")), f.get("page")),
-            f"{findings_table}/{f['id']}",  # datasette.urls.row's address, its table's part made once a page
-        ),
+        "finding_cell": _finding_cells(datasette, db, sources),
         "being_updated": being_updated_notice(1) if result.get("being_updated") else None,
         # The review block of each row (its template in row_review_template), for reviewers a form.
         **await review_context(datasette, request, *pair),
     }
+
+
+def _finding_cells(datasette: Datasette, db: Database, sources: dict[Any, str | None]) -> Callable[[dict, dict], Markup]:
+    """The page's `finding_cell(f, row)`: each finding with where it opens, its report's page (the source PDF, when
+    it can be opened; `sources` by document id) and its Datasette row."""
+    findings_table = datasette.urls.table(db.name, "findings")  # datasette.urls.row's address, made once a page
+
+    def cell(f: dict, row: dict) -> Markup:
+        return finding_cell(f, row, page_href(sources.get(f.get("document_id")), f.get("page")), f"{findings_table}/{f['id']}")
+
+    return cell
 
 
 def finding_cell(finding: dict, row: dict, page_url: str | None, row_url: str) -> Markup:
