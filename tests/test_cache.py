@@ -207,3 +207,48 @@ async def test_the_national_page_counts_its_themes_once_for_each_filter(bundled_
     for _ in range(2):
         assert (await ds.client.get("/-/ofsted/national.json?year=1999")).status_code == 200
     assert len(counted) == 4
+
+
+@pytest.mark.asyncio
+async def test_an_inspection_committed_while_a_timeline_is_being_read_is_no_error(bundled_copy, monkeypatch):
+    """A timeline's first reading is a dozen reads, and ofsted-ingest may commit between two of them (the README
+    invites ingesting while serving): its judgements and documents, read after the commit, named an inspection its
+    list of inspections, read before, did not hold (a KeyError: HTTP 500)."""
+    from datasette_ofsted.views import common
+
+    path = bundled_copy()
+    cache.clear()
+    ds = make_datasette(path, immutable=False)
+    await ds.invoke_startup()
+    read = common._rows
+    committed = []
+
+    async def commit_after_the_inspections_are_read(db, sql, params=None):
+        rows = await read(db, sql, params)
+        if not committed and sql.startswith("select i.*") and "where i.authority_id = ?" in sql:
+            committed.append(params)
+            _in_another_process(
+                path,
+                (
+                    "insert into inspections (id, authority_id, inspection_type, framework, start_date) "
+                    "values (?, ?, ?, ?, ?)",
+                    ["sutton-2026-11-02", "sutton", "focused visit", "ILACS", "2026-11-02"],
+                ),
+                (
+                    "insert into judgements (id, inspection_id, area, grade, ordinal) values (?, ?, ?, ?, ?)",
+                    ["sutton-2026-11-02-j1", "sutton-2026-11-02", "overall", "good", 1],
+                ),
+                (
+                    "insert into documents (id, inspection_id, kind, title) values (?, ?, ?, ?)",
+                    ["sutton-2026-11-02-d1", "sutton-2026-11-02", "report", "A report ingested meanwhile"],
+                ),
+            )
+        return rows
+
+    monkeypatch.setattr(common, "_rows", commit_after_the_inspections_are_read)
+    during = await ds.client.get("/-/ofsted/sutton.json")
+    assert committed and during.status_code == 200, during.text[:500]
+    assert "sutton-2026-11-02" not in [i["id"] for i in during.json()["inspections"]]  # read before it was there
+    monkeypatch.setattr(common, "_rows", read)
+    after = await ds.client.get("/-/ofsted/sutton.json")
+    assert after.status_code == 200 and [i["id"] for i in after.json()["inspections"]][-1] == "sutton-2026-11-02"
