@@ -252,3 +252,34 @@ async def test_an_inspection_committed_while_a_timeline_is_being_read_is_no_erro
     monkeypatch.setattr(common, "_rows", read)
     after = await ds.client.get("/-/ofsted/sutton.json")
     assert after.status_code == 200 and [i["id"] for i in after.json()["inspections"]][-1] == "sutton-2026-11-02"
+
+
+@pytest.mark.asyncio
+async def test_a_reading_made_from_rows_read_before_a_commit_is_not_kept_as_the_new_data(bundled_copy, monkeypatch):
+    """A timeline is read with the authority's row the page read first. When ofsted-ingest commits between the two,
+    the timeline (made at the new version, with the old row in it) was kept as the new version's: the old name
+    showed on every later request until the next change. It is now given to that request alone."""
+    from datasette_ofsted.views import authority
+
+    path = bundled_copy()
+    cache.clear()
+    ds = make_datasette(path, immutable=False)
+    await ds.invoke_startup()
+    held = authority._held_authority
+    renamed = []
+
+    async def renamed_once_read(db, authority_id):
+        found = await held(db, authority_id)
+        if not renamed:
+            renamed.append(authority_id)
+            _in_another_process(path, ("update authorities set name = ? where id = ?", ["Sutton (renamed)", "sutton"]))
+        return found
+
+    monkeypatch.setattr(authority, "_held_authority", renamed_once_read)
+    during = await ds.client.get("/-/ofsted/sutton.json")
+    assert renamed and during.status_code == 200
+    assert during.json()["authority"]["name"] == "Sutton"  # read before the commit: this request's own reading
+    after = await ds.client.get("/-/ofsted/sutton.json")
+    assert after.json()["authority"]["name"] == "Sutton (renamed)"
+    page = await ds.client.get("/-/ofsted/sutton")
+    assert "Sutton (renamed)" in page.text
