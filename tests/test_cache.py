@@ -135,10 +135,10 @@ async def test_a_page_asks_each_permission_once(ds):
     assert sorted(r[1] for a, r in asked if a == "view-table" and r[0] == "ofsted") == sorted(TABLES)
 
 
-async def _fresh(db_path) -> Datasette:
-    """A Datasette serving the database immutably, with nothing kept from another test."""
+async def _fresh(db_path, immutable: bool = True) -> Datasette:
+    """A Datasette serving the database (immutably unless asked), with nothing kept from another test."""
     cache.clear()
-    ds = make_datasette(db_path)
+    ds = make_datasette(db_path, immutable=immutable)
     await ds.invoke_startup()
     return ds
 
@@ -217,9 +217,7 @@ async def test_an_inspection_committed_while_a_timeline_is_being_read_is_no_erro
     from datasette_ofsted.views import common
 
     path = bundled_copy()
-    cache.clear()
-    ds = make_datasette(path, immutable=False)
-    await ds.invoke_startup()
+    ds = await _fresh(path, immutable=False)
     read = common._rows
     committed = []
 
@@ -262,9 +260,7 @@ async def test_a_reading_made_from_rows_read_before_a_commit_is_not_kept_as_the_
     from datasette_ofsted.views import authority
 
     path = bundled_copy()
-    cache.clear()
-    ds = make_datasette(path, immutable=False)
-    await ds.invoke_startup()
+    ds = await _fresh(path, immutable=False)
     held = authority._held_authority
     renamed = []
 
