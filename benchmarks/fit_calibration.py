@@ -27,20 +27,33 @@ sys.path.insert(0, str(ROOT))
 
 from datasette_ofsted.align import decide  # noqa: E402
 from datasette_ofsted.decision import MODEL_FILE, Model  # noqa: E402
-from ingest.evaluate import GoldPair, fit_model, load_pairs, score_pair  # noqa: E402
+from ingest.evaluate import GROUPS, GoldPair, constant_guess, fit_model, load_pairs, score_pair  # noqa: E402
 
 BINS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)  # the reliability table's confidence bands
 
 
-def rated_rows(pairs: list[GoldPair], model: Model) -> list[tuple[float, bool, int]]:
+def rated_rows(pairs: list[GoldPair], model: Model, tally: dict[str, int] | None = None) -> list[tuple[float, bool, int]]:
     """Each gold issue's row as decided by `model`: its confidence, whether it is marked for review, and whether
-    the issue is right (1) or wrong (0)."""
+    the issue is right (1) or wrong (0). `tally`, when given, counts the issues right per pair."""
     out = []
     for p in pairs:
-        for right, row in score_pair(p.gold, decide(p.evidence, model=model)).issues:
+        scored = score_pair(p.gold, decide(p.evidence, model=model))
+        if tally is not None:
+            tally[p.name] = scored.right
+        for right, row in scored.issues:
             if row is not None:
                 out.append((float(row["confidence"]), bool(row["needs_review"]), int(right)))
     return out
+
+
+def by_group(pairs: list[GoldPair], tally: dict[str, int]) -> None:
+    """The issues right per group of pairs (evaluate.GROUPS), beside the constant guess."""
+    for label, member in GROUPS:
+        chosen = [p for p in pairs if member(p.name)]
+        total = sum(len(p.gold["from_issues"]) + len(p.gold["to_issues"]) for p in chosen)
+        if total:
+            right, guess = sum(tally[p.name] for p in chosen), sum(constant_guess(p.gold) for p in chosen)
+            print(f"    {label}: {right}/{total} = {right / total:.3f} (constant guess {guess / total:.3f})")
 
 
 def reliability(rated: list[tuple[float, bool, int]]) -> list[tuple[str, int, float, float]]:
@@ -73,12 +86,12 @@ def review_quality(rated: list[tuple[float, bool, int]]) -> tuple[float, float]:
     return caught, sum(marked for _, marked, _ in rated) / len(rated)
 
 
-def held_out(pairs: list[GoldPair]) -> list[tuple[float, bool, int]]:
+def held_out(pairs: list[GoldPair], tally: dict[str, int] | None = None) -> list[tuple[float, bool, int]]:
     """The rows of each authority decided by the model fitted without it."""
     out = []
     for authority in dict.fromkeys(p.authority for p in pairs):
         model = fit_model([p for p in pairs if p.authority != authority])
-        out += rated_rows([p for p in pairs if p.authority == authority], model)
+        out += rated_rows([p for p in pairs if p.authority == authority], model, tally)
     return out
 
 
@@ -111,8 +124,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {target.relative_to(ROOT)}")
     elif target.read_text(encoding="utf-8") != text:
         print(f"the shipped {MODEL_FILE} differs from this fit: run with --write")
-    report("in-sample (fitted on every pair)", rated_rows(pairs, model))
-    report("leave-one-authority-out (everything refitted without the authority)", held_out(pairs))
+    tally: dict[str, int] = {}
+    report("in-sample (fitted on every pair)", rated_rows(pairs, model, tally))
+    by_group(pairs, tally)
+    report("leave-one-authority-out (everything refitted without the authority)", held_out(pairs, tally))
+    by_group(pairs, tally)
     return 0
 
 

@@ -94,6 +94,8 @@ Row = TypedDict(
 # engine without each in turn, leave-one-authority-out, per authority: a rule stays only where it pays).
 RULES = {
     "parts": "an improvement is also read part by part (its list's elements)",
+    "part_meaning": "a part keeps its meaning: a short element takes back the head or qualifier it shares, and an "
+    "element naming only who the item is for or who does the work is not a part",
     "population": "who an item is for (children in care, care leavers) is not its matter",
     "different_kind": "a plan or assessment of another kind (child in need plan, health assessment) is another matter",
     "min_coverage": "a deciding sentence shares some of the part's specific words, not only a theme",
@@ -101,6 +103,7 @@ RULES = {
     "clauses": "the clause that speaks of the matter gives the stance, not the sentence's main clause",
     "same_matter": "two list items are one matter only when they share a specific word of each (not only a generic "
     "head, aspect or actor: plans, quality, managers)",
+    "solid_link": "two list items are linked only through a solid sentence: two words of the matter, one specific",
     "section_grade": "a plain statement (no stance) in a section the report grades good or better reads as praise",
 }
 # The features of the fitted decision (decision.FEATURES) that can be switched off the same way: the fit then
@@ -108,6 +111,8 @@ RULES = {
 FEATURE_SWITCHES = {
     "sums": "agreeing sentences add up (criticism and praise summed over the best candidates)",
     "link": "the best link to an item of the other report's list on the same matter",
+    "solid": "the strongest and summed criticism and praise again over the sentences that share two words of the "
+    "matter, one specific (not a single shared head noun)",
 }
 
 # A section's grade is a prior on its plain statements: "X is understood" under a heading graded good is the
@@ -199,24 +204,86 @@ def _names_a_matter(element: str) -> bool:
     return bool(set(stems_of_normalised(normalise(element))) - _ASPECTS)
 
 
-def parts(sentence: str) -> list[str]:
+# The word that starts what qualifies a list's element: "confidence *between* the courts", "plans *for* children".
+_QUALIFIER = re.compile(r"\b(?:of|for|to|between|with|in|by|from|on|about|within|across|when|where)\b", re.I)
+
+
+def _names_own_matter(element: str) -> bool:
+    """Whether an element names a matter beyond who it is for, who does the work and aspects: "care leavers" and
+    "managers" do not, "the consistency of practitioners" does (an aspect of the people is a matter)."""
+    stems = frozenset(stems_of_normalised(_POPULATION.sub(" ", normalise(element))))
+    rest = stems - _ASPECTS
+    return bool(rest - _ACTORS) or bool(rest and stems & _ASPECTS)
+
+
+def _shared_head(previous: str) -> str:
+    """A qualified element up to its last qualifier word before who it is for: "the quality of written plans for"
+    in "the quality of written plans for children in need"."""
+    population = _POPULATION.search(normalise(previous))
+    cut = previous
+    if population is not None:
+        # normalise keeps the text's length for plain words; fall back to the whole element when it does not.
+        cut = previous[: population.start()] if len(normalise(previous)) == len(previous) else previous
+    found = _QUALIFIER_END.match(cut) or _QUALIFIER_END.match(previous)
+    return found.group(1) if found else previous
+
+
+def _with_qualifiers(elements: list[str]) -> list[str]:
+    """A list's elements with the words they share put back: in "the sufficiency and stability of the workforce"
+    the head "the sufficiency" takes the qualifier of the element after it ("... of the workforce"); in "plans for
+    children in need, children in care and care leavers" the objects "children in care" take the head of the
+    element before them ("plans for ..."). Only an element that cannot name a matter alone (too short, or only
+    who the item is for) is completed."""
+
+    def alone(element: str) -> bool:
+        return _names_own_matter(element) and bool(_QUALIFIER.search(element) or len(stems_of_normalised(normalise(element))) >= _SHORT_PART)
+
+    out = []
+    for n, element in enumerate(elements):
+        if alone(element):
+            out.append(element)
+            continue
+        previous = elements[n - 1] if n else ""
+        before = _shared_head(previous) if previous and alone(previous) and _QUALIFIER.search(previous) else None
+        after = next((_QUALIFIER.search(e) for e in elements[n + 1 :] if alone(e) and _QUALIFIER.search(e)), None)
+        if before is not None:
+            out.append(f"{before} {element}")  # an object after a qualified element: "... for" + it
+        elif after is not None:
+            out.append(f"{element} {after.string[after.start():]}")  # a head before one: it + "of ..."
+        else:
+            out.append(element)
+    return out
+
+
+# A qualified element up to and including its last qualifier word: the head an object after it shares.
+_QUALIFIER_END = re.compile(r"(.*\b(?:of|for|to|between|with|in|by|from|on|about|within|across))\b", re.I | re.S)
+
+
+def parts(sentence: str, keep_meaning: bool = True) -> list[str]:
     """The matters an improvement's sentence names: itself, then each element of its lists.
 
     "The quality of practice, including assessments, plans and pre-proceedings" gives the whole, "The quality
     of practice", and "quality of practice assessments", "... plans", "... pre-proceedings": an element after
-    "including" (or "such as", ...) too short to name a matter alone keeps the words it qualifies.
+    "including" (or "such as", ...) too short to name a matter alone keeps the words it qualifies. With
+    `keep_meaning` (the rule "part_meaning"), a short element of the main list takes back the head or the
+    qualifier it shares with its neighbours (`_with_qualifiers`), and an element that names only who the item is
+    for or who does the work ("care leavers", "managers") is not a part: it would decide against any sentence
+    about that group.
     """
     pieces = _PART_MARK.split(sentence)
     head = [e.strip() for e in _LIST_MARK.split(pieces[0]) if e.strip()]
     found = [sentence]
     if len(head) > 1:
-        found.extend(e for e in head if _names_a_matter(e))
+        elements = _with_qualifiers(head) if keep_meaning else head
+        found.extend(e for e in elements if _names_a_matter(e))
     context = head[-1] if head else ""
     for piece in pieces[1:]:
         for element in (e.strip() for e in _LIST_MARK.split(piece)):
             if _names_a_matter(element):
                 short = len(stems_of_normalised(normalise(element))) < _SHORT_PART
                 found.append(f"{context} {element}" if short else element)
+    if keep_meaning:
+        found = found[:1] + [part for part in found[1:] if _names_own_matter(part)]
     return found
 
 
@@ -308,7 +375,7 @@ def _parts_read(sentence: str, cal: Calibration) -> tuple[tuple[str, tuple[str, 
     """The parts of an improvement's sentence after the whole (`parts`), each with its stems and its matter:
     worked out once per wording, since a report meets each other report of its authority."""
     found = []
-    for part in parts(sentence)[1:]:
+    for part in parts(sentence, cal.on("part_meaning"))[1:]:
         part_stems = tuple(stems_of_normalised(normalise(part)))
         if part_stems:
             found.append((part, part_stems, (_matter(part, cal) & frozenset(part_stems)) or frozenset(part_stems)))
@@ -633,27 +700,53 @@ def _deciding(matches: list[Match], cal: Calibration) -> list[Match]:
     return sorted(found, key=lambda m: -m.score(cal))
 
 
+def _solid(m: Match) -> bool:
+    """A sentence that shares at least two words of the part's matter, one of them specific: one shared head noun
+    ("plans", "assessments") or one specific word out of a long item is a weak sign that the sentence is on the
+    matter, and calls it recurring or resolved too readily on reports the engine was not fitted on."""
+    shared = m.shared & m.concern.matter
+    return len(shared) >= SOLID_SHARED and bool(shared & m.concern.specific)
+
+
+SOLID_SHARED = 2  # words of the matter a solid sentence shares: more than one head noun
+
+
+def _linked_solidly(m: Match) -> bool:
+    """Two list items are one matter when one shares two words of the other's matter besides its aspects, one of
+    them specific, or all of it when it names one thing ("the quality and impact of supervision" and "ensure that
+    supervision is regular"): items that share one word of long matters ("plans", "staff") are on neighbouring
+    matters, and their link makes a confident wrong recurring row."""
+    matter = m.concern.matter - _ASPECTS
+    shared = m.shared & matter
+    return len(shared) >= min(SOLID_SHARED, len(matter)) and bool(shared & m.concern.specific)
+
+
 def row_features(matches: list[Match], cal: Calibration, link: float = 0.0) -> dict[str, float]:
     """The features of an improvement's row (decision.FEATURES), each a quantity a reader can check in the row's
     evidence: the strongest criticism and praise of the matter in the other report, each summed over the best
-    candidates (several sentences that agree weigh more than one), and the best link to the other report's list
-    (`link`, judged both ways: `item_features`)."""
+    candidates (several sentences that agree weigh more than one), the same four over the solid sentences alone
+    (`_solid`), and the best link to the other report's list (`link`, judged both ways: `item_features`)."""
     deciding = _deciding(matches, cal)
-    pool = deciding[:EVIDENCE_POOL]
+    solid = [m for m in deciding if _solid(m)] if cal.on("solid") else []
 
-    def best(stance: int) -> float:
-        return round(next((m.score(cal) for m in deciding if m.polarity == stance), 0.0), 4)
+    def best(found: list[Match], stance: int) -> float:
+        return round(next((m.score(cal) for m in found if m.polarity == stance), 0.0), 4)
 
-    def summed(stance: int) -> float:
+    def summed(found: list[Match], stance: int) -> float:
+        pool = found[:EVIDENCE_POOL]
         return round(sum(m.score(cal) for m in pool if m.polarity == stance), 4) if cal.on("sums") else 0.0
 
     return {
         "bias": 1.0,
-        "critical": best(-1),
-        "praise": best(1),
-        "critical_sum": summed(-1),
-        "praise_sum": summed(1),
+        "critical": best(deciding, -1),
+        "praise": best(deciding, 1),
+        "critical_sum": summed(deciding, -1),
+        "praise_sum": summed(deciding, 1),
         "link": round(link, 4) if cal.on("link") else 0.0,
+        "solid_critical": best(solid, -1),
+        "solid_praise": best(solid, 1),
+        "solid_critical_sum": summed(solid, -1),
+        "solid_praise_sum": summed(solid, 1),
     }
 
 
@@ -668,7 +761,9 @@ def _links(ev: Evidence, cal: Calibration) -> dict[tuple[int, int], tuple[float,
                 if not _is_improvement(other_findings, m):
                     continue
                 key = (item, m.unit.finding) if forward == 0 else (m.unit.finding, item)
-                if m.decides(cal) and _same_matter(m, cal) and (key not in link or m.score(cal) > link[key][0]):
+                if not (m.decides(cal) and _same_matter(m, cal)) or (cal.on("solid_link") and not _linked_solidly(m)):
+                    continue
+                if key not in link or m.score(cal) > link[key][0]:
                     link[key] = (m.score(cal), m)
     return link
 

@@ -37,6 +37,12 @@ FEATURES = (
     "critical_sum",  # criticism summed over the best candidates: agreeing sentences add up
     "praise_sum",
     "link",  # the best link to an item of the other report's list on the same matter
+    # The same four over the sentences that share two words of the matter, one of them specific (align._solid): a
+    # single shared head noun is a weak sign, and the fit learns how much less it says.
+    "solid_critical",
+    "solid_praise",
+    "solid_critical_sum",
+    "solid_praise_sum",
 )
 # Features tried and dropped because they did not pay their way leave-one-authority-out (benchmarks/README.md,
 # the ablation): plain statements with no stance, the progress wording, the coverage of the item's words, the

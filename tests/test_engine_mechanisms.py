@@ -14,6 +14,8 @@ from datasette_ofsted.align import (
     _weigh,
     compare,
     gather,
+    item_features,
+    parts,
     section_grade,
     theme_share,
 )
@@ -254,3 +256,65 @@ def test_theme_shares_through_the_index_equal_theme_share_sentence_by_sentence()
             assert shares.get(n, 0.0) == theme_share(concern, unit)
             checked += bool(shares.get(n))
     assert checked  # some sentence shares a theme, or the test shows nothing
+
+
+def test_a_part_keeps_its_meaning():
+    """An element of an item's list keeps the words it shares with its neighbours ("the timeliness and quality of
+    reviews": the timeliness *of reviews*; "for children in need, children in care": reviews *for* children in
+    care), and an element that names only who the item is for is not a part: it would decide against any
+    sentence about that group."""
+    item = "The timeliness and quality of reviews for children in need, children in care and care leavers."
+    assert parts(item)[1:] == [
+        "The timeliness of reviews for children in need",
+        "quality of reviews for children in need",
+        "quality of reviews for children in care",
+    ]
+    # Switched off (the ablation's switch), the bare elements are parts of their own.
+    assert "care leavers." in parts(item, keep_meaning=False)
+    earlier = [finding("e1", "The quality of advice for foster carers and care leavers.", "improvement")]
+    later = [finding("l1", "Care leavers are not supported well enough to find work.")]
+    assert row_of(compare(earlier, later), "e1")["status"] == "not_revisited"
+    off = replace(DEFAULT_CALIBRATION, disabled=frozenset({"part_meaning"}))
+    assert row_of(compare(earlier, later, calibration=off), "e1")["status"] == "recurring"
+
+
+def test_a_single_shared_head_noun_is_weak_evidence():
+    """A sentence that shares only a head noun with the item ("plans") counts in the criticism it reads, but not
+    in the solid criticism (two words of the matter, one specific), which the fitted decision weighs apart."""
+    earlier = [finding("e1", "Improve the timeliness of pathway plans for care leavers.", "improvement")]
+    head_only = row_of(compare(earlier, [finding("l1", "Plans are not reviewed often enough.")]), "e1")
+    on_matter = row_of(compare(earlier, [finding("l1", "Pathway plans are not completed in good time.")]), "e1")
+    assert head_only["why"]["confidence_from"]["critical"] > 0
+    assert head_only["why"]["confidence_from"]["solid_critical"] == 0
+    assert on_matter["why"]["confidence_from"]["solid_critical"] == on_matter["why"]["confidence_from"]["critical"] > 0
+    assert on_matter["why"]["probabilities"]["recurring"] > head_only["why"]["probabilities"]["recurring"]
+    off = replace(DEFAULT_CALIBRATION, disabled=frozenset({"solid"}))
+    assert row_of(compare(earlier, [finding("l1", "Pathway plans are late.")], calibration=off), "e1")["why"][
+        "confidence_from"
+    ]["solid_critical"] == 0
+
+
+def test_list_items_sharing_one_word_of_long_matters_are_not_linked():
+    """Two list items that share one word of matters that name more ("neglect" in the response to neglect when
+    families do not engage, and in its identification by schools) are neighbouring matters, not one: no link
+    between them. An item that names one thing ("the quality and impact of supervision") is linked through it,
+    and two wordings of one matter are linked."""
+
+    def candidate_links(earlier_text: str, later_text: str, cal=DEFAULT_CALIBRATION) -> list:
+        earlier, later = [finding("e1", earlier_text, "improvement")], [finding("l1", later_text, "improvement")]
+        return list(item_features(gather(earlier, later, cal), cal)[2])
+
+    neighbours = (
+        "The response to neglect when families do not engage with early help.",
+        "The identification of neglect by schools and health visitors.",
+    )
+    assert candidate_links(*neighbours) == []
+    off = replace(DEFAULT_CALIBRATION, disabled=frozenset({"solid_link"}))
+    assert candidate_links(*neighbours, cal=off) == [(0, 0)]
+    one_thing = ("Ensure that supervision of social workers is regular and recorded.", "The quality and impact of supervision.")
+    assert candidate_links(*one_thing) == [(0, 0)]
+    reworded = (
+        "The response to neglect when families do not engage with early help.",
+        "The response to neglect where families do not engage with help.",
+    )
+    assert candidate_links(*reworded) == [(0, 0)]
