@@ -234,11 +234,14 @@ def startup(datasette):
 
 @hookimpl
 def asgi_wrapper(datasette):
-    """A served Datasette reads the pages in the background when it starts and whenever the database changes
-    (warm.py), unless the plugin setting `warm_pages` is false."""
+    """Each request keeps only what it read at one data version (cache.one_version_a_request); a served Datasette
+    reads the pages in the background when it starts and whenever the database changes (warm.py), unless the plugin
+    setting `warm_pages` is false."""
+    from .cache import one_version_a_request
     from .warm import lifespan_wrapper
 
     def wrap(app):
+        app = one_version_a_request(app)  # what a request keeps is of one data version (cache.kept)
         if _settings(datasette).get("warm_pages") is False:
             return app
         return lifespan_wrapper(datasette, app)

@@ -25,6 +25,7 @@ slowing the others, and the first pages took 3-6 s.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import itertools
 import os
 import sqlite3
@@ -173,6 +174,39 @@ def _versions(dbs: tuple) -> tuple | None:
     return None if None in versions else versions
 
 
+# The data version each database had at a request's first read, by path, for the request being answered
+# (`one_version_a_request` gives each its own). A value made by a request that read an older version first may
+# hold what it read then (a timeline is given the authority's row read before it; the national page counts rows
+# read before): kept under the newer version, it showed the old data until the next change. Such a value is given
+# to the request (and those waiting for it) but not kept.
+_READ_AT: contextvars.ContextVar[dict[str, Hashable] | None] = contextvars.ContextVar("ofsted_read_at", default=None)
+
+
+def _first_read_at(dbs: tuple, version: tuple) -> bool:
+    """Whether this request read each of `dbs` at `version` first (recording it, when this is its first read)."""
+    read_at = _READ_AT.get()
+    if read_at is None:  # not within a request (a script, a test's direct call): nothing read before to mix in
+        return True
+    held = [db for db in dbs if db is not None]
+    return all(read_at.setdefault(str(db.path), v) == v for db, v in zip(held, version))
+
+
+def one_version_a_request(app):
+    """An ASGI wrapper that gives each request its own record of the versions it read at (_READ_AT)."""
+
+    async def wrapped(scope, receive, send):
+        if scope["type"] == "lifespan":
+            await app(scope, receive, send)
+            return
+        token = _READ_AT.set({})
+        try:
+            await app(scope, receive, send)
+        finally:
+            _READ_AT.reset(token)
+
+    return wrapped
+
+
 async def kept(
     db,
     key: Hashable,
@@ -192,6 +226,7 @@ async def kept(
     if version is None:
         return await compute()
     full_key = (version, key)
+    first = _first_read_at((db, *also), version)
     value = store.get(full_key)
     if value is not None:
         return value
@@ -210,8 +245,9 @@ async def kept(
     finally:
         if _MAKING.get(full_key) is future:
             del _MAKING[full_key]
-    # Kept if unchanged while it was read (the value is of this version) and the caller agrees.
-    if version == _versions((db, *also)) and (keep is None or keep(value)):
+    # Kept if unchanged while it was read, and nothing this request read before was of an older version (the value is
+    # of this version alone), and the caller agrees.
+    if first and version == _versions((db, *also)) and (keep is None or keep(value)):
         store.put(full_key, value)
     future.set_result(value)
     return value

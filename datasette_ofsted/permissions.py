@@ -11,9 +11,13 @@ resource=)` where it exists, 0.65's cascading `datasette.ensure_permissions` oth
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
 
+from datasette.database import QueryInterrupted
 from datasette.utils.asgi import Forbidden
+
+T = TypeVar("T")
 
 # The tables the plugin's pages read: every page checks them all (ofsted_database), but the index, which names its
 # own few. The compare page reads finding_sentences when it compares a pair that is not stored.
@@ -42,8 +46,27 @@ def resource_permissions(datasette) -> bool:
     return DatabaseResource is not None and callable(getattr(datasette, "allowed", None))
 
 
+# Datasette's permission checks run SQL under its time limit for visitors' queries (`sql_time_limit_ms`, 1 s by
+# default): 0.65 asks SQLite how each table is spelled (`select name from sqlite_master ... collate nocase`), 1.0a
+# resolves its rules in its internal database. Under load such a query's thread can wait past the limit for its turn
+# (the interpreter's lock, two cores shared by everything): one request in a few thousand under 20 clients answered
+# HTTP 500 with QueryInterrupted from the spelling query (benchmarks/load.py, issue 26r). An interrupted check is
+# asked again, up to this many times in all, and never skipped: if every attempt is interrupted the request fails.
+PERMISSION_ATTEMPTS = 3
+
+
+async def ask_permission(ask: Callable[[], Awaitable[T]]) -> T:
+    """`await ask()` (a permission check), asked again when Datasette's time limit interrupted its query (PERMISSION_ATTEMPTS in all)."""
+    for _ in range(PERMISSION_ATTEMPTS - 1):
+        try:
+            return await ask()
+        except QueryInterrupted:
+            await asyncio.sleep(0)  # let the requests ahead of it go first
+    return await ask()
+
+
 async def _ensure_allowed(datasette, actor, action: str, resource=None) -> None:
-    if not await datasette.allowed(action=action, resource=resource, actor=actor):
+    if not await ask_permission(lambda: datasette.allowed(action=action, resource=resource, actor=actor)):
         raise Forbidden(f"You do not have permission to {action.replace('-', ' ')}")
 
 
@@ -58,7 +81,7 @@ async def _answer(datasette, request, action: str, resource=None):
     key = (action, resource)
     if key not in asked:
         actor = request.actor if request is not None else None
-        asked[key] = await datasette.permission_allowed(actor, action, resource=resource, default=None)
+        asked[key] = await ask_permission(lambda: datasette.permission_allowed(actor, action, resource=resource, default=None))
     return asked[key]
 
 
@@ -74,12 +97,13 @@ async def ensure_can_view(datasette, request, database: str, tables: Iterable[st
     if resource_permissions(datasette):
         await _ensure_allowed(datasette, actor, "view-instance")
         await _ensure_allowed(datasette, actor, "view-database", DatabaseResource(database=database))
-        answers = await asyncio.gather(
-            *(
-                datasette.allowed(action="view-table", resource=TableResource(database=database, table=t), actor=actor)
-                for t in tables
+
+        def table_allowed(table: str) -> Callable[[], Awaitable[bool]]:
+            return lambda: datasette.allowed(
+                action="view-table", resource=TableResource(database=database, table=table), actor=actor
             )
-        )
+
+        answers = await asyncio.gather(*(ask_permission(table_allowed(t)) for t in tables))
         if not all(answers):
             raise Forbidden("You do not have permission to view table")
         return

@@ -135,10 +135,10 @@ async def test_a_page_asks_each_permission_once(ds):
     assert sorted(r[1] for a, r in asked if a == "view-table" and r[0] == "ofsted") == sorted(TABLES)
 
 
-async def _fresh(db_path) -> Datasette:
-    """A Datasette serving the database immutably, with nothing kept from another test."""
+async def _fresh(db_path, immutable: bool = True) -> Datasette:
+    """A Datasette serving the database (immutably unless asked), with nothing kept from another test."""
     cache.clear()
-    ds = make_datasette(db_path)
+    ds = make_datasette(db_path, immutable=immutable)
     await ds.invoke_startup()
     return ds
 
@@ -207,3 +207,75 @@ async def test_the_national_page_counts_its_themes_once_for_each_filter(bundled_
     for _ in range(2):
         assert (await ds.client.get("/-/ofsted/national.json?year=1999")).status_code == 200
     assert len(counted) == 4
+
+
+@pytest.mark.asyncio
+async def test_an_inspection_committed_while_a_timeline_is_being_read_is_no_error(bundled_copy, monkeypatch):
+    """A timeline's first reading is a dozen reads, and ofsted-ingest may commit between two of them (the README
+    invites ingesting while serving): its judgements and documents, read after the commit, named an inspection its
+    list of inspections, read before, did not hold (a KeyError: HTTP 500)."""
+    from datasette_ofsted.views import common
+
+    path = bundled_copy()
+    ds = await _fresh(path, immutable=False)
+    read = common._rows
+    committed = []
+
+    async def commit_after_the_inspections_are_read(db, sql, params=None):
+        rows = await read(db, sql, params)
+        if not committed and sql.startswith("select i.*") and "where i.authority_id = ?" in sql:
+            committed.append(params)
+            _in_another_process(
+                path,
+                (
+                    "insert into inspections (id, authority_id, inspection_type, framework, start_date) "
+                    "values (?, ?, ?, ?, ?)",
+                    ["sutton-2026-11-02", "sutton", "focused visit", "ILACS", "2026-11-02"],
+                ),
+                (
+                    "insert into judgements (id, inspection_id, area, grade, ordinal) values (?, ?, ?, ?, ?)",
+                    ["sutton-2026-11-02-j1", "sutton-2026-11-02", "overall", "good", 1],
+                ),
+                (
+                    "insert into documents (id, inspection_id, kind, title) values (?, ?, ?, ?)",
+                    ["sutton-2026-11-02-d1", "sutton-2026-11-02", "report", "A report ingested meanwhile"],
+                ),
+            )
+        return rows
+
+    monkeypatch.setattr(common, "_rows", commit_after_the_inspections_are_read)
+    during = await ds.client.get("/-/ofsted/sutton.json")
+    assert committed and during.status_code == 200, during.text[:500]
+    assert "sutton-2026-11-02" not in [i["id"] for i in during.json()["inspections"]]  # read before it was there
+    monkeypatch.setattr(common, "_rows", read)
+    after = await ds.client.get("/-/ofsted/sutton.json")
+    assert after.status_code == 200 and [i["id"] for i in after.json()["inspections"]][-1] == "sutton-2026-11-02"
+
+
+@pytest.mark.asyncio
+async def test_a_reading_made_from_rows_read_before_a_commit_is_not_kept_as_the_new_data(bundled_copy, monkeypatch):
+    """A timeline is read with the authority's row the page read first. When ofsted-ingest commits between the two,
+    the timeline (made at the new version, with the old row in it) was kept as the new version's: the old name
+    showed on every later request until the next change. It is now given to that request alone."""
+    from datasette_ofsted.views import authority
+
+    path = bundled_copy()
+    ds = await _fresh(path, immutable=False)
+    held = authority._held_authority
+    renamed = []
+
+    async def renamed_once_read(db, authority_id):
+        found = await held(db, authority_id)
+        if not renamed:
+            renamed.append(authority_id)
+            _in_another_process(path, ("update authorities set name = ? where id = ?", ["Sutton (renamed)", "sutton"]))
+        return found
+
+    monkeypatch.setattr(authority, "_held_authority", renamed_once_read)
+    during = await ds.client.get("/-/ofsted/sutton.json")
+    assert renamed and during.status_code == 200
+    assert during.json()["authority"]["name"] == "Sutton"  # read before the commit: this request's own reading
+    after = await ds.client.get("/-/ofsted/sutton.json")
+    assert after.json()["authority"]["name"] == "Sutton (renamed)"
+    page = await ds.client.get("/-/ofsted/sutton")
+    assert "Sutton (renamed)" in page.text

@@ -222,3 +222,51 @@ async def _most_inspected(datasette) -> list[tuple[str, int]]:
         "select authority_id, count(*) from inspections group by authority_id order by count(*) desc, 1 limit 3"
     )
     return [(r[0], r[1]) for r in rows]
+
+
+@pytest.mark.asyncio
+async def test_many_first_readings_at_start_with_a_commit_among_them_all_answer(bundled_copy, monkeypatch):
+    """Right after a start (nothing kept, the background reading under way) a crowd asks for the same timeline and for
+    every other at once, and ofsted-ingest commits while their reads are in flight (a new data version: each read
+    made once for its version, cache.kept): every request is answered, and what is shown after the commit is the
+    committed data, not a reading made before it. (Hunting an HTTP 500 seen once under 20 clients, issue 26r.)"""
+    from datasette_ofsted.views import authority
+
+    cache.clear()
+    monkeypatch.setattr(warm, "WATCH_SECONDS", 0.05)
+    path = bundled_copy()
+    with closing(sqlite3.connect(path)) as conn:
+        authorities = [r[0] for r in conn.execute("select distinct authority_id from inspections order by 1")]
+        pairs = [r[0] for r in conn.execute("select id from comparisons order by id")]
+    ds = make_datasette(path, immutable=False)
+    await ds.invoke_startup()
+    server = Lifespan(ds.app())
+    await server.start()
+    # The first timeline read signals the commit: by then the crowd's reads are in flight.
+    reading = asyncio.Event()
+    real = authority._timeline
+
+    async def signalled(datasette, request, db, found):
+        reading.set()
+        return await real(datasette, request, db, found)
+
+    monkeypatch.setattr(authority, "_timeline", signalled)
+    same = ["/-/ofsted/manchester", "/-/ofsted/manchester.json", "/-/ofsted/manchester.csv"] * 6
+    different = [f"/-/ofsted/{a}{suffix}" for a in authorities for suffix in ("", ".json")]
+    different += [f"/-/ofsted/compare/{pair}{suffix}" for pair in pairs[::5] for suffix in ("", ".json")]
+    different += ["/-/ofsted", "/-/ofsted.json", "/-/ofsted/national", "/-/ofsted/national.json"]
+    paths = [p for two in zip(same + different, different + same) for p in two]  # interleaved: same and others
+    requests = [asyncio.ensure_future(ds.client.get(p)) for p in paths]
+    await asyncio.wait_for(reading.wait(), 60)
+    with closing(sqlite3.connect(path)) as conn, conn:  # as ofsted-ingest commits beside the server
+        conn.execute("update authorities set name = 'Manchester (renamed)' where id = 'manchester'")
+    in_flight = sum(not r.done() for r in requests)
+    responses = await asyncio.wait_for(asyncio.gather(*requests), 300)
+    failed = [(p, r.status_code, r.text[:300]) for p, r in zip(paths, responses) if r.status_code != 200]
+    assert not failed, failed
+    assert in_flight > len(paths) // 2, "the commit came after most requests were answered"
+    after = await ds.client.get("/-/ofsted/manchester.json")
+    assert after.json()["authority"]["name"] == "Manchester (renamed)"
+    page = await ds.client.get("/-/ofsted/manchester")
+    assert "Manchester (renamed)" in page.text
+    await server.stop()  # Datasette 1.0 closes its databases at shutdown

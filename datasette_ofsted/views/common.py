@@ -75,7 +75,12 @@ async def _inspection(db: Database, inspection_id: str) -> dict | None:
 async def inspections_of(db: Database, authority_id: str) -> list[dict]:
     """Every inspection of an authority, oldest first, each as `held_inspection` gives it: in three reads, not three
     an inspection (under load each read waits its turn for a database thread, and a timeline's first reading made
-    three dozen)."""
+    three dozen).
+
+    The judgements and documents are read for the inspections listed, not for the authority: ofsted-ingest may
+    commit between two reads (one transaction a document, while the server serves), and an inspection it added
+    meanwhile must not come with rows the list does not hold (that was a KeyError, an HTTP 500).
+    """
     inspections = await _rows(
         db,
         "select i.*, a.name as authority_name from inspections i join authorities a on a.id = i.authority_id "
@@ -83,22 +88,25 @@ async def inspections_of(db: Database, authority_id: str) -> list[dict]:
         [authority_id],
     )
     ids = [i["id"] for i in inspections]
+    if not ids:
+        return []
+    listed = ",".join("?" for _ in ids)
     judgements = _by_inspection(
         ids,
         await _rows(
             db,
-            "select j.inspection_id, j.area, j.grade, j.about from judgements j join inspections i "
-            "on i.id = j.inspection_id where i.authority_id = ? order by j.inspection_id, j.document_id, j.ordinal",
-            [authority_id],
+            f"select inspection_id, area, grade, about from judgements where inspection_id in ({listed}) "
+            "order by inspection_id, document_id, ordinal",
+            ids,
         ),
     )
     documents = _by_inspection(
         ids,
         await _rows(
             db,
-            "select d.inspection_id, d.id, d.kind, d.title, d.file_name, d.source_url, d.pages from documents d "
-            "join inspections i on i.id = d.inspection_id where i.authority_id = ? order by d.inspection_id, d.kind",
-            [authority_id],
+            f"select inspection_id, id, kind, title, file_name, source_url, pages from documents "
+            f"where inspection_id in ({listed}) order by inspection_id, kind",
+            ids,
         ),
     )
     for inspection in inspections:

@@ -20,7 +20,7 @@ from ..comparisons import comparison, comparisons_within, live_comparisons
 from ..databases import ofsted_database, reviews_database, reviews_held
 from ..findings import CHILDRENS_SUMMARY
 from ..pairs import Pair, improvement_key
-from ..permissions import ensure_can_view
+from ..permissions import ask_permission, ensure_can_view
 from ..reviews import (
     MAX_NOTE,
     agreement,
@@ -68,10 +68,14 @@ async def _can_see(datasette: Datasette, request: Request, rdb: Database) -> boo
         from datasette.resources import TableResource
 
         return bool(
-            await datasette.allowed(action="view-table", resource=TableResource(rdb.name, "reviews"), actor=actor)
+            await ask_permission(
+                lambda: datasette.allowed(action="view-table", resource=TableResource(rdb.name, "reviews"), actor=actor)
+            )
         )
-    visible, _private = await datasette.check_visibility(
-        actor, permissions=[("view-table", (rdb.name, "reviews")), ("view-database", rdb.name), "view-instance"]
+    visible, _private = await ask_permission(
+        lambda: datasette.check_visibility(
+            actor, permissions=[("view-table", (rdb.name, "reviews")), ("view-database", rdb.name), "view-instance"]
+        )
     )
     return visible
 
