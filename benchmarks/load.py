@@ -9,7 +9,12 @@ the deadline). The pages: the compare JSON of the largest stored consecutive pai
 its stored result), and every page an anonymous visitor may open in the route registry
 (`routes.pages()`, HTML, JSON and CSV). Datasette's /-/versions.json is measured right before each
 page (`--baseline-seconds`), the same clients on the same server: each page's ratio is against
-its own baseline run, since the machine's load drifts within a run. Prints requests
+its own baseline run, since the machine's load drifts within a run. `--actor alice` sends every
+request (the baseline's too) as that signed-in actor (a `ds_actor` cookie signed with the server's
+`--secret`), and `--reviewer alice` names a reviewer (the plugin setting `reviewers`, the reviews
+database served writable, as the README serves it): together they measure a reviewer's compare page
+(`--only compare_largest_page`), which holds the review form and so is made afresh at every request.
+Prints requests
 a second, the ratio, p50 and p95 in ms and errors (any status but 200, or a failed request); writes
 benchmarks/results-load.json; exits 1 if a request failed.
 """
@@ -66,7 +71,7 @@ def build_database(folder: Path) -> Path:
     return db
 
 
-def hammer(port: int, path: str, clients: int, seconds: float) -> dict:
+def hammer(port: int, path: str, clients: int, seconds: float, headers: dict[str, str] | None = None) -> dict:
     """`clients` threads requesting `path` until the deadline: throughput, latencies, errors."""
     deadline = time.perf_counter() + seconds
     latencies: list[list[float]] = [[] for _ in range(clients)]
@@ -79,7 +84,7 @@ def hammer(port: int, path: str, clients: int, seconds: float) -> dict:
         while time.perf_counter() < deadline:
             began = time.perf_counter()
             try:
-                conn.request("GET", path)
+                conn.request("GET", path, headers=headers or {})
                 response = conn.getresponse()
                 response.read()
                 if response.status != 200:
@@ -112,13 +117,14 @@ def hammer(port: int, path: str, clients: int, seconds: float) -> dict:
     }
 
 
-def serve(db: Path, port: int, log: Path, extra: tuple[str, ...] = ()) -> subprocess.Popen:
+def serve(db: Path, port: int, log: Path, extra: tuple[str, ...] = (), reviews_writable: bool = False) -> subprocess.Popen:
     """`datasette serve -i` on 127.0.0.1:port (with `extra` arguments), its stderr (where a failed request's
-    traceback goes) written to `log`."""
+    traceback goes) written to `log`; the reviews database beside `db` immutable, or writable (as the README
+    serves it for reviewers)."""
     files = ["-i", str(db), *extra]
     reviews = db.with_name("ofsted_reviews.db")
     if reviews.exists():
-        files += ["-i", str(reviews)]
+        files += [str(reviews)] if reviews_writable else ["-i", str(reviews)]
     server = subprocess.Popen(
         [sys.executable, "-m", "datasette", "serve", *files, "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
@@ -137,6 +143,31 @@ def serve(db: Path, port: int, log: Path, extra: tuple[str, ...] = ()) -> subpro
     raise SystemExit("datasette did not start within 30 s")
 
 
+# The server's secret when requests are signed in (--actor): a benchmark's own, never a real deployment's.
+BENCHMARK_SECRET = "datasette-ofsted-load-benchmark"
+
+
+def signed_in(folder: Path, actor: str | None, reviewers: list[str] | None) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The server's extra arguments (its secret; metadata naming the reviewers) and each request's headers (a
+    ds_actor cookie signed as Datasette signs it) for `--actor` and `--reviewer`; nothing when neither is given."""
+    extra: list[str] = []
+    headers: dict[str, str] = {}
+    if reviewers:
+        import yaml
+
+        metadata = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8")) or {}
+        metadata.setdefault("plugins", {}).setdefault("datasette-ofsted", {})["reviewers"] = {"id": reviewers}
+        (folder / "metadata.yml").write_text(yaml.safe_dump(metadata), encoding="utf-8")
+        extra += ["-m", str(folder / "metadata.yml")]
+    if actor:
+        from datasette.app import Datasette
+
+        cookie = Datasette(secret=BENCHMARK_SECRET).sign({"a": {"id": actor}}, "actor")
+        headers["Cookie"] = f"ds_actor={cookie}"
+        extra += ["--secret", BENCHMARK_SECRET]
+    return tuple(extra), headers
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", type=Path, help="an ofsted.db (default: the bundled reports, ingested now)")
@@ -145,6 +176,8 @@ def main() -> None:
     parser.add_argument("--baseline-seconds", type=float, default=5.0, help="the baseline's run before each page")
     parser.add_argument("--only", action="append", help="a page's name (repeatable); the baseline always runs")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results-load.json")
+    parser.add_argument("--actor", help="send every request as this signed-in actor id (a signed ds_actor cookie)")
+    parser.add_argument("--reviewer", action="append", help="an actor id the plugin names a reviewer (repeatable)")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="ofsted-load-"))
@@ -156,22 +189,35 @@ def main() -> None:
         shutil.copy(db, served)
         if db.with_name("ofsted_reviews.db").exists():
             shutil.copy(db.with_name("ofsted_reviews.db"), served.with_name("ofsted_reviews.db"))
-        targets = [("compare_largest_json", f"/-/ofsted/compare/{largest_pair(served)}.json"), *pages()]
+        largest = largest_pair(served)
+        targets = [
+            ("compare_largest_json", f"/-/ofsted/compare/{largest}.json"),
+            ("compare_largest_page", f"/-/ofsted/compare/{largest}"),
+            *pages(),
+        ]
         if args.only:
             targets = [t for t in targets if t[0] in args.only]
         port = free_port()
         log = folder / "server.log"
         baselines: dict[str, dict] = {}
         results: dict[str, dict] = {}
-        server = serve(served, port, log)
+        extra, headers = signed_in(folder, args.actor, args.reviewer)
+        if args.reviewer:
+            from datasette_ofsted.reviews import create_reviews_database
+
+            create_reviews_database(served)
+        server = serve(served, port, log, extra, reviews_writable=bool(args.reviewer))
         try:
             for _, path in [("warm", BASELINE), *targets]:  # each page once, so that no run pays a first load
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=TIMEOUT_S) as r:
-                    r.read()
+                warm = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
+                with urllib.request.urlopen(warm, timeout=TIMEOUT_S) as r:
+                    body = r.read()
+                if args.reviewer and args.actor and path.endswith(largest) and b'class="review-form"' not in body:
+                    raise SystemExit(f"{path} shows {args.actor} no review form: is the actor named a reviewer?")
             # Each page right after a baseline run of its own: the machine's load drifts within a run.
             for name, path in targets:
-                baselines[name] = hammer(port, BASELINE, args.clients, args.baseline_seconds)
-                results[name] = hammer(port, path, args.clients, args.seconds)
+                baselines[name] = hammer(port, BASELINE, args.clients, args.baseline_seconds, headers)
+                results[name] = hammer(port, path, args.clients, args.seconds, headers)
         finally:
             server.terminate()
             server.wait(timeout=10)

@@ -157,8 +157,9 @@ def prepare_jinja2_environment(env, datasette):
     `text|ofsted_highlight(stems)`, the text escaped with the words whose stems are given marked (views/common);
     for a comparison's rows (views/compare), `row|ofsted_sides` (the findings shown and folded), `row|ofsted_call`
     (how sure the engine is, in words), `finding|ofsted_stance(status)` (for or against the call) and
-    `finding|ofsted_stems(row)` (the stems to mark)."""
-    from .views.common import highlight
+    `finding|ofsted_stems(row)` (the stems to mark); `rows|ofsted_rows(template)`, a page's rows rendered in one
+    synchronous pass (views/common.synchronous_rows)."""
+    from .views.common import highlight, synchronous_rows
     from .views.compare import call_words, marked_stems, sides_shown, stance
 
     env.filters.update(
@@ -167,6 +168,7 @@ def prepare_jinja2_environment(env, datasette):
         ofsted_call=call_words,
         ofsted_stance=stance,
         ofsted_stems=marked_stems,
+        ofsted_rows=synchronous_rows(env),
     )
 
 

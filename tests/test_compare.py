@@ -240,7 +240,7 @@ def test_each_row_has_one_review_include_point():
 
     import datasette_ofsted
 
-    template = (Path(datasette_ofsted.__file__).parent / "templates" / "ofsted_compare.html").read_text()
+    template = (Path(datasette_ofsted.__file__).parent / "templates" / "_ofsted_compare_rows.html").read_text()
     assert template.count("{% if row_review_template %}{% include row_review_template %}{% endif %}") == 1
 
 

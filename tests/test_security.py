@@ -177,3 +177,54 @@ async def test_every_search_answers_200_or_400(ds, q):
     for path in ("/-/ofsted/search", "/-/ofsted/search.json"):
         response = await ds.client.get(path, params={"q": q})
         assert response.status_code in (200, 400), (q, response.status_code)
+
+
+def test_a_finding_cell_escapes_every_field():
+    """The compare page's findings are built in Python (views/compare.finding_cell), not by an autoescaping
+    template: every field of a hostile finding comes out as text, its marked words too."""
+    from datasette_ofsted.text import stem
+    from datasette_ofsted.views.compare import finding_cell
+
+    finding = {
+        "id": 7,
+        "role": "evidence",
+        "stance": "negative",
+        "matched_stems": [stem("alert"), stem("quoted")],
+        "sentence": HOSTILE,
+        "text": HOSTILE + " <b>whole</b>",
+        "page": '3"><script>',
+        "paragraph": "<i>2</i>",
+        "section": "<svg onload=alert(1)>",
+        "timescale": "</span><script>x()</script>",
+    }
+    row = {"status": "recurring", "from": [], "to": [finding]}
+    html = str(finding_cell(finding, row, 'https://x.test/a.pdf#page=3"onmouseover="alert(1)', '/r/"><b>'))
+    for raw in ("<script", "<img", "<svg", "<b>", "<i>", '"onmouseover', '/r/">'):
+        assert raw not in html, raw
+    assert 'href="/r/&#34;&gt;&lt;b&gt;"' in html and 'p. 3&#34;&gt;&lt;script&gt;</a>' in html
+    # The shared words are still marked, inside the escaped text.
+    assert "&lt;script&gt;<mark>alert</mark>(&#39;x&#39;)&lt;/script&gt;" in html and "&#34;<mark>quoted</mark>&#34;" in html
+    assert "&lt;svg onload=alert(1)&gt;" in html and "&lt;/span&gt;&lt;script&gt;x()&lt;/script&gt;" in html
+
+
+@pytest.mark.asyncio
+async def test_a_reviewer_s_compare_page_escapes_report_text(hostile_db, tmp_path):
+    """A reviewer's compare page (its rows rendered in one synchronous pass, views/common.synchronous_rows, with
+    the review form in each row) shows hostile report text as text, as a visitor's page does."""
+    import yaml
+    from conftest import METADATA
+    from datasette.app import Datasette
+
+    from datasette_ofsted.reviews import create_reviews_database
+
+    metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+    metadata.setdefault("plugins", {})["datasette-ofsted"] = {"reviewers": {"id": ["alice"]}}
+    reviews = create_reviews_database(tmp_path / "ofsted.db")
+    ds = Datasette([str(reviews)], immutables=[str(hostile_db)], metadata=metadata)
+    await ds.invoke_startup()
+    response = await ds.client.get(PAGES[2], cookies={"ds_actor": ds.sign({"a": {"id": "alice"}}, "actor")})
+    assert response.status_code == 200
+    html = response.text
+    assert 'class="review-form"' in html  # the reviewer's page, with its forms
+    assert "<script>alert('x')</script>" not in html and "<img src=x onerror" not in html
+    assert "&lt;script&gt;" in html
