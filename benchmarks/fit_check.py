@@ -37,8 +37,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from fit_calibration import auc, rated_rows, report  # noqa: E402
 
 from datasette_ofsted.align import decide  # noqa: E402
-from datasette_ofsted.check import CHECK_FILE, REVIEW_SHARE, CheckModel, review_threshold  # noqa: E402
-from datasette_ofsted.decision import Model, fit_softmax, softmax  # noqa: E402
+from datasette_ofsted.check import REVIEW_SHARE, review_threshold  # noqa: E402
+from datasette_ofsted.decision import CHECK_FILE, CheckModel, Model, fit_softmax, softmax  # noqa: E402
 from ingest.evaluate import GoldPair, fit_model, load_pairs, score_pair  # noqa: E402
 
 TRAINING_GOLD = ROOT / "tests" / "gold"

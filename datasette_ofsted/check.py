@@ -23,17 +23,12 @@ change its features without this module changing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from .decision import Model
+from .decision import CheckModel, Model  # the review bar (CheckModel) is shipped and loaded beside the weights
 from .status import Status
-
-CHECK_FILE = "check.json"
 
 
 @dataclass(frozen=True)
@@ -98,20 +93,6 @@ def mixed(features: Mapping[str, float]) -> float:
     critical, praise = features.get("critical", 0.0), features.get("praise", 0.0)
     top = max(critical, praise)
     return round(min(critical, praise) / top, 4) if top > 0 else 0.0
-
-
-@dataclass(frozen=True)
-class CheckModel:
-    """The chance of being right under which a row is marked for review (fitted by benchmarks/fit_check.py)."""
-
-    review_below: float = 0.0
-
-    def to_json(self) -> dict:
-        return {"review_below": self.review_below}
-
-    @classmethod
-    def from_json(cls, data: dict) -> CheckModel:
-        return cls(float(data["review_below"]))
 
 
 @dataclass(frozen=True)
@@ -195,9 +176,3 @@ _SHORT = 60  # characters of a part quoted in a reason
 def _short(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _SHORT else text[: _SHORT - 1].rsplit(" ", 1)[0] + "…"
-
-
-@lru_cache(maxsize=1)
-def shipped_check() -> CheckModel:
-    """The check fitted on the gold pairs' out-of-fold rows, as shipped in the package."""
-    return CheckModel.from_json(json.loads(resources.files("datasette_ofsted").joinpath(CHECK_FILE).read_text("utf-8")))

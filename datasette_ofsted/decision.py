@@ -18,14 +18,11 @@ import math
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING
 
 from .status import EARLIER_STATUSES, LATER_STATUSES
 
-if TYPE_CHECKING:
-    from .check import CheckModel
-
 MODEL_FILE = "decision.json"
+CHECK_FILE = "check.json"
 
 # What an earlier improvement's row can be, and a later one's: status.py's EARLIER_STATUSES and LATER_STATUSES.
 
@@ -64,6 +61,20 @@ def confidence_features(probability: float) -> dict[str, float]:
 # the optimum unique, so that a fresh fit reproduces the shipped weights.
 RIDGE = 1.0
 NEWTON_STEPS = 30
+
+
+@dataclass(frozen=True)
+class CheckModel:
+    """The chance of being right under which a row is marked for review (fitted by benchmarks/fit_check.py)."""
+
+    review_below: float = 0.0
+
+    def to_json(self) -> dict:
+        return {"review_below": self.review_below}
+
+    @classmethod
+    def from_json(cls, data: dict) -> CheckModel:
+        return cls(float(data["review_below"]))
 
 
 @dataclass(frozen=True)
@@ -117,8 +128,6 @@ class Model:
 @lru_cache(maxsize=1)
 def shipped_model() -> Model:
     """The weights fitted on every gold pair, as shipped in the package, with the shipped check of its rows."""
-    from .check import shipped_check  # check.py builds on this module
-
     model = Model.from_json(json.loads(resources.files("datasette_ofsted").joinpath(MODEL_FILE).read_text("utf-8")))
     return replace(model, check=shipped_check())
 
@@ -208,3 +217,9 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float]:
     for r in range(n - 1, -1, -1):
         x[r] = (m[r][n] - sum(m[r][j] * x[j] for j in range(r + 1, n))) / m[r][r]
     return x
+
+
+@lru_cache(maxsize=1)
+def shipped_check() -> CheckModel:
+    """The check fitted on the gold pairs' out-of-fold rows, as shipped in the package."""
+    return CheckModel.from_json(json.loads(resources.files("datasette_ofsted").joinpath(CHECK_FILE).read_text("utf-8")))

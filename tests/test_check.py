@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from datasette_ofsted.align import compare
-from datasette_ofsted.check import CheckInput, CheckModel, doubt, judge, mixed, read, shipped_check
-from datasette_ofsted.decision import shipped_model
+from datasette_ofsted.check import CheckInput, doubt, judge, mixed, read
+from datasette_ofsted.decision import CheckModel, shipped_check, shipped_model
 from ingest.evaluate import load_pairs
 
 # Reads reports and runs the engine, never serves a page: CI runs it once, not again on each Datasette line.

@@ -27,9 +27,9 @@ from .common import (
     json_response,
     kept_page,
     ofsted_trail,
+    on_disk,
     with_links,
 )
-from .document import on_disk
 from .review import reviewed_comparisons
 
 

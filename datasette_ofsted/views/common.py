@@ -12,6 +12,7 @@ import re
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from contextvars import ContextVar
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -161,6 +162,38 @@ def page_url(source_url: object, page: object) -> str | None:
     return f"{url.split('#', 1)[0]}#page={page}"
 
 
+# Whether a document with no Ofsted URL is linked depends on its file (served by views/document.py).
+def _candidates(source_path: str) -> list[Path]:
+    """Where the recorded file may be: its path, or (ingested before paths were recorded whole) the path
+    taken from the folder the server runs in, as the README's commands run both from the project folder."""
+    path = Path(source_path)
+    return [path] if path.is_absolute() else [Path.cwd() / path]
+
+
+# The files a page's making looked for, with what it found (source path, found): a kept page (common.kept_page) is
+# served again only while each is still as it was, since whether a document is linked depends on its file.
+FILES_SEEN: ContextVar[list[tuple[str, bool]] | None] = ContextVar("ofsted_files_seen", default=None)
+
+
+def pdf_on_disk(source_path: str) -> bool:
+    """Whether the recorded PDF is (still) a file where ofsted-ingest read it."""
+    return any(p.suffix.lower() == ".pdf" and p.is_file() for p in _candidates(source_path))
+
+
+async def on_disk(db: Database, documents: list[dict]) -> set[str]:
+    """The ids of the documents with no Ofsted URL whose PDF is still where ofsted-ingest read it: the ones
+    a served link would open (the checksum is checked when it is opened)."""
+    ids = [d["id"] for d in documents if not http_url(d.get("source_url")) and d.get("id")]
+    if not ids:
+        return set()
+    rows = await _rows(db, f"select id, source_path from documents where id in ({', '.join('?' * len(ids))})", ids)
+    found = {r["source_path"]: pdf_on_disk(r["source_path"]) for r in rows if r["source_path"]}
+    seen = FILES_SEEN.get()
+    if seen is not None:
+        seen.extend(found.items())
+    return {r["id"] for r in rows if found.get(r["source_path"])}
+
+
 def document_href(datasette: Datasette, document: dict, on_disk: Collection[str] = ()) -> str | None:
     """Where a document opens: its Ofsted URL when the manifest gave one, else the PDF the plugin serves
     (views/document.py: a downloads folder has no manifest) if its file is `on_disk` here (a published
@@ -256,8 +289,6 @@ async def kept_page(datasette: Datasette, request: Request, db: Database, make: 
     made: list[Response] = []
 
     async def render() -> tuple[str, tuple[tuple[str, bool], ...]] | None:
-        from .document import FILES_SEEN
-
         files: list[tuple[str, bool]] = []
         personal: list[str] = []
         watching, marking = FILES_SEEN.set(files), _PERSONAL.set(personal)
@@ -290,8 +321,6 @@ async def kept_page(datasette: Datasette, request: Request, db: Database, make: 
 
 
 def _files_as_seen(files: tuple[tuple[str, bool], ...]) -> bool:
-    from .document import pdf_on_disk
-
     return all(pdf_on_disk(path) == found for path, found in files)
 
 

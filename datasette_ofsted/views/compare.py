@@ -25,11 +25,11 @@ from .common import (
     highlight,
     kept_page,
     ofsted_trail,
+    on_disk,
     page_href,
     pair_in_url,
     with_links,
 )
-from .document import on_disk
 from .review import _can_see, being_updated_notice, current_reviews, overlay_reviews, review_context
 
 

@@ -13,54 +13,20 @@ import asyncio
 import hashlib
 import os
 import stat
-from contextvars import ContextVar
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from datasette.utils.asgi import NotFound, Response
 
 from ..databases import ofsted_database
-from .common import _rows, http_url
+from .common import _candidates, _rows
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
-    from datasette.database import Database
     from datasette.utils.asgi import Request
 
 
 # ofsted-ingest refuses a PDF over 100 MB (ingest.extract), so no recorded file is larger.
 MAX_BYTES = 100 * 1024 * 1024
-
-
-def _candidates(source_path: str) -> list[Path]:
-    """Where the recorded file may be: its path, or (ingested before paths were recorded whole) the path
-    taken from the folder the server runs in, as the README's commands run both from the project folder."""
-    path = Path(source_path)
-    return [path] if path.is_absolute() else [Path.cwd() / path]
-
-
-# The files a page's making looked for, with what it found (source path, found): a kept page (common.kept_page) is
-# served again only while each is still as it was, since whether a document is linked depends on its file.
-FILES_SEEN: ContextVar[list[tuple[str, bool]] | None] = ContextVar("ofsted_files_seen", default=None)
-
-
-def pdf_on_disk(source_path: str) -> bool:
-    """Whether the recorded PDF is (still) a file where ofsted-ingest read it."""
-    return any(p.suffix.lower() == ".pdf" and p.is_file() for p in _candidates(source_path))
-
-
-async def on_disk(db: Database, documents: list[dict]) -> set[str]:
-    """The ids of the documents with no Ofsted URL whose PDF is still where ofsted-ingest read it: the ones
-    a served link would open (the checksum is checked when it is opened)."""
-    ids = [d["id"] for d in documents if not http_url(d.get("source_url")) and d.get("id")]
-    if not ids:
-        return set()
-    rows = await _rows(db, f"select id, source_path from documents where id in ({', '.join('?' * len(ids))})", ids)
-    found = {r["source_path"]: pdf_on_disk(r["source_path"]) for r in rows if r["source_path"]}
-    seen = FILES_SEEN.get()
-    if seen is not None:
-        seen.extend(found.items())
-    return {r["id"] for r in rows if found.get(r["source_path"])}
 
 
 def read_recorded(source_path: str, sha256: str) -> bytes | None:
